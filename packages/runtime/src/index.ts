@@ -1,0 +1,5 @@
+export { initBackend, describeBackend } from './backend.js';
+export type { BackendInfo, BackendName, InitBackendOptions, SkippedBackend } from './backend.js';
+export { BackendUnavailableError, UnknownBackendError } from './errors.js';
+export { registerRuntimeKernels } from './kernels/register.js';
+export { unsortedSegmentSumValues } from './kernels/unsorted-segment-sum.js';

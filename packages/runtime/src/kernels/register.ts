@@ -1,0 +1,56 @@
+/**
+ * Registers the kernels this project adds to tfjs backends:
+ * - wasm: Conv2DBackpropFilter, UnsortedSegmentSum and the two depthwise
+ *   backprops, which wasm 4.22 lacks, so that training works on wasm.
+ * - cpu: a linear-time UnsortedSegmentSum in place of the stock quadratic one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeConv2DBackpropFilterKernelFunc } from './conv2d-backprop-filter.js';
+import {
+  depthwiseConv2dBackpropFilterKernelFunc,
+  depthwiseConv2dBackpropInputKernelFunc,
+} from './depthwise-conv2d-backprop.js';
+import { unsortedSegmentSumKernelFunc } from './unsorted-segment-sum.js';
+
+/** Kernels of ours by backend. `replace` kernels override a stock kernel of the backend. */
+function kernelsFor(backendName: string): { name: string; func: tf.KernelFunc; replace: boolean }[] {
+  switch (backendName) {
+    case 'wasm':
+      return [
+        { name: 'Conv2DBackpropFilter', func: makeConv2DBackpropFilterKernelFunc('wasm'), replace: false },
+        { name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: false },
+        { name: 'DepthwiseConv2dNativeBackpropFilter', func: depthwiseConv2dBackpropFilterKernelFunc, replace: false },
+        { name: 'DepthwiseConv2dNativeBackpropInput', func: depthwiseConv2dBackpropInputKernelFunc, replace: false },
+      ];
+    case 'cpu':
+      return [{ name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: true }];
+    default:
+      return [];
+  }
+}
+
+const installed = new Map<string, tf.KernelFunc>();
+
+/**
+ * Adds our kernels to `backendName`. Idempotent. Returns the names of the
+ * kernels that are ours on that backend.
+ */
+export function registerRuntimeKernels(backendName: string): string[] {
+  const names: string[] = [];
+  for (const { name, func, replace } of kernelsFor(backendName)) {
+    const key = `${backendName}/${name}`;
+    const current = tf.getKernel(name, backendName);
+    if (current != null && current.kernelFunc === installed.get(key)) {
+      names.push(name);
+      continue;
+    }
+    if (current != null) {
+      if (!replace) continue; // the backend has its own kernel: keep it
+      tf.unregisterKernel(name, backendName);
+    }
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: func });
+    installed.set(key, func);
+    names.push(name);
+  }
+  return names;
+}

@@ -1,8 +1,10 @@
 /**
  * Registers the kernels this project adds to tfjs backends:
  * - wasm: Conv2DBackpropFilter, UnsortedSegmentSum and the two depthwise
- *   backprops, which wasm 4.22 lacks, so that training works on wasm.
+ *   backprops, which wasm 4.22 lacks, so that training works on wasm; and
+ *   MaxPoolGrad in place of wasm's, which gives wrong results.
  * - cpu: a linear-time UnsortedSegmentSum in place of the stock quadratic one.
+ * - both: ResizeBilinearGrad, whose stock kernels get non-square shapes wrong.
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilterKernelFunc } from './conv2d-backprop-filter.js';
@@ -10,6 +12,8 @@ import {
   depthwiseConv2dBackpropFilterKernelFunc,
   depthwiseConv2dBackpropInputKernelFunc,
 } from './depthwise-conv2d-backprop.js';
+import { maxPoolGradKernelFunc } from './max-pool-grad.js';
+import { resizeBilinearGradKernelFunc } from './resize-bilinear-grad.js';
 import { unsortedSegmentSumKernelFunc } from './unsorted-segment-sum.js';
 
 /** Kernels of ours by backend. `replace` kernels override a stock kernel of the backend. */
@@ -21,9 +25,14 @@ function kernelsFor(backendName: string): { name: string; func: tf.KernelFunc; r
         { name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: false },
         { name: 'DepthwiseConv2dNativeBackpropFilter', func: depthwiseConv2dBackpropFilterKernelFunc, replace: false },
         { name: 'DepthwiseConv2dNativeBackpropInput', func: depthwiseConv2dBackpropInputKernelFunc, replace: false },
+        { name: 'MaxPoolGrad', func: maxPoolGradKernelFunc, replace: true },
+        { name: 'ResizeBilinearGrad', func: resizeBilinearGradKernelFunc, replace: true },
       ];
     case 'cpu':
-      return [{ name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: true }];
+      return [
+        { name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: true },
+        { name: 'ResizeBilinearGrad', func: resizeBilinearGradKernelFunc, replace: true },
+      ];
     default:
       return [];
   }

@@ -1,0 +1,174 @@
+/**
+ * Each kernel this package registers on wasm is checked against the cpu
+ * backend's stock kernel on random shapes. Tolerance: float32 sums of a few
+ * hundred products accumulate ~1e-6 relative rounding; 1e-4 leaves margin for
+ * the different summation orders of XNNPACK and the JS loops.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { unsortedSegmentSumValues } from '../src/index.js';
+import { maxRelativeError, onBackend, randomArray, randomInt, rng, setupBackends } from './helpers.js';
+
+const TOL = 1e-4;
+
+beforeAll(setupBackends);
+
+type Pad = 'same' | 'valid' | number;
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  const next = rng(1);
+  const cases: { stride: number | [number, number]; pad: Pad }[] = [
+    { stride: 1, pad: 'same' },
+    { stride: 1, pad: 'valid' },
+    { stride: 2, pad: 'same' },
+    { stride: 2, pad: 'valid' },
+    { stride: [2, 1], pad: 'same' },
+    { stride: 3, pad: 1 },
+    { stride: 1, pad: 2 },
+  ];
+  // tfjs 4.22 sizes the output of a numeric `pad` with the filter height on both
+  // axes, so numeric padding is only tested with square filters.
+  for (const { stride, pad } of cases) {
+    it(`matches cpu: stride ${stride}, pad ${pad}`, async () => {
+      const n = randomInt(1, 3, next);
+      const h = randomInt(5, 12, next);
+      const w = randomInt(5, 12, next);
+      const cin = randomInt(1, 6, next);
+      const cout = randomInt(1, 6, next);
+      const kh = randomInt(1, 4, next);
+      const kw = typeof pad === 'number' ? kh : randomInt(1, 4, next);
+      const x = randomArray(n * h * w * cin, next);
+      const f = randomArray(kh * kw * cin * cout, next);
+      const compute = () => {
+        const xt = tf.tensor4d(x, [n, h, w, cin]);
+        const ft = tf.tensor4d(f, [kh, kw, cin, cout]);
+        // a non-uniform upstream gradient, so every dy element matters
+        const loss = (filter: tf.Tensor) => {
+          const y = tf.conv2d(xt, filter as tf.Tensor4D, stride, pad);
+          return y.mul(tf.range(0, y.size).reshape(y.shape).sin()).sum();
+        };
+        return tf.grad(loss)(ft);
+      };
+      const [wasm] = await onBackend('wasm', compute);
+      const [cpu] = await onBackend('cpu', compute);
+      expect(maxRelativeError(wasm, cpu)).toBeLessThan(TOL);
+    });
+  }
+});
+
+describe('DepthwiseConv2dNative backprops on wasm', () => {
+  const next = rng(2);
+  const cases: { stride: number; dilation: number; pad: Pad }[] = [
+    { stride: 1, dilation: 1, pad: 'same' },
+    { stride: 2, dilation: 1, pad: 'valid' },
+    { stride: 2, dilation: 1, pad: 'same' },
+    { stride: 1, dilation: 2, pad: 'same' },
+    { stride: 1, dilation: 2, pad: 'valid' },
+  ];
+  for (const { stride, dilation, pad } of cases) {
+    it(`stride ${stride}, dilation ${dilation}, pad ${pad}: adjoint of the forward conv, and equal to cpu`, async () => {
+      const n = randomInt(1, 2, next);
+      const h = randomInt(6, 11, next);
+      const w = randomInt(6, 11, next);
+      const c = randomInt(1, 4, next);
+      const mult = randomInt(1, 3, next);
+      const k = randomInt(2, 3, next);
+      const x = randomArray(n * h * w * c, next);
+      const f = randomArray(k * k * c * mult, next);
+      const attrs = { strides: [stride, stride], dilations: [dilation, dilation], pad, dimRoundingMode: undefined };
+      const xt = () => tf.tensor4d(x, [n, h, w, c]);
+      const ft = () => tf.tensor4d(f, [k, k, c, mult]);
+      const forward = () => tf.depthwiseConv2d(xt(), ft(), stride, pad, 'NHWC', dilation);
+      // the upstream gradient: fixed pseudo-random values of the output's shape
+      const dyOf = (y: tf.Tensor) => tf.range(0, y.size).reshape(y.shape).mul(1.7).cos();
+      const backprops = () => {
+        const dy = dyOf(forward());
+        // call the kernels directly: tfjs' own gradient refuses dilation > 1
+        const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: ft() }, {
+          ...attrs,
+          inputShape: [n, h, w, c],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const df = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xt(), dy }, {
+          ...attrs,
+          filterShape: [k, k, c, mult],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return [dx, df];
+      };
+      const [wasmDx, wasmDf] = await onBackend('wasm', backprops);
+      // The forward conv is linear in x and in f, so <conv(x, f), dy> must equal
+      // <x, dx> and <f, df> (the dot-product test of an adjoint), with the
+      // forward computed independently by the cpu backend.
+      const [yDotDy] = await onBackend('cpu', () => {
+        const y = forward();
+        return y.mul(dyOf(y)).sum();
+      });
+      const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+        let s = 0;
+        for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+      };
+      const scale = Math.max(1, Math.abs(yDotDy[0]));
+      expect(Math.abs(dot(x, wasmDx) - yDotDy[0]) / scale).toBeLessThan(TOL);
+      expect(Math.abs(dot(f, wasmDf) - yDotDy[0]) / scale).toBeLessThan(TOL);
+      if (dilation === 1) {
+        // the cpu backend's own backprop kernels ignore dilation, so compare only without it
+        const [cpuDx, cpuDf] = await onBackend('cpu', backprops);
+        expect(maxRelativeError(wasmDx, cpuDx)).toBeLessThan(TOL);
+        expect(maxRelativeError(wasmDf, cpuDf)).toBeLessThan(TOL);
+      }
+    });
+  }
+});
+
+describe('UnsortedSegmentSum', () => {
+  function naive(x: Float32Array, ids: Int32Array, numSegments: number, inner: number): Float32Array {
+    const out = new Float32Array(numSegments * inner);
+    ids.forEach((s, r) => {
+      if (s < 0 || s >= numSegments) return;
+      for (let i = 0; i < inner; i++) out[s * inner + i] += x[r * inner + i];
+    });
+    return out;
+  }
+
+  it('the exported value function agrees with a naive loop, dropping out-of-range ids', () => {
+    const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    const ids = Int32Array.from([2, -1, 0, 2]);
+    const out = new Float32Array(3 * 2);
+    unsortedSegmentSumValues(x, ids, 3, out);
+    expect(Array.from(out)).toEqual([5, 6, 0, 0, 8, 10]);
+  });
+
+  it('matches the naive sum on wasm and cpu, float32 and int32, with out-of-range ids', async () => {
+    const next = rng(3);
+    for (let trial = 0; trial < 4; trial++) {
+      const rows = randomInt(1, 40, next);
+      const inner = [randomInt(1, 4, next), randomInt(1, 3, next)];
+      const numSegments = randomInt(1, 10, next);
+      const ids = Int32Array.from({ length: rows }, () => randomInt(-2, numSegments + 1, next));
+      const x = randomArray(rows * inner[0] * inner[1], next);
+      const expected = naive(x, ids, numSegments, inner[0] * inner[1]);
+      for (const backend of ['wasm', 'cpu'] as const) {
+        const [got] = await onBackend(backend, () =>
+          tf.unsortedSegmentSum(tf.tensor3d(x, [rows, inner[0], inner[1]]), tf.tensor1d(ids, 'int32'), numSegments),
+        );
+        expect(maxRelativeError(got, expected), backend).toBeLessThan(1e-6);
+        const xi = Int32Array.from(x, (v) => Math.round(v * 100));
+        const [gotInt] = await onBackend(backend, () =>
+          tf.unsortedSegmentSum(tf.tensor3d(xi, [rows, inner[0], inner[1]], 'int32'), tf.tensor1d(ids, 'int32'), numSegments),
+        );
+        expect(Array.from(gotInt), backend).toEqual(Array.from(naive(Float32Array.from(xi), ids, numSegments, inner[0] * inner[1])));
+      }
+    }
+  });
+
+  it('gives gather its gradient on wasm, equal to cpu', async () => {
+    const next = rng(4);
+    const table = randomArray(50 * 8, next);
+    const idx = Int32Array.from({ length: 200 }, () => randomInt(0, 49, next));
+    const compute = () =>
+      tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d(idx, 'int32')).square().sum())(tf.tensor2d(table, [50, 8]));
+    const [wasm] = await onBackend('wasm', compute);
+    const [cpu] = await onBackend('cpu', compute);
+    expect(maxRelativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+});

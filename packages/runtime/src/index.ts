@@ -2,4 +2,6 @@ export { initBackend, describeBackend } from './backend.js';
 export type { BackendInfo, BackendName, InitBackendOptions, SkippedBackend } from './backend.js';
 export { BackendUnavailableError, UnknownBackendError } from './errors.js';
 export { registerRuntimeKernels } from './kernels/register.js';
+export { selfCheck } from './self-check.js';
+export type { SelfCheckResult } from './self-check.js';
 export { unsortedSegmentSumValues } from './kernels/unsorted-segment-sum.js';

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * Builds every workspace package, runs every package's tests one package at a
+ * time (each vitest run already uses both cores), then sums the JSON reports
+ * that vitest.shared.ts makes each run write, and ends with one line:
+ * "N passed, N failed". Exits non-zero when anything failed, including a
+ * package whose test run crashed before writing its report.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
+
+/** Workspace folders (packages/*, apps/*) whose package.json has a test script. */
+function testedWorkspaces() {
+  const found = [];
+  for (const group of ['packages', 'apps']) {
+    const groupDir = path.join(root, group);
+    if (!existsSync(groupDir)) continue;
+    for (const name of readdirSync(groupDir).sort()) {
+      const manifestPath = path.join(groupDir, name, 'package.json');
+      if (!existsSync(manifestPath)) continue;
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      if (manifest.scripts?.test) found.push({ dir: path.join(groupDir, name), name: manifest.name });
+    }
+  }
+  return found;
+}
+
+function turbo(args) {
+  const started = Date.now();
+  const result = spawnSync('pnpm', ['exec', 'turbo', 'run', ...args], { cwd: root, env, stdio: 'inherit' });
+  console.log(`[test-all] turbo ${args.join(' ')}: exit ${result.status} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return result.status ?? 1;
+}
+
+const workspaces = testedWorkspaces();
+for (const ws of workspaces) rmSync(path.join(ws.dir, 'test-results'), { recursive: true, force: true });
+
+const buildStatus = turbo(['build', '--output-logs=errors-only']);
+const testStatus = buildStatus === 0 ? turbo(['test', '--concurrency=1', '--continue']) : 1;
+
+let passed = 0;
+let failed = 0;
+const rows = [];
+for (const ws of workspaces) {
+  const reportPath = path.join(ws.dir, 'test-results', 'vitest.json');
+  if (!existsSync(reportPath)) {
+    // The run never finished (build failure, crash, timeout): count it as one failure.
+    failed += 1;
+    rows.push(`${ws.name}: no test report (the test run did not complete)`);
+    continue;
+  }
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  // Files that failed to load count once each: vitest reports them with zero tests.
+  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + brokenFiles;
+  rows.push(`${ws.name}: ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
+}
+
+console.log('\n[test-all] per package:');
+for (const row of rows) console.log(`  ${row}`);
+if (failed === 0 && (buildStatus !== 0 || testStatus !== 0)) failed = 1; // turbo failed outside any test
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,176 @@
+/**
+ * Small SVG charts for reports people look at: line charts (training curves,
+ * scaling), grouped bar charts (throughput, accuracy) and heatmaps (confusion
+ * matrices). Scales and ticks come from d3-scale, paths from d3-shape; the
+ * output is a standalone SVG string.
+ */
+import { scaleBand, scaleLinear, scaleLog } from 'd3-scale';
+import { line } from 'd3-shape';
+
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const FONT = 'font-family="Helvetica, Arial, sans-serif"';
+
+export interface Series {
+  name: string;
+  points: { x: number; y: number }[];
+}
+
+export interface LineChartOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  width?: number;
+  height?: number;
+  logX?: boolean;
+  logY?: boolean;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function formatTick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(0);
+  return Number(v.toPrecision(3)).toString();
+}
+
+function frame(width: number, height: number, title: string, body: string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" ${FONT} font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    ...body,
+    '</svg>',
+  ].join('\n');
+}
+
+function legend(names: string[], x: number, y: number): string[] {
+  return names.flatMap((name, i) => [
+    `<rect x="${x}" y="${y + i * 16 - 9}" width="10" height="10" fill="${PALETTE[i % PALETTE.length]}"/>`,
+    `<text x="${x + 14}" y="${y + i * 16}" ${FONT} font-size="11">${escapeXml(name)}</text>`,
+  ]);
+}
+
+/** Lines through each series' points, with axes, ticks and a legend. */
+export function lineChart(series: Series[], options: LineChartOptions): string {
+  const width = options.width ?? 640;
+  const height = options.height ?? 400;
+  const margin = { top: 36, right: 170, bottom: 48, left: 64 };
+  const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  if (all.length === 0) return frame(width, height, options.title, [`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" ${FONT}>no data</text>`]);
+  const extent = (values: number[]) => [Math.min(...values), Math.max(...values)] as [number, number];
+  const [x0, x1] = extent(all.map((p) => p.x));
+  const [y0, y1] = extent(all.map((p) => p.y));
+  const xRange: [number, number] = [margin.left, width - margin.right];
+  const yRange: [number, number] = [height - margin.bottom, margin.top];
+  const x = options.logX ? scaleLog().domain([x0, x1 === x0 ? x0 * 2 : x1]).range(xRange) : scaleLinear().domain([x0, x1 === x0 ? x0 + 1 : x1]).nice().range(xRange);
+  const y = options.logY
+    ? scaleLog().domain([y0, y1 === y0 ? y0 * 2 : y1]).range(yRange)
+    : scaleLinear().domain([Math.min(0, y0), y1 === y0 ? y0 + 1 : y1]).nice().range(yRange);
+  const body: string[] = [];
+  for (const t of y.ticks(6)) {
+    body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/>`);
+    body.push(`<text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end" ${FONT} font-size="10">${formatTick(t)}</text>`);
+  }
+  for (const t of x.ticks(8)) {
+    body.push(`<text x="${x(t)}" y="${height - margin.bottom + 16}" text-anchor="middle" ${FONT} font-size="10">${formatTick(t)}</text>`);
+  }
+  body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${height - margin.bottom}" y2="${height - margin.bottom}" stroke="black"/>`);
+  body.push(`<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="black"/>`);
+  body.push(`<text x="${(margin.left + width - margin.right) / 2}" y="${height - 10}" text-anchor="middle" ${FONT} font-size="12">${escapeXml(options.xLabel)}</text>`);
+  body.push(
+    `<text transform="translate(16 ${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle" ${FONT} font-size="12">${escapeXml(options.yLabel)}</text>`,
+  );
+  const path = line<{ x: number; y: number }>()
+    .x((p) => x(p.x))
+    .y((p) => y(p.y));
+  series.forEach((s, i) => {
+    const points = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+    const color = PALETTE[i % PALETTE.length];
+    body.push(`<path d="${path(points) ?? ''}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    if (points.length <= 30) for (const p of points) body.push(`<circle cx="${x(p.x)}" cy="${y(p.y)}" r="2.5" fill="${color}"/>`);
+  });
+  body.push(...legend(series.map((s) => s.name), width - margin.right + 12, margin.top + 10));
+  return frame(width, height, options.title, body);
+}
+
+export interface BarGroup {
+  /** The category on the x axis (e.g. a model). */
+  group: string;
+  /** One bar per series name (e.g. "train", "inference"); `error` draws a ±error whisker. */
+  bars: { name: string; value: number; error?: number }[];
+}
+
+/** Grouped vertical bars with value labels. */
+export function barChart(groups: BarGroup[], options: { title: string; yLabel: string; width?: number; height?: number }): string {
+  const width = options.width ?? Math.max(480, 120 + groups.length * 110);
+  const height = options.height ?? 400;
+  const margin = { top: 36, right: 150, bottom: 80, left: 64 };
+  const names = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.name)))];
+  const max = Math.max(0, ...groups.flatMap((g) => g.bars.map((b) => b.value + (b.error ?? 0))));
+  const x = scaleBand<string>().domain(groups.map((g) => g.group)).range([margin.left, width - margin.right]).padding(0.2);
+  const inner = scaleBand<string>().domain(names).range([0, x.bandwidth()]).padding(0.05);
+  const y = scaleLinear().domain([0, max > 0 ? max : 1]).nice().range([height - margin.bottom, margin.top]);
+  const body: string[] = [];
+  for (const t of y.ticks(6)) {
+    body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/>`);
+    body.push(`<text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end" ${FONT} font-size="10">${formatTick(t)}</text>`);
+  }
+  for (const g of groups) {
+    const gx = x(g.group) ?? 0;
+    for (const b of g.bars) {
+      const bx = gx + (inner(b.name) ?? 0);
+      const color = PALETTE[names.indexOf(b.name) % PALETTE.length];
+      body.push(`<rect x="${bx}" y="${y(b.value)}" width="${inner.bandwidth()}" height="${y(0) - y(b.value)}" fill="${color}"/>`);
+      if (b.error != null && b.error > 0) {
+        const cx = bx + inner.bandwidth() / 2;
+        body.push(`<line x1="${cx}" x2="${cx}" y1="${y(b.value + b.error)}" y2="${y(Math.max(0, b.value - b.error))}" stroke="black"/>`);
+      }
+      body.push(`<text x="${bx + inner.bandwidth() / 2}" y="${y(b.value) - 3}" text-anchor="middle" ${FONT} font-size="9">${formatTick(b.value)}</text>`);
+    }
+    body.push(
+      `<text transform="translate(${gx + x.bandwidth() / 2} ${height - margin.bottom + 14}) rotate(20)" ${FONT} font-size="11">${escapeXml(g.group)}</text>`,
+    );
+  }
+  body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(0)}" y2="${y(0)}" stroke="black"/>`);
+  body.push(
+    `<text transform="translate(16 ${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle" ${FONT} font-size="12">${escapeXml(options.yLabel)}</text>`,
+  );
+  body.push(...legend(names, width - margin.right + 12, margin.top + 10));
+  return frame(width, height, options.title, body);
+}
+
+/** A matrix of counts as coloured cells (rows: true class, columns: predicted), with the counts written in. */
+export function heatmap(matrix: number[][], labels: string[], options: { title: string; rowLabel: string; columnLabel: string }): string {
+  const cell = Math.max(18, Math.min(48, Math.floor(520 / Math.max(1, labels.length))));
+  const margin = { top: 48, left: 150, right: 20, bottom: 20 };
+  const size = cell * labels.length;
+  const width = margin.left + size + margin.right;
+  const height = margin.top + size + margin.bottom + 110;
+  const max = Math.max(1, ...matrix.flat());
+  const body: string[] = [];
+  matrix.forEach((row, i) => {
+    row.forEach((count, j) => {
+      const shade = Math.round(255 * (1 - count / max));
+      const x = margin.left + j * cell;
+      const y = margin.top + i * cell;
+      body.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#ccc"/>`);
+      if (count > 0 && cell >= 18) {
+        body.push(
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" ${FONT} font-size="10" fill="${shade < 128 ? 'white' : 'black'}">${count}</text>`,
+        );
+      }
+    });
+  });
+  labels.forEach((label, i) => {
+    body.push(`<text x="${margin.left - 6}" y="${margin.top + i * cell + cell / 2 + 4}" text-anchor="end" ${FONT} font-size="10">${escapeXml(label)}</text>`);
+    body.push(
+      `<text transform="translate(${margin.left + i * cell + cell / 2 - 3} ${margin.top + size + 8}) rotate(60)" ${FONT} font-size="10">${escapeXml(label)}</text>`,
+    );
+  });
+  body.push(`<text x="${margin.left - 6}" y="${margin.top - 8}" text-anchor="end" ${FONT} font-size="11" font-style="italic">${escapeXml(options.rowLabel)} ↓</text>`);
+  body.push(`<text x="${margin.left + size / 2}" y="${margin.top - 8}" text-anchor="middle" ${FONT} font-size="11" font-style="italic">${escapeXml(options.columnLabel)} →</text>`);
+  return frame(width, height, options.title, body);
+}

@@ -1,0 +1,60 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@trajectorynet/runtime';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TrainerError } from '../src/errors.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
+
+beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
+
+async function sample(dir: string) {
+  const file = path.join(dir, 'run.ckpt');
+  const weights = [
+    { name: 'conv/kernel', tensor: tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 7) },
+    { name: 'dense/bias', tensor: tf.tensor1d([1.5, -2, 3e-8]) },
+  ];
+  const optimizer = [{ name: 'iter', tensor: tf.scalar(12, 'int32') }];
+  await saveCheckpoint(file, { state: { step: 12, labels: ['x', 'y'] }, weights, optimizer });
+  return { file, weights, optimizer };
+}
+
+describe('checkpoints', () => {
+  it('round-trip bit-exactly, leaving no temporary file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-ckpt-'));
+    const { file, weights, optimizer } = await sample(dir);
+    const loaded = await loadCheckpoint<{ step: number; labels: string[] }>(file);
+    expect(loaded.state).toEqual({ step: 12, labels: ['x', 'y'] });
+    expect(loaded.weights.map((w) => w.name)).toEqual(['conv/kernel', 'dense/bias']);
+    for (const [i, w] of weights.entries()) {
+      expect(loaded.weights[i].tensor.shape).toEqual(w.tensor.shape);
+      expect(Array.from(await loaded.weights[i].tensor.data())).toEqual(Array.from(await w.tensor.data()));
+    }
+    expect(loaded.optimizer[0].tensor.dtype).toBe('int32');
+    expect(await loaded.optimizer[0].tensor.data()).toEqual(await optimizer[0].tensor.data());
+    expect(await readdir(dir)).toEqual(['run.ckpt']);
+  });
+
+  it('detects a flipped byte and a truncated file, naming the file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-ckpt-'));
+    const { file } = await sample(dir);
+    const bytes = await readFile(file);
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 5] ^= 0x10;
+    await writeFile(file, flipped);
+    const e1 = await loadCheckpoint(file).catch((e) => e);
+    expect(e1).toBeInstanceOf(TrainerError);
+    expect(e1.code).toBe('BAD_CHECKPOINT');
+    expect(e1.message).toContain(file);
+    expect(e1.message).toMatch(/checksum mismatch/);
+
+    await writeFile(file, bytes.subarray(0, bytes.length - 20));
+    await expect(loadCheckpoint(file)).rejects.toThrow(/damaged or truncated/);
+    await writeFile(file, bytes.subarray(0, 30));
+    await expect(loadCheckpoint(file)).rejects.toThrow(/damaged or truncated/);
+    await writeFile(file, 'hello');
+    await expect(loadCheckpoint(file)).rejects.toThrow(/bad magic/);
+    await expect(loadCheckpoint(path.join(dir, 'missing.ckpt'))).rejects.toThrow(/ENOENT/);
+  });
+});

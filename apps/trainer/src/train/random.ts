@@ -44,3 +44,13 @@ export function createRunRandom(seed: number | string, restore?: RandomState): R
     },
   };
 }
+
+/** Runs `fn` with Math.random seeded (e.g. while building a model, so that its initial weights follow the seed). */
+export function withSeededRandom<T>(seed: number | string, fn: () => T): T {
+  const random = createRunRandom(seed);
+  try {
+    return fn();
+  } finally {
+    random.release();
+  }
+}

@@ -80,7 +80,7 @@ function batchesFor(cfg: TrainConfig) {
       for (let b = skip; b < perEpoch; b++) {
         const idx = order.slice(b * cfg.train.batchSize, (b + 1) * cfg.train.batchSize);
         const clips = new Float32Array(idx.length * clipSize);
-        idx.forEach((i, k) => clips.set(x.subarray(i * clipSize, (i + 1) * clipSize), k * clipSize));
+        for (const [k, i] of idx.entries()) clips.set(x.subarray(i * clipSize, (i + 1) * clipSize), k * clipSize);
         yield { clips, clipShape: [idx.length, ...SHAPE], labels: Int32Array.from(idx.map((i) => y[i])), sampleIndex: Int32Array.from(idx) };
       }
     },

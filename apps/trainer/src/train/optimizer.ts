@@ -69,7 +69,7 @@ export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[
         }
         return out;
       });
-      optimizer.applyGradients(adjusted as tf.NamedVariableMap);
+      optimizer.applyGradients(adjusted as Parameters<typeof optimizer.applyGradients>[0]);
       tf.dispose(Object.values(adjusted));
       return norm;
     },

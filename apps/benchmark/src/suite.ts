@@ -1,0 +1,31 @@
+/** What a benchmark suite is and what it hands back to the report. */
+
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: (string | number)[][];
+  /** A sentence under the table: how to read it, caveats. */
+  note?: string;
+}
+
+export interface SuiteResult {
+  tables: Table[];
+  /** SVG files to write next to the report: name -> SVG text. */
+  charts: Record<string, string>;
+  /** Every number, for the JSON file. */
+  data: unknown;
+}
+
+export interface SuiteContext {
+  quick: boolean;
+  /** Where the suite may write extra files (flow images, caches). */
+  outDir: string;
+  /** One progress line on stderr. */
+  progress(message: string): void;
+}
+
+export interface Suite {
+  name: string;
+  description: string;
+  run(context: SuiteContext): Promise<SuiteResult>;
+}

@@ -37,6 +37,10 @@ function turbo(args) {
   return result.status ?? 1;
 }
 
+// redis-server for the flow-queue tests (apt-get when missing); a failure here
+// shows up as that package's failed tests, with the reason printed above.
+spawnSync(process.execPath, [path.join(root, 'scripts', 'ensure-system-deps.mjs')], { stdio: 'inherit' });
+
 const workspaces = testedWorkspaces();
 for (const ws of workspaces) rmSync(path.join(ws.dir, 'test-results'), { recursive: true, force: true });
 

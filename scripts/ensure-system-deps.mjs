@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * Installs the system programs the tests need and npm cannot provide:
+ * redis-server (the flow-queue tests start a real one). Uses apt-get (as root,
+ * or through sudo) when the program is missing; prints what to do otherwise.
+ * Everything else (ffmpeg, image codecs, tfjs) comes from npm packages.
+ */
+import { spawnSync } from 'node:child_process';
+
+const needed = [{ program: 'redis-server', aptPackage: 'redis-server' }];
+
+const has = (program) => spawnSync(program, ['--version'], { stdio: 'ignore' }).status === 0;
+const missing = needed.filter((n) => !has(n.program));
+if (missing.length === 0) process.exit(0);
+
+const packages = missing.map((m) => m.aptPackage);
+const isRoot = process.getuid?.() === 0;
+const prefix = isRoot ? [] : ['sudo', '-n'];
+if (!has('apt-get')) {
+  console.error(`[system-deps] missing ${missing.map((m) => m.program).join(', ')} and no apt-get here: install ${packages.join(', ')} with your package manager`);
+  process.exit(1);
+}
+console.error(`[system-deps] installing ${packages.join(', ')} with apt-get`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', ...packages]]) {
+  const command = [...prefix, ...args];
+  const result = spawnSync(command[0], command.slice(1), { stdio: 'inherit', env });
+  if (result.status !== 0) {
+    console.error(`[system-deps] '${command.join(' ')}' failed: install ${packages.join(', ')} yourself (or run as root)`);
+    process.exit(1);
+  }
+}

@@ -5,3 +5,5 @@ export { registerRuntimeKernels } from './kernels/register.js';
 export { selfCheck } from './self-check.js';
 export type { SelfCheckResult } from './self-check.js';
 export { unsortedSegmentSumValues } from './kernels/unsorted-segment-sum.js';
+// For packages that register JS kernels of their own (trajectory-conv).
+export { type AnyBackend, makeOutput, readValues } from './kernels/kernel-io.js';

@@ -1,1 +1,9 @@
-export {};
+export { registerTrajectoryKernels } from './kernels/register.js';
+export { sampleForward, sampleGradOffsets, sampleGradX, type SampleGeometry } from './kernels/trajectory-sample.js';
+export { TrajectoryConvError } from './ops/errors.js';
+export { tapFrameIndices, temporalConv } from './ops/temporal-conv.js';
+export { resizeOffsets, subsampleOffsets, type TrajectoryOptions, trajectoriesFromFlow } from './ops/trajectories.js';
+export { type ConvOptions, trajectoryConv } from './ops/trajectory-conv.js';
+export { outputLength, type TemporalOptions, trajectorySample } from './ops/trajectory-sample.js';
+export { warpBilinear } from './ops/warp.js';
+export { type TemporalConvLayerArgs, TemporalConv3D, TrajectoryConv3D } from './layers/temporal-layers.js';

@@ -1,0 +1,41 @@
+/**
+ * `trajectoryConv`: y[n, to, y, x] = bias + sum_k sample_k @ kernel[k], where
+ * sample_k is frame t(to, k) sampled bilinearly at (x + dx, y + dy). The taps'
+ * samples are laid side by side ([M, K*C]) so the weighting is one matMul.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TrajectoryConvError } from './errors.js';
+import { type TemporalOptions, trajectorySample } from './trajectory-sample.js';
+
+export interface ConvOptions extends TemporalOptions {
+  bias?: tf.Tensor1D;
+}
+
+export function checkKernel(op: string, kernel: tf.Tensor, k: number, c: number): void {
+  if (kernel.rank !== 3 || kernel.shape[0] !== k || kernel.shape[1] !== c) {
+    throw new TrajectoryConvError(op, `kernel must be [K=${k}, Cin=${c}, Cout], got shape [${kernel.shape}]`);
+  }
+}
+
+/** [N, To, H, W, K, C] taps and a [K, C, Cout] kernel -> [N, To, H, W, Cout]. */
+export function weightTaps(taps: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor1D): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, to, h, w, k, c] = taps.shape;
+    const cout = kernel.shape[2] as number;
+    let y = tf.matMul(tf.reshape(taps, [n * to * h * w, k * c]), tf.reshape(kernel, [k * c, cout]));
+    if (bias != null) y = tf.add(y, bias);
+    return tf.reshape(y, [n, to, h, w, cout]);
+  });
+}
+
+/**
+ * x [N, T, H, W, Cin], offsets [N, To, H, W, K, 2], kernel [K, Cin, Cout] ->
+ * [N, To, H, W, Cout]; To = ceil(T / stride). Differentiable in all inputs.
+ */
+export function trajectoryConv(x: tf.Tensor, offsets: tf.Tensor, kernel: tf.Tensor, options: ConvOptions = {}): tf.Tensor {
+  if (x.rank === 5) checkKernel('trajectoryConv', kernel, offsets.shape[4] as number, x.shape[4] as number);
+  if (options.bias != null && (options.bias.rank !== 1 || options.bias.shape[0] !== kernel.shape[2])) {
+    throw new TrajectoryConvError('trajectoryConv', `bias must be [Cout=${kernel.shape[2]}], got shape [${options.bias.shape}]`);
+  }
+  return tf.tidy(() => weightTaps(trajectorySample(x, offsets, options), kernel, options.bias));
+}

@@ -1,0 +1,45 @@
+/** `trajectorySample`: the bilinear samples each temporal tap reads along its trajectory. */
+import * as tf from '@tensorflow/tfjs';
+import { registerTrajectoryKernels } from '../kernels/register.js';
+import { TRAJECTORY_SAMPLE } from '../kernels/trajectory-sample.js';
+import { TrajectoryConvError } from './errors.js';
+
+export interface TemporalOptions {
+  /** Temporal stride: output time to reads around input time to * stride. Default 1. */
+  stride?: number;
+  /** Temporal dilation between taps. Default 1. */
+  dilation?: number;
+}
+
+/** Output time length for `t` input frames: ceil(t / stride). */
+export function outputLength(t: number, stride: number): number {
+  return Math.ceil(t / stride);
+}
+
+function checkInteger(op: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new TrajectoryConvError(op, `${name} must be a positive integer, got ${value}`);
+}
+
+/**
+ * x [N, T, H, W, C], offsets [N, To, H, W, K, 2] (dx, dy in pixels) ->
+ * samples [N, To, H, W, K, C]. Differentiable in x and offsets.
+ */
+export function trajectorySample(x: tf.Tensor, offsets: tf.Tensor, options: TemporalOptions = {}): tf.Tensor {
+  const op = 'trajectorySample';
+  const stride = options.stride ?? 1;
+  const dilation = options.dilation ?? 1;
+  checkInteger(op, 'stride', stride);
+  checkInteger(op, 'dilation', dilation);
+  if (x.rank !== 5) throw new TrajectoryConvError(op, `x must be [N, T, H, W, C], got shape [${x.shape}]`);
+  if (offsets.rank !== 6 || offsets.shape[5] !== 2) throw new TrajectoryConvError(op, `offsets must be [N, To, H, W, K, 2], got shape [${offsets.shape}]`);
+  const [n, t, h, w] = x.shape;
+  const to = outputLength(t, stride);
+  const expected = [n, to, h, w];
+  if (offsets.shape.slice(0, 4).some((d, i) => d !== expected[i])) {
+    throw new TrajectoryConvError(op, `offsets shape [${offsets.shape}] does not fit x [${x.shape}] with stride ${stride}: expected [${expected}, K, 2]`);
+  }
+  if ((offsets.shape[4] as number) % 2 !== 1) throw new TrajectoryConvError(op, `the number of taps K must be odd, got ${offsets.shape[4]}`);
+  if (x.dtype !== 'float32' || offsets.dtype !== 'float32') throw new TrajectoryConvError(op, 'x and offsets must be float32');
+  registerTrajectoryKernels();
+  return tf.engine().runKernel(TRAJECTORY_SAMPLE, { x, offsets }, { stride, dilation }) as tf.Tensor;
+}

@@ -1,0 +1,18 @@
+/** `warpBilinear`: an image sampled at p + flow(p), zeros outside; differentiable in image and flow. */
+import * as tf from '@tensorflow/tfjs';
+import { TrajectoryConvError } from './errors.js';
+import { trajectorySample } from './trajectory-sample.js';
+
+/** image [B, H, W, C], flow [B, H, W, 2] (u then v, pixels) -> [B, H, W, C]. */
+export function warpBilinear(image: tf.Tensor, flow: tf.Tensor): tf.Tensor {
+  if (image.rank !== 4) throw new TrajectoryConvError('warpBilinear', `image must be [B, H, W, C], got shape [${image.shape}]`);
+  if (flow.rank !== 4 || flow.shape[3] !== 2) throw new TrajectoryConvError('warpBilinear', `flow must be [B, H, W, 2], got shape [${flow.shape}]`);
+  if (flow.shape.slice(0, 3).some((d, i) => d !== image.shape[i])) {
+    throw new TrajectoryConvError('warpBilinear', `flow [${flow.shape}] does not match image [${image.shape}]`);
+  }
+  return tf.tidy(() => {
+    const [b, h, w, c] = image.shape;
+    const samples = trajectorySample(tf.reshape(image, [b, 1, h, w, c]), tf.reshape(flow, [b, 1, h, w, 1, 2]));
+    return tf.reshape(samples, [b, h, w, c]);
+  });
+}

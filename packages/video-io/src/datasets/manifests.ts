@@ -1,0 +1,105 @@
+/**
+ * Dataset manifests: mmaction list files, Something-Something V1 CSVs and
+ * Kinetics-style class folders. Each gives samples (path, label, frame count)
+ * and the label names; a bad line is reported with its file and line number.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fromFsError, VideoIOError } from '../errors.js';
+
+export interface Sample {
+  path: string;
+  label: number;
+  /** Frames, when the manifest says (rawframes lists, SthV1); 0 when unknown until decoded. */
+  frameCount: number;
+  kind: 'video' | 'frames' | 'synthetic';
+}
+
+export interface Dataset<S extends Sample = Sample> {
+  samples: S[];
+  labels: string[];
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw fromFsError(file, error);
+  }
+}
+
+function lines(text: string): { line: string; number: number }[] {
+  return text
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
+    .filter((l) => l.line !== '' && !l.line.startsWith('#'));
+}
+
+/** One class name per line. */
+export async function readLabelFile(file: string): Promise<string[]> {
+  return lines(await readText(file)).map((l) => l.line);
+}
+
+export interface ListOptions {
+  /** Folder the list's paths are relative to. */
+  root: string;
+  /** rawframes: `path total_frames label`; videos: `path label`. */
+  type: 'rawframes' | 'videos';
+  /** Class names (default: "0", "1", ... up to the largest label). */
+  labels?: string[];
+}
+
+export async function readMmactionList(listFile: string, options: ListOptions): Promise<Dataset> {
+  const samples: Sample[] = [];
+  for (const { line, number } of lines(await readText(listFile))) {
+    const parts = line.split(/\s+/);
+    const expected = options.type === 'rawframes' ? 3 : 2;
+    const bad = (why: string) => new VideoIOError(listFile, 'BAD_MANIFEST', `line ${number}: ${why}: '${line}'`);
+    if (parts.length !== expected) throw bad(`expected ${expected} columns (${options.type === 'rawframes' ? 'path total_frames label' : 'path label'})`);
+    const label = Number(parts[expected - 1]);
+    if (!Number.isInteger(label) || label < 0) throw bad('the label must be a non-negative integer');
+    if (options.labels && label >= options.labels.length) throw bad(`label ${label} is past the ${options.labels.length} class names`);
+    const frameCount = options.type === 'rawframes' ? Number(parts[1]) : 0;
+    if (!Number.isInteger(frameCount) || frameCount < 0) throw bad('total_frames must be a non-negative integer');
+    samples.push({ path: path.resolve(options.root, parts[0]), label, frameCount, kind: options.type === 'rawframes' ? 'frames' : 'video' });
+  }
+  if (samples.length === 0) throw new VideoIOError(listFile, 'BAD_MANIFEST', 'the list has no samples');
+  const labels = options.labels ?? Array.from({ length: Math.max(...samples.map((s) => s.label)) + 1 }, (_, i) => String(i));
+  return { samples, labels };
+}
+
+/**
+ * Something-Something V1: `labelsCsv` has one class name per line; `splitCsv`
+ * (train or validation) has `video_id;class name` lines; frames are in
+ * `<framesRoot>/<video_id>/00001.jpg`.
+ */
+export async function readSomethingV1(splitCsv: string, labelsCsv: string, framesRoot: string): Promise<Dataset> {
+  const labels = await readLabelFile(labelsCsv);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const samples: Sample[] = lines(await readText(splitCsv)).map(({ line, number }) => {
+    const [id, name] = line.split(';');
+    const label = index.get(name ?? '');
+    if (id == null || label == null) throw new VideoIOError(splitCsv, 'BAD_MANIFEST', `line ${number}: expected 'video_id;class name' with a class from ${labelsCsv}: '${line}'`);
+    return { path: path.join(framesRoot, id), label, frameCount: 0, kind: 'frames' };
+  });
+  return { samples, labels };
+}
+
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.avi', '.webm', '.mkv', '.mov']);
+
+/** Kinetics-style: `<root>/<class name>/<video>.mp4`; classes sorted by name. */
+export async function readClassFolders(root: string): Promise<Dataset> {
+  let classes: string[];
+  try {
+    classes = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  } catch (error) {
+    throw fromFsError(root, error);
+  }
+  const samples: Sample[] = [];
+  for (const [label, name] of classes.entries()) {
+    const files = (await readdir(path.join(root, name))).filter((f) => VIDEO_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
+    for (const f of files) samples.push({ path: path.join(root, name, f), label, frameCount: 0, kind: 'video' });
+  }
+  if (samples.length === 0) throw new VideoIOError(root, 'BAD_MANIFEST', 'no videos in class folders');
+  return { samples, labels: classes };
+}

@@ -1,0 +1,28 @@
+/** The one error type of video-io: which file, what kind of problem, and what happened. */
+export type VideoIOErrorCode =
+  | 'ENOENT' // the file or folder does not exist
+  | 'CORRUPT' // not a readable video/image/flow file
+  | 'TRUNCATED' // shorter than its header or index says
+  | 'OUT_OF_RANGE' // a frame index past the end
+  | 'BAD_MANIFEST' // a bad line in a dataset list/CSV/JSON
+  | 'NO_FFMPEG' // no usable ffmpeg/ffprobe binary
+  | 'BAD_ARGUMENT'; // an option with a bad value
+
+export class VideoIOError extends Error {
+  readonly path: string;
+  readonly code: VideoIOErrorCode;
+
+  constructor(path: string, code: VideoIOErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(`${path}: ${message}`, options);
+    this.name = 'VideoIOError';
+    this.path = path;
+    this.code = code;
+  }
+}
+
+/** Maps a Node fs error on `path` to a VideoIOError (ENOENT stays ENOENT, the rest CORRUPT). */
+export function fromFsError(path: string, error: unknown): VideoIOError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new VideoIOError(path, 'ENOENT', 'no such file or folder', { cause: error });
+  return new VideoIOError(path, 'CORRUPT', `cannot read (${code ?? (error as Error).message})`, { cause: error });
+}

@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrames, ffmpegPath, probeVideo, readFrames, VideoIOError } from '../src/index.js';
+import { DATA } from './data.js';
+
+const W = 32;
+const H = 24;
+const T = 12;
+/** The exact pixels of frame f: a pattern that differs per frame, row and column. */
+const pixel = (f: number, x: number, y: number, c: number) => (f * 37 + x * 5 + y * 9 + c * 71) % 256;
+
+let lossless: string;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tjn-decode-'));
+  const raw = Buffer.alloc(W * H * 3 * T);
+  for (let f = 0; f < T; f++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) raw[((f * H + y) * W + x) * 3 + c] = pixel(f, x, y, c);
+  await writeFile(path.join(dir, 'raw.rgb'), raw);
+  lossless = path.join(dir, 'pattern.mkv');
+  // lossless RGB H.264, so the decoded pixels must equal the pattern exactly
+  execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', '10', '-i', path.join(dir, 'raw.rgb'), '-c:v', 'libx264rgb', '-qp', '0', '-pix_fmt', 'rgb24', lossless]);
+});
+
+/**
+ * What `ffmpeg -i file -vsync passthrough -f rawvideo -pix_fmt rgb24 -` prints, split into frames.
+ * (`-vsync passthrough`: one output frame per coded frame; ffmpeg's default for rawvideo
+ * output may duplicate frames to keep a constant rate, e.g. 33 frames for part_0.mp4's 32.)
+ */
+function ffmpegReference(file: string, width: number, height: number): Buffer[] {
+  const out = execFileSync(ffmpegPath(), ['-v', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 });
+  const size = width * height * 3;
+  return Array.from({ length: out.length / size }, (_, i) => out.subarray(i * size, (i + 1) * size));
+}
+
+describe('decoding', () => {
+  it('probes and decodes a generated lossless clip to exactly its pixels', async () => {
+    expect(await probeVideo(lossless)).toMatchObject({ width: W, height: H, fps: 10, frameCount: T });
+    const { frames, width, height } = await readFrames(lossless);
+    expect([width, height, frames.length]).toEqual([W, H, T]);
+    for (let f = 0; f < T; f++) {
+      const expected = Uint8Array.from({ length: W * H * 3 }, (_, i) => pixel(f, Math.floor(i / 3) % W, Math.floor(i / 3 / W), i % 3));
+      expect(Buffer.from(frames[f]).equals(Buffer.from(expected)), `frame ${f}`).toBe(true);
+    }
+  });
+
+  it('picks frames by index, in the order asked, and refuses an index past the end', async () => {
+    const { frames } = await readFrames(lossless, { indices: [7, 0, 7, 11] });
+    expect(frames.map((f) => f[0])).toEqual([7, 0, 7, 11].map((i) => pixel(i, 0, 0, 0)));
+    const error = await readFrames(lossless, { indices: [3, 12] }).catch((e) => e);
+    expect(error).toBeInstanceOf(VideoIOError);
+    expect(error.code).toBe('OUT_OF_RANGE');
+    expect(error.message).toContain(lossless);
+    expect(error.message).toMatch(/frame 12 requested but the video has 12/);
+  });
+
+  it('streams with start/end and resize', async () => {
+    const seen: number[] = [];
+    for await (const frame of decodeFrames(lossless, { start: 3, end: 6, resize: { width: 16, height: 12 } })) {
+      seen.push(frame.index);
+      expect(frame.data.length).toBe(16 * 12 * 3);
+    }
+    expect(seen).toEqual([3, 4, 5]);
+  });
+
+  it.each([
+    ['videos/part_0.mp4', 340, 256],
+    ['videos/test.avi', 320, 240],
+  ])('real file %s: same pixels as ffmpeg -f rawvideo', async (name, width, height) => {
+    const file = path.join(DATA, name);
+    const info = await probeVideo(file);
+    expect([info.width, info.height]).toEqual([width, height]);
+    const reference = ffmpegReference(file, width, height);
+    expect(info.frameCount).toBe(reference.length);
+    const indices = [0, 1, Math.floor(reference.length / 2), reference.length - 1];
+    const { frames } = await readFrames(file, { indices });
+    for (const [k, i] of indices.entries()) expect(Buffer.from(frames[k]).equals(reference[i]), `frame ${i}`).toBe(true);
+  });
+
+  it('names the file and the problem for missing, empty and truncated videos', async () => {
+    await expect(probeVideo(path.join(dir, 'missing.mp4'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const empty = path.join(dir, 'empty.mp4');
+    await writeFile(empty, '');
+    await expect(probeVideo(empty)).rejects.toThrow(/empty\.mp4: the file is empty/);
+    const truncated = path.join(dir, 'truncated.mp4');
+    const bytes = await readFile(path.join(DATA, 'videos/test.mp4'));
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    const error = await (async () => {
+      const info = await probeVideo(truncated);
+      await readFrames(truncated, { indices: [info.frameCount > 250 ? 299 : 299] });
+    })().catch((e) => e);
+    expect(error).toBeInstanceOf(VideoIOError);
+    expect(error.message).toContain('truncated.mp4');
+    expect(['CORRUPT', 'TRUNCATED', 'OUT_OF_RANGE']).toContain(error.code);
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  createLoader,
+  createSyntheticDataset,
+  cropBox,
+  denseIndices,
+  framesToFloat,
+  readMmactionList,
+  renderSyntheticClip,
+  SYNTHETIC_LABELS,
+  segmentIndices,
+  shuffledOrder,
+} from '../src/index.js';
+
+describe('synthetic dataset', () => {
+  it('8 classes, deterministic rendering, disjoint splits', () => {
+    const train = createSyntheticDataset({ split: 'train', clipsPerClass: 2, frames: 6, width: 48, height: 40, seed: 3 });
+    const val = createSyntheticDataset({ split: 'val', clipsPerClass: 2, frames: 6, width: 48, height: 40, seed: 3 });
+    expect(train.labels).toEqual(SYNTHETIC_LABELS);
+    expect(SYNTHETIC_LABELS).toHaveLength(8);
+    expect(train.samples.map((s) => s.label)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7]);
+    const a = renderSyntheticClip(train.samples[5]);
+    const b = renderSyntheticClip(train.samples[5]);
+    expect(a.frames).toHaveLength(6);
+    expect(a.frames[0].length).toBe(48 * 40 * 3);
+    expect(a.frames.every((f, i) => Buffer.from(f).equals(Buffer.from(b.frames[i])))).toBe(true);
+    const seeds = new Set(train.samples.map((s) => s.synthetic.seed));
+    expect(val.samples.some((s) => seeds.has(s.synthetic.seed))).toBe(false);
+  });
+
+  it('objects move several pixels per frame: consecutive frames differ, the background does not move', () => {
+    const { samples } = createSyntheticDataset({ split: 'train', clipsPerClass: 1, seed: 1 });
+    for (const sample of samples) {
+      const { frames } = renderSyntheticClip(sample);
+      let changed = 0;
+      for (let i = 0; i < frames[0].length; i++) if (frames[0][i] !== frames[1][i]) changed += 1;
+      // a 14-22 px square moving 2.5-4 px and turning ~20 deg changes hundreds of values, but far from all
+      expect(changed).toBeGreaterThan(150);
+      expect(changed).toBeLessThan(frames[0].length / 3);
+    }
+  });
+});
+
+describe('sampling and transforms', () => {
+  it('segment sampling: centres when testing, inside each segment when training', () => {
+    expect(segmentIndices(80, 8, 'test')).toEqual([5, 15, 25, 35, 45, 55, 65, 75]);
+    let k = 0; // a fixed sequence of "random" numbers
+    const seq = [0, 0.99, 0.5, 0.25];
+    const train = segmentIndices(40, 4, 'train', () => seq[k++ % seq.length]);
+    expect(train).toEqual([0, 19, 25, 32]);
+    expect(segmentIndices(3, 8, 'test').every((i) => i >= 0 && i < 3)).toBe(true);
+  });
+
+  it('dense sampling: evenly spread test windows, looping in short videos', () => {
+    expect(denseIndices(100, { clipLength: 4, interval: 2, mode: 'test', clipIndex: 0, numClips: 3 })).toEqual([0, 2, 4, 6]);
+    expect(denseIndices(100, { clipLength: 4, interval: 2, mode: 'test', clipIndex: 2, numClips: 3 })).toEqual([93, 95, 97, 99]);
+    expect(denseIndices(5, { clipLength: 4, interval: 2, mode: 'test' })).toEqual([0, 2, 4, 1]);
+  });
+
+  it('framesToFloat: identity, flip, normalisation and exact bilinear resizing of a ramp', () => {
+    const [w, h] = [8, 4];
+    const frame = Uint8Array.from({ length: w * h * 3 }, (_, i) => 10 * (Math.floor(i / 3) % w)); // value = 10 * x
+    const out = new Float32Array(w * h * 3);
+    const identity = { box: cropBox('full', w, h), outWidth: w, outHeight: h, flip: false, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
+    framesToFloat([frame], w, h, identity, out);
+    expect(Array.from(out.subarray(0, 6)).map((v) => Math.round(v * 255))).toEqual([0, 0, 0, 10, 10, 10]);
+    framesToFloat([frame], w, h, { ...identity, flip: true }, out);
+    expect(Math.round(out[0] * 255)).toBe(70);
+    const half = new Float32Array(4 * 2 * 3);
+    framesToFloat([frame], w, h, { ...identity, outWidth: 4, outHeight: 2 }, half);
+    // output column x samples source x' = 2x + 0.5: value 10 * x'
+    expect(Array.from({ length: 4 }, (_, x) => Math.round(half[x * 3] * 255 * 10) / 10)).toEqual([5, 25, 45, 65]);
+    expect(cropBox('centre', 340, 256)).toEqual({ x: 42, y: 0, width: 256, height: 256 });
+  });
+});
+
+describe('manifests and loader', () => {
+  it('reads an mmaction rawframes list and names a bad line', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-list-'));
+    const list = path.join(dir, 'train.txt');
+    await writeFile(list, 'a 30 0\nb 12 2\n');
+    const ds = await readMmactionList(list, { root: dir, type: 'rawframes' });
+    expect(ds.samples).toEqual([
+      { path: path.join(dir, 'a'), label: 0, frameCount: 30, kind: 'frames' },
+      { path: path.join(dir, 'b'), label: 2, frameCount: 12, kind: 'frames' },
+    ]);
+    expect(ds.labels).toEqual(['0', '1', '2']);
+    await writeFile(list, 'a 30 0\nb twelve 2\n');
+    await expect(readMmactionList(list, { root: dir, type: 'rawframes' })).rejects.toThrow(/train\.txt: line 2: total_frames/);
+  });
+
+  it('loader: batches in the given order, at most `prefetch` loads in flight, bad samples skipped when asked', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const load = async (i: number) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight -= 1;
+      if (i === 3) throw new Error('sample 3 is broken');
+      return { data: Float32Array.from([i, i]), shape: [2], label: i % 2 };
+    };
+    const order = shuffledOrder(7, 1);
+    const loader = createLoader(7, load, { batchSize: 2, order, prefetch: 3, skipBad: true });
+    const seen: number[] = [];
+    for await (const batch of loader) {
+      expect(batch.shape[1]).toBe(2);
+      seen.push(...batch.indices);
+      expect(Array.from(batch.data.filter((_, j) => j % 2 === 0))).toEqual(Array.from(batch.indices));
+    }
+    expect(seen).toEqual(order.filter((i) => i !== 3));
+    expect(loader.skipped).toEqual([{ index: 3, error: 'sample 3 is broken' }]);
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+    await expect(
+      (async () => {
+        for await (const _ of createLoader(7, load, { batchSize: 2 })) void _;
+      })(),
+    ).rejects.toThrow(/sample 3 is broken/);
+    expect(shuffledOrder(7, 1)).toEqual(order);
+    expect([...order].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});

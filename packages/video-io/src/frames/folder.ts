@@ -2,13 +2,14 @@
  * Frame folders (mmaction "rawframes": img_00001.jpg; Something-Something V1:
  * 00001.jpg) decoded with sharp to rgb24, and frames written back atomically.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../atomic.js';
 import { fromFsError, VideoIOError } from '../errors.js';
 import type { Frames, Size } from '../ffmpeg/decode.js';
 import { probeVideo } from '../ffmpeg/probe.js';
+import { decodePnm } from './pnm.js';
 
 export interface RgbImage {
   width: number;
@@ -27,6 +28,17 @@ export function frameFileName(template: string, index: number): string {
 
 /** Decodes one image file to rgb24 (optionally resized, bilinear). */
 export async function readImage(file: string, resize?: Size): Promise<RgbImage> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.ppm' || ext === '.pgm') {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      throw fromFsError(file, error);
+    }
+    const image = decodePnm(file, bytes);
+    return resize ? readImageBuffer(file, image, resize) : image;
+  }
   try {
     let pipeline = sharp(file).removeAlpha().toColourspace('srgb');
     if (resize) pipeline = pipeline.resize(resize.width, resize.height, { fit: 'fill', kernel: 'linear' });
@@ -39,6 +51,15 @@ export async function readImage(file: string, resize?: Size): Promise<RgbImage> 
     }
     throw new VideoIOError(file, 'CORRUPT', `cannot decode the image: ${(error as Error).message}`, { cause: error });
   }
+}
+
+async function readImageBuffer(file: string, image: RgbImage, size: Size): Promise<RgbImage> {
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new VideoIOError(file, 'CORRUPT', `expected 3 channels after resizing, got ${info.channels}`);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 /** Writes an rgb24 image as JPEG or PNG (by extension), atomically. */

@@ -1,0 +1,165 @@
+/**
+ * Image operations on single-channel Float32Array images (row-major) that
+ * TV-L1 needs: gray conversion, Gaussian blur, resampling, gradients,
+ * warping (bilinear or bicubic) and a median filter. Borders replicate the
+ * edge pixel. Output buffers are passed in so that callers can reuse them.
+ */
+
+export interface Gray {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** RGB (interleaved, 3 channels) or gray to float gray (ITU-R 601 luma weights). */
+export function toGray(data: Uint8Array | Float32Array, width: number, height: number, channels: 1 | 3): Float32Array {
+  const out = new Float32Array(width * height);
+  if (channels === 1) {
+    out.set(data.subarray(0, width * height));
+    return out;
+  }
+  for (let i = 0; i < width * height; i++) out[i] = 0.299 * data[i * 3] + 0.587 * data[i * 3 + 1] + 0.114 * data[i * 3 + 2];
+  return out;
+}
+
+/** Rescales both images jointly to [0, 255] (IPOL: so that lambda means the same for every pair). */
+export function normaliseJointly(a: Float32Array, b: Float32Array): void {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const img of [a, b]) for (let i = 0; i < img.length; i++) {
+    if (img[i] < min) min = img[i];
+    if (img[i] > max) max = img[i];
+  }
+  const range = max - min;
+  if (range <= 0) return;
+  const s = 255 / range;
+  for (const img of [a, b]) for (let i = 0; i < img.length; i++) img[i] = (img[i] - min) * s;
+}
+
+function gaussianKernel(sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    k[i + radius] = Math.exp((-i * i) / (2 * sigma * sigma));
+    sum += k[i + radius];
+  }
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  return k;
+}
+
+/** Separable Gaussian blur with replicated borders. */
+export function gaussianBlur(src: Float32Array, width: number, height: number, sigma: number): Float32Array {
+  if (sigma <= 0) return Float32Array.from(src);
+  const k = gaussianKernel(sigma);
+  const r = (k.length - 1) / 2;
+  const tmp = new Float32Array(width * height);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) {
+        const xx = x + i < 0 ? 0 : x + i >= width ? width - 1 : x + i;
+        s += k[i + r] * src[row + xx];
+      }
+      tmp[row + x] = s;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) {
+        const yy = y + i < 0 ? 0 : y + i >= height ? height - 1 : y + i;
+        s += k[i + r] * tmp[yy * width + x];
+      }
+      out[y * width + x] = s;
+    }
+  }
+  return out;
+}
+
+/** Bilinear sample with replicated borders. */
+export function sampleBilinear(src: Float32Array, width: number, height: number, x: number, y: number): number {
+  const xc = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
+  const yc = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
+  const x0 = Math.floor(xc);
+  const y0 = Math.floor(yc);
+  const x1 = x0 + 1 < width ? x0 + 1 : x0;
+  const y1 = y0 + 1 < height ? y0 + 1 : y0;
+  const fx = xc - x0;
+  const fy = yc - y0;
+  const a = src[y0 * width + x0];
+  const b = src[y0 * width + x1];
+  const c = src[y1 * width + x0];
+  const d = src[y1 * width + x1];
+  return a + fx * (b - a) + fy * (c - a + fx * (d - c - b + a));
+}
+
+/** Keys' cubic convolution (a = -0.5), the bicubic of the IPOL code. */
+function cubic(v0: number, v1: number, v2: number, v3: number, t: number): number {
+  return v1 + 0.5 * t * (v2 - v0 + t * (2 * v0 - 5 * v1 + 4 * v2 - v3 + t * (3 * (v1 - v2) + v3 - v0)));
+}
+
+/** Bicubic sample with replicated borders. */
+export function sampleBicubic(src: Float32Array, width: number, height: number, x: number, y: number): number {
+  const xc = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
+  const yc = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
+  const x1 = Math.floor(xc);
+  const y1 = Math.floor(yc);
+  const fx = xc - x1;
+  const fy = yc - y1;
+  const col = (i: number) => (i < 0 ? 0 : i >= width ? width - 1 : i);
+  const row = (j: number) => (j < 0 ? 0 : j >= height ? height - 1 : j) * width;
+  const xs = [col(x1 - 1), col(x1), col(x1 + 1), col(x1 + 2)];
+  const rows = [row(y1 - 1), row(y1), row(y1 + 1), row(y1 + 2)];
+  const r = rows.map((base) => cubic(src[base + xs[0]], src[base + xs[1]], src[base + xs[2]], src[base + xs[3]], fx));
+  return cubic(r[0], r[1], r[2], r[3], fy);
+}
+
+/** Resamples to a new size (bilinear on pixel centres); blur first when shrinking. */
+export function resize(src: Float32Array, width: number, height: number, newWidth: number, newHeight: number): Float32Array {
+  const out = new Float32Array(newWidth * newHeight);
+  const sx = width / newWidth;
+  const sy = height / newHeight;
+  for (let y = 0; y < newHeight; y++) {
+    const yy = (y + 0.5) * sy - 0.5;
+    for (let x = 0; x < newWidth; x++) out[y * newWidth + x] = sampleBilinear(src, width, height, (x + 0.5) * sx - 0.5, yy);
+  }
+  return out;
+}
+
+/** Centred-difference image gradients (one-sided at the borders). */
+export function centredGradient(src: Float32Array, width: number, height: number, gx: Float32Array, gy: Float32Array): void {
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const xl = x > 0 ? i - 1 : i;
+      const xr = x < width - 1 ? i + 1 : i;
+      const yu = y > 0 ? i - width : i;
+      const yd = y < height - 1 ? i + width : i;
+      gx[i] = (src[xr] - src[xl]) / (xr - xl === 0 ? 1 : xr - xl);
+      gy[i] = (src[yd] - src[yu]) / ((yd - yu) / width === 0 ? 1 : (yd - yu) / width);
+    }
+  }
+}
+
+/** Median of each size x size window (replicated borders); used on flow components. */
+export function medianFilter(src: Float32Array, width: number, height: number, size: number, out: Float32Array): void {
+  const r = (size - 1) >> 1;
+  const window = new Float32Array(size * size);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let n = 0;
+      for (let j = -r; j <= r; j++) {
+        const yy = y + j < 0 ? 0 : y + j >= height ? height - 1 : y + j;
+        for (let i = -r; i <= r; i++) {
+          const xx = x + i < 0 ? 0 : x + i >= width ? width - 1 : x + i;
+          window[n++] = src[yy * width + xx];
+        }
+      }
+      window.sort();
+      out[y * width + x] = window[n >> 1];
+    }
+  }
+}

@@ -81,8 +81,8 @@ export function gaussianBlur(src: Float32Array, width: number, height: number, s
 
 /** Bilinear sample with replicated borders. */
 export function sampleBilinear(src: Float32Array, width: number, height: number, x: number, y: number): number {
-  const xc = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
-  const yc = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
+  const xc = x < 0 ? 0 : Math.min(x , width - 1);
+  const yc = y < 0 ? 0 : Math.min(y , height - 1);
   const x0 = Math.floor(xc);
   const y0 = Math.floor(yc);
   const x1 = x0 + 1 < width ? x0 + 1 : x0;
@@ -103,8 +103,8 @@ function cubic(v0: number, v1: number, v2: number, v3: number, t: number): numbe
 
 /** Bicubic sample with replicated borders. */
 export function sampleBicubic(src: Float32Array, width: number, height: number, x: number, y: number): number {
-  const xc = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
-  const yc = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
+  const xc = x < 0 ? 0 : Math.min(x , width - 1);
+  const yc = y < 0 ? 0 : Math.min(y , height - 1);
   const x1 = Math.floor(xc);
   const y1 = Math.floor(yc);
   const fx = xc - x1;

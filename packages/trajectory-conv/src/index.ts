@@ -1,7 +1,7 @@
 export { registerTrajectoryKernels } from './kernels/register.js';
 export { sampleForward, sampleGradOffsets, sampleGradX, type SampleGeometry } from './kernels/trajectory-sample.js';
 export { TrajectoryConvError } from './ops/errors.js';
-export { tapFrameIndices, temporalConv } from './ops/temporal-conv.js';
+export { temporalConv } from './ops/temporal-conv.js';
 export { resizeOffsets, subsampleOffsets, type TrajectoryOptions, trajectoriesFromFlow } from './ops/trajectories.js';
 export { type ConvOptions, trajectoryConv } from './ops/trajectory-conv.js';
 export { outputLength, type TemporalOptions, trajectorySample } from './ops/trajectory-sample.js';

@@ -6,18 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TrajectoryConvError } from './errors.js';
-import { checkKernel, type ConvOptions, weightTaps } from './trajectory-conv.js';
+import { checkKernel, type ConvOptions } from './trajectory-conv.js';
 import { outputLength } from './trajectory-sample.js';
-
-/** For each output time and tap, the index of the frame read in the clip padded with `pad` zero frames in front. */
-export function tapFrameIndices(t: number, k: number, stride: number, dilation: number): { indices: number[]; pad: number; to: number } {
-  const half = (k - 1) / 2;
-  const pad = half * dilation;
-  const to = outputLength(t, stride);
-  const indices: number[] = [];
-  for (let o = 0; o < to; o++) for (let tap = 0; tap < k; tap++) indices.push(o * stride + (tap - half) * dilation + pad);
-  return { indices, pad, to };
-}
 
 /** x [N, T, H, W, Cin], kernel [K, Cin, Cout] -> [N, ceil(T / stride), H, W, Cout]. */
 export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptions = {}): tf.Tensor {
@@ -30,11 +20,25 @@ export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptio
   const dilation = options.dilation ?? 1;
   return tf.tidy(() => {
     const [n, t, h, w, c] = x.shape;
-    const { indices, pad, to } = tapFrameIndices(t, k, stride, dilation);
-    const padded = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [0, 0], [0, 0], [0, 0]]) : x;
-    // [N, To*K, H, W, C] -> [N, To, K, H, W, C] -> [N, To, H, W, K, C]
-    const gathered = tf.gather(padded, tf.tensor1d(indices, 'int32'), 1);
-    const taps = tf.transpose(tf.reshape(gathered, [n, to, k, h, w, c]), [0, 1, 3, 4, 2, 5]);
-    return weightTaps(taps, kernel, options.bias);
+    const cout = kernel.shape[2] as number;
+    const half = (k - 1) / 2;
+    const to = outputLength(t, stride);
+    const hwc = h * w * c;
+    // zero frames in front (half * dilation) and behind (enough for the last strided window);
+    // rank-3 views, because wasm's pad/slice/concat are slow on rank-5 tensors
+    const front = half * dilation;
+    const back = Math.max(0, (to - 1) * stride + half * dilation + stride - t);
+    const padded = tf.pad(tf.reshape(x, [n, t, hwc]), [[0, 0], [front, back], [0, 0]]);
+    // tap k of output o reads padded frame o * stride + k * dilation: one slice and one matMul per tap
+    let y: tf.Tensor | null = null;
+    for (let tap = 0; tap < k; tap++) {
+      const begin = tap * dilation;
+      let frames = stride === 1 ? tf.slice(padded, [0, begin, 0], [n, to, hwc]) : tf.slice(padded, [0, begin, 0], [n, to * stride, hwc]);
+      if (stride !== 1) frames = tf.slice(tf.reshape(frames, [n, to, stride, hwc]), [0, 0, 0, 0], [n, to, 1, hwc]);
+      const term = tf.matMul(tf.reshape(frames, [n * to * h * w, c]), tf.reshape(tf.slice(kernel, [tap, 0, 0], [1, c, cout]), [c, cout]));
+      y = y == null ? term : tf.add(y, term);
+    }
+    if (options.bias != null) y = tf.add(y as tf.Tensor, options.bias);
+    return tf.reshape(y as tf.Tensor, [n, to, h, w, cout]);
   });
 }

@@ -1,0 +1,215 @@
+/**
+ * Layers on [N, T, H, W, C] tensors built from 2D kernels on [N*T, H, W, C]
+ * (tfjs's 3D kernels are slow or wrong on wasm): the 1xkxk spatial conv,
+ * BatchNorm over (N, T, H, W), the 1xkxk max-pool, global average pooling,
+ * and the offsets plumbing of trajectory stages.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resizeOffsets, subsampleOffsets } from '@trajectorynet/trajectory-conv';
+
+type Shape = (number | null)[];
+
+const fold = (x: tf.Tensor) => tf.reshape(x, [-1, x.shape[2] as number, x.shape[3] as number, x.shape[4] as number]) as tf.Tensor4D;
+const unfold = (x: tf.Tensor, n: number, t: number) => tf.reshape(x, [n, t, x.shape[1] as number, x.shape[2] as number, x.shape[3] as number]);
+const spatialOut = (size: number | null, stride: number) => (size == null ? null : Math.ceil(size / stride));
+
+export interface SpatialConvArgs {
+  filters: number;
+  kernelSize: number;
+  stride?: number;
+  name?: string;
+}
+
+/** 1 x k x k convolution, 'same' padding, no bias (a BatchNorm follows). */
+export class SpatialConv3D extends tf.layers.Layer {
+  static className = 'SpatialConv3D';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  private kernel?: tf.LayerVariable;
+
+  constructor(args: SpatialConvArgs) {
+    super({ name: args.name });
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.stride = args.stride ?? 1;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const c = (inputShape as Shape)[4] as number;
+    this.kernel = this.addWeight('kernel', [this.kernelSize, this.kernelSize, c, this.filters], 'float32', tf.initializers.heNormal({}));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const [n, t, h, w] = inputShape as Shape;
+    return [n, t, spatialOut(h, this.stride), spatialOut(w, this.stride), this.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const y = tf.conv2d(fold(x), (this.kernel as tf.LayerVariable).read() as tf.Tensor4D, this.stride, 'same');
+      return unfold(y, x.shape[0], x.shape[1] as number);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, stride: this.stride };
+  }
+}
+
+/** BatchNorm over N, T, H, W (per channel); moving statistics as PyTorch (momentum 0.1, eps 1e-5). */
+export class BatchNorm5D extends tf.layers.Layer {
+  static className = 'BatchNorm5D';
+  readonly momentum: number;
+  readonly epsilon: number;
+  /** 'frozen': use the moving statistics and do not update them, even in training. */
+  frozen: boolean;
+  private gamma?: tf.LayerVariable;
+  private beta?: tf.LayerVariable;
+  private movingMean?: tf.LayerVariable;
+  private movingVariance?: tf.LayerVariable;
+
+  constructor(args: { name?: string; momentum?: number; epsilon?: number; frozen?: boolean } = {}) {
+    super({ name: args.name });
+    this.momentum = args.momentum ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.frozen = args.frozen ?? false;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const c = (inputShape as Shape)[4] as number;
+    this.gamma = this.addWeight('gamma', [c], 'float32', tf.initializers.ones());
+    this.beta = this.addWeight('beta', [c], 'float32', tf.initializers.zeros());
+    this.movingMean = this.addWeight('moving_mean', [c], 'float32', tf.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [c], 'float32', tf.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return inputShape as Shape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const gamma = (this.gamma as tf.LayerVariable).read();
+    const beta = (this.beta as tf.LayerVariable).read();
+    const movingMean = this.movingMean as tf.LayerVariable;
+    const movingVariance = this.movingVariance as tf.LayerVariable;
+    if (!kwargs.training || this.frozen) {
+      return tf.tidy(() => tf.reshape(tf.batchNorm(fold(x), movingMean.read(), movingVariance.read(), beta, gamma, this.epsilon), x.shape));
+    }
+    return tf.tidy(() => {
+      // tfjs's batchNorm (and its gradient) handle rank <= 4: fold time into the batch
+      const folded = fold(x);
+      const { mean, variance } = tf.moments(folded, [0, 1, 2]);
+      const count = x.size / (x.shape[4] as number);
+      // moving statistics: the unbiased batch variance, as PyTorch keeps it
+      const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
+      movingMean.write(tf.add(tf.mul(movingMean.read(), 1 - this.momentum), tf.mul(mean, this.momentum)));
+      movingVariance.write(tf.add(tf.mul(movingVariance.read(), 1 - this.momentum), tf.mul(unbiased, this.momentum)));
+      return tf.reshape(tf.batchNorm(folded, mean, variance, beta, gamma, this.epsilon), x.shape);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, frozen: this.frozen };
+  }
+}
+
+/** 1 x k x k max-pool with 'same' padding. */
+export class SpatialMaxPool3D extends tf.layers.Layer {
+  static className = 'SpatialMaxPool3D';
+  readonly poolSize: number;
+  readonly stride: number;
+
+  constructor(args: { poolSize: number; stride: number; name?: string }) {
+    super({ name: args.name });
+    this.poolSize = args.poolSize;
+    this.stride = args.stride;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const [n, t, h, w, c] = inputShape as Shape;
+    return [n, t, spatialOut(h, this.stride), spatialOut(w, this.stride), c];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return unfold(tf.maxPool(fold(x), this.poolSize, this.stride, 'same'), x.shape[0], x.shape[1] as number);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), poolSize: this.poolSize, stride: this.stride };
+  }
+}
+
+/** Mean over T, H, W: [N, T, H, W, C] -> [N, C]. */
+export class GlobalAveragePool3D extends tf.layers.Layer {
+  static className = 'GlobalAveragePool3D';
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = inputShape as Shape;
+    return [s[0], s[4]];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.mean(Array.isArray(inputs) ? inputs[0] : inputs, [1, 2, 3]));
+  }
+}
+
+/**
+ * Offsets at input resolution [N, T, H, W, K, 2] -> the offsets of a stage
+ * `factor` times smaller and with temporal stride `timeStride`.
+ */
+export class StageOffsets extends tf.layers.Layer {
+  static className = 'StageOffsets';
+  readonly factor: number;
+  readonly timeStride: number;
+
+  constructor(args: { factor: number; timeStride?: number; name?: string }) {
+    super({ name: args.name });
+    this.factor = args.factor;
+    this.timeStride = args.timeStride ?? 1;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const [n, t, h, w, k, two] = inputShape as Shape;
+    return [n, t == null ? null : Math.ceil(t / this.timeStride), spatialOut(h, this.factor), spatialOut(w, this.factor), k, two];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const offsets = Array.isArray(inputs) ? inputs[0] : inputs;
+      const resized = resizeOffsets(offsets, this.factor);
+      return this.timeStride === 1 ? resized : subsampleOffsets(resized, this.timeStride);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), factor: this.factor, timeStride: this.timeStride };
+  }
+}
+
+/** "With motion": the offsets [N, T, H, W, K, 2] as 2K extra channels after the features [N, T, H, W, C]. */
+export class StackMotion extends tf.layers.Layer {
+  static className = 'StackMotion';
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const [features, offsets] = inputShape as Shape[];
+    return [...features.slice(0, 4), (features[4] as number) + (offsets[4] as number) * 2];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [features, offsets] = inputs as tf.Tensor[];
+      const [n, t, h, w, k] = offsets.shape;
+      return tf.concat([features, tf.reshape(offsets, [n, t, h, w, (k as number) * 2])], 4);
+    });
+  }
+}
+
+for (const layer of [SpatialConv3D, BatchNorm5D, SpatialMaxPool3D, GlobalAveragePool3D, StageOffsets, StackMotion]) tf.serialization.registerClass(layer);

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 /** The `trajectorynet` command line. Each command lives in commands/<name>.ts. */
 import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerInfoCommand } from './commands/info.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerTrainCommand } from './commands/train.js';
 import { TrainerError } from './errors.js';
 
 const program = new Command()
@@ -10,6 +14,10 @@ const program = new Command()
   .showHelpAfterError()
   .addHelpText('after', '\nRun `trajectorynet <command> --help` for the options and examples of each command.');
 
+registerDemoCommand(program);
+registerTrainCommand(program);
+registerEvalCommand(program);
+registerPredictCommand(program);
 registerInfoCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

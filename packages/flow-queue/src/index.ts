@@ -5,3 +5,6 @@ export { DEFAULT_QUEUE, type EnqueueOptions, enqueueVideos, type ExtractionSetti
 export { formatStatus, type QueueStatus, queueStatus } from './status.js';
 export { clearStats, readThroughput } from './stats.js';
 export { type Extractor, startWorker, type WorkerOptions } from './worker.js';
+export { flowQueueCommand } from './command.js';
+export { type RunWorkerOptions, runWorkerUntilDone } from './run-worker.js';
+export { tvl1Extractor } from './tvl1-extractor.js';

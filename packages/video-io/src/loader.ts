@@ -12,6 +12,8 @@ export interface LoadedClip {
   data: Float32Array;
   shape: number[];
   label: number;
+  /** A second per-sample array (e.g. the clip's optical flows), collated like `data`. */
+  extra?: Float32Array;
 }
 
 export interface Batch {
@@ -21,6 +23,8 @@ export interface Batch {
   labels: Int32Array;
   /** Positions of the batch's samples in the dataset. */
   indices: Int32Array;
+  /** The samples' `extra` arrays, concatenated (when every sample has one). */
+  extra?: Float32Array;
 }
 
 export interface LoaderOptions {
@@ -84,7 +88,13 @@ function collate(group: { clip: LoadedClip; index: number }[]): Batch {
     if (clip.data.length !== size) throw new VideoIOError(`sample ${index}`, 'BAD_ARGUMENT', `clip shape [${clip.shape}] differs from the batch's [${shape}]`);
     data.set(clip.data, i * size);
   });
-  return { data, shape: [group.length, ...shape], labels: Int32Array.from(group.map((g) => g.clip.label)), indices: Int32Array.from(group.map((g) => g.index)) };
+  let extra: Float32Array | undefined;
+  const extraSize = group[0].clip.extra?.length;
+  if (extraSize != null && group.every((g) => g.clip.extra?.length === extraSize)) {
+    extra = new Float32Array(extraSize * group.length);
+    group.forEach(({ clip }, i) => extra?.set(clip.extra as Float32Array, i * extraSize));
+  }
+  return { data, shape: [group.length, ...shape], labels: Int32Array.from(group.map((g) => g.clip.label)), indices: Int32Array.from(group.map((g) => g.index)), extra };
 }
 
 /** A seeded permutation of 0..n-1 (mulberry32 + Fisher-Yates), e.g. an epoch's order from (seed, epoch). */

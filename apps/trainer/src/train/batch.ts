@@ -6,9 +6,11 @@ export interface HostBatch {
   clips: Float32Array;
   clipShape: [number, number, number, number, number];
   labels: Int32Array;
-  /** Trajectory offsets [N, T, H, W, K, 2] in input pixels, when the model takes them from a flow file/TV-L1. */
-  offsets?: Float32Array;
-  offsetShape?: number[];
+  /**
+   * TV-L1 flows between the clip's frames, when the model follows trajectories:
+   * [N, 2, T-1, H, W, 2], forward flows (frame t -> t+1) then backward flows (frame t+1 -> t).
+   */
+  flows?: Float32Array;
   /** Which dataset sample each clip came from (several clips/crops of one video share it at test time). */
   sampleIndex: Int32Array;
 }
@@ -16,16 +18,21 @@ export interface HostBatch {
 export interface BatchTensors {
   clips: tf.Tensor5D;
   labels: tf.Tensor1D;
-  offsets?: tf.Tensor;
+  /** [N, T-1, H, W, 2] each. */
+  forwardFlows?: tf.Tensor;
+  backwardFlows?: tf.Tensor;
 }
 
 /** Makes tensors of a host batch (the caller disposes them, or runs this inside tf.tidy). */
 export function toTensors(batch: HostBatch): BatchTensors {
-  return {
-    clips: tf.tensor5d(batch.clips, batch.clipShape),
-    labels: tf.tensor1d(batch.labels, 'int32'),
-    offsets: batch.offsets != null && batch.offsetShape != null ? tf.tensor(batch.offsets, batch.offsetShape) : undefined,
-  };
+  const [n, t, h, w] = batch.clipShape;
+  const clips = tf.tensor5d(batch.clips, batch.clipShape);
+  const labels = tf.tensor1d(batch.labels, 'int32');
+  if (batch.flows == null) return { clips, labels };
+  const both = tf.tensor(batch.flows, [n, 2, t - 1, h, w, 2]);
+  const [forward, backward] = tf.unstack(both, 1);
+  both.dispose();
+  return { clips, labels, forwardFlows: forward, backwardFlows: backward };
 }
 
 /** A classifier as the training loop sees it. */

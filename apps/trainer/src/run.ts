@@ -1,0 +1,156 @@
+/**
+ * A training run from a resolved config: datasets, flows, model, loader,
+ * loop, validation, and the files it leaves in `outDir` (checkpoints,
+ * metrics.jsonl, curves.svg, config.json, eval files of the best model).
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendName, initBackend } from '@trajectorynet/runtime';
+import { createFlowPool, type FlowPool } from '@trajectorynet/tvl1-flow';
+import { createLoader, type Dataset, seededRandom, shuffledOrder } from '@trajectorynet/video-io';
+import type { TrainConfig } from './config/schema.js';
+import { loadView } from './data/clips.js';
+import { type AnySample, loadDataset } from './data/datasets.js';
+import { TrainerError } from './errors.js';
+import { type EvaluationReport, evaluate } from './eval/evaluate.js';
+import { createClassifier, needsFlows } from './model/adapter.js';
+import { createProgress, type Progress } from './progress.js';
+import { trainingCurvesSvg, writeEvaluation, writeTextAtomic } from './report/run-report.js';
+import type { ClassifierAdapter, HostBatch } from './train/batch.js';
+import { assignWeights, loadCheckpoint } from './train/checkpoint.js';
+import { BEST, type RunState, train } from './train/loop.js';
+
+export interface RunOptions {
+  outDir: string;
+  resume?: boolean;
+  /** Where to cache TV-L1 flows (default: <outDir>/../.trajectorynet-cache/flow). */
+  cacheDir?: string;
+  log?: (message: string) => void;
+  /** Stop after this many steps in this process (tests of resume). */
+  maxStepsThisRun?: number;
+  quiet?: boolean;
+}
+
+export interface RunSummary {
+  state: RunState;
+  best: EvaluationReport | null;
+  trainClipsPerSecond: number;
+  seconds: number;
+  outDir: string;
+}
+
+export async function useBackend(config: TrainConfig): Promise<void> {
+  await initBackend({ prefer: config.backend === 'auto' ? undefined : (config.backend as BackendName), log: null });
+}
+
+/** Batches of one pass over `dataset`: the order is fixed by (seed, epoch), augmentation by (seed, epoch, sample). */
+export function datasetBatches(
+  dataset: Dataset<AnySample>,
+  config: TrainConfig,
+  options: { mode: 'train' | 'test'; flowPool?: FlowPool; cacheDir?: string; views?: number },
+): (epoch: number, skipBatches: number) => AsyncIterable<HostBatch> {
+  const { frames, size } = config.data;
+  const views = options.views ?? 1;
+  return (epoch, skipBatches) => {
+    const n = dataset.samples.length * views;
+    const order = options.mode === 'train' ? shuffledOrder(n, config.train.seed * 7919 + epoch) : Array.from({ length: n }, (_, i) => i);
+    const batchSize = config.train.batchSize;
+    const loader = createLoader(
+      n,
+      async (index) => {
+        const sample = dataset.samples[Math.floor(index / views)];
+        const random = seededRandom((config.train.seed * 1_000_003 + epoch * 7_919 + index) >>> 0);
+        const view = await loadView(sample, { frames, size, mode: options.mode, random, flowPool: options.flowPool, cacheDir: options.cacheDir });
+        return { data: view.clip, shape: [frames, size, size, 3], label: sample.label, extra: view.flows };
+      },
+      { batchSize, order: order.slice(skipBatches * batchSize), dropLast: options.mode === 'train', prefetch: Math.max(batchSize, config.data.prefetch) },
+    );
+    return (async function* () {
+      for await (const batch of loader) {
+        yield {
+          clips: batch.data,
+          clipShape: batch.shape as HostBatch['clipShape'],
+          labels: batch.labels,
+          flows: batch.extra,
+          sampleIndex: Int32Array.from(batch.indices, (i) => Math.floor(i / views)),
+        };
+      }
+    })();
+  };
+}
+
+export async function runTraining(config: TrainConfig, options: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const log = options.log ?? ((m: string) => console.error(m));
+  await useBackend(config);
+  const [trainSet, valSet] = await Promise.all([loadDataset(config.data, 'train', config.train.seed), loadDataset(config.data, 'val', config.train.seed)]);
+  if (trainSet.labels.join('\n') !== valSet.labels.join('\n')) throw new TrainerError('BAD_DATA', 'the train and val sets have different label maps');
+  const flowPool = needsFlows(config) ? createFlowPool() : undefined;
+  const cacheDir = options.cacheDir ?? path.join(path.dirname(path.resolve(options.outDir)), '.trajectorynet-cache', 'flow');
+  const model = createClassifier(config, trainSet.labels.length);
+  const batchesPerEpoch = Math.floor(trainSet.samples.length / config.train.batchSize);
+  const trainBatches = datasetBatches(trainSet, config, { mode: 'train', flowPool, cacheDir });
+  const valBatches = datasetBatches(valSet, config, { mode: 'test', flowPool, cacheDir, views: config.eval.clips });
+  let progress: Progress | null = null;
+  let clipsSeen = 0;
+  let trainSeconds = 0;
+  let epochStarted = Date.now();
+  try {
+    await writeTextAtomic(path.join(options.outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    const state = await train({
+      config,
+      labels: trainSet.labels,
+      model,
+      batches: trainBatches,
+      batchesPerEpoch,
+      outDir: options.outDir,
+      resume: options.resume,
+      maxStepsThisRun: options.maxStepsThisRun,
+      validate: () => evaluate(model, valBatches(0, 0), valSet.labels),
+      callbacks: {
+        onStep: (info) => {
+          if (progress == null) {
+            epochStarted = Date.now();
+            progress = options.quiet ? null : createProgress({ label: `epoch ${info.epoch + 1}/${config.train.epochs}`, total: info.stepsPerEpoch, unit: 'steps' });
+          }
+          clipsSeen += config.train.batchSize * config.train.accumulate;
+          progress?.update(info.stepInEpoch, { loss: info.loss, lr: info.lr, 'clips/s': info.clipsPerSecond });
+        },
+        onEpoch: (record) => {
+          progress?.stop();
+          progress = null;
+          trainSeconds += (Date.now() - epochStarted) / 1000;
+          const val = record.val != null ? `, val top-1 ${(record.val.top1 * 100).toFixed(1)}%, top-5 ${(record.val.top5 * 100).toFixed(1)}%` : '';
+          log(`epoch ${record.epoch}: train loss ${record.trainLoss.toFixed(3)}, train top-1 ${(record.trainTop1 * 100).toFixed(1)}%${val}`);
+        },
+      },
+    });
+    await writeTextAtomic(path.join(options.outDir, 'curves.svg'), trainingCurvesSvg(state.history, config.preset ?? 'training'));
+    let best: EvaluationReport | null = null;
+    if (state.epoch >= config.train.epochs && state.bestTop1 >= 0) {
+      // final report of the best checkpoint
+      const checkpoint = await loadCheckpoint<RunState>(path.join(options.outDir, BEST));
+      assignWeights(model.weights, checkpoint.weights, path.join(options.outDir, BEST));
+      tf.dispose(checkpoint.weights.map((w) => w.tensor).concat(checkpoint.optimizer.map((w) => w.tensor)));
+      best = await evaluate(model, valBatches(0, 0), valSet.labels);
+      await writeEvaluation(options.outDir, best, valSet.labels, { checkpoint: path.join(options.outDir, BEST), split: 'val' });
+    }
+    return { state, best, trainClipsPerSecond: trainSeconds > 0 ? clipsSeen / trainSeconds : 0, seconds: (Date.now() - started) / 1000, outDir: options.outDir };
+  } finally {
+    (progress as Progress | null)?.stop();
+    await flowPool?.close();
+    model.dispose();
+  }
+}
+
+/** Rebuilds the model of a checkpoint, with its weights. */
+export async function loadTrainedModel(checkpointPath: string): Promise<{ model: ClassifierAdapter; state: RunState }> {
+  const checkpoint = await loadCheckpoint<RunState>(checkpointPath);
+  const { config, labels } = checkpoint.state;
+  await useBackend(config);
+  const model = createClassifier(config, labels.length);
+  assignWeights(model.weights, checkpoint.weights, checkpointPath);
+  tf.dispose(checkpoint.weights.map((w) => w.tensor).concat(checkpoint.optimizer.map((w) => w.tensor)));
+  return { model, state: checkpoint.state };
+}
+

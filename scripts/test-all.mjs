@@ -14,6 +14,22 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 
+/**
+ * The shared test data: TRAJECTORYNET_DATA, else ../shared/data beside the
+ * repository, else beside the repository this one was cloned from (a clean
+ * clone in a temporary folder, as CI makes). Tests must run, not skip.
+ */
+function findSharedData() {
+  if (process.env.TRAJECTORYNET_DATA) return process.env.TRAJECTORYNET_DATA;
+  const candidates = [path.resolve(root, '../shared/data')];
+  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
+  if (origin && !/^[a-z]+:\/\//i.test(origin) && !origin.includes('@')) candidates.push(path.resolve(root, origin, '../shared/data'));
+  return candidates.find((c) => existsSync(path.join(c, 'videos'))) ?? null;
+}
+const data = findSharedData();
+if (data == null) console.error('[test-all] shared test data not found: set TRAJECTORYNET_DATA (tests that read it will fail)');
+else env.TRAJECTORYNET_DATA = data;
+
 /** Workspace folders (packages/*, apps/*) whose package.json has a test script. */
 function testedWorkspaces() {
   const found = [];

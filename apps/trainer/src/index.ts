@@ -15,3 +15,4 @@ export type { BatchTensors, ClassifierAdapter, HostBatch } from './train/batch.j
 export { loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { type EpochRecord, type RunState, train } from './train/loop.js';
 export { withSeededRandom } from './train/random.js';
+export { datasetBatches, loadTrainedModel, type RunOptions, type RunSummary, runTraining } from './run.js';

@@ -1,4 +1,9 @@
 /** All suites, in the order `pnpm bench` runs them. */
 import type { Suite } from '../suite.js';
+import { accuracySuite } from './accuracy.js';
+import { flowSuite } from './flow.js';
+import { modelSuite } from './model.js';
+import { opsSuite } from './ops.js';
+import { scalingSuite } from './scaling.js';
 
-export const SUITES: Suite[] = [];
+export const SUITES: Suite[] = [opsSuite, flowSuite, modelSuite, scalingSuite, accuracySuite];

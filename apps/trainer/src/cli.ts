@@ -3,10 +3,13 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { registerExtractFlowCommand } from './commands/extract-flow.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerTrainCommand } from './commands/train.js';
 import { TrainerError } from './errors.js';
+
+const USER_ERRORS = new Set(['FlowQueueError', 'VideoIOError', 'TrajectoryConvError', 'Tvl1InputError']);
 
 const program = new Command()
   .name('trajectorynet')
@@ -18,12 +21,18 @@ registerDemoCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
+registerExtractFlowCommand(program);
 registerInfoCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof TrainerError) {
     console.error(`trajectorynet: ${error.message}`);
     process.exit(error.exitCode);
+  }
+  // the packages' own errors name the file or argument: the message is what the user needs
+  if (error instanceof Error && USER_ERRORS.has(error.name)) {
+    console.error(`trajectorynet: ${error.message}`);
+    process.exit(2);
   }
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);

@@ -145,9 +145,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
 
 /** Rebuilds the model of a checkpoint, with its weights. */
 export async function loadTrainedModel(checkpointPath: string): Promise<{ model: ClassifierAdapter; state: RunState }> {
+  // a backend before any tensor exists (TRAJECTORYNET_BACKEND or the best available)
+  await initBackend({ log: null });
   const checkpoint = await loadCheckpoint<RunState>(checkpointPath);
   const { config, labels } = checkpoint.state;
-  await useBackend(config);
+  if (config.backend !== 'auto') await useBackend(config);
   const model = createClassifier(config, labels.length);
   assignWeights(model.weights, checkpoint.weights, checkpointPath);
   tf.dispose(checkpoint.weights.map((w) => w.tensor).concat(checkpoint.optimizer.map((w) => w.tensor)));

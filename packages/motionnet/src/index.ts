@@ -1,1 +1,3 @@
-export {};
+export { borderMask, charbonnier, gaussianWindow, lrnNormalise, photometricLoss, smoothnessLoss, ssimLoss } from './losses.js';
+export { createMotionNet, FLOW_FACTORS, type MotionNetConfig, SCALES } from './network.js';
+export { directionLoss, type LossParts, motionFlows, SSIM_WEIGHTS, stackFrames, unsupervisedLoss } from './unsupervised.js';

@@ -1,0 +1,90 @@
+/**
+ * The trainer on the real packages, small: train -> eval -> predict through the
+ * built CLI, exact resume of a TrajectoryNet run, and clear errors.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config/load.js';
+import { loadCheckpoint } from '../src/train/checkpoint.js';
+import type { RunState } from '../src/train/loop.js';
+import { runTraining } from '../src/run.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
+const SMALL = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1'];
+const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' } });
+
+describe('trainer end to end', () => {
+  it('train -> eval -> predict through the CLI', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'tjn-e2e-'));
+    const sets = [...SMALL, 'train.epochs=2'].flatMap((s) => ['--set', s]);
+    const train = cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets, '--out', out]);
+    expect(train.status, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/best val top-1 \d+\.\d%/);
+    const metrics = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.filter((m) => m.kind === 'epoch')).toHaveLength(2);
+    expect(await readFile(path.join(out, 'curves.svg'), 'utf8')).toContain('<svg');
+
+    const evaluation = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    expect(evaluation.status, evaluation.stderr).toBe(0);
+    const report = JSON.parse(evaluation.stdout);
+    expect(report.clips).toBe(8);
+    expect(report.confusion).toHaveLength(8);
+    expect(await readFile(path.join(out, 'confusion.csv'), 'utf8')).toContain('right clockwise');
+
+    const predict = cli(['predict', path.join(DATA, 'videos/test.mp4'), '--checkpoint', path.join(out, 'best.ckpt'), '--json', '--top', '3']);
+    expect(predict.status, predict.stderr).toBe(0);
+    const predictions = JSON.parse(predict.stdout).predictions;
+    expect(predictions).toHaveLength(3);
+    expect(predictions[0].score).toBeGreaterThanOrEqual(predictions[1].score);
+
+    const folder = cli(['predict', path.join(DATA, 'rawframes'), '--checkpoint', path.join(out, 'best.ckpt')]);
+    expect(folder.status, folder.stderr).toBe(0);
+  });
+
+  it('resume after a stop mid-epoch reaches the weights of an uninterrupted run (TrajectoryNet, TV-L1 flows)', async () => {
+    const config = await resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: [...SMALL, 'train.epochs=2', 'train.checkpointEvery=1'] });
+    const straight = await mkdtemp(path.join(tmpdir(), 'tjn-resume-'));
+    const resumed = await mkdtemp(path.join(tmpdir(), 'tjn-resume-'));
+    const cacheDir = path.join(straight, 'cache');
+    await runTraining(config, { outDir: straight, cacheDir, quiet: true, log: () => {} });
+    await runTraining(config, { outDir: resumed, cacheDir, quiet: true, log: () => {}, maxStepsThisRun: 3 }); // stopped in epoch 2 (2 steps per epoch)
+    await runTraining(config, { outDir: resumed, cacheDir, quiet: true, log: () => {}, resume: true });
+    const a = await loadCheckpoint<RunState>(path.join(straight, 'latest.ckpt'));
+    const b = await loadCheckpoint<RunState>(path.join(resumed, 'latest.ckpt'));
+    expect(b.state.step).toBe(a.state.step);
+    for (const [i, w] of a.weights.entries()) expect(Array.from(await b.weights[i].tensor.data()), w.name).toEqual(Array.from(await w.tensor.data()));
+  });
+
+  it('bad input: unknown preset, bad key, damaged checkpoint, missing data; non-zero exits with the reason', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-bad-'));
+    const unknown = cli(['train', '--preset', 'nope', '--out', dir]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown preset 'nope'");
+    const badKey = cli(['train', '--preset', 's3d-r18-tiny', '--set', 'train.epoch=3', '--out', dir]);
+    expect(badKey.status).toBe(2);
+    expect(badKey.stderr).toContain('train.epoch');
+    const damaged = path.join(dir, 'bad.ckpt');
+    await writeFile(damaged, 'TJNCKPT1garbage');
+    const load = cli(['predict', path.join(DATA, 'videos/test.mp4'), '--checkpoint', damaged]);
+    expect(load.status).toBe(4);
+    expect(load.stderr).toContain(damaged);
+    const missing = cli(['train', '--preset', 's3d-r18-tiny', '--set', 'data.kind=list', '--set', 'data.trainList=/nonexistent/train.txt', '--out', dir]);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toContain('/nonexistent/train.txt');
+    const motionnet = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', '--out', dir]);
+    expect(motionnet.status).toBe(2);
+    expect(motionnet.stderr).toContain('motionnet');
+  });
+
+  it('--help on every command, with examples', () => {
+    for (const command of ['demo', 'train', 'eval', 'predict', 'extract-flow', 'info']) {
+      const help = execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
+      expect(help, command).toContain('Examples:');
+    }
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * MotionNet on clips: forward flows from the clip, backward flows from the
+ * time-reversed clip, and the unsupervised loss summed over the five scales
+ * and both directions (photometric 1, SSIM 0.16 ... 0.01 coarse to fine,
+ * smoothness 1).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { warpBilinear } from '@trajectorynet/trajectory-conv';
+import { photometricLoss, smoothnessLoss, ssimLoss } from './losses.js';
+import { FLOW_FACTORS } from './network.js';
+
+export const SSIM_WEIGHTS = [0.16, 0.08, 0.04, 0.02, 0.01];
+
+/** [N, T, H, W, 3] -> [N, H, W, 3T]: frames stacked on channels, frame 0 first. */
+export function stackFrames(clip: tf.Tensor5D): tf.Tensor4D {
+  const [n, t, h, w, c] = clip.shape;
+  return tf.reshape(tf.transpose(clip, [0, 2, 3, 1, 4]), [n, h, w, t * c]) as tf.Tensor4D;
+}
+
+/** Prediction [N, h, w, 2(T-1)] -> flows [N*(T-1), h, w, 2] in pixels at that scale. */
+function pairFlows(prediction: tf.Tensor, factor: number): tf.Tensor4D {
+  const [n, h, w, c] = prediction.shape as number[];
+  const pairs = c / 2;
+  return tf.reshape(tf.transpose(tf.reshape(tf.mul(prediction, factor), [n, h, w, pairs, 2]), [0, 3, 1, 2, 4]), [n * pairs, h, w, 2]) as tf.Tensor4D;
+}
+
+/** Frames resized to h x w: [N, T, H, W, 3] -> first frames and second frames of each pair, [N*(T-1), h, w, 3] each. */
+function pairImages(clip: tf.Tensor5D, h: number, w: number): [tf.Tensor4D, tf.Tensor4D] {
+  const [n, t, H, W, c] = clip.shape;
+  const resized = tf.reshape(tf.image.resizeBilinear(tf.reshape(clip, [n * t, H, W, c]) as tf.Tensor4D, [h, w]), [n, t, h, w, c]);
+  const first = tf.reshape(tf.slice(resized, [0, 0, 0, 0, 0], [n, t - 1, h, w, c]), [n * (t - 1), h, w, c]) as tf.Tensor4D;
+  const second = tf.reshape(tf.slice(resized, [0, 1, 0, 0, 0], [n, t - 1, h, w, c]), [n * (t - 1), h, w, c]) as tf.Tensor4D;
+  return [first, second];
+}
+
+export interface LossParts {
+  total: tf.Scalar;
+  photometric: tf.Scalar;
+  ssim: tf.Scalar;
+  smoothness: tf.Scalar;
+}
+
+/** The loss of one direction: `clip` [N, T, H, W, 3] in 0..1 and the model's five predictions for it. */
+export function directionLoss(clip: tf.Tensor5D, predictions: tf.Tensor[]): LossParts {
+  return tf.tidy(() => {
+    let photometric = tf.scalar(0);
+    let ssim = tf.scalar(0);
+    let smoothness = tf.scalar(0);
+    predictions.forEach((prediction, s) => {
+      const [, h, w] = prediction.shape as number[];
+      const flows = pairFlows(prediction, FLOW_FACTORS[s]);
+      const [first, second] = pairImages(clip, h, w);
+      photometric = tf.add(photometric, photometricLoss(first, second, flows));
+      if (h >= 8 && w >= 8) {
+        ssim = tf.add(ssim, tf.mul(ssimLoss(first, warpBilinear(second, flows) as tf.Tensor4D), SSIM_WEIGHTS[s]));
+      }
+      smoothness = tf.add(smoothness, smoothnessLoss(prediction as tf.Tensor4D, FLOW_FACTORS[s]));
+    });
+    return { total: tf.addN([photometric, ssim, smoothness]) as tf.Scalar, photometric: photometric as tf.Scalar, ssim: ssim as tf.Scalar, smoothness: smoothness as tf.Scalar };
+  });
+}
+
+/** Both directions: the clip and the clip reversed in time. */
+export function unsupervisedLoss(model: tf.LayersModel, clip: tf.Tensor5D, training = true): LossParts {
+  return tf.tidy(() => {
+    const reversed = tf.reverse(clip, 1) as tf.Tensor5D;
+    const parts = [clip, reversed].map((c) => directionLoss(c, model.apply(stackFrames(c), { training }) as tf.Tensor[]));
+    const sum = (k: keyof LossParts) => tf.add(parts[0][k], parts[1][k]) as tf.Scalar;
+    return { total: sum('total'), photometric: sum('photometric'), ssim: sum('ssim'), smoothness: sum('smoothness') };
+  });
+}
+
+/**
+ * Flows at input resolution, in pixels, in the layout trajectoriesFromFlow
+ * takes: forward [N, T-1, H, W, 2] (frame t -> t+1) and backward
+ * [N, T-1, H, W, 2] (backward[t-1]: frame t -> t-1). From the 1/2-scale output.
+ */
+export function motionFlows(model: tf.LayersModel, clip: tf.Tensor5D, training = false): { forward: tf.Tensor; backward: tf.Tensor } {
+  return tf.tidy(() => {
+    const [n, t, h, w] = clip.shape;
+    const full = (c: tf.Tensor5D) => {
+      const outputs = model.apply(stackFrames(c), { training }) as tf.Tensor[];
+      const half = outputs[outputs.length - 1] as tf.Tensor4D;
+      // prediction x 20 = pixels at full resolution (x 10 at half, then x 2 for the upsampling)
+      const upsampled = tf.mul(tf.image.resizeBilinear(half, [h, w]), 20);
+      return tf.transpose(tf.reshape(upsampled, [n, h, w, t - 1, 2]), [0, 3, 1, 2, 4]);
+    };
+    const forward = full(clip);
+    // reversed pair j maps original frame T-1-j to T-2-j, which is backward[T-2-j]
+    const backward = tf.reverse(full(tf.reverse(clip, 1) as tf.Tensor5D), 1);
+    return { forward, backward };
+  });
+}

@@ -2,3 +2,4 @@ export { BLOCKS, PRESET_STAGES, type ResolvedConfig, resolveConfig, type Tempora
 export { BatchNorm5D, GlobalAveragePool3D, SpatialConv3D, SpatialMaxPool3D, StackMotion, StageOffsets } from './layers/spatial.js';
 export { createTrajectoryNet } from './model.js';
 export { type ModelSummary, summarize } from './summary.js';
+export { loadModel, saveModel } from './io.js';

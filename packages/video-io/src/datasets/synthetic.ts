@@ -9,8 +9,9 @@
  *   uniform, so every single frame has the same distribution in every class:
  *   one frame cannot reveal the class; the spin sense needs the object to be
  *   followed over frames.
- * - Objects move 2.5-4 px per frame at 64x64 (scaled with the size), so a
- *   feature at a fixed position is misaligned across frames.
+ * - Objects (18-26 px at 64x64) move 2.5-4 px and turn 25-35 degrees per frame
+ *   (scaled with the size), so a feature at a fixed position is misaligned
+ *   across frames.
  */
 import type { Frames } from '../ffmpeg/decode.js';
 import { seededRandom } from '../random.js';
@@ -88,7 +89,7 @@ export function renderSyntheticClip(sample: SyntheticSample): Frames {
     const angle = r() * Math.PI;
     const frequency = (0.08 + 0.25 * r()) / scale;
     const phase = r() * 2 * Math.PI;
-    const colour = [r(), r(), r()].map((c) => 40 * (c - 0.5));
+    const colour = [r(), r(), r()].map((c) => 24 * (c - 0.5));
     const [fx, fy] = [Math.cos(angle) * frequency, Math.sin(angle) * frequency];
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
@@ -97,18 +98,21 @@ export function renderSyntheticClip(sample: SyntheticSample): Frames {
       }
     }
   }
-  const base = [60 + 100 * r(), 60 + 100 * r(), 60 + 100 * r()];
+  // a mid-grey-ish background, so that the object's bright and dark stripes stand out
+  const base = [90 + 60 * r(), 90 + 60 * r(), 90 + 60 * r()];
 
   // the object: a square with two-colour stripes and a marker corner (so rotation is visible)
   const direction = Math.floor(sample.label / 2);
   const spin = sample.label % 2 === 0 ? 1 : -1; // clockwise in image coordinates (y down) = increasing angle
-  const side = (14 + 8 * r()) * scale;
+  const side = (18 + 8 * r()) * scale;
   const speed = (2.5 + 1.5 * r()) * scale;
-  const turn = ((18 + 10 * r()) * Math.PI) / 180;
+  const turn = ((25 + 10 * r()) * Math.PI) / 180;
   const stripes = 2 + Math.floor(3 * r());
-  const colourA = [255 * r(), 255 * r(), 255 * r()];
-  const colourB = colourA.map((c) => 255 - c);
-  const marker = [255 * r(), 255 * r(), 255 * r()];
+  // bright and dark stripes of a random hue, and a saturated marker corner
+  const hue = [r(), r(), r()];
+  const colourA = hue.map((c) => 200 + 55 * c);
+  const colourB = hue.map((c) => 40 * c);
+  const marker = [255 * r(), 255 * r(), 255 * r()].map((c, i) => (i === Math.floor(3 * r()) ? 255 : c * 0.3));
   const [vx, vy] = [
     [1, 0],
     [0, 1],

@@ -24,7 +24,8 @@ registerPredictCommand(program);
 registerExtractFlowCommand(program);
 registerInfoCommand(program);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+// `pnpm demo -- --out x` forwards the "--" itself: drop it
+program.parseAsync(process.argv.filter((arg, i) => !(arg === '--' && i >= 2))).catch((error: unknown) => {
   if (error instanceof TrainerError) {
     console.error(`trajectorynet: ${error.message}`);
     process.exit(error.exitCode);

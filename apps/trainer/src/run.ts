@@ -82,6 +82,7 @@ export function datasetBatches(
 export async function runTraining(config: TrainConfig, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const log = options.log ?? ((m: string) => console.error(m));
+  if (config.data.flowDir != null) throw new TrainerError('BAD_CONFIG', "data.flowDir (precomputed flow folders) is not read yet; leave it out and flows are computed with TV-L1 and cached");
   await useBackend(config);
   const [trainSet, valSet] = await Promise.all([loadDataset(config.data, 'train', config.train.seed), loadDataset(config.data, 'val', config.train.seed)]);
   if (trainSet.labels.join('\n') !== valSet.labels.join('\n')) throw new TrainerError('BAD_DATA', 'the train and val sets have different label maps');

@@ -46,6 +46,21 @@ describe('trainer end to end', () => {
     expect(folder.status, folder.stderr).toBe(0);
   });
 
+  it('train -> eval -> predict on an mmaction list file made from the shared videos', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'tjn-list-'));
+    const list = path.join(out, 'videos.txt');
+    await writeFile(list, 'videos/test.mp4 0\nvideos/part_0.mp4 1\nvideos/test.avi 2\nvideos/part_0.mp4 1\n');
+    const sets = [...SMALL, 'train.epochs=1', 'data.kind=list', `data.trainList=${list}`, `data.valList=${list}`, `data.root=${DATA}`, 'train.batchSize=2'].flatMap((s) => ['--set', s]);
+    const train = cli(['train', '--preset', 's3d-r18-tiny', ...sets, '--out', out]);
+    expect(train.status, train.stderr).toBe(0);
+    const evaluation = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    expect(evaluation.status, evaluation.stderr).toBe(0);
+    expect(JSON.parse(evaluation.stdout).clips).toBe(4);
+    const predict = cli(['predict', path.join(DATA, 'videos/test.avi'), '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    expect(predict.status, predict.stderr).toBe(0);
+    expect(JSON.parse(predict.stdout).predictions.map((p: { label: string }) => p.label).sort()).toEqual(['0', '1', '2']);
+  });
+
   it('resume after a stop mid-epoch reaches the weights of an uninterrupted run (TrajectoryNet, TV-L1 flows)', async () => {
     const config = await resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: [...SMALL, 'train.epochs=2', 'train.checkpointEvery=1'] });
     const straight = await mkdtemp(path.join(tmpdir(), 'tjn-resume-'));

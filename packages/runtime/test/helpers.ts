@@ -1,3 +1,4 @@
+import { seededRandom } from '@trajectorynet/video-io';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/index.js';
 
@@ -29,17 +30,8 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return scale === 0 ? diff : diff / scale;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (video-io's seeded generator). */
+export const rng = seededRandom;
 
 export function randomArray(n: number, next: () => number): Float32Array {
   const a = new Float32Array(n);

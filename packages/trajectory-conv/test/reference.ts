@@ -1,3 +1,4 @@
+import { seededRandom } from '@trajectorynet/video-io';
 /**
  * Independent float64 references for the tests: plain loops written from the
  * definition in the README, sharing no code with src/.
@@ -14,16 +15,8 @@ export interface Dims {
   dilation: number;
 }
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (video-io's seeded generator). */
+export const rng = seededRandom;
 
 export const outT = (d: Dims) => Math.ceil(d.t / d.stride);
 

@@ -25,8 +25,8 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('train and compare a small S3D and a small TrajectoryNet on the embedded synthetic motion dataset (CPU, a few minutes)')
     .option('-o, --out <dir>', 'run folders', 'runs/demo')
-    .option('--epochs <n>', 'epochs per model', Number, 6)
-    .option('--clips <n>', 'training clips per class (8 classes)', Number, 16)
+    .option('--epochs <n>', 'epochs per model', Number, 4)
+    .option('--clips <n>', 'training clips per class (8 classes)', Number, 32)
     .option('--seed <n>', 'seed of data, initialisation and order', Number, 1)
     .addHelpText('after', '\nExamples:\n  trajectorynet demo\n  trajectorynet demo --epochs 4 --clips 12 --out /tmp/demo')
     .action(async (o: DemoOptions) => {

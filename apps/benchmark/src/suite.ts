@@ -22,6 +22,8 @@ export interface SuiteContext {
   outDir: string;
   /** One progress line on stderr. */
   progress(message: string): void;
+  /** Accuracy study budget overrides (--accuracy-seeds, --accuracy-epochs, --accuracy-clips). */
+  accuracy?: { seeds?: number; epochs?: number; clips?: number };
 }
 
 export interface Suite {

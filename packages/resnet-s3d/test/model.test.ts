@@ -96,7 +96,14 @@ describe.each([
     await tf.setBackend('wasm');
   });
 
-  it.runIf(trajectory)('gradients reach the offsets input', () => {
+});
+let stored: Float32Array[] = [];
+
+describe.each([
+  ['TrajectoryNet', { ...SMALL, stages: PRESET_STAGES.trajectorynet }],
+  ['TrajectoryNet with motion', { ...SMALL, stages: PRESET_STAGES.trajectorynet, withMotion: true }],
+] as [string, TrajectoryNetConfig][])('%s', (_name, config) => {
+  it('gradients reach the offsets input', () => {
     const model = createTrajectoryNet(config);
     const { clip, offsets } = inputs(config, 1);
     const g = tf.grad((o: tf.Tensor) => tf.sum(tf.square(model.apply([clip, o], { training: true }) as tf.Tensor)))(offsets);
@@ -105,7 +112,6 @@ describe.each([
     model.dispose();
   });
 });
-let stored: Float32Array[] = [];
 
 describe('the full-size input', () => {
   it('TrajectoryNet at 8x112x112 (width 1/16) runs forward and backward on wasm without leaking', () => {

@@ -18,8 +18,10 @@ const VARIANTS = [
 export const accuracySuite: Suite = {
   name: 'accuracy',
   description: 'C2D vs S3D vs TrajectoryNet (TV-L1, with/without motion) on the synthetic motion dataset, several seeds',
-  async run({ quick, outDir, progress }) {
-    const budget = quick ? { epochs: 1, clips: 2, val: 2, seeds: [1] } : { epochs: 12, clips: 24, val: 8, seeds: [1, 2, 3] };
+  async run({ quick, outDir, progress, accuracy }) {
+    const defaults = quick ? { epochs: 1, clips: 2, val: 2, seeds: 1 } : { epochs: 12, clips: 24, val: 8, seeds: 3 };
+    const seeds = accuracy?.seeds ?? defaults.seeds;
+    const budget = { epochs: accuracy?.epochs ?? defaults.epochs, clips: accuracy?.clips ?? defaults.clips, val: defaults.val, seeds: Array.from({ length: seeds }, (_, i) => i + 1) };
     const rows: (string | number)[][] = [];
     const groups = [];
     const data = [];

@@ -43,14 +43,19 @@ export async function useBackend(config: TrainConfig): Promise<void> {
   await initBackend({ prefer: config.backend === 'auto' ? undefined : (config.backend as BackendName), log: null });
 }
 
+const THREE_CROPS = ['three-left', 'three-centre', 'three-right'] as const;
+
 /** Batches of one pass over `dataset`: the order is fixed by (seed, epoch), augmentation by (seed, epoch, sample). */
 export function datasetBatches(
   dataset: Dataset<AnySample>,
   config: TrainConfig,
-  options: { mode: 'train' | 'test'; flowPool?: FlowPool; cacheDir?: string; views?: number },
+  options: { mode: 'train' | 'test'; flowPool?: FlowPool; cacheDir?: string; clips?: number; crops?: 1 | 3 },
 ): (epoch: number, skipBatches: number) => AsyncIterable<HostBatch> {
   const { frames, size } = config.data;
-  const views = options.views ?? 1;
+  // test time: clips x crops views per video, averaged by the evaluator
+  const clips = options.clips ?? 1;
+  const crops = options.crops ?? 1;
+  const views = clips * crops;
   return (epoch, skipBatches) => {
     const n = dataset.samples.length * views;
     const order = options.mode === 'train' ? shuffledOrder(n, config.train.seed * 7919 + epoch) : Array.from({ length: n }, (_, i) => i);
@@ -60,7 +65,17 @@ export function datasetBatches(
       async (index) => {
         const sample = dataset.samples[Math.floor(index / views)];
         const random = seededRandom((config.train.seed * 1_000_003 + epoch * 7_919 + index) >>> 0);
-        const view = await loadView(sample, { frames, size, mode: options.mode, random, flowPool: options.flowPool, cacheDir: options.cacheDir });
+        const v = index % views;
+        const view = await loadView(sample, {
+          frames,
+          size,
+          mode: options.mode,
+          random,
+          flowPool: options.flowPool,
+          cacheDir: options.cacheDir,
+          testPosition: (Math.floor(v / crops) + 0.5) / clips,
+          crop: crops === 3 ? THREE_CROPS[v % 3] : undefined,
+        });
         return { data: view.clip, shape: [frames, size, size, 3], label: sample.label, extra: view.flows };
       },
       { batchSize, order: order.slice(skipBatches * batchSize), dropLast: options.mode === 'train', prefetch: Math.max(batchSize, config.data.prefetch) },
@@ -91,7 +106,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   const model = createClassifier(config, trainSet.labels.length);
   const batchesPerEpoch = Math.floor(trainSet.samples.length / config.train.batchSize);
   const trainBatches = datasetBatches(trainSet, config, { mode: 'train', flowPool, cacheDir });
-  const valBatches = datasetBatches(valSet, config, { mode: 'test', flowPool, cacheDir, views: config.eval.clips });
+  const valBatches = datasetBatches(valSet, config, { mode: 'test', flowPool, cacheDir, clips: config.eval.clips, crops: config.eval.crops });
   let progress: Progress | null = null;
   let clipsSeen = 0;
   let trainSeconds = 0;

@@ -56,6 +56,10 @@ describe('trainer end to end', () => {
     const evaluation = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
     expect(evaluation.status, evaluation.stderr).toBe(0);
     expect(JSON.parse(evaluation.stdout).clips).toBe(4);
+    // 2 clips x 3 crops per video, averaged per video
+    const multiView = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--set', 'eval.clips=2', '--set', 'eval.crops=3', '--json']);
+    expect(multiView.status, multiView.stderr).toBe(0);
+    expect(JSON.parse(multiView.stdout)).toMatchObject({ clips: 4, views: 24 });
     const predict = cli(['predict', path.join(DATA, 'videos/test.avi'), '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
     expect(predict.status, predict.stderr).toBe(0);
     expect(JSON.parse(predict.stdout).predictions.map((p: { label: string }) => p.label).sort()).toEqual(['0', '1', '2']);

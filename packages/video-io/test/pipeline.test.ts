@@ -52,6 +52,8 @@ describe('sampling and transforms', () => {
     const train = segmentIndices(40, 4, 'train', () => seq[k++ % seq.length]);
     expect(train).toEqual([0, 19, 25, 32]);
     expect(segmentIndices(3, 8, 'test').every((i) => i >= 0 && i < 3)).toBe(true);
+    // clip 0 of 2: a quarter into each segment
+    expect(segmentIndices(80, 8, 'test', Math.random, 0.25)).toEqual([2, 12, 22, 32, 42, 52, 62, 72]);
   });
 
   it('dense sampling: evenly spread test windows, looping in short videos', () => {

@@ -16,7 +16,7 @@ export function registerEvalCommand(program: Command): void {
     .command('eval')
     .description('evaluate a checkpoint: top-1, top-5, mean class accuracy, confusion matrix (CSV + SVG), per class')
     .requiredOption('--checkpoint <file>', 'a .ckpt written by train')
-    .option('-s, --set <key=value>', 'override a data/eval setting of the checkpoint config, e.g. --set eval.clips=3', collect, [])
+    .option('-s, --set <key=value>', 'override a data/eval setting of the checkpoint config, e.g. --set eval.clips=3 --set eval.crops=3', collect, [])
     .option('--split <split>', 'train or val', 'val')
     .option('-o, --out <dir>', 'where to write eval.json, confusion.csv, confusion.svg (default: beside the checkpoint)')
     .option('--json', 'print the report as JSON', false)
@@ -37,7 +37,7 @@ export function registerEvalCommand(program: Command): void {
       const flowPool = config.model.variant === 'trajectorynet' ? createFlowPool() : undefined;
       try {
         const cacheDir = path.join(path.dirname(path.dirname(path.resolve(o.checkpoint))), '.trajectorynet-cache', 'flow');
-        const report = await evaluate(model, datasetBatches(dataset, config, { mode: 'test', flowPool, cacheDir, views: config.eval.clips })(0, 0), dataset.labels);
+        const report = await evaluate(model, datasetBatches(dataset, config, { mode: 'test', flowPool, cacheDir, clips: config.eval.clips, crops: config.eval.crops })(0, 0), dataset.labels);
         await writeEvaluation(o.out ?? path.dirname(o.checkpoint), report, dataset.labels, { checkpoint: o.checkpoint, split: o.split });
         if (o.json) console.log(JSON.stringify(report, null, 2));
         else {

@@ -33,6 +33,8 @@ export interface ViewOptions {
   random: Random;
   /** Test time: which crop of a three-crop. */
   crop?: CropKind;
+  /** Test time: where in each segment to take the frame (0..1, default the centre). */
+  testPosition?: number;
   /** Compute flows with this pool (trajectory models). */
   flowPool?: FlowPool;
   cacheDir?: string;
@@ -51,7 +53,7 @@ async function sampleFrames(sample: AnySample, options: ViewOptions): Promise<{ 
   }
   const template = sample.kind === 'frames' ? folderTemplate(sample.path) : undefined;
   const count = sample.frameCount > 0 ? sample.frameCount : await countFrames(sample.path, { template });
-  const indices = segmentIndices(count, options.frames, options.mode, options.random);
+  const indices = segmentIndices(count, options.frames, options.mode, options.random, options.testPosition);
   const decoded = sample.kind === 'frames' ? await readFrameFolder(sample.path, { indices, template }) : await readFrames(sample.path, { indices });
   return { ...decoded, key: `${sample.path}:${indices.join(',')}` };
 }

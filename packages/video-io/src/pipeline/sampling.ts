@@ -7,12 +7,17 @@
  */
 export type Random = () => number;
 
-export function segmentIndices(frameCount: number, segments: number, mode: 'train' | 'test', random: Random = Math.random): number[] {
+/**
+ * One frame per segment: random in training; in testing at `testPosition`
+ * (0..1) of each segment, the centre by default. Multi-clip testing uses
+ * (i + 0.5) / clips for clip i.
+ */
+export function segmentIndices(frameCount: number, segments: number, mode: 'train' | 'test', random: Random = Math.random, testPosition = 0.5): number[] {
   const out: number[] = [];
   const length = frameCount / segments;
   for (let s = 0; s < segments; s++) {
     const start = s * length;
-    const offset = mode === 'train' ? random() * length : length / 2;
+    const offset = mode === 'train' ? random() * length : length * testPosition;
     out.push(Math.min(frameCount - 1, Math.floor(start + offset)));
   }
   return out;

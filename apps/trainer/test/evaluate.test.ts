@@ -80,3 +80,15 @@ describe('evaluate', () => {
     expect(svg).toContain('demo: accuracy');
   });
 });
+
+describe('line chart axes', () => {
+  it('log axes label 1, 2 and 5 times powers of ten only', async () => {
+    const { lineChart } = await import('../src/report/svg.js');
+    const svg = lineChart([{ name: 'a', points: [{ x: 4, y: 40 }, { x: 256, y: 3600 }] }], { title: 't', xLabel: 'x', yLabel: 'y', logX: true, logY: true });
+    const labels = [...svg.matchAll(/font-size="10">([^<]+)</g)].map((m) => m[1]);
+    expect(labels).toContain('100');
+    expect(labels).toContain('200');
+    expect(labels).not.toContain('300');
+    expect(labels).not.toContain('70');
+  });
+});

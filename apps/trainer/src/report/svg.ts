@@ -70,11 +70,13 @@ export function lineChart(series: Series[], options: LineChartOptions): string {
     ? scaleLog().domain([y0, y1 === y0 ? y0 * 2 : y1]).range(yRange)
     : scaleLinear().domain([Math.min(0, y0), y1 === y0 ? y0 + 1 : y1]).nice().range(yRange);
   const body: string[] = [];
-  for (const t of y.ticks(6)) {
+  // log axes: label only 1, 2 and 5 times powers of ten (d3 returns every integer multiple)
+  const readable = (ticks: number[], log: boolean | undefined) => (log ? ticks.filter((t) => [1, 2, 5].includes(Number(t.toExponential(0).split('e')[0]))) : ticks);
+  for (const t of readable(y.ticks(6), options.logY)) {
     body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/>`);
     body.push(`<text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end" ${FONT} font-size="10">${formatTick(t)}</text>`);
   }
-  for (const t of x.ticks(8)) {
+  for (const t of readable(x.ticks(8), options.logX)) {
     body.push(`<text x="${x(t)}" y="${height - margin.bottom + 16}" text-anchor="middle" ${FONT} font-size="10">${formatTick(t)}</text>`);
   }
   body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${height - margin.bottom}" y2="${height - margin.bottom}" stroke="black"/>`);

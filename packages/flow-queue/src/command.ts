@@ -5,17 +5,11 @@
 import { Command, Option } from 'commander';
 import { connectRedis } from './connection.js';
 import { readVideoList } from './dataset-list.js';
-import { FlowQueueError } from './errors.js';
 import { DEFAULT_QUEUE, enqueueVideos, type ExtractionSettings } from './queue.js';
 import { formatStatus, queueStatus } from './status.js';
 import { tvl1Extractor } from './tvl1-extractor.js';
 import { runWorkerUntilDone } from './run-worker.js';
-
-function parseSize(text: string): { width: number; height: number } {
-  const m = /^(\d+)x(\d+)$/.exec(text);
-  if (m == null) throw new FlowQueueError('BAD_LIST', `--resize expects WIDTHxHEIGHT, got '${text}'`);
-  return { width: Number(m[1]), height: Number(m[2]) };
-}
+import { parseSize } from '@trajectorynet/video-io';
 
 export function flowQueueCommand(name = 'trajectorynet-flow-queue'): Command {
   const program = new Command(name)

@@ -5,12 +5,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { extractFlow } from './extract.js';
 import { createFlowPool } from './pool.js';
-
-function parseSize(text: string): { width: number; height: number } {
-  const m = /^(\d+)x(\d+)$/.exec(text);
-  if (m == null) throw new Error(`--resize expects WIDTHxHEIGHT, got '${text}'`);
-  return { width: Number(m[1]), height: Number(m[2]) };
-}
+import { parseSize } from '@trajectorynet/video-io';
 
 /** One line per update: \r-overwritten on a terminal, at most every 5 s otherwise. */
 function progressLine(label: string) {

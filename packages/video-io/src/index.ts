@@ -22,3 +22,4 @@ export { type Batch, createLoader, type LoadedClip, type Loader, type LoaderOpti
 export { denseIndices, type DenseOptions, type Random, segmentIndices } from './pipeline/sampling.js';
 export { type Box, type ClipTransform, type CropKind, cropBox, framesToFloat, IMAGENET_MEAN, IMAGENET_STD, MULTISCALE } from './pipeline/transforms.js';
 export { seededRandom } from './random.js';
+export { parseSize } from './size.js';

@@ -10,12 +10,7 @@ import { flowQueueCommand } from '@trajectorynet/flow-queue';
 import { createFlowPool, extractFlow } from '@trajectorynet/tvl1-flow';
 import { TrainerError } from '../errors.js';
 import { createProgress } from '../progress.js';
-
-function parseSize(text: string): { width: number; height: number } {
-  const m = /^(\d+)x(\d+)$/.exec(text);
-  if (m == null) throw new TrainerError('BAD_INPUT', `--resize expects WIDTHxHEIGHT, got '${text}'`);
-  return { width: Number(m[1]), height: Number(m[2]) };
-}
+import { parseSize } from '@trajectorynet/video-io';
 
 export function registerExtractFlowCommand(program: Command): void {
   const command = program

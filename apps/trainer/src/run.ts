@@ -6,6 +6,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
+import { InflationError, inflateResNet } from '@trajectorynet/resnet-s3d';
 import { createFlowPool, type FlowPool } from '@trajectorynet/tvl1-flow';
 import { createLoader, type Dataset, seededRandom, shuffledOrder } from '@trajectorynet/video-io';
 import type { TrainConfig } from './config/schema.js';
@@ -104,6 +105,17 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   const flowPool = needsFlows(config) ? createFlowPool() : undefined;
   const cacheDir = options.cacheDir ?? path.join(path.dirname(path.resolve(options.outDir)), '.trajectorynet-cache', 'flow');
   const model = createClassifier(config, trainSet.labels.length);
+  if (config.model.pretrained != null && !options.resume && model.network != null) {
+    // ImageNet 2D weights into the spatial convs and BatchNorms (the paper's initialisation)
+    try {
+      const report = await inflateResNet(model.network, config.model.pretrained);
+      log(`inflated ${report.copied.length} layers from ${config.model.pretrained}`);
+    } catch (error) {
+      model.dispose();
+      if (error instanceof InflationError) throw new TrainerError('BAD_CONFIG', `model.pretrained: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
   const batchesPerEpoch = Math.floor(trainSet.samples.length / config.train.batchSize);
   const trainBatches = datasetBatches(trainSet, config, { mode: 'train', flowPool, cacheDir });
   const valBatches = datasetBatches(valSet, config, { mode: 'test', flowPool, cacheDir, clips: config.eval.clips, crops: config.eval.crops });

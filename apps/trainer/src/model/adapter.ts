@@ -29,15 +29,13 @@ export function createClassifier(config: TrainConfig, numClasses: number): Class
   if (config.model.variant === 'trajectorynet' && config.model.trajectorySource === 'motionnet') {
     throw new TrainerError('BAD_CONFIG', "model.trajectorySource 'motionnet' is not available yet: @trajectorynet/motionnet is not implemented; use 'tvl1'");
   }
-  if (config.model.pretrained != null) {
-    throw new TrainerError('BAD_CONFIG', 'model.pretrained (inflating ImageNet weights) is not implemented yet');
-  }
   const model = withSeededRandom(`${config.train.seed}:init`, () => createTrajectoryNet(networkConfig(config, numClasses)));
   const norms = model.layers.filter((l): l is BatchNorm5D => l instanceof BatchNorm5D);
   if (config.train.batchNorm === 'frozen') for (const bn of norms) bn.frozen = true;
   if (config.train.batchNorm === 'partial') for (const bn of norms.slice(1)) bn.frozen = true;
   const trajectory = needsFlows(config);
   return {
+    network: model,
     weights: model.weights,
     trainableVariables: () => model.trainableWeights.map((w) => w.read() as tf.Variable),
     forward(batch, training) {

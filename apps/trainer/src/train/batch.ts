@@ -43,5 +43,7 @@ export interface ClassifierAdapter {
   trainableVariables(): tf.Variable[];
   /** Class logits [N, classes], and an auxiliary loss (MotionNet's) when there is one. */
   forward(batch: BatchTensors, training: boolean): { logits: tf.Tensor2D; auxLoss?: tf.Scalar };
+  /** The underlying tfjs model, when there is one (for weight inflation). */
+  readonly network?: tf.LayersModel;
   dispose(): void;
 }

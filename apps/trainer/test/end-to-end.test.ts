@@ -12,6 +12,8 @@ import { resolveConfig } from '../src/config/load.js';
 import { loadCheckpoint } from '../src/train/checkpoint.js';
 import type { RunState } from '../src/train/loop.js';
 import { runTraining } from '../src/run.js';
+import { withSeededRandom } from '../src/train/random.js';
+import { createMotionNet } from '@trajectorynet/motionnet';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
@@ -79,6 +81,25 @@ describe('trainer end to end', () => {
     for (const [i, w] of a.weights.entries()) expect(Array.from(await b.weights[i].tensor.data()), w.name).toEqual(Array.from(await w.tensor.data()));
   });
 
+  it('TrajectoryNet with MotionNet trajectories trains jointly, and the classification loss reaches MotionNet', async () => {
+    const config = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-motion-tiny', overrides: [...SMALL, 'train.epochs=1', 'motionnet.width=0.0625', 'motionnet.lossWeight=0', 'optimizer.weightDecay=0'] });
+    // lossWeight 0 and no weight decay: MotionNet can only move through the classification loss
+    const out = await mkdtemp(path.join(tmpdir(), 'tjn-motionnet-'));
+    const summary = await runTraining(config, { outDir: out, quiet: true, log: () => {} });
+    expect(summary.state.step).toBe(2);
+    expect(summary.best).not.toBeNull();
+    const saved = await loadCheckpoint<RunState>(path.join(out, 'latest.ckpt'));
+    // MotionNet's weights are part of the checkpoint and moved during training
+    const flowWeight = saved.weights.find((w) => w.name === 'conv1/kernel');
+    expect(flowWeight).toBeDefined();
+    const fresh = withSeededRandom(`${config.train.seed}:motionnet`, () => createMotionNet({ frames: 4, height: 32, width: 32, widthMultiplier: 0.0625 }));
+    const initial = await fresh.getLayer('conv1').getWeights()[0].data();
+    const trained = await (flowWeight as { tensor: { data(): Promise<Float32Array> } }).tensor.data();
+    expect(Math.max(...Array.from(trained, (v, i) => Math.abs(v - initial[i])))).toBeGreaterThan(1e-6);
+    const predict = cli(['predict', path.join(DATA, 'videos/part_0.mp4'), '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    expect(predict.status, predict.stderr).toBe(0);
+  });
+
   it('bad input: unknown preset, bad key, damaged checkpoint, missing data; non-zero exits with the reason', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tjn-bad-'));
     const unknown = cli(['train', '--preset', 'nope', '--out', dir]);
@@ -95,9 +116,9 @@ describe('trainer end to end', () => {
     const missing = cli(['train', '--preset', 's3d-r18-tiny', '--set', 'data.kind=list', '--set', 'data.trainList=/nonexistent/train.txt', '--out', dir]);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toContain('/nonexistent/train.txt');
-    const motionnet = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', '--out', dir]);
-    expect(motionnet.status).toBe(2);
-    expect(motionnet.stderr).toContain('motionnet');
+    const oddSize = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', '--set', 'data.size=48', '--out', dir]);
+    expect(oddSize.status).toBe(2);
+    expect(oddSize.stderr).toContain('MotionNet needs data.size divisible by 32');
   });
 
   it('--help on every command, with examples', () => {

@@ -33,12 +33,13 @@ function pairImages(clip: tf.Tensor5D, h: number, w: number): [tf.Tensor4D, tf.T
   return [first, second];
 }
 
-export interface LossParts {
+// a type (not an interface) so that tf.tidy accepts it as a tensor container
+export type LossParts = {
   total: tf.Scalar;
   photometric: tf.Scalar;
   ssim: tf.Scalar;
   smoothness: tf.Scalar;
-}
+};
 
 /** The loss of one direction: `clip` [N, T, H, W, 3] in 0..1 and the model's five predictions for it. */
 export function directionLoss(clip: tf.Tensor5D, predictions: tf.Tensor[]): LossParts {
@@ -60,14 +61,37 @@ export function directionLoss(clip: tf.Tensor5D, predictions: tf.Tensor[]): Loss
   });
 }
 
-/** Both directions: the clip and the clip reversed in time. */
-export function unsupervisedLoss(model: tf.LayersModel, clip: tf.Tensor5D, training = true): LossParts {
+/** The network's five predictions for the clip (forward) and for the time-reversed clip (backward). */
+export interface MotionNetPass {
+  clip: tf.Tensor5D;
+  reversed: tf.Tensor5D;
+  forward: tf.Tensor[];
+  backward: tf.Tensor[];
+}
+
+/** Runs MotionNet once per direction; flows and losses can then share the predictions. */
+export function runMotionNet(model: tf.LayersModel, clip: tf.Tensor5D, training = false): MotionNetPass {
+  const reversed = tf.reverse(clip, 1) as tf.Tensor5D;
+  return {
+    clip,
+    reversed,
+    forward: model.apply(stackFrames(clip), { training }) as tf.Tensor[],
+    backward: model.apply(stackFrames(reversed), { training }) as tf.Tensor[],
+  };
+}
+
+/** The unsupervised loss of both directions from one pass. */
+export function passLoss(pass: MotionNetPass): LossParts {
   return tf.tidy(() => {
-    const reversed = tf.reverse(clip, 1) as tf.Tensor5D;
-    const parts = [clip, reversed].map((c) => directionLoss(c, model.apply(stackFrames(c), { training }) as tf.Tensor[]));
+    const parts = [directionLoss(pass.clip, pass.forward), directionLoss(pass.reversed, pass.backward)];
     const sum = (k: keyof LossParts) => tf.add(parts[0][k], parts[1][k]) as tf.Scalar;
     return { total: sum('total'), photometric: sum('photometric'), ssim: sum('ssim'), smoothness: sum('smoothness') };
   });
+}
+
+/** Both directions: the clip and the clip reversed in time. */
+export function unsupervisedLoss(model: tf.LayersModel, clip: tf.Tensor5D, training = true): LossParts {
+  return tf.tidy(() => passLoss(runMotionNet(model, clip, training)));
 }
 
 /**
@@ -75,19 +99,20 @@ export function unsupervisedLoss(model: tf.LayersModel, clip: tf.Tensor5D, train
  * takes: forward [N, T-1, H, W, 2] (frame t -> t+1) and backward
  * [N, T-1, H, W, 2] (backward[t-1]: frame t -> t-1). From the 1/2-scale output.
  */
-export function motionFlows(model: tf.LayersModel, clip: tf.Tensor5D, training = false): { forward: tf.Tensor; backward: tf.Tensor } {
+export function passFlows(pass: MotionNetPass): { forward: tf.Tensor; backward: tf.Tensor } {
   return tf.tidy(() => {
-    const [n, t, h, w] = clip.shape;
-    const full = (c: tf.Tensor5D) => {
-      const outputs = model.apply(stackFrames(c), { training }) as tf.Tensor[];
+    const [n, t, h, w] = pass.clip.shape;
+    const full = (outputs: tf.Tensor[]) => {
       const half = outputs[outputs.length - 1] as tf.Tensor4D;
       // prediction x 20 = pixels at full resolution (x 10 at half, then x 2 for the upsampling)
       const upsampled = tf.mul(tf.image.resizeBilinear(half, [h, w]), 20);
       return tf.transpose(tf.reshape(upsampled, [n, h, w, t - 1, 2]), [0, 3, 1, 2, 4]);
     };
-    const forward = full(clip);
     // reversed pair j maps original frame T-1-j to T-2-j, which is backward[T-2-j]
-    const backward = tf.reverse(full(tf.reverse(clip, 1) as tf.Tensor5D), 1);
-    return { forward, backward };
+    return { forward: full(pass.forward), backward: tf.reverse(full(pass.backward), 1) };
   });
+}
+
+export function motionFlows(model: tf.LayersModel, clip: tf.Tensor5D, training = false): { forward: tf.Tensor; backward: tf.Tensor } {
+  return tf.tidy(() => passFlows(runMotionNet(model, clip, training)));
 }

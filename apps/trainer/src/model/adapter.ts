@@ -1,7 +1,9 @@
 /** The network a config describes, wrapped for the training loop (offsets from flows, BatchNorm modes). */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { BatchNorm5D, createTrajectoryNet, PRESET_STAGES, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
+import { createMotionNet, passFlows, passLoss, runMotionNet } from '@trajectorynet/motionnet';
 import { trajectoriesFromFlow } from '@trajectorynet/trajectory-conv';
+import { IMAGENET_MEAN, IMAGENET_STD } from '@trajectorynet/video-io';
 import type { TrainConfig } from '../config/schema.js';
 import { TrainerError } from '../errors.js';
 import type { ClassifierAdapter } from '../train/batch.js';
@@ -22,17 +24,25 @@ export function networkConfig(config: TrainConfig, numClasses: number): Trajecto
 
 /** True when the model needs TV-L1 flows with each batch. */
 export function needsFlows(config: TrainConfig): boolean {
-  return config.model.variant === 'trajectorynet';
+  return config.model.variant === 'trajectorynet' && config.model.trajectorySource === 'tvl1';
 }
 
-export function createClassifier(config: TrainConfig, numClasses: number): ClassifierAdapter {
-  if (config.model.variant === 'trajectorynet' && config.model.trajectorySource === 'motionnet') {
-    throw new TrainerError('BAD_CONFIG', "model.trajectorySource 'motionnet' is not available yet: @trajectorynet/motionnet is not implemented; use 'tvl1'");
-  }
-  const model = withSeededRandom(`${config.train.seed}:init`, () => createTrajectoryNet(networkConfig(config, numClasses)));
+/** The clip back in 0..1 RGB (MotionNet's input) from the ImageNet-normalised clip. */
+function toRgb(clips: tf.Tensor5D): tf.Tensor5D {
+  return tf.add(tf.mul(clips, IMAGENET_STD), IMAGENET_MEAN) as tf.Tensor5D;
+}
+
+/** train.batchNorm: frozen fixes every BatchNorm, partial all but the first (TSN). */
+function applyBatchNormMode(model: tf.LayersModel, config: TrainConfig): void {
   const norms = model.layers.filter((l): l is BatchNorm5D => l instanceof BatchNorm5D);
   if (config.train.batchNorm === 'frozen') for (const bn of norms) bn.frozen = true;
   if (config.train.batchNorm === 'partial') for (const bn of norms.slice(1)) bn.frozen = true;
+}
+
+export function createClassifier(config: TrainConfig, numClasses: number): ClassifierAdapter {
+  if (config.model.variant === 'trajectorynet' && config.model.trajectorySource === 'motionnet') return createJointClassifier(config, numClasses);
+  const model = withSeededRandom(`${config.train.seed}:init`, () => createTrajectoryNet(networkConfig(config, numClasses)));
+  applyBatchNormMode(model, config);
   const trajectory = needsFlows(config);
   return {
     network: model,
@@ -45,5 +55,36 @@ export function createClassifier(config: TrainConfig, numClasses: number): Class
       return { logits: model.apply([batch.clips, offsets], { training }) as tf.Tensor2D };
     },
     dispose: () => model.dispose(),
+  };
+}
+
+/**
+ * TrajectoryNet with MotionNet trajectories, trained jointly: MotionNet sees
+ * the clip (and the clip reversed), its flows become the trajectories, and its
+ * unsupervised loss is the auxiliary loss (weighted by motionnet.lossWeight in
+ * the loop). Gradients of the classification loss reach MotionNet through the
+ * trajectory offsets.
+ */
+function createJointClassifier(config: TrainConfig, numClasses: number): ClassifierAdapter {
+  const { frames, size } = config.data;
+  if (size % 32 !== 0) throw new TrainerError('BAD_CONFIG', `MotionNet needs data.size divisible by 32, got ${size}`);
+  const model = withSeededRandom(`${config.train.seed}:init`, () => createTrajectoryNet(networkConfig(config, numClasses)));
+  const flowNet = withSeededRandom(`${config.train.seed}:motionnet`, () => createMotionNet({ frames, height: size, width: size, widthMultiplier: config.motionnet.width }));
+  applyBatchNormMode(model, config);
+  return {
+    network: model,
+    weights: [...model.weights, ...flowNet.weights],
+    trainableVariables: () => [...model.trainableWeights, ...flowNet.trainableWeights].map((w) => w.read() as tf.Variable),
+    forward(batch, training) {
+      const pass = runMotionNet(flowNet, toRgb(batch.clips), training);
+      const { forward, backward } = passFlows(pass);
+      const offsets = trajectoriesFromFlow(forward, backward, { taps: 3 });
+      const logits = model.apply([batch.clips, offsets], { training }) as tf.Tensor2D;
+      return { logits, auxLoss: training ? passLoss(pass).total : undefined };
+    },
+    dispose: () => {
+      model.dispose();
+      flowNet.dispose();
+    },
   };
 }

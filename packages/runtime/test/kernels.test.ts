@@ -56,6 +56,47 @@ describe('Conv2DBackpropFilter on wasm', () => {
   }
 });
 
+describe('Conv2DBackpropInput on wasm (replaced: one forward conv of the dilated dy)', () => {
+  const next = rng(21);
+  const cases: { stride: number | [number, number]; pad: Pad }[] = [
+    { stride: 1, pad: 'same' },
+    { stride: 1, pad: 'valid' },
+    { stride: 2, pad: 'same' },
+    { stride: 2, pad: 'valid' },
+    { stride: [2, 1], pad: 'same' },
+    { stride: 3, pad: 1 },
+    { stride: 1, pad: 2 },
+    { stride: 3, pad: 'same' },
+  ];
+  for (const { stride, pad } of cases) {
+    for (let repeat = 0; repeat < 2; repeat++) {
+      it(`matches cpu: stride ${stride}, pad ${pad} (#${repeat + 1})`, async () => {
+        const n = randomInt(1, 3, next);
+        const h = randomInt(5, 12, next);
+        const w = randomInt(5, 12, next);
+        const cin = randomInt(1, 6, next);
+        const cout = randomInt(1, 6, next);
+        const kh = randomInt(1, 5, next);
+        const kw = typeof pad === 'number' ? kh : randomInt(1, 5, next);
+        const x = randomArray(n * h * w * cin, next);
+        const f = randomArray(kh * kw * cin * cout, next);
+        const compute = () => {
+          const xt = tf.tensor4d(x, [n, h, w, cin]);
+          const ft = tf.tensor4d(f, [kh, kw, cin, cout]);
+          const loss = (input: tf.Tensor) => {
+            const y = tf.conv2d(input as tf.Tensor4D, ft, stride, pad);
+            return y.mul(tf.range(0, y.size).reshape(y.shape).sin()).sum();
+          };
+          return tf.grad(loss)(xt);
+        };
+        const [wasm] = await onBackend('wasm', compute);
+        const [cpu] = await onBackend('cpu', compute);
+        expect(maxRelativeError(wasm, cpu)).toBeLessThan(TOL);
+      });
+    }
+  }
+});
+
 describe('DepthwiseConv2dNative backprops on wasm', () => {
   const next = rng(2);
   const cases: { stride: number; dilation: number; pad: Pad }[] = [

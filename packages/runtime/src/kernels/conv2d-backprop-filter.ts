@@ -1,12 +1,13 @@
 /**
  * Conv2DBackpropFilter (the filter gradient of conv2d) for backends that lack
- * it, composed from kernels they have: pad once, then for each filter tap
- * (kh, kw) slice the strided input window and multiply it with dy:
+ * it, as ONE forward convolution of the backend (XNNPACK on wasm):
  *
- *   dW[kh, kw] = window(kh, kw)^T @ dy      ([Cin, M] x [M, Cout], M = N*OH*OW)
+ *   dW[i, j, c, o] = sum_{n, y, x} xpad[n, y*s + i, x*s + j, c] * dy[n, y, x, o]
  *
- * The FLOPs equal the forward convolution's, and all of them run in the
- * backend's matMul, which on wasm is XNNPACK.
+ * is a 'valid' conv2d of xpad with channels and batch swapped ([Cin, Hp, Wp, N])
+ * by dy as the filter ([OH, OW, N, Cout]) with dilation = the stride; its
+ * first kh x kw outputs are dW (as [Cin, kh, kw, Cout]). The FLOPs equal the
+ * forward convolution's, in one large GEMM instead of kh*kw thin ones.
  */
 import * as tf from '@tensorflow/tfjs';
 import { callKernel, release } from './kernel-io.js';
@@ -36,7 +37,7 @@ export function makeConv2DBackpropFilterKernelFunc(backendName: string): tf.Kern
       false,
       'channelsLast',
     );
-    const { batchSize, inChannels, outChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+    const { inChannels, outChannels, strideHeight, strideWidth, padInfo } = info;
     const [kh, kw] = [info.filterHeight, info.filterWidth];
     const run = (name: string, ins: tf.NamedTensorInfoMap, a: tf.NamedAttrMap = {}) =>
       callKernel(backendName, backend, name, ins, a);
@@ -45,26 +46,19 @@ export function makeConv2DBackpropFilterKernelFunc(backendName: string): tf.Kern
       paddings: [[0, 0], [padInfo.top, padInfo.bottom], [padInfo.left, padInfo.right], [0, 0]],
       constantValue: 0,
     });
-    const rows = batchSize * outHeight * outWidth;
-    const dy3 = run('Reshape', { x: dy }, { shape: [1, rows, outChannels] });
-    const taps: tf.TensorInfo[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const window = run('StridedSlice', { x: padded }, {
-          begin: [0, i, j, 0],
-          end: [batchSize, i + (outHeight - 1) * strideHeight + 1, j + (outWidth - 1) * strideWidth + 1, inChannels],
-          strides: [1, strideHeight, strideWidth, 1],
-          beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-        });
-        const window3 = run('Reshape', { x: window }, { shape: [1, rows, inChannels] });
-        taps.push(run('BatchMatMul', { a: window3, b: dy3 }, { transposeA: true, transposeB: false }));
-        release(backend, window, window3);
-      }
-    }
-    const stacked = taps.length === 1 ? taps[0] : run('Concat', taps as unknown as tf.NamedTensorInfoMap, { axis: 0 });
-    const dW = run('Reshape', { x: stacked }, { shape: filterShape });
-    release(backend, padded, dy3, stacked);
-    if (taps.length > 1) release(backend, ...taps);
+    const xT = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
+    const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+    const full = run('Conv2D', { x: xT, filter: dyT }, {
+      strides: [1, 1],
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: [strideHeight, strideWidth],
+    });
+    // the padded input may be larger than the taps need: keep the first kh x kw outputs
+    const taps = full.shape[1] === kh && full.shape[2] === kw ? full : run('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [inChannels, kh, kw, outChannels] });
+    const dW = run('Transpose', { x: taps }, { perm: [1, 2, 0, 3] });
+    release(backend, padded, xT, dyT, full);
+    if (taps !== full) release(backend, taps);
     return dW;
   };
 }

@@ -2,12 +2,14 @@
  * Registers the kernels this project adds to tfjs backends:
  * - wasm: Conv2DBackpropFilter, UnsortedSegmentSum and the two depthwise
  *   backprops, which wasm 4.22 lacks, so that training works on wasm; and
- *   MaxPoolGrad in place of wasm's, which gives wrong results.
+ *   MaxPoolGrad in place of wasm's, which gives wrong results; Conv2DBackpropInput
+ *   in place of wasm's naive loop (one fast forward conv instead).
  * - cpu: a linear-time UnsortedSegmentSum in place of the stock quadratic one.
  * - both: ResizeBilinearGrad, whose stock kernels get non-square shapes wrong.
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilterKernelFunc } from './conv2d-backprop-filter.js';
+import { makeConv2DBackpropInputKernelFunc } from './conv2d-backprop-input.js';
 import {
   depthwiseConv2dBackpropFilterKernelFunc,
   depthwiseConv2dBackpropInputKernelFunc,
@@ -22,6 +24,7 @@ function kernelsFor(backendName: string): { name: string; func: tf.KernelFunc; r
     case 'wasm':
       return [
         { name: 'Conv2DBackpropFilter', func: makeConv2DBackpropFilterKernelFunc('wasm'), replace: false },
+        { name: 'Conv2DBackpropInput', func: makeConv2DBackpropInputKernelFunc('wasm'), replace: true },
         { name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: false },
         { name: 'DepthwiseConv2dNativeBackpropFilter', func: depthwiseConv2dBackpropFilterKernelFunc, replace: false },
         { name: 'DepthwiseConv2dNativeBackpropInput', func: depthwiseConv2dBackpropInputKernelFunc, replace: false },

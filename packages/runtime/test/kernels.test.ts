@@ -97,6 +97,31 @@ describe('Conv2DBackpropInput on wasm (replaced: one forward conv of the dilated
   }
 });
 
+describe('BatchMatMul on wasm (transposed operands through the plain GEMM)', () => {
+  const next = rng(33);
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    it(`matches cpu: transposeA ${transposeA}, transposeB ${transposeB}, batched and not`, async () => {
+      for (const batch of [0, 3]) {
+        const [m, k, n] = [randomInt(1, 40, next), randomInt(1, 40, next), randomInt(1, 40, next)];
+        const lead = batch > 0 ? [batch] : [];
+        const aShape = [...lead, ...(transposeA ? [k, m] : [m, k])];
+        const bShape = [...lead, ...(transposeB ? [n, k] : [k, n])];
+        const a = randomArray(aShape.reduce((p, d) => p * d, 1), next);
+        const b = randomArray(bShape.reduce((p, d) => p * d, 1), next);
+        const compute = () => tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), transposeA, transposeB);
+        const [wasm] = await onBackend('wasm', compute);
+        const [cpu] = await onBackend('cpu', compute);
+        expect(maxRelativeError(wasm, cpu)).toBeLessThan(TOL);
+      }
+    });
+  }
+});
+
 describe('DepthwiseConv2dNative backprops on wasm', () => {
   const next = rng(2);
   const cases: { stride: number; dilation: number; pad: Pad }[] = [

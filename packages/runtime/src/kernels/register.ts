@@ -3,12 +3,14 @@
  * - wasm: Conv2DBackpropFilter, UnsortedSegmentSum and the two depthwise
  *   backprops, which wasm 4.22 lacks, so that training works on wasm; and
  *   MaxPoolGrad in place of wasm's, which gives wrong results; Conv2DBackpropInput
- *   in place of wasm's naive loop (one fast forward conv instead).
+ *   in place of wasm's naive loop (one fast forward conv instead); BatchMatMul
+ *   wrapped so that transposed operands take the fast GEMM path.
  * - cpu: a linear-time UnsortedSegmentSum in place of the stock quadratic one.
  * - both: ResizeBilinearGrad, whose stock kernels get non-square shapes wrong.
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilterKernelFunc } from './conv2d-backprop-filter.js';
+import { makeBatchMatMulKernelFunc } from './batch-mat-mul.js';
 import { makeConv2DBackpropInputKernelFunc } from './conv2d-backprop-input.js';
 import {
   depthwiseConv2dBackpropFilterKernelFunc,
@@ -18,11 +20,25 @@ import { maxPoolGradKernelFunc } from './max-pool-grad.js';
 import { resizeBilinearGradKernelFunc } from './resize-bilinear-grad.js';
 import { unsortedSegmentSumKernelFunc } from './unsorted-segment-sum.js';
 
+/** The backend's own kernel, before we replaced it (for kernels that wrap the stock one). */
+const stockKernels = new Map<string, tf.KernelFunc>();
+
+function stock(backendName: string, name: string): tf.KernelFunc {
+  const key = `${backendName}/${name}`;
+  if (!stockKernels.has(key)) {
+    const current = tf.getKernel(name, backendName);
+    if (current == null) throw new Error(`no stock ${name} kernel on ${backendName}`);
+    stockKernels.set(key, current.kernelFunc);
+  }
+  return stockKernels.get(key) as tf.KernelFunc;
+}
+
 /** Kernels of ours by backend. `replace` kernels override a stock kernel of the backend. */
 function kernelsFor(backendName: string): { name: string; func: tf.KernelFunc; replace: boolean }[] {
   switch (backendName) {
     case 'wasm':
       return [
+        { name: 'BatchMatMul', func: wrappedBatchMatMul(), replace: true },
         { name: 'Conv2DBackpropFilter', func: makeConv2DBackpropFilterKernelFunc('wasm'), replace: false },
         { name: 'Conv2DBackpropInput', func: makeConv2DBackpropInputKernelFunc('wasm'), replace: true },
         { name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: false },
@@ -42,6 +58,13 @@ function kernelsFor(backendName: string): { name: string; func: tf.KernelFunc; r
 }
 
 const installed = new Map<string, tf.KernelFunc>();
+
+// one wrapper per process, around the stock kernel captured before it is replaced
+let batchMatMul: tf.KernelFunc | null = null;
+function wrappedBatchMatMul(): tf.KernelFunc {
+  batchMatMul ??= makeBatchMatMulKernelFunc('wasm', stock('wasm', 'BatchMatMul'));
+  return batchMatMul;
+}
 
 /**
  * Adds our kernels to `backendName`. Idempotent. Returns the names of the

@@ -15,6 +15,28 @@ beforeAll(setupBackends);
 
 type Pad = 'same' | 'valid' | number;
 
+/** A random conv2d problem: input, filter and a non-uniform upstream gradient weighting (so every dy element matters). */
+function randomConv(next: () => number, pad: Pad, maxKernel: number) {
+  const n = randomInt(1, 3, next);
+  const h = randomInt(5, 12, next);
+  const w = randomInt(5, 12, next);
+  const cin = randomInt(1, 6, next);
+  const cout = randomInt(1, 6, next);
+  const kh = randomInt(1, maxKernel, next);
+  // tfjs 4.22 sizes the output of a numeric `pad` with the filter height on both
+  // axes, so numeric padding is only tested with square filters.
+  const kw = typeof pad === 'number' ? kh : randomInt(1, maxKernel, next);
+  return {
+    x: () => tf.tensor4d(randomArray(n * h * w * cin, next), [n, h, w, cin]),
+    filter: () => tf.tensor4d(randomArray(kh * kw * cin * cout, next), [kh, kw, cin, cout]),
+  };
+}
+
+/** sum(y * sin(index)): a loss whose gradient dy differs in every element. */
+function weightedSum(y: tf.Tensor): tf.Scalar {
+  return y.mul(tf.range(0, y.size).reshape(y.shape).sin()).sum();
+}
+
 describe('Conv2DBackpropFilter on wasm', () => {
   const next = rng(1);
   const cases: { stride: number | [number, number]; pad: Pad }[] = [
@@ -26,29 +48,13 @@ describe('Conv2DBackpropFilter on wasm', () => {
     { stride: 3, pad: 1 },
     { stride: 1, pad: 2 },
   ];
-  // tfjs 4.22 sizes the output of a numeric `pad` with the filter height on both
-  // axes, so numeric padding is only tested with square filters.
   for (const { stride, pad } of cases) {
     it(`matches cpu: stride ${stride}, pad ${pad}`, async () => {
-      const n = randomInt(1, 3, next);
-      const h = randomInt(5, 12, next);
-      const w = randomInt(5, 12, next);
-      const cin = randomInt(1, 6, next);
-      const cout = randomInt(1, 6, next);
-      const kh = randomInt(1, 4, next);
-      const kw = typeof pad === 'number' ? kh : randomInt(1, 4, next);
-      const x = randomArray(n * h * w * cin, next);
-      const f = randomArray(kh * kw * cin * cout, next);
-      const compute = () => {
-        const xt = tf.tensor4d(x, [n, h, w, cin]);
-        const ft = tf.tensor4d(f, [kh, kw, cin, cout]);
-        // a non-uniform upstream gradient, so every dy element matters
-        const loss = (filter: tf.Tensor) => {
-          const y = tf.conv2d(xt, filter as tf.Tensor4D, stride, pad);
-          return y.mul(tf.range(0, y.size).reshape(y.shape).sin()).sum();
-        };
-        return tf.grad(loss)(ft);
-      };
+      const problem = randomConv(next, pad, 4);
+      const [x, f] = [problem.x(), problem.filter()];
+      const [xv, fv] = [x.dataSync().slice(), f.dataSync().slice()];
+      tf.dispose([x, f]);
+      const compute = () => tf.grad((filter: tf.Tensor) => weightedSum(tf.conv2d(tf.tensor4d(xv, x.shape), filter as tf.Tensor4D, stride, pad)))(tf.tensor4d(fv, f.shape));
       const [wasm] = await onBackend('wasm', compute);
       const [cpu] = await onBackend('cpu', compute);
       expect(maxRelativeError(wasm, cpu)).toBeLessThan(TOL);
@@ -71,24 +77,11 @@ describe('Conv2DBackpropInput on wasm (replaced: one forward conv of the dilated
   for (const { stride, pad } of cases) {
     for (let repeat = 0; repeat < 2; repeat++) {
       it(`matches cpu: stride ${stride}, pad ${pad} (#${repeat + 1})`, async () => {
-        const n = randomInt(1, 3, next);
-        const h = randomInt(5, 12, next);
-        const w = randomInt(5, 12, next);
-        const cin = randomInt(1, 6, next);
-        const cout = randomInt(1, 6, next);
-        const kh = randomInt(1, 5, next);
-        const kw = typeof pad === 'number' ? kh : randomInt(1, 5, next);
-        const x = randomArray(n * h * w * cin, next);
-        const f = randomArray(kh * kw * cin * cout, next);
-        const compute = () => {
-          const xt = tf.tensor4d(x, [n, h, w, cin]);
-          const ft = tf.tensor4d(f, [kh, kw, cin, cout]);
-          const loss = (input: tf.Tensor) => {
-            const y = tf.conv2d(input as tf.Tensor4D, ft, stride, pad);
-            return y.mul(tf.range(0, y.size).reshape(y.shape).sin()).sum();
-          };
-          return tf.grad(loss)(xt);
-        };
+        const problem = randomConv(next, pad, 5);
+        const [x, f] = [problem.x(), problem.filter()];
+        const [xv, fv] = [x.dataSync().slice(), f.dataSync().slice()];
+        tf.dispose([x, f]);
+        const compute = () => tf.grad((input: tf.Tensor) => weightedSum(tf.conv2d(input as tf.Tensor4D, tf.tensor4d(fv, f.shape), stride, pad)))(tf.tensor4d(xv, x.shape));
         const [wasm] = await onBackend('wasm', compute);
         const [cpu] = await onBackend('cpu', compute);
         expect(maxRelativeError(wasm, cpu)).toBeLessThan(TOL);

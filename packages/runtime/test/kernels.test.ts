@@ -37,18 +37,21 @@ function weightedSum(y: tf.Tensor): tf.Scalar {
   return y.mul(tf.range(0, y.size).reshape(y.shape).sin()).sum();
 }
 
+/** Strides and paddings both conv2d gradient kernels are checked with. */
+const CONV_CASES: { stride: number | [number, number]; pad: Pad }[] = [
+  { stride: 1, pad: 'same' },
+  { stride: 1, pad: 'valid' },
+  { stride: 2, pad: 'same' },
+  { stride: 2, pad: 'valid' },
+  { stride: [2, 1], pad: 'same' },
+  { stride: 3, pad: 1 },
+  { stride: 1, pad: 2 },
+  { stride: 3, pad: 'same' },
+];
+
 describe('Conv2DBackpropFilter on wasm', () => {
   const next = rng(1);
-  const cases: { stride: number | [number, number]; pad: Pad }[] = [
-    { stride: 1, pad: 'same' },
-    { stride: 1, pad: 'valid' },
-    { stride: 2, pad: 'same' },
-    { stride: 2, pad: 'valid' },
-    { stride: [2, 1], pad: 'same' },
-    { stride: 3, pad: 1 },
-    { stride: 1, pad: 2 },
-  ];
-  for (const { stride, pad } of cases) {
+  for (const { stride, pad } of CONV_CASES) {
     it(`matches cpu: stride ${stride}, pad ${pad}`, async () => {
       const problem = randomConv(next, pad, 4);
       const [x, f] = [problem.x(), problem.filter()];
@@ -64,17 +67,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
 
 describe('Conv2DBackpropInput on wasm (replaced: one forward conv of the dilated dy)', () => {
   const next = rng(21);
-  const cases: { stride: number | [number, number]; pad: Pad }[] = [
-    { stride: 1, pad: 'same' },
-    { stride: 1, pad: 'valid' },
-    { stride: 2, pad: 'same' },
-    { stride: 2, pad: 'valid' },
-    { stride: [2, 1], pad: 'same' },
-    { stride: 3, pad: 1 },
-    { stride: 1, pad: 2 },
-    { stride: 3, pad: 'same' },
-  ];
-  for (const { stride, pad } of cases) {
+  for (const { stride, pad } of CONV_CASES) {
     for (let repeat = 0; repeat < 2; repeat++) {
       it(`matches cpu: stride ${stride}, pad ${pad} (#${repeat + 1})`, async () => {
         const problem = randomConv(next, pad, 5);

@@ -92,7 +92,7 @@ function collate(group: { clip: LoadedClip; index: number }[]): Batch {
   const extraSize = group[0].clip.extra?.length;
   if (extraSize != null && group.every((g) => g.clip.extra?.length === extraSize)) {
     extra = new Float32Array(extraSize * group.length);
-    group.forEach(({ clip }, i) => extra?.set(clip.extra as Float32Array, i * extraSize));
+    for (const [i, { clip }] of group.entries()) extra.set(clip.extra as Float32Array, i * extraSize);
   }
   return { data, shape: [group.length, ...shape], labels: Int32Array.from(group.map((g) => g.clip.label)), indices: Int32Array.from(group.map((g) => g.index)), extra };
 }

@@ -9,7 +9,7 @@ export { TrainerError, type TrainerErrorCode } from './errors.js';
 export { evaluate, type EvaluationReport, scoreVideos } from './eval/evaluate.js';
 export { type ClassificationReport, confusionCsv, MetricsAccumulator, topK } from './eval/metrics.js';
 export { createProgress, formatDuration, type Progress } from './progress.js';
-export { trainingCurvesSvg, writeEvaluation, writeTextAtomic } from './report/run-report.js';
+export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
 export type { BatchTensors, ClassifierAdapter, HostBatch } from './train/batch.js';
 export { loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';

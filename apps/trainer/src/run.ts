@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
 import { InflationError, inflateResNet } from '@trajectorynet/resnet-s3d';
 import { createFlowPool, type FlowPool } from '@trajectorynet/tvl1-flow';
-import { createLoader, type Dataset, seededRandom, shuffledOrder } from '@trajectorynet/video-io';
+import { createLoader, type Dataset, seededRandom, shuffledOrder, writeFileAtomic } from '@trajectorynet/video-io';
 import type { TrainConfig } from './config/schema.js';
 import { loadView } from './data/clips.js';
 import { type AnySample, loadDataset } from './data/datasets.js';
@@ -16,7 +16,7 @@ import { TrainerError } from './errors.js';
 import { type EvaluationReport, evaluate } from './eval/evaluate.js';
 import { createClassifier, needsFlows } from './model/adapter.js';
 import { createProgress, type Progress } from './progress.js';
-import { trainingCurvesSvg, writeEvaluation, writeTextAtomic } from './report/run-report.js';
+import { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 import type { ClassifierAdapter, HostBatch } from './train/batch.js';
 import { assignWeights, loadCheckpoint } from './train/checkpoint.js';
 import { BEST, type RunState, train } from './train/loop.js';
@@ -124,7 +124,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   let trainSeconds = 0;
   let epochStarted = Date.now();
   try {
-    await writeTextAtomic(path.join(options.outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileAtomic(path.join(options.outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     const state = await train({
       config,
       labels: trainSet.labels,
@@ -153,7 +153,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         },
       },
     });
-    await writeTextAtomic(path.join(options.outDir, 'curves.svg'), trainingCurvesSvg(state.history, config.preset ?? 'training'));
+    await writeFileAtomic(path.join(options.outDir, 'curves.svg'), trainingCurvesSvg(state.history, config.preset ?? 'training'));
     let best: EvaluationReport | null = null;
     if (state.epoch >= config.train.epochs && state.bestTop1 >= 0) {
       // final report of the best checkpoint

@@ -49,10 +49,6 @@ export function resolveConfig(config: TrajectoryNetConfig): ResolvedConfig {
   if (![18, 34, 50].includes(resolved.depth)) throw new Error(`resnet-s3d: depth must be 18, 34 or 50, got ${resolved.depth}`);
   if (!(resolved.numClasses >= 1)) throw new Error(`resnet-s3d: numClasses must be >= 1, got ${resolved.numClasses}`);
   if (resolved.taps % 2 !== 1) throw new Error(`resnet-s3d: taps must be odd, got ${resolved.taps}`);
-  const firstTrajectory = resolved.stages.indexOf('trajectory');
-  if (firstTrajectory >= 0 && resolved.temporalStrides.slice(0, firstTrajectory + 1).some((s) => s !== 1)) {
-    // the offsets are subsampled along with the features; allowed, but flows then skip frames
-  }
   return resolved;
 }
 

@@ -1,6 +1,7 @@
 /** `trajectorynet eval`: a checkpoint on a dataset split, multi-view, with a confusion matrix. */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { createFlowPool } from '@trajectorynet/tvl1-flow';
 import { deepMerge, parseOverride } from '../config/load.js';
 import { ConfigSchema } from '../config/schema.js';
 import { loadDataset } from '../data/datasets.js';
@@ -33,7 +34,6 @@ export function registerEvalCommand(program: Command): void {
       if (dataset.labels.join('\n') !== state.labels.join('\n')) {
         throw new TrainerError('BAD_CHECKPOINT', `its label map (${state.labels.length} classes) does not match the dataset's (${dataset.labels.length})`, { path: o.checkpoint });
       }
-      const { createFlowPool } = await import('@trajectorynet/tvl1-flow');
       const flowPool = config.model.variant === 'trajectorynet' ? createFlowPool() : undefined;
       try {
         const cacheDir = path.join(path.dirname(path.dirname(path.resolve(o.checkpoint))), '.trajectorynet-cache', 'flow');

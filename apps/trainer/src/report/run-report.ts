@@ -1,18 +1,11 @@
 /** Files a run leaves for people to look at: training curves, confusion matrix, evaluation JSON. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@trajectorynet/video-io';
 import { confusionCsv } from '../eval/metrics.js';
 import type { EvaluationReport } from '../eval/evaluate.js';
 import type { EpochRecord } from '../train/loop.js';
 import { heatmap, lineChart } from './svg.js';
 
-/** Writes `text` to `file` through a temporary file and a rename. */
-export async function writeTextAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, file);
-}
 
 /** Loss and accuracy per epoch, train and validation, as one SVG with two charts side by side. */
 export function trainingCurvesSvg(history: EpochRecord[], title: string): string {
@@ -38,9 +31,9 @@ export function trainingCurvesSvg(history: EpochRecord[], title: string): string
 
 /** eval.json, confusion.csv and confusion.svg in `outDir`. */
 export async function writeEvaluation(outDir: string, report: EvaluationReport, labels: string[], extra: Record<string, unknown> = {}): Promise<void> {
-  await writeTextAtomic(path.join(outDir, 'eval.json'), `${JSON.stringify({ ...extra, ...report }, null, 2)}\n`);
-  await writeTextAtomic(path.join(outDir, 'confusion.csv'), confusionCsv(report, labels));
-  await writeTextAtomic(
+  await writeFileAtomic(path.join(outDir, 'eval.json'), `${JSON.stringify({ ...extra, ...report }, null, 2)}\n`);
+  await writeFileAtomic(path.join(outDir, 'confusion.csv'), confusionCsv(report, labels));
+  await writeFileAtomic(
     path.join(outDir, 'confusion.svg'),
     heatmap(report.confusion, labels, { title: `Confusion matrix (top-1 ${(report.top1 * 100).toFixed(1)}%)`, rowLabel: 'true', columnLabel: 'predicted' }),
   );

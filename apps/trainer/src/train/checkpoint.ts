@@ -7,9 +7,9 @@
  * Layout: "TJNCKPT1" | uint32 LE header length | header JSON | tensor bytes.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '@trajectorynet/video-io';
 import { TrainerError } from '../errors.js';
 import type { NamedTensor } from './optimizer.js';
 
@@ -67,15 +67,7 @@ export async function saveCheckpoint<State>(file: string, checkpoint: Checkpoint
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.byteLength, MAGIC.length);
 
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, Buffer.concat([prefix, header, data]));
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, Buffer.concat([prefix, header, data]));
 }
 
 function unpack(entries: TensorEntry[], data: Buffer, file: string): NamedTensor[] {

@@ -10,6 +10,7 @@ export {
   type SyntheticSample,
 } from './datasets/synthetic.js';
 export { type Dataset, type ListOptions, readClassFolders, readLabelFile, readMmactionList, readSomethingV1, type Sample } from './datasets/manifests.js';
+export { readSomethingV2 } from './datasets/something-v2.js';
 export { fromFsError, VideoIOError, type VideoIOErrorCode } from './errors.js';
 export { ffmpegPath, ffprobePath } from './ffmpeg/binaries.js';
 export { type DecodedFrame, type DecodeOptions, decodeFrames, type Frames, readFrames, type Size } from './ffmpeg/decode.js';

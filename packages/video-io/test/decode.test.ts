@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, ffmpegPath, probeVideo, readFrames, VideoIOError } from '../src/index.js';
 import { DATA } from './data.js';
+import { ffmpegReference } from './ffmpeg-reference.js';
 
 const W = 32;
 const H = 24;
@@ -23,17 +24,6 @@ beforeAll(async () => {
   // lossless RGB H.264, so the decoded pixels must equal the pattern exactly
   execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', '10', '-i', path.join(dir, 'raw.rgb'), '-c:v', 'libx264rgb', '-qp', '0', '-pix_fmt', 'rgb24', lossless]);
 });
-
-/**
- * What `ffmpeg -i file -vsync passthrough -f rawvideo -pix_fmt rgb24 -` prints, split into frames.
- * (`-vsync passthrough`: one output frame per coded frame; ffmpeg's default for rawvideo
- * output may duplicate frames to keep a constant rate, e.g. 33 frames for part_0.mp4's 32.)
- */
-function ffmpegReference(file: string, width: number, height: number): Buffer[] {
-  const out = execFileSync(ffmpegPath(), ['-v', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 });
-  const size = width * height * 3;
-  return Array.from({ length: out.length / size }, (_, i) => out.subarray(i * size, (i + 1) * size));
-}
 
 describe('decoding', () => {
   it('probes and decodes a generated lossless clip to exactly its pixels', async () => {

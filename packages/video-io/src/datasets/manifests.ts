@@ -20,7 +20,8 @@ export interface Dataset<S extends Sample = Sample> {
   labels: string[];
 }
 
-async function readText(file: string): Promise<string> {
+/** A text file, or a VideoIOError naming it. */
+export async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {

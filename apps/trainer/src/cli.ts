@@ -30,6 +30,10 @@ program.parseAsync(process.argv.filter((arg, i) => !(arg === '--' && i >= 2))).c
     console.error(`trajectorynet: ${error.message}`);
     process.exit(error.exitCode);
   }
+  if (error instanceof Error && error.name === 'CheckpointError') {
+    console.error(`trajectorynet: ${error.message}`);
+    process.exit(4);
+  }
   // the packages' own errors name the file or argument: the message is what the user needs
   if (error instanceof Error && USER_ERRORS.has(error.name)) {
     console.error(`trajectorynet: ${error.message}`);

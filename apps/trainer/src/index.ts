@@ -12,7 +12,5 @@ export { createProgress, formatDuration, type Progress } from './progress.js';
 export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
 export type { BatchTensors, ClassifierAdapter, HostBatch } from './train/batch.js';
-export { loadCheckpoint, saveCheckpoint } from './train/checkpoint.js';
 export { type EpochRecord, type RunState, train } from './train/loop.js';
-export { withSeededRandom } from './train/random.js';
 export { datasetBatches, loadTrainedModel, type RunOptions, type RunSummary, runTraining } from './run.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendName, initBackend } from '@trajectorynet/runtime';
+import { assignWeights, initBackend, loadCheckpoint, type BackendName } from '@trajectorynet/runtime';
 import { InflationError, inflateResNet } from '@trajectorynet/resnet-s3d';
 import { createFlowPool, type FlowPool } from '@trajectorynet/tvl1-flow';
 import { createLoader, type Dataset, seededRandom, shuffledOrder, writeFileAtomic } from '@trajectorynet/video-io';
@@ -18,7 +18,6 @@ import { createClassifier, needsFlows } from './model/adapter.js';
 import { createProgress, type Progress } from './progress.js';
 import { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 import type { ClassifierAdapter, HostBatch } from './train/batch.js';
-import { assignWeights, loadCheckpoint } from './train/checkpoint.js';
 import { BEST, type RunState, train } from './train/loop.js';
 
 export interface RunOptions {

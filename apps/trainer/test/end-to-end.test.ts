@@ -9,10 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/load.js';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
 import type { RunState } from '../src/train/loop.js';
 import { runTraining } from '../src/run.js';
-import { withSeededRandom } from '../src/train/random.js';
 import { createMotionNet } from '@trajectorynet/motionnet';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');

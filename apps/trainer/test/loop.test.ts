@@ -7,13 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@trajectorynet/runtime';
+import { initBackend, loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema, type TrainConfig } from '../src/config/schema.js';
 import type { ClassifierAdapter, HostBatch } from '../src/train/batch.js';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
 import { LATEST, type RunState, train } from '../src/train/loop.js';
-import { withSeededRandom } from '../src/train/random.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 

@@ -18,3 +18,15 @@ export class UnknownBackendError extends Error {
     super(`Unknown backend '${value}' in ${source}: use one of tensorflow, wasm, cpu (or auto).`);
   }
 }
+
+/** A checkpoint file that cannot be read, is damaged, or does not fit the model. */
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+  constructor(
+    readonly path: string,
+    reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${path}: ${reason}`, options);
+  }
+}

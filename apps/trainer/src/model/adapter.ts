@@ -2,12 +2,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNorm5D, createTrajectoryNet, PRESET_STAGES, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
 import { createMotionNet, passFlows, passLoss, runMotionNet } from '@trajectorynet/motionnet';
+import { withSeededRandom } from '@trajectorynet/runtime';
 import { trajectoriesFromFlow } from '@trajectorynet/trajectory-conv';
 import { IMAGENET_MEAN, IMAGENET_STD } from '@trajectorynet/video-io';
 import type { TrainConfig } from '../config/schema.js';
 import { TrainerError } from '../errors.js';
 import type { ClassifierAdapter } from '../train/batch.js';
-import { withSeededRandom } from '../train/random.js';
 
 export function networkConfig(config: TrainConfig, numClasses: number): TrajectoryNetConfig {
   return {

@@ -11,13 +11,12 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { assignWeights, createRunRandom, loadCheckpoint, namedWeights, type RandomState, saveCheckpoint } from '@trajectorynet/runtime';
 import type { TrainConfig } from '../config/schema.js';
 import { TrainerError } from '../errors.js';
 import type { ClassificationReport } from '../eval/metrics.js';
 import { type BatchTensors, type ClassifierAdapter, type HostBatch, toTensors } from './batch.js';
-import { assignWeights, loadCheckpoint, namedWeights, saveCheckpoint } from './checkpoint.js';
 import { createOptimizer } from './optimizer.js';
-import { createRunRandom, type RandomState } from './random.js';
 import { learningRateAt } from './schedule.js';
 
 export interface EpochRecord {

@@ -3,9 +3,7 @@
  * rate that changes every step, L2 weight decay and global-norm clipping.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/** A tensor with a name, as tfjs optimisers exchange their state. */
-export type NamedTensor = { name: string; tensor: tf.Tensor };
+import type { NamedTensor } from '@trajectorynet/runtime';
 import { z } from 'zod';
 
 export const OptimizerSchema = z

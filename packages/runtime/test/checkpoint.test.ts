@@ -2,10 +2,10 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TrainerError } from '../src/errors.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
+import { initBackend } from '../src/backend.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
+import { CheckpointError } from '../src/errors.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -44,8 +44,8 @@ describe('checkpoints', () => {
     flipped[flipped.length - 5] ^= 0x10;
     await writeFile(file, flipped);
     const e1 = await loadCheckpoint(file).catch((e) => e);
-    expect(e1).toBeInstanceOf(TrainerError);
-    expect(e1.code).toBe('BAD_CHECKPOINT');
+    expect(e1).toBeInstanceOf(CheckpointError);
+    expect(e1.path).toBe(file);
     expect(e1.message).toContain(file);
     expect(e1.message).toMatch(/checksum mismatch/);
 

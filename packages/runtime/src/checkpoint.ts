@@ -7,11 +7,14 @@
  * Layout: "TJNCKPT1" | uint32 LE header length | header JSON | tensor bytes.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '@trajectorynet/video-io';
-import { TrainerError } from '../errors.js';
-import type { NamedTensor } from './optimizer.js';
+import writeFileAtomic from 'write-file-atomic';
+import { CheckpointError } from './errors.js';
+
+/** A tensor with a name, as tfjs optimisers exchange their state. */
+export type NamedTensor = { name: string; tensor: tf.Tensor };
 
 const MAGIC = 'TJNCKPT1';
 
@@ -38,12 +41,12 @@ interface Header<State> {
   sha256: string;
 }
 
-async function pack(tensors: NamedTensor[], chunks: Buffer[], start: number): Promise<[TensorEntry[], number]> {
+async function pack(file: string, tensors: NamedTensor[], chunks: Buffer[], start: number): Promise<[TensorEntry[], number]> {
   const entries: TensorEntry[] = [];
   let offset = start;
   for (const { name, tensor } of tensors) {
     if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') {
-      throw new TrainerError('BAD_CHECKPOINT', `cannot store tensor '${name}' of dtype ${tensor.dtype}`);
+      throw new CheckpointError(file, `cannot store tensor '${name}' of dtype ${tensor.dtype}`);
     }
     const values = await tensor.data();
     const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
@@ -57,8 +60,8 @@ async function pack(tensors: NamedTensor[], chunks: Buffer[], start: number): Pr
 /** Writes the checkpoint to `file` atomically. */
 export async function saveCheckpoint<State>(file: string, checkpoint: Checkpoint<State>): Promise<void> {
   const chunks: Buffer[] = [];
-  const [weights, afterWeights] = await pack(checkpoint.weights, chunks, 0);
-  const [optimizer, dataBytes] = await pack(checkpoint.optimizer, chunks, afterWeights);
+  const [weights, afterWeights] = await pack(file, checkpoint.weights, chunks, 0);
+  const [optimizer, dataBytes] = await pack(file, checkpoint.optimizer, chunks, afterWeights);
   const data = Buffer.concat(chunks);
   const body = { state: checkpoint.state, weights, optimizer, dataBytes };
   const sha256 = createHash('sha256').update(JSON.stringify(body)).update(data).digest('hex');
@@ -67,29 +70,30 @@ export async function saveCheckpoint<State>(file: string, checkpoint: Checkpoint
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.byteLength, MAGIC.length);
 
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, Buffer.concat([prefix, header, data]));
 }
 
 function unpack(entries: TensorEntry[], data: Buffer, file: string): NamedTensor[] {
   return entries.map(({ name, shape, dtype, offset }) => {
     const count = shape.reduce((a, b) => a * b, 1);
-    if (offset + count * 4 > data.byteLength) throw new TrainerError('BAD_CHECKPOINT', `tensor '${name}' runs past the end of the file`, { path: file });
+    if (offset + count * 4 > data.byteLength) throw new CheckpointError(file, `tensor '${name}' runs past the end of the file`);
     const copy = new Uint8Array(data.subarray(offset, offset + count * 4));
     const values = dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
     return { name, tensor: tf.tensor(values, shape, dtype) };
   });
 }
 
-/** Reads and verifies a checkpoint. Throws TrainerError('BAD_CHECKPOINT') naming the file on any damage. */
+/** Reads and verifies a checkpoint. Throws CheckpointError naming the file on any damage. */
 export async function loadCheckpoint<State>(file: string): Promise<Checkpoint<State>> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new TrainerError('BAD_CHECKPOINT', `cannot read checkpoint (${(error as NodeJS.ErrnoException).code ?? error})`, { path: file, cause: error });
+    throw new CheckpointError(file, `cannot read checkpoint (${(error as NodeJS.ErrnoException).code ?? error})`, { cause: error });
   }
   if (bytes.byteLength < MAGIC.length + 4 || bytes.toString('ascii', 0, MAGIC.length) !== MAGIC) {
-    throw new TrainerError('BAD_CHECKPOINT', 'not a TrajectoryNet checkpoint (bad magic bytes)', { path: file });
+    throw new CheckpointError(file, 'not a TrajectoryNet checkpoint (bad magic bytes)');
   }
   const headerLength = bytes.readUInt32LE(MAGIC.length);
   const dataStart = MAGIC.length + 4 + headerLength;
@@ -97,13 +101,13 @@ export async function loadCheckpoint<State>(file: string): Promise<Checkpoint<St
   try {
     header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, dataStart));
   } catch (error) {
-    throw new TrainerError('BAD_CHECKPOINT', 'the header is damaged or truncated', { path: file, cause: error });
+    throw new CheckpointError(file, 'the header is damaged or truncated', { cause: error });
   }
   const data = bytes.subarray(dataStart);
   const { sha256, ...body } = header;
   const actual = createHash('sha256').update(JSON.stringify(body)).update(data).digest('hex');
   if (data.byteLength !== header.dataBytes || actual !== sha256) {
-    throw new TrainerError('BAD_CHECKPOINT', `checksum mismatch: the file is damaged or truncated (${data.byteLength} of ${header.dataBytes} data bytes)`, { path: file });
+    throw new CheckpointError(file, `checksum mismatch: the file is damaged or truncated (${data.byteLength} of ${header.dataBytes} data bytes)`);
   }
   return { state: header.state, weights: unpack(header.weights, data, file), optimizer: unpack(header.optimizer, data, file) };
 }
@@ -122,9 +126,9 @@ export function assignWeights(weights: readonly tf.LayerVariable[], saved: Named
   const byName = new Map(saved.map((s) => [s.name, s.tensor]));
   for (const weight of weights) {
     const value = byName.get(weight.originalName);
-    if (value == null) throw new TrainerError('BAD_CHECKPOINT', `has no weight '${weight.originalName}' (was it saved from another model config?)`, { path: file });
+    if (value == null) throw new CheckpointError(file, `has no weight '${weight.originalName}' (was it saved from another model config?)`);
     if (value.shape.join(',') !== weight.shape.join(',')) {
-      throw new TrainerError('BAD_CHECKPOINT', `weight '${weight.originalName}' has shape [${value.shape}] but the model needs [${weight.shape}]`, { path: file });
+      throw new CheckpointError(file, `weight '${weight.originalName}' has shape [${value.shape}] but the model needs [${weight.shape}]`);
     }
     weight.write(value);
   }

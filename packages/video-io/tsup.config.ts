@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.shared.js';
 
-export default packageBuild();
+// loader-worker.js must be its own file: worker_threads load it by path.
+export default packageBuild(['src/index.ts', 'src/loader-worker.ts']);

@@ -6,7 +6,8 @@ export type VideoIOErrorCode =
   | 'OUT_OF_RANGE' // a frame index past the end
   | 'BAD_MANIFEST' // a bad line in a dataset list/CSV/JSON
   | 'NO_FFMPEG' // no usable ffmpeg/ffprobe binary
-  | 'BAD_ARGUMENT'; // an option with a bad value
+  | 'BAD_ARGUMENT' // an option with a bad value
+  | 'WORKER'; // a loader worker thread died or was closed while loading the file
 
 export class VideoIOError extends Error {
   readonly path: string;

@@ -1,11 +1,18 @@
 /**
  * A prefetching batch loader: the samples of an epoch in a (seeded) order,
  * loaded `prefetch` at a time ahead of the consumer, collated into batches.
- * Decoding runs in ffmpeg child processes and sharp's thread pool, so it
- * overlaps the training step in the main thread.
+ *
+ * Two forms: `createLoader(count, load, options)` runs your `load(index)` in
+ * this thread (ffmpeg child processes and sharp's pool still decode in
+ * parallel); `createLoader(dataset, pipeline, options)` applies a JSON clip
+ * pipeline to each sample, in this thread or in `workers` worker_threads,
+ * with the same batches either way for the same seed.
  */
+import type { Sample } from './datasets/manifests.js';
 import { VideoIOError } from './errors.js';
-import { seededRandom } from './random.js';
+import { type ClipWorkers, createClipWorkers } from './loader-workers.js';
+import { type ClipPipeline, checkPipeline, loadClip } from './pipeline/clip-pipeline.js';
+import { mixSeeds, seededRandom } from './random.js';
 
 export interface LoadedClip {
   /** [T, H, W, C] floats (or any fixed shape per dataset). */
@@ -39,45 +46,118 @@ export interface LoaderOptions {
   dropLast?: boolean;
 }
 
+export interface DatasetLoaderOptions {
+  batchSize: number;
+  /** A seeded shuffle of the samples (from seed and epoch); default: dataset order. */
+  shuffle?: boolean;
+  /** Seeds the order and every sample's random stream (frames, crops, flips). Default 0. */
+  seed?: number;
+  /** Epoch number, mixed into the seed so that each epoch differs. Default 0. */
+  epoch?: number;
+  /** worker_threads decoding in parallel; 0 (default) loads in this thread. */
+  workers?: number;
+  /** Samples loaded ahead. Default 2 * batchSize. */
+  prefetch?: number;
+  /** Skip samples that fail to load (counted in `skipped`) instead of failing with their path. */
+  skipBad?: boolean;
+  /** Drop a last incomplete batch. */
+  dropLast?: boolean;
+}
+
 export interface Loader extends AsyncIterable<Batch> {
   /** Samples skipped so far (skipBad). */
   readonly skipped: { index: number; error: string }[];
+  /** Worker threads running now: only while a pass over a dataset loader with `workers` > 0 is in progress. */
+  readonly workers: number;
 }
 
-export function createLoader(count: number, load: (index: number) => Promise<LoadedClip>, options: LoaderOptions): Loader {
-  const order = options.order ?? Array.from({ length: count }, (_, i) => i);
-  const prefetch = Math.max(1, options.prefetch ?? 2 * options.batchSize);
+/** The random stream of sample `index` in `epoch`: the same whichever thread loads it. */
+export function sampleSeed(seed: number, epoch: number, index: number): number {
+  return mixSeeds(seed, epoch, index);
+}
+
+export function createLoader(count: number, load: (index: number) => Promise<LoadedClip>, options: LoaderOptions): Loader;
+export function createLoader(dataset: { samples: readonly Sample[] }, pipeline: ClipPipeline, options: DatasetLoaderOptions): Loader;
+export function createLoader(
+  source: number | { samples: readonly Sample[] },
+  how: ((index: number) => Promise<LoadedClip>) | ClipPipeline,
+  options: LoaderOptions | DatasetLoaderOptions,
+): Loader {
   const skipped: { index: number; error: string }[] = [];
-  async function* batches(): AsyncGenerator<Batch> {
-    const pending: Promise<LoadedClip | null>[] = [];
-    let next = 0;
-    const schedule = () => {
-      while (pending.length < prefetch && next < order.length) {
-        const index = order[next++];
-        pending.push(
-          load(index).catch((error: unknown) => {
-            if (!options.skipBad) throw error;
-            skipped.push({ index, error: error instanceof Error ? error.message : String(error) });
-            return null;
-          }),
-        );
-      }
+  if (typeof source === 'number') {
+    const o = options as LoaderOptions;
+    const order = o.order ?? Array.from({ length: source }, (_, i) => i);
+    const load = how as (index: number) => Promise<LoadedClip>;
+    return { [Symbol.asyncIterator]: () => batches(order, load, o, skipped), skipped, workers: 0 };
+  }
+  const pipeline = how as ClipPipeline;
+  const o = options as DatasetLoaderOptions;
+  checkPipeline(pipeline);
+  const workerCount = o.workers ?? 0;
+  if (!Number.isInteger(workerCount) || workerCount < 0) throw new VideoIOError('workers', 'BAD_ARGUMENT', `must be a non-negative integer, got ${o.workers}`);
+  const { samples } = source;
+  const seed = o.seed ?? 0;
+  const epoch = o.epoch ?? 0;
+  const order = o.shuffle ? shuffledOrder(samples.length, mixSeeds(seed, epoch)) : samples.map((_, i) => i);
+  let pool: ClipWorkers | null = null;
+  async function* pass(): AsyncGenerator<Batch> {
+    const threads = workerCount > 0 ? createClipWorkers(workerCount) : null;
+    pool = threads;
+    const load = (index: number) => {
+      const s = sampleSeed(seed, epoch, index);
+      return threads != null ? threads.load(samples[index], pipeline, s) : loadClip(samples[index], pipeline, seededRandom(s));
     };
-    let group: { clip: LoadedClip; index: number }[] = [];
-    let position = 0;
-    schedule();
-    while (pending.length > 0) {
-      const clip = await (pending.shift() as Promise<LoadedClip | null>);
-      const index = order[position++];
-      schedule();
-      if (clip != null) group.push({ clip, index });
-      if (group.length === options.batchSize || (pending.length === 0 && group.length > 0 && !options.dropLast)) {
-        yield collate(group);
-        group = [];
-      }
+    try {
+      yield* batches(order, load, o, skipped);
+    } finally {
+      // also when the consumer stops early (break in for await): no thread outlives the pass
+      await threads?.close();
     }
   }
-  return { [Symbol.asyncIterator]: batches, skipped };
+  return {
+    [Symbol.asyncIterator]: pass,
+    skipped,
+    get workers() {
+      return pool?.live ?? 0;
+    },
+  };
+}
+
+async function* batches(
+  order: number[],
+  load: (index: number) => Promise<LoadedClip>,
+  options: Pick<LoaderOptions, 'batchSize' | 'prefetch' | 'skipBad' | 'dropLast'>,
+  skipped: { index: number; error: string }[],
+): AsyncGenerator<Batch> {
+  const prefetch = Math.max(1, options.prefetch ?? 2 * options.batchSize);
+  const pending: Promise<LoadedClip | null>[] = [];
+  let next = 0;
+  const schedule = () => {
+    while (pending.length < prefetch && next < order.length) {
+      const index = order[next++];
+      const loading = load(index).catch((error: unknown) => {
+        if (!options.skipBad) throw error;
+        skipped.push({ index, error: error instanceof Error ? error.message : String(error) });
+        return null;
+      });
+      // loads still in flight when the consumer stops or another load fails are never awaited
+      loading.catch(() => {});
+      pending.push(loading);
+    }
+  };
+  let group: { clip: LoadedClip; index: number }[] = [];
+  let position = 0;
+  schedule();
+  while (pending.length > 0) {
+    const clip = await (pending.shift() as Promise<LoadedClip | null>);
+    const index = order[position++];
+    schedule();
+    if (clip != null) group.push({ clip, index });
+    if (group.length === options.batchSize || (pending.length === 0 && group.length > 0 && !options.dropLast)) {
+      yield collate(group);
+      group = [];
+    }
+  }
 }
 
 function collate(group: { clip: LoadedClip; index: number }[]): Batch {

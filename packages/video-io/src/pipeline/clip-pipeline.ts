@@ -1,0 +1,148 @@
+/**
+ * A clip pipeline as plain JSON (so a worker thread can receive it): which
+ * frames to sample, how to decode, crop, flip and normalise them. `loadClip`
+ * applies it to one sample; the loader runs it in this thread or in workers,
+ * with the same results for the same random stream.
+ */
+import path from 'node:path';
+import type { Sample } from '../datasets/manifests.js';
+import { renderSyntheticClip, type SyntheticSample } from '../datasets/synthetic.js';
+import { VideoIOError } from '../errors.js';
+import { type Frames, readFrames, type Size } from '../ffmpeg/decode.js';
+import { probeVideo } from '../ffmpeg/probe.js';
+import { countFolderFrames, DEFAULT_TEMPLATE, frameFileName, readFrameFolder, readImage } from '../frames/folder.js';
+import type { LoadedClip } from '../loader.js';
+import { denseIndices, type Random, segmentIndices } from './sampling.js';
+import { type CropKind, cropBox, framesToFloat, IMAGENET_MEAN, IMAGENET_STD } from './transforms.js';
+
+export type SamplingSpec =
+  /** TSN: one frame in each of `segments` equal segments. */
+  | { kind: 'segments'; segments: number; numClips?: number }
+  /** `clipLength` frames every `interval` frames. */
+  | { kind: 'dense'; clipLength: number; interval: number; numClips?: number };
+
+export interface ClipPipeline {
+  /** `numClips` (test mode, default 1): segment positions (c + 0.5) / numClips, or evenly spread dense windows. */
+  sampling: SamplingSpec;
+  /** train: random frames, crops and flips; test: fixed frames. */
+  mode: 'train' | 'test';
+  /** Decode frames scaled so that the shorter side has this many pixels (ffmpeg's / sharp's bilinear scaler). */
+  resizeShorter?: number;
+  /** 'three': left/top, centre and right/bottom squares, as three views. */
+  crop: 'random' | 'centre' | 'three' | 'multiscale' | 'full';
+  /** Output [width, height]. */
+  size: [number, number];
+  /** Train mode: flip horizontally with probability 1/2 (keep off for Something-Something). */
+  flip: boolean;
+  /** Per-channel mean and std of the 0..1 pixels; default ImageNet's. */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Frame folders' file names; default img_{:05d}.jpg. */
+  template?: string;
+}
+
+const THREE: CropKind[] = ['three-left', 'three-centre', 'three-right'];
+const CROPS = ['random', 'centre', 'three', 'multiscale', 'full'];
+
+const positiveInteger = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+
+/** Throws a VideoIOError naming the bad field; the loader checks before starting any work. */
+export function checkPipeline(p: ClipPipeline): void {
+  const bad = (why: string) => new VideoIOError('pipeline', 'BAD_ARGUMENT', why);
+  const s = p.sampling;
+  if (s?.kind === 'segments') {
+    if (!positiveInteger(s.segments)) throw bad(`sampling.segments must be a positive integer, got ${s.segments}`);
+  } else if (s?.kind === 'dense') {
+    if (!positiveInteger(s.clipLength) || !positiveInteger(s.interval)) throw bad(`sampling.clipLength and interval must be positive integers, got ${s.clipLength}, ${s.interval}`);
+  } else throw bad(`sampling.kind must be 'segments' or 'dense', got ${JSON.stringify((s as { kind?: unknown } | undefined)?.kind)}`);
+  if (s.numClips != null && !positiveInteger(s.numClips)) throw bad(`sampling.numClips must be a positive integer, got ${s.numClips}`);
+  if (p.mode !== 'train' && p.mode !== 'test') throw bad(`mode must be 'train' or 'test', got ${JSON.stringify(p.mode)}`);
+  if (!CROPS.includes(p.crop)) throw bad(`crop must be one of ${CROPS.join(', ')}, got ${JSON.stringify(p.crop)}`);
+  if (!Array.isArray(p.size) || p.size.length !== 2 || !p.size.every(positiveInteger)) throw bad(`size must be [width, height] in pixels, got ${JSON.stringify(p.size)}`);
+  if (p.resizeShorter != null && !positiveInteger(p.resizeShorter)) throw bad(`resizeShorter must be a positive integer, got ${p.resizeShorter}`);
+}
+
+/** Views per sample: test-time clips times crops (1 in training). */
+export function pipelineViews(p: ClipPipeline): number {
+  return clipCount(p) * (p.crop === 'three' ? 3 : 1);
+}
+
+const clipCount = (p: ClipPipeline) => (p.mode === 'test' ? (p.sampling.numClips ?? 1) : 1);
+
+/** The shape of `loadClip`'s data: [T, H, W, 3], or [views, T, H, W, 3] with several views. */
+export function pipelineShape(p: ClipPipeline): number[] {
+  const t = p.sampling.kind === 'segments' ? p.sampling.segments : p.sampling.clipLength;
+  const clip = [t, p.size[1], p.size[0], 3];
+  const views = pipelineViews(p);
+  return views === 1 ? clip : [views, ...clip];
+}
+
+function clipIndices(p: ClipPipeline, frameCount: number, random: Random): number[][] {
+  const clips = clipCount(p);
+  return Array.from({ length: clips }, (_, c) => {
+    const s = p.sampling;
+    if (s.kind === 'segments') return segmentIndices(frameCount, s.segments, p.mode, random, (c + 0.5) / clips);
+    return denseIndices(frameCount, { clipLength: s.clipLength, interval: s.interval, mode: p.mode, clipIndex: c, numClips: clips, random });
+  });
+}
+
+function shorterSide(size: Size, shorter: number): Size {
+  const scale = shorter / Math.min(size.width, size.height);
+  return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
+
+/** Frame count and (when resizing) stored frame size, read as cheaply as the sample allows. */
+async function measure(sample: Sample, template: string, needSize: boolean): Promise<{ frameCount: number; size?: Size }> {
+  if (sample.kind === 'video') {
+    if (sample.frameCount > 0 && !needSize) return { frameCount: sample.frameCount };
+    const info = await probeVideo(sample.path);
+    return { frameCount: sample.frameCount > 0 ? sample.frameCount : info.frameCount, size: info };
+  }
+  const frameCount = sample.frameCount > 0 ? sample.frameCount : await countFolderFrames(sample.path, template);
+  return { frameCount, size: needSize ? await readImage(path.join(sample.path, frameFileName(template, 0))) : undefined };
+}
+
+async function decode(sample: Sample, p: ClipPipeline, random: Random): Promise<{ frames: Frames; clips: number[][] }> {
+  if (sample.kind === 'synthetic') {
+    if (p.resizeShorter != null) throw new VideoIOError(sample.path, 'BAD_ARGUMENT', 'resizeShorter is not supported for synthetic samples (render them at the size you want)');
+    const rendered = renderSyntheticClip(sample as SyntheticSample);
+    const clips = clipIndices(p, rendered.frames.length, random);
+    return { frames: rendered, clips };
+  }
+  const template = p.template ?? DEFAULT_TEMPLATE;
+  const { frameCount, size } = await measure(sample, template, p.resizeShorter != null);
+  const resize = size != null && p.resizeShorter != null ? shorterSide(size, p.resizeShorter) : undefined;
+  const clips = clipIndices(p, frameCount, random);
+  const indices = [...new Set(clips.flat())].sort((a, b) => a - b);
+  const frames = sample.kind === 'frames' ? await readFrameFolder(sample.path, { indices, template, resize }) : await readFrames(sample.path, { indices, resize });
+  return { frames, clips: clips.map((clip) => clip.map((i) => indices.indexOf(i))) };
+}
+
+/**
+ * One sample through the pipeline: a float clip of `pipelineShape(pipeline)`.
+ * Random choices (frames, crops, flips) come from `random` in a fixed order,
+ * so the same stream gives the same clip in any thread. Errors name the sample's path.
+ */
+export async function loadClip(sample: Sample, pipeline: ClipPipeline, random: Random): Promise<LoadedClip> {
+  try {
+    const { frames, clips } = await decode(sample, pipeline, random);
+    const { width, height } = frames;
+    const shape = pipelineShape(pipeline);
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const crops = pipeline.crop === 'three' ? THREE : [pipeline.crop as CropKind];
+    let offset = 0;
+    for (const clip of clips) {
+      const clipFrames = clip.map((i) => frames.frames[i]);
+      for (const kind of crops) {
+        const box = cropBox(kind, width, height, random);
+        const flip = pipeline.flip && pipeline.mode === 'train' && random() < 0.5;
+        const transform = { box, outWidth: pipeline.size[0], outHeight: pipeline.size[1], flip, mean: pipeline.mean ?? IMAGENET_MEAN, std: pipeline.std ?? IMAGENET_STD };
+        offset += framesToFloat(clipFrames, width, height, transform, data, offset);
+      }
+    }
+    return { data, shape, label: sample.label };
+  } catch (error) {
+    if (error instanceof VideoIOError) throw error;
+    throw new VideoIOError(sample.path, 'CORRUPT', `cannot load the sample: ${(error as Error).message}`, { cause: error });
+  }
+}

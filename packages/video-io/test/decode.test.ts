@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, ffmpegPath, probeVideo, readFrames, VideoIOError } from '../src/index.js';
+import { decodeFrames, ffmpegPath, probeVideo, readFrames, seededRandom, VideoIOError } from '../src/index.js';
 import { DATA } from './data.js';
 import { ffmpegReference } from './ffmpeg-reference.js';
 
@@ -56,17 +56,38 @@ describe('decoding', () => {
   });
 
   it.each([
+    ['videos/test.mp4', 340, 256],
     ['videos/part_0.mp4', 340, 256],
     ['videos/test.avi', 320, 240],
-  ])('real file %s: same pixels as ffmpeg -f rawvideo', async (name, width, height) => {
+  ])('real file %s: sparse frames (select filter) have the pixels of the full ffmpeg -f rawvideo decode', async (name, width, height) => {
     const file = path.join(DATA, name);
     const info = await probeVideo(file);
     expect([info.width, info.height]).toEqual([width, height]);
     const reference = ffmpegReference(file, width, height);
     expect(info.frameCount).toBe(reference.length);
-    const indices = [0, 1, Math.floor(reference.length / 2), reference.length - 1];
+    const n = reference.length;
+    // ends, a run of neighbours (one between() term), a repeat, out of order, and random ones
+    const random = seededRandom(n);
+    const indices = [n - 1, 0, 1, 2, 3, Math.floor(n / 2), 1, ...Array.from({ length: 5 }, () => Math.floor(random() * n))];
     const { frames } = await readFrames(file, { indices });
+    expect(frames).toHaveLength(indices.length);
     for (const [k, i] of indices.entries()) expect(Buffer.from(frames[k]).equals(reference[i]), `frame ${i}`).toBe(true);
+    // resized: the selected frames equal the same frames of a full resized decode
+    const resize = { width: 96, height: 72 };
+    const picked = [2, Math.floor(n / 3), n - 2];
+    const sparse = await readFrames(file, { indices: picked, resize });
+    const full: Uint8Array[] = [];
+    for await (const frame of decodeFrames(file, { resize, end: n - 1 })) full.push(frame.data);
+    for (const [k, i] of picked.entries()) expect(Buffer.from(sparse.frames[k]).equals(Buffer.from(full[i])), `resized frame ${i}`).toBe(true);
+  });
+
+  it('decodeFrames with indices and start/end yields each selected frame once, in file order', async () => {
+    const seen: number[] = [];
+    for await (const frame of decodeFrames(lossless, { indices: [9, 2, 5, 2, 11], start: 3, end: 11 })) {
+      seen.push(frame.index);
+      expect(frame.data[0]).toBe(pixel(frame.index, 0, 0, 0));
+    }
+    expect(seen).toEqual([5, 9]);
   });
 
   it('names the file and the problem for missing, empty and truncated videos', async () => {

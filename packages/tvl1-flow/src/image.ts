@@ -1,7 +1,7 @@
 /**
  * Image operations on single-channel Float32Array images (row-major) that
  * TV-L1 needs: gray conversion, Gaussian blur, resampling, gradients,
- * warping (bilinear or bicubic) and a median filter. Borders replicate the
+ * warping (bilinear or bicubic). Borders replicate the
  * edge pixel. Output buffers are passed in so that callers can reuse them.
  */
 
@@ -140,26 +140,6 @@ export function centredGradient(src: Float32Array, width: number, height: number
       const yd = y < height - 1 ? i + width : i;
       gx[i] = (src[xr] - src[xl]) / (xr - xl === 0 ? 1 : xr - xl);
       gy[i] = (src[yd] - src[yu]) / ((yd - yu) / width === 0 ? 1 : (yd - yu) / width);
-    }
-  }
-}
-
-/** Median of each size x size window (replicated borders); used on flow components. */
-export function medianFilter(src: Float32Array, width: number, height: number, size: number, out: Float32Array): void {
-  const r = (size - 1) >> 1;
-  const window = new Float32Array(size * size);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let n = 0;
-      for (let j = -r; j <= r; j++) {
-        const yy = y + j < 0 ? 0 : y + j >= height ? height - 1 : y + j;
-        for (let i = -r; i <= r; i++) {
-          const xx = x + i < 0 ? 0 : x + i >= width ? width - 1 : x + i;
-          window[n++] = src[yy * width + xx];
-        }
-      }
-      window.sort();
-      out[y * width + x] = window[n >> 1];
     }
   }
 }

@@ -6,7 +6,8 @@
  * projection for the total variation. A preset reproduces OpenCV's
  * DualTVL1OpticalFlow defaults.
  */
-import { centredGradient, gaussianBlur, medianFilter, normaliseJointly, resize, sampleBicubic, sampleBilinear, toGray } from './image.js';
+import { centredGradient, gaussianBlur, normaliseJointly, resize, sampleBicubic, sampleBilinear, toGray } from './image.js';
+import { medianFilter } from './median.js';
 import { resolveOptions, type Tvl1Options, type Tvl1Settings } from './options.js';
 
 export interface FrameInput {

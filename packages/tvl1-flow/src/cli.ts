@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { extractFlow } from './extract.js';
+import type { Tvl1Preset } from './options.js';
 import { createFlowPool } from './pool.js';
 import { parseSize } from '@trajectorynet/video-io';
 
@@ -32,10 +33,10 @@ const program = new Command('tvl1-flow')
   .addOption(new Option('--naming <naming>', 'JPEG file names').choices(['mmaction', 'dense_flow']).default('mmaction'))
   .option('--bound <n>', 'JPEG quantisation bound (pixels)', Number, 20)
   .option('--resize <WxH>', 'resize frames first, e.g. 340x256')
-  .addOption(new Option('--preset <preset>', 'TV-L1 parameters').choices(['ipol', 'opencv']).default('ipol'))
+  .addOption(new Option('--preset <preset>', 'TV-L1 parameters').choices(['accurate', 'ipol', 'opencv']).default('accurate'))
   .option('--workers <n>', 'worker threads (default: one per core)', Number)
   .addHelpText('after', '\nExamples:\n  tvl1-flow clip.mp4 --out flow/clip --resize 340x256\n  tvl1-flow --list train.txt --root videos --out flow --workers 8')
-  .action(async (input: string | undefined, o: { out: string; list?: string; root: string; format: 'jpg' | 'flo'; naming: 'mmaction' | 'dense_flow'; bound: number; resize?: string; preset: 'ipol' | 'opencv'; workers?: number }) => {
+  .action(async (input: string | undefined, o: { out: string; list?: string; root: string; format: 'jpg' | 'flo'; naming: 'mmaction' | 'dense_flow'; bound: number; resize?: string; preset: Tvl1Preset; workers?: number }) => {
     const inputs: [string, string][] = [];
     if (o.list != null) {
       const lines = (await readFile(o.list, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));

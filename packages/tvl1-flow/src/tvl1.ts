@@ -3,8 +3,9 @@
  * "TV-L1 Optical Flow Estimation" (Sanchez Perez, Meinhardt-Llopis, Facciolo,
  * 2013): coarse-to-fine pyramid, several warps per level, and at each warp
  * the alternation of a pointwise thresholding step and Chambolle's dual
- * projection for the total variation. A preset reproduces OpenCV's
- * DualTVL1OpticalFlow defaults.
+ * projection for the total variation. Presets: 'accurate' (the default, a
+ * shallower pyramid), 'ipol' (the article's parameters) and 'opencv'
+ * (DualTVL1OpticalFlow's defaults).
  */
 import { centredGradient, gaussianBlur, normaliseJointly, resize, sampleBicubic, sampleBilinear, toGray } from './image.js';
 import { medianFilter } from './median.js';

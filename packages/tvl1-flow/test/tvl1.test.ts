@@ -46,9 +46,9 @@ describe('tvl1', () => {
     expect(interiorEpe(flow, du, dv, 8)).toBeLessThan(0.15);
   });
 
-  it('gives (almost) zero flow for identical frames, in both presets', () => {
+  it('gives (almost) zero flow for identical frames, in every preset', () => {
     const frame = { data: texture(w, h), width: w, height: h, channels: 1 as const };
-    for (const preset of ['ipol', 'opencv'] as const) expect(interiorEpe(tvl1(frame, frame, { preset }), 0, 0, 0)).toBeLessThan(1e-3);
+    for (const preset of ['accurate', 'ipol', 'opencv'] as const) expect(interiorEpe(tvl1(frame, frame, { preset }), 0, 0, 0)).toBeLessThan(1e-3);
   });
 
   it('takes RGB and converts it to gray', () => {
@@ -61,13 +61,19 @@ describe('tvl1', () => {
     expect(Math.max(...a.u.map((v, i) => Math.abs(v - b.u[i])))).toBeLessThan(1e-3);
   });
 
-  it('FlyingChairs pair 0000001: end-point error close to OpenCV DualTVL1 (1.17 there)', async () => {
+  it('FlyingChairs: the default has a lower mean end-point error than OpenCV DualTVL1 (3.16) on the three pairs', async () => {
     const dir = path.join(DATA, 'flow/flyingchairs');
     const load = async (f: string) => ({ ...(await readImage(path.join(dir, f))), channels: 3 as const });
-    const flow = tvl1(await load('0000001-img0.ppm'), await load('0000001-img1.ppm'));
-    const epe = endPointError(flow, await readFlo(path.join(dir, '0000001-gt.flo')));
-    // measured 1.35 with the IPOL defaults; zero flow gives about 6 here
-    expect(epe).toBeLessThan(1.6);
+    const epes: number[] = [];
+    for (const id of ['0000000', '0000001', '0000002']) {
+      const flow = tvl1(await load(`${id}-img0.ppm`), await load(`${id}-img1.ppm`));
+      epes.push(endPointError(flow, await readFlo(path.join(dir, `${id}-gt.flo`))));
+    }
+    // OpenCV 4.6 with its defaults: 5.00, 1.17, 3.30 (mean 3.16); zero flow: 6.05, 4.51, 4.35
+    expect(epes[0]).toBeLessThan(5.0);
+    expect(epes[1]).toBeLessThan(1.4);
+    expect(epes[2]).toBeLessThan(3.4);
+    expect((epes[0] + epes[1] + epes[2]) / 3).toBeLessThan(3.16);
   });
 
   it('rejects bad input with a clear message', () => {
@@ -75,5 +81,21 @@ describe('tvl1', () => {
     expect(() => tvl1(f, { ...f, width: 3 } as never)).toThrow(Tvl1InputError);
     expect(() => tvl1(f, { data: new Uint8Array(5), width: 2, height: 2, channels: 3 })).toThrow(/frame1\.data has 5 values, 2x2x3 needs 12/);
     expect(() => tvl1(f, f, { tau: -1 })).toThrow(/tau must be positive/);
+  });
+
+  it.each([
+    [{ lambda: Number.NaN }, /lambda must be positive, got NaN/],
+    [{ theta: Number.POSITIVE_INFINITY }, /theta must be positive, got Infinity/],
+    [{ zoom: Number.NaN }, /zoom must be in \(0, 1\), got NaN/],
+    [{ warps: 2.5 }, /warps must be a positive integer, got 2.5/],
+    [{ minSize: Number.NaN }, /minSize must be a number >= 1, got NaN/],
+    [{ medianFilter: 4 }, /medianFilter must be 0, 1 or an odd window size, got 4/],
+    [{ presmoothSigma: Number.NaN }, /presmoothSigma must be a number >= 0, got NaN/],
+    [{ interpolation: 'nearest' }, /interpolation must be 'bicubic' or 'bilinear', got nearest/],
+    [{ preset: 'fast' }, /preset must be one of accurate, ipol, opencv, got fast/],
+  ])('rejects the option %o with a RangeError naming it', (options, message) => {
+    const f = { data: new Uint8Array(16), width: 4, height: 4, channels: 1 as const };
+    expect(() => tvl1(f, f, options as never)).toThrow(RangeError);
+    expect(() => tvl1(f, f, options as never)).toThrow(message);
   });
 });

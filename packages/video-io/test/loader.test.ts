@@ -11,6 +11,7 @@ import {
   createSyntheticDataset,
   ffmpegPath,
   loadClip,
+  readFrames,
   type Loader,
   renderSyntheticClip,
   type Sample,
@@ -125,6 +126,19 @@ describe('dataset loader with worker threads', () => {
       }
     }
     // same-size boxes are copied, so only float rounding remains
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('resizeShorter: frames decoded at the shorter side asked for (340x256 -> 85x64), aspect kept', async () => {
+    const file = path.join(DATA, 'videos/test.mp4');
+    const pipeline: ClipPipeline = { sampling: { kind: 'segments', segments: 3 }, mode: 'test', resizeShorter: 64, crop: 'full', size: [85, 64], flip: false, mean: [0, 0, 0], std: [1, 1, 1] };
+    const clip = await loadClip(video('test.mp4', 0), pipeline, seededRandom(1));
+    expect(clip.shape).toEqual([3, 64, 85, 3]);
+    // the centres of 3 segments of 300 frames, scaled by ffmpeg to 85x64
+    const { frames } = await readFrames(file, { indices: [50, 150, 250], resize: { width: 85, height: 64 } });
+    const expected = Float32Array.from(Buffer.concat(frames), (v) => v / 255);
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(clip.data[i] - expected[i]));
     expect(worst).toBeLessThan(1e-6);
   });
 

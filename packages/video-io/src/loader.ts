@@ -132,11 +132,13 @@ async function* batches(
   const prefetch = Math.max(1, options.prefetch ?? 2 * options.batchSize);
   const pending: Promise<LoadedClip | null>[] = [];
   let next = 0;
+  // set when the pass ends (done, failed or abandoned): loads cut short then are not "bad samples"
+  let stopped = false;
   const schedule = () => {
     while (pending.length < prefetch && next < order.length) {
       const index = order[next++];
       const loading = load(index).catch((error: unknown) => {
-        if (!options.skipBad) throw error;
+        if (!options.skipBad || stopped) throw error;
         skipped.push({ index, error: error instanceof Error ? error.message : String(error) });
         return null;
       });
@@ -147,16 +149,20 @@ async function* batches(
   };
   let group: { clip: LoadedClip; index: number }[] = [];
   let position = 0;
-  schedule();
-  while (pending.length > 0) {
-    const clip = await (pending.shift() as Promise<LoadedClip | null>);
-    const index = order[position++];
+  try {
     schedule();
-    if (clip != null) group.push({ clip, index });
-    if (group.length === options.batchSize || (pending.length === 0 && group.length > 0 && !options.dropLast)) {
-      yield collate(group);
-      group = [];
+    while (pending.length > 0) {
+      const clip = await (pending.shift() as Promise<LoadedClip | null>);
+      const index = order[position++];
+      schedule();
+      if (clip != null) group.push({ clip, index });
+      if (group.length === options.batchSize || (pending.length === 0 && group.length > 0 && !options.dropLast)) {
+        yield collate(group);
+        group = [];
+      }
     }
+  } finally {
+    stopped = true;
   }
 }
 

@@ -173,8 +173,8 @@ describe('dataset loader with worker threads', () => {
     expect(error.message).toMatch(/^synthetic:\/\/broken: cannot load the sample: /);
   });
 
-  it('breaking out of for-await terminates the workers', async () => {
-    const loader = createLoader({ samples: [...generated, ...generated, ...generated] }, TRAIN, { batchSize: 2, workers: 2 });
+  it('breaking out of for-await terminates the workers (loads cut short are not counted as skipped)', async () => {
+    const loader = createLoader({ samples: [...generated, ...generated, ...generated] }, TRAIN, { batchSize: 2, workers: 2, skipBad: true });
     let running = 0;
     for await (const batch of loader) {
       running = loader.workers;
@@ -183,6 +183,8 @@ describe('dataset loader with worker threads', () => {
     }
     expect(running).toBe(2);
     expect(loader.workers).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(loader.skipped).toEqual([]);
   });
 
   it('from the built package (ESM and CJS): workers run, and the process exits after an early break', () => {

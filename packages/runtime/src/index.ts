@@ -9,3 +9,4 @@ export { unsortedSegmentSumValues } from './kernels/unsorted-segment-sum.js';
 // For packages that register JS kernels of their own (trajectory-conv).
 export { type AnyBackend, makeOutput, readValues } from './kernels/kernel-io.js';
 export { createRunRandom, type RandomState, type RunRandom, withSeededRandom } from './random.js';
+export { ScheduledAdam } from './optimizers.js';

@@ -3,7 +3,7 @@
  * rate that changes every step, L2 weight decay and global-norm clipping.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NamedTensor } from '@trajectorynet/runtime';
+import { type NamedTensor, ScheduledAdam } from '@trajectorynet/runtime';
 import { z } from 'zod';
 
 export const OptimizerSchema = z
@@ -20,13 +20,6 @@ export const OptimizerSchema = z
   })
   .strict();
 export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
-
-// Adam keeps its rate in a protected field; this subclass lets the schedule set it.
-class ScheduledAdam extends tf.AdamOptimizer {
-  setLearningRate(rate: number): void {
-    this.learningRate = rate;
-  }
-}
 
 export interface Trainable {
   /** Applies one update with `grads` (by variable name) at learning rate `lr`; returns the pre-clip gradient norm. */

@@ -1,0 +1,61 @@
+/**
+ * MotionNet as a flow estimator for one pair of frames of any size: the frames
+ * are resized to the network's input, and the flow (from the 1/2-scale output)
+ * is resized back and rescaled to pixels of the original frames (bilinear,
+ * pixel centres aligned). Same result
+ * type as tvl1-flow's `tvl1`, so the two can be compared directly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MotionNetError } from './errors.js';
+import { motionFlows } from './unsupervised.js';
+
+export interface RgbFrame {
+  /** rgb24, row-major, interleaved. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface PredictedFlow {
+  width: number;
+  height: number;
+  /** Horizontal and vertical displacement (pixels) from frame0 to frame1, row-major. */
+  u: Float32Array;
+  v: Float32Array;
+}
+
+/** The same network for another input size (all its layers are convolutions): a new model with the same weights. */
+export async function withInputSize(model: tf.LayersModel, height: number, width: number): Promise<tf.LayersModel> {
+  if (height % 32 !== 0 || width % 32 !== 0) throw new MotionNetError(`motionnet: input size must be divisible by 32, got ${width}x${height}`);
+  const topology = model.toJSON(undefined, false) as unknown as { config: { layers: { class_name: string; config: { batch_input_shape: number[] } }[] } };
+  const input = topology.config.layers.find((l) => l.class_name === 'InputLayer');
+  if (input == null) throw new MotionNetError('motionnet: the model has no input layer');
+  input.config.batch_input_shape = [null as unknown as number, height, width, input.config.batch_input_shape[3]];
+  const resized = await tf.models.modelFromJSON({ modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'] });
+  resized.setWeights(model.getWeights());
+  return resized;
+}
+
+/** Flow from frame0 to frame1 (a pairwise model: 2 frames in). */
+export function predictFlow(model: tf.LayersModel, frame0: RgbFrame, frame1: RgbFrame): PredictedFlow {
+  const [, h, w, channels] = model.inputs[0].shape as number[];
+  if (channels !== 6) throw new MotionNetError(`motionnet: predictFlow needs a pairwise model (2 frames, 6 channels), this one takes ${channels} channels`);
+  const { width, height } = frame0;
+  if (frame1.width !== width || frame1.height !== height) throw new MotionNetError(`motionnet: frame sizes differ: ${width}x${height} and ${frame1.width}x${frame1.height}`);
+  const flow = tf.tidy(() => {
+    const frames = [frame0, frame1].map((f) => tf.tensor3d(f.data, [height, width, 3], 'int32'));
+    const clip = tf.div(tf.image.resizeBilinear(tf.stack(frames).toFloat() as tf.Tensor4D, [h, w], false, true), 255).reshape([1, 2, h, w, 3]) as tf.Tensor5D;
+    const forward = motionFlows(model, clip).forward.reshape([1, h, w, 2]) as tf.Tensor4D;
+    // back to the frames' size; displacements scale with it
+    return tf.mul(tf.image.resizeBilinear(forward, [height, width], false, true), tf.tensor1d([width / w, height / h]));
+  });
+  const values = flow.dataSync();
+  flow.dispose();
+  const u = new Float32Array(width * height);
+  const v = new Float32Array(width * height);
+  for (let i = 0; i < u.length; i++) {
+    u[i] = values[2 * i];
+    v[i] = values[2 * i + 1];
+  }
+  return { width, height, u, v };
+}

@@ -6,6 +6,7 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerExtractFlowCommand } from './commands/extract-flow.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerPretrainMotionNetCommand } from './commands/pretrain-motionnet.js';
 import { registerTrainCommand } from './commands/train.js';
 import { TrainerError } from './errors.js';
 
@@ -22,6 +23,7 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
 registerExtractFlowCommand(program);
+registerPretrainMotionNetCommand(program);
 registerInfoCommand(program);
 
 // `pnpm demo -- --out x` forwards the "--" itself: drop it

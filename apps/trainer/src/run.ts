@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { assignWeights, initBackend, loadCheckpoint, type BackendName } from '@trajectorynet/runtime';
+import { assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
 import { InflationError, inflateResNet } from '@trajectorynet/resnet-s3d';
 import { createFlowPool, type FlowPool } from '@trajectorynet/tvl1-flow';
 import { createLoader, type Dataset, seededRandom, shuffledOrder, writeFileAtomic } from '@trajectorynet/video-io';
@@ -94,6 +94,25 @@ export function datasetBatches(
   };
 }
 
+/** MotionNet weights from a `pretrain-motionnet` checkpoint into the joint model's MotionNet. */
+async function loadPretrainedMotionNet(model: ClassifierAdapter, file: string, log: (m: string) => void): Promise<void> {
+  if (model.flowNetwork == null) {
+    model.dispose();
+    throw new TrainerError('BAD_CONFIG', 'motionnet.pretrained is set but the model has no MotionNet (use a *-motionnet preset)');
+  }
+  try {
+    const saved = await loadCheckpoint<{ kind?: string }>(file);
+    if (saved.state.kind !== 'motionnet') throw new CheckpointError(file, 'not a MotionNet checkpoint (write one with `trajectorynet pretrain-motionnet`)');
+    assignWeights(model.flowNetwork.weights, saved.weights, file);
+    tf.dispose([...saved.weights, ...saved.optimizer].map((t) => t.tensor));
+    log(`MotionNet weights from ${file}`);
+  } catch (error) {
+    model.dispose();
+    if (error instanceof CheckpointError) throw new TrainerError('BAD_CONFIG', `motionnet.pretrained: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
 export async function runTraining(config: TrainConfig, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const log = options.log ?? ((m: string) => console.error(m));
@@ -115,6 +134,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       throw error;
     }
   }
+  if (config.motionnet.pretrained != null && !options.resume) await loadPretrainedMotionNet(model, config.motionnet.pretrained, log);
   const batchesPerEpoch = Math.floor(trainSet.samples.length / config.train.batchSize);
   const trainBatches = datasetBatches(trainSet, config, { mode: 'train', flowPool, cacheDir });
   const valBatches = datasetBatches(valSet, config, { mode: 'test', flowPool, cacheDir, clips: config.eval.clips, crops: config.eval.crops });

@@ -99,6 +99,42 @@ describe('trainer end to end', () => {
     expect(predict.status, predict.stderr).toBe(0);
   });
 
+  it('pretrain-motionnet on the shared videos resumes when run again, and its checkpoint starts the joint model', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'tjn-pretrain-'));
+    const args = (steps: number) => ['pretrain-motionnet', path.join(DATA, 'videos'), '--out', out, '--steps', String(steps), '--frames', '4', '--size', '32', '--width', '0.0625', '--batch', '2', '--lr', '1e-3', '--checkpoint-every', '1'];
+    const first = cli(args(2));
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain('2 steps');
+    const again = cli(args(3));
+    expect(again.status, again.stderr).toBe(0);
+    const history = (await readFile(path.join(out, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(history.map((h) => h.step)).toEqual([1, 2, 3]);
+    expect(await readFile(path.join(out, 'loss.svg'), 'utf8')).toContain('<svg');
+    const checkpoint = path.join(out, 'motionnet.ckpt');
+
+    // a joint run from that checkpoint, one step at a negligible rate: MotionNet's weights are the pretrained ones
+    const config = await resolveConfig({
+      preset: 'trajectorynet-r18-motionnet-tiny',
+      overrides: [...SMALL, 'train.epochs=1', 'data.trainClipsPerClass=1', 'motionnet.width=0.0625', `motionnet.pretrained=${checkpoint}`, 'optimizer.lr=1e-12', 'optimizer.weightDecay=0', 'schedule.warmupSteps=0'],
+    });
+    const logs: string[] = [];
+    const run = path.join(out, 'joint');
+    await runTraining(config, { outDir: run, quiet: true, log: (m) => logs.push(m) });
+    expect(logs.join('\n')).toContain(`MotionNet weights from ${checkpoint}`);
+    const pretrained = (await loadCheckpoint(checkpoint)).weights.find((w) => w.name === 'conv1/kernel');
+    const joint = (await loadCheckpoint<RunState>(path.join(run, 'latest.ckpt'))).weights.find((w) => w.name === 'conv1/kernel');
+    const [a, b] = await Promise.all([pretrained, joint].map((w) => (w as { tensor: { data(): Promise<Float32Array> } }).tensor.data()));
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-6);
+
+    // a checkpoint for another clip length is refused with the weight that does not fit (the size does not matter: all convolutions)
+    const wrong = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', ...SMALL.flatMap((x) => ['--set', x]), '--set', 'data.frames=8', '--set', 'motionnet.width=0.0625', '--set', `motionnet.pretrained=${checkpoint}`, '--out', path.join(out, 'bad')]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/motionnet.pretrained: .*motionnet.ckpt: weight '.*' has shape/);
+    const noSource = cli(['pretrain-motionnet', '/no/such/videos', '--out', path.join(out, 'x')]);
+    expect(noSource.status).toBe(2);
+    expect(noSource.stderr).toContain('/no/such/videos');
+  });
+
   it('bad input: unknown preset, bad key, damaged checkpoint, missing data; non-zero exits with the reason', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tjn-bad-'));
     const unknown = cli(['train', '--preset', 'nope', '--out', dir]);
@@ -121,7 +157,7 @@ describe('trainer end to end', () => {
   });
 
   it('--help on every command, with examples', () => {
-    for (const command of ['demo', 'train', 'eval', 'predict', 'extract-flow', 'info']) {
+    for (const command of ['demo', 'train', 'eval', 'predict', 'extract-flow', 'pretrain-motionnet', 'info']) {
       const help = execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
       expect(help, command).toContain('Examples:');
     }

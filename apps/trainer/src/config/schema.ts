@@ -69,6 +69,8 @@ export const MotionNetSchema = z
     width: z.number().gt(0).max(1).default(0.25),
     /** Weight of MotionNet's unsupervised loss next to the classification loss. */
     lossWeight: z.number().min(0).default(1),
+    /** A checkpoint of `trajectorynet pretrain-motionnet` (same frames, size and width) to start MotionNet from. */
+    pretrained: z.string().optional(),
   })
   .strict();
 

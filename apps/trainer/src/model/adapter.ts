@@ -73,6 +73,7 @@ function createJointClassifier(config: TrainConfig, numClasses: number): Classif
   applyBatchNormMode(model, config);
   return {
     network: model,
+    flowNetwork: flowNet,
     weights: [...model.weights, ...flowNet.weights],
     trainableVariables: () => [...model.trainableWeights, ...flowNet.trainableWeights].map((w) => w.read() as tf.Variable),
     forward(batch, training) {

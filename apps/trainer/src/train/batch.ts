@@ -45,5 +45,7 @@ export interface ClassifierAdapter {
   forward(batch: BatchTensors, training: boolean): { logits: tf.Tensor2D; auxLoss?: tf.Scalar };
   /** The underlying tfjs model, when there is one (for weight inflation). */
   readonly network?: tf.LayersModel;
+  /** MotionNet, when it is trained jointly (for its pretrained weights). */
+  readonly flowNetwork?: tf.LayersModel;
   dispose(): void;
 }

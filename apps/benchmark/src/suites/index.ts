@@ -3,7 +3,8 @@ import type { Suite } from '../suite.js';
 import { accuracySuite } from './accuracy.js';
 import { flowSuite } from './flow.js';
 import { modelSuite } from './model.js';
+import { motionnetSuite } from './motionnet.js';
 import { opsSuite } from './ops.js';
 import { scalingSuite } from './scaling.js';
 
-export const SUITES: Suite[] = [opsSuite, flowSuite, modelSuite, scalingSuite, accuracySuite];
+export const SUITES: Suite[] = [opsSuite, flowSuite, motionnetSuite, modelSuite, scalingSuite, accuracySuite];

@@ -51,16 +51,9 @@ class Workspace {
 
 const shared = new Workspace();
 
-/** IPOL's divergence with backward differences (the adjoint of the forward gradient). */
-function divergence(p1: Float32Array, p2: Float32Array, w: number, h: number, out: Float32Array): void {
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const dx = x === 0 ? p1[i] : x === w - 1 ? -p1[i - 1] : p1[i] - p1[i - 1];
-      const dy = y === 0 ? p2[i] : y === h - 1 ? -p2[i - w] : p2[i] - p2[i - w];
-      out[i] = dx + dy;
-    }
-  }
+/** Backward difference along one axis at index i (IPOL's divergence: the adjoint of the forward gradient). */
+function backward(p: Float32Array, i: number, step: number, first: boolean, last: boolean): number {
+  return first ? p[i] : last ? -p[i - step] : p[i] - p[i - step];
 }
 
 /** Solves one pyramid level: refines (u1, u2) in place. */
@@ -73,18 +66,15 @@ function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: number, u1
   const I1wy = ws.get('I1wy', n);
   const grad = ws.get('grad', n);
   const rhoC = ws.get('rhoC', n);
-  const v1 = ws.get('v1', n);
-  const v2 = ws.get('v2', n);
   const p11 = ws.get('p11', n).fill(0);
   const p12 = ws.get('p12', n).fill(0);
   const p21 = ws.get('p21', n).fill(0);
   const p22 = ws.get('p22', n).fill(0);
-  const div1 = ws.get('div1', n);
-  const div2 = ws.get('div2', n);
   const median = ws.get('median', n);
   centredGradient(I1, w, h, I1x, I1y);
-  const lt = s.lambda * s.theta;
-  const taut = s.tau / s.theta;
+  const theta = s.theta;
+  const lt = s.lambda * theta;
+  const taut = s.tau / theta;
   const sample = s.interpolation === 'bicubic' ? sampleBicubic : sampleBilinear;
   const eps2 = s.epsilon * s.epsilon;
 
@@ -111,53 +101,65 @@ function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: number, u1
         u2.set(median);
       }
       for (let inner = 0; inner < s.innerIterations && error > eps2; inner++) {
-        // thresholding: the pointwise minimiser v of the data term
-        for (let i = 0; i < n; i++) {
-          const rho = rhoC[i] + I1wx[i] * u1[i] + I1wy[i] * u2[i];
-          let d1 = 0;
-          let d2 = 0;
-          if (rho < -lt * grad[i]) {
-            d1 = lt * I1wx[i];
-            d2 = lt * I1wy[i];
-          } else if (rho > lt * grad[i]) {
-            d1 = -lt * I1wx[i];
-            d2 = -lt * I1wy[i];
-          } else if (grad[i] > GRAD_IS_ZERO) {
-            const f = -rho / grad[i];
-            d1 = f * I1wx[i];
-            d2 = f * I1wy[i];
-          }
-          v1[i] = u1[i] + d1;
-          v2[i] = u2[i] + d2;
-        }
-        // u = v + theta div p, then the dual step on grad u (forward differences)
-        divergence(p11, p12, w, h, div1);
-        divergence(p21, p22, w, h, div2);
+        // one pass: the pointwise minimiser v of the data term (thresholding), then u = v + theta div p
         let sum = 0;
-        for (let i = 0; i < n; i++) {
-          const a = v1[i] + s.theta * div1[i];
-          const b = v2[i] + s.theta * div2[i];
-          sum += (a - u1[i]) * (a - u1[i]) + (b - u2[i]) * (b - u2[i]);
-          u1[i] = a;
-          u2[i] = b;
-        }
-        error = sum / n;
         for (let y = 0; y < h; y++) {
+          const top = y === 0;
+          const bottom = y === h - 1;
           for (let x = 0; x < w; x++) {
             const i = y * w + x;
-            const u1x = x < w - 1 ? u1[i + 1] - u1[i] : 0;
-            const u1y = y < h - 1 ? u1[i + w] - u1[i] : 0;
-            const u2x = x < w - 1 ? u2[i + 1] - u2[i] : 0;
-            const u2y = y < h - 1 ? u2[i + w] - u2[i] : 0;
-            const ng1 = 1 + taut * Math.sqrt(u1x * u1x + u1y * u1y);
-            const ng2 = 1 + taut * Math.sqrt(u2x * u2x + u2y * u2y);
-            p11[i] = (p11[i] + taut * u1x) / ng1;
-            p12[i] = (p12[i] + taut * u1y) / ng1;
-            p21[i] = (p21[i] + taut * u2x) / ng2;
-            p22[i] = (p22[i] + taut * u2y) / ng2;
+            const gx = I1wx[i];
+            const gy = I1wy[i];
+            const g = grad[i];
+            const rho = rhoC[i] + gx * u1[i] + gy * u2[i];
+            let d1 = 0;
+            let d2 = 0;
+            if (rho < -lt * g) {
+              d1 = lt * gx;
+              d2 = lt * gy;
+            } else if (rho > lt * g) {
+              d1 = -lt * gx;
+              d2 = -lt * gy;
+            } else if (g > GRAD_IS_ZERO) {
+              const f = -rho / g;
+              d1 = f * gx;
+              d2 = f * gy;
+            }
+            const left = x === 0;
+            const right = x === w - 1;
+            const div1 = backward(p11, i, 1, left, right) + backward(p12, i, w, top, bottom);
+            const div2 = backward(p21, i, 1, left, right) + backward(p22, i, w, top, bottom);
+            const a = u1[i] + d1 + theta * div1;
+            const b = u2[i] + d2 + theta * div2;
+            sum += (a - u1[i]) * (a - u1[i]) + (b - u2[i]) * (b - u2[i]);
+            u1[i] = a;
+            u2[i] = b;
           }
         }
+        error = sum / n;
+        dualStep(u1, u2, p11, p12, p21, p22, w, h, taut);
       }
+    }
+  }
+}
+
+/** Chambolle's projection step p = (p + taut grad u) / (1 + taut |grad u|) for both components (forward differences, zero past the last row/column). */
+function dualStep(u1: Float32Array, u2: Float32Array, p11: Float32Array, p12: Float32Array, p21: Float32Array, p22: Float32Array, w: number, h: number, taut: number): void {
+  for (let y = 0; y < h; y++) {
+    const lastRow = y === h - 1;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const lastColumn = x === w - 1;
+      const u1x = lastColumn ? 0 : u1[i + 1] - u1[i];
+      const u1y = lastRow ? 0 : u1[i + w] - u1[i];
+      const u2x = lastColumn ? 0 : u2[i + 1] - u2[i];
+      const u2y = lastRow ? 0 : u2[i + w] - u2[i];
+      const r1 = 1 / (1 + taut * Math.sqrt(u1x * u1x + u1y * u1y));
+      const r2 = 1 / (1 + taut * Math.sqrt(u2x * u2x + u2y * u2y));
+      p11[i] = (p11[i] + taut * u1x) * r1;
+      p12[i] = (p12[i] + taut * u1y) * r1;
+      p21[i] = (p21[i] + taut * u2x) * r2;
+      p22[i] = (p22[i] + taut * u2y) * r2;
     }
   }
 }

@@ -6,5 +6,6 @@ import { modelSuite } from './model.js';
 import { motionnetSuite } from './motionnet.js';
 import { opsSuite } from './ops.js';
 import { scalingSuite } from './scaling.js';
+import { videoSuite } from './video.js';
 
-export const SUITES: Suite[] = [opsSuite, flowSuite, motionnetSuite, modelSuite, scalingSuite, accuracySuite];
+export const SUITES: Suite[] = [videoSuite, opsSuite, flowSuite, motionnetSuite, modelSuite, scalingSuite, accuracySuite];

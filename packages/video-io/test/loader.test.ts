@@ -88,7 +88,9 @@ describe('dataset loader with worker threads', () => {
     expect(main.map((b) => b.indices.length)).toEqual([3, 3, 1]);
     expect(new Set(main.flatMap((b) => Array.from(b.indices)))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6]));
     expectSameBatches(main, await collect(createLoader(dataset, pipeline, { ...options, workers: 1 })));
-    expectSameBatches(main, await collect(createLoader(dataset, pipeline, { ...options, workers: 2, prefetch: 5 })));
+    const twoThreads = createLoader(dataset, pipeline, { ...options, workers: 2, prefetch: 5 });
+    expectSameBatches(main, await collect(twoThreads));
+    expect(twoThreads.workers).toBe(0); // stopped at the end of the pass
     // each sample is loadClip on its own stream (seed, epoch, index), not on a shared one
     const first = main[0].indices[1];
     const alone = await loadClip(dataset.samples[first], pipeline, seededRandom(sampleSeed(11, 2, first)));

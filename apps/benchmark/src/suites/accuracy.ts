@@ -24,24 +24,28 @@ export const accuracySuite: Suite = {
     const defaults = quick ? { epochs: 1, clips: 2, val: 2, seeds: 1 } : { epochs: 12, clips: 24, val: 8, seeds: 3 };
     const seeds = accuracy?.seeds ?? defaults.seeds;
     const budget = { epochs: accuracy?.epochs ?? defaults.epochs, clips: accuracy?.clips ?? defaults.clips, val: defaults.val, seeds: Array.from({ length: seeds }, (_, i) => i + 1) };
-    const rows: (string | number)[][] = [];
-    const groups = [];
+    // seed-major: every model gets seed 1 before any gets seed 2, so a stopped run still compares all models
+    const top1: Map<string, number[]> = new Map(VARIANTS.map((v) => [v.name, []]));
     const data = [];
-    for (const v of VARIANTS) {
-      const top1: number[] = [];
-      for (const seed of budget.seeds) {
+    for (const seed of budget.seeds) {
+      for (const v of VARIANTS) {
         progress(`${v.name}, seed ${seed}`);
         const config = await resolveConfig({
           preset: v.preset,
           overrides: [`train.epochs=${budget.epochs}`, `train.seed=${seed}`, `data.trainClipsPerClass=${budget.clips}`, `data.valClipsPerClass=${budget.val}`],
         });
         const summary = await runTraining(config, { outDir: path.join(outDir, 'accuracy', `${v.preset}-seed${seed}`), cacheDir: path.join(outDir, 'accuracy', '.flow-cache'), quiet: true, log: () => {} });
-        top1.push(summary.best?.top1 ?? 0);
+        top1.get(v.name)?.push(summary.best?.top1 ?? 0);
         data.push({ variant: v.name, seed, top1: summary.best?.top1, top5: summary.best?.top5, seconds: summary.seconds });
       }
-      const mean = top1.reduce((a, b) => a + b, 0) / top1.length;
-      const std = Math.sqrt(top1.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, top1.length - 1));
-      rows.push([v.name, (mean * 100).toFixed(1), (std * 100).toFixed(1), top1.map((t) => (t * 100).toFixed(1)).join(', ')]);
+    }
+    const rows: (string | number)[][] = [];
+    const groups = [];
+    for (const v of VARIANTS) {
+      const values = top1.get(v.name) ?? [];
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1));
+      rows.push([v.name, (mean * 100).toFixed(1), (std * 100).toFixed(1), values.map((t) => (t * 100).toFixed(1)).join(', ')]);
       groups.push({ group: v.name, bars: [{ name: 'val top-1 %', value: mean * 100, error: std * 100 }] });
     }
     return {

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { warpBilinear } from '@trajectorynet/trajectory-conv';
 import {
   borderMask,
   charbonnier,
   createMotionNet,
+  directionLoss,
   FLOW_FACTORS,
   gaussianWindow,
   motionFlows,
@@ -116,6 +118,37 @@ describe('losses', () => {
     const v = new Float32Array(60).fill(0);
     for (let x = 0; x < 5; x++) v[(5 * 5 + x) * 2] = 1;
     expect((await smoothnessLoss(tf.tensor4d(v, [1, 6, 5, 2]), 10).data())[0]).toBeGreaterThan(2 * base + 0.1);
+  });
+});
+
+describe('warping and the loss floor', () => {
+  it('warping the second frame back with the true flow reproduces the first (integer shift: exact inside)', async () => {
+    const [h, w] = [24, 28];
+    const first = texture(h, w);
+    const second = texture(h, w, 3, -2); // first(p) = second(p + (3, -2))
+    const flow = tf.tile(tf.tensor4d([3, -2], [1, 1, 1, 2]), [1, h, w, 1]) as tf.Tensor4D;
+    const warped = (await warpBilinear(second, flow).array()) as number[][][][];
+    const expected = (await first.array()) as number[][][][];
+    // inside: p + (3, -2) stays on the map
+    for (let y = 2; y < h; y++) for (let x = 0; x < w - 3; x++) for (let c = 0; c < 3; c++) expect(warped[0][y][x][c]).toBeCloseTo(expected[0][y][x][c], 5);
+    // half a pixel: the bilinear mean of the two neighbours
+    const half = tf.tile(tf.tensor4d([0.5, 0], [1, 1, 1, 2]), [1, h, w, 1]) as tf.Tensor4D;
+    const between = (await warpBilinear(second, half).array()) as number[][][][];
+    const s = (await second.array()) as number[][][][];
+    expect(between[0][5][7][1]).toBeCloseTo((s[0][5][7][1] + s[0][5][8][1]) / 2, 5);
+  });
+
+  it('identical frames and zero flow: SSIM 0, photometric and smoothness at eps^(2 alpha) per scale', async () => {
+    const frame = texture(64, 64);
+    const clip = tf.stack([frame, frame, frame], 1).reshape([1, 3, 64, 64, 3]) as tf.Tensor5D;
+    // zero predictions at the five scales, 2 flows (3 frames) each; float32 sums: 5 decimals
+    const predictions = [2, 4, 8, 16, 32].map((s) => tf.zeros([1, s, s, 4]));
+    const loss = directionLoss(clip, predictions);
+    const eps2 = 1e-6;
+    expect((await loss.ssim.data())[0]).toBeCloseTo(0, 5);
+    expect((await loss.photometric.data())[0]).toBeCloseTo(5 * eps2 ** 0.4, 5);
+    expect((await loss.smoothness.data())[0]).toBeCloseTo(10 * eps2 ** 0.3, 5);
+    expect((await loss.total.data())[0]).toBeCloseTo(5 * eps2 ** 0.4 + 10 * eps2 ** 0.3, 5);
   });
 });
 

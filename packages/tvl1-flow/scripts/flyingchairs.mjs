@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Measures tvl1() on the FlyingChairs pairs of the shared data: end-point
- * error against the -gt.flo and single-thread seconds per pair, for the
+ * error against the -gt.flo and single-thread seconds per pair (wall clock,
+ * and CPU time, which a busy shared machine disturbs less), for the
  * default configuration or the options given as JSON arguments (one run per
  * argument). Runs the built package, so build first:
  *
@@ -26,10 +27,12 @@ for (const json of configs) {
     const load = async (name) => ({ ...(await readImage(path.join(dir, `${id}-${name}.ppm`))), channels: 3 });
     const [a, b, truth] = [await load('img0'), await load('img1'), await readFlo(path.join(dir, `${id}-gt.flo`))];
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const flow = tvl1(a, b, options);
-    rows.push({ id, epe: endPointError(flow, truth), seconds: (performance.now() - start) / 1000 });
+    const used = process.cpuUsage(cpu);
+    rows.push({ id, epe: endPointError(flow, truth), seconds: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 });
   }
   const mean = rows.reduce((s, r) => s + r.epe, 0) / rows.length;
-  const cells = rows.map((r) => `${r.id} ${r.epe.toFixed(3)} (${r.seconds.toFixed(2)} s)`).join(' | ');
+  const cells = rows.map((r) => `${r.id} ${r.epe.toFixed(3)} (${r.seconds.toFixed(2)} s, cpu ${r.cpu.toFixed(2)} s)`).join(' | ');
   console.log(`${json}: ${cells} | mean ${mean.toFixed(3)}`);
 }

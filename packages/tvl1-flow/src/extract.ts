@@ -1,14 +1,16 @@
 /**
  * Flow for a whole video or frame folder, in the dense_flow / mmaction layout
  * (x_00001.jpg, y_00001.jpg: the flow from frame 1 to frame 2, quantised with
- * a bound) or as .flo files. Pairs run in parallel on the worker pool; each
- * output is written atomically and pairs already on disk are skipped, so an
- * interrupted extraction resumes where it stopped.
+ * a bound) or as .flo files. Frames are streamed: only the pairs in flight
+ * on the worker pool (twice its size) are held in memory, so long videos are
+ * fine. Each output is written atomically and pairs already on disk are
+ * skipped, so an interrupted extraction resumes where it stopped.
  */
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_BOUND, flowFileNames, readFrameFolder, readFrames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
+import { countFrames, DEFAULT_BOUND, flowFileNames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
+import { type StreamFrame, streamFrames } from './frames.js';
 import type { Tvl1Options } from './options.js';
 import { createFlowPool, type FlowPool } from './pool.js';
 
@@ -25,6 +27,7 @@ export interface ExtractOptions {
   /** Frame-folder file template (default img_{:05d}.jpg). */
   template?: string;
   tvl1?: Tvl1Options;
+  /** Pairs done (computed or already on disk) out of the pairs the container announces. */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -35,6 +38,20 @@ export interface ExtractResult {
   seconds: number;
 }
 
+export type ExtractErrorCode = 'TOO_FEW_FRAMES' | 'OUTPUT_NOT_WRITABLE';
+
+/** An input without a frame pair, or an output folder that cannot be written; `path` names it. */
+export class ExtractError extends Error {
+  readonly path: string;
+  readonly code: ExtractErrorCode;
+  constructor(file: string, code: ExtractErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(`${file}: ${message}`, options);
+    this.name = 'ExtractError';
+    this.path = file;
+    this.code = code;
+  }
+}
+
 /** The output file names of pair i (0-based: frames i -> i + 1). */
 export function pairOutputs(outDir: string, pair: number, format: 'jpg' | 'flo', naming: 'mmaction' | 'dense_flow'): string[] {
   if (format === 'flo') return [path.join(outDir, `flow_${String(pair + 1).padStart(5, '0')}.flo`)];
@@ -42,36 +59,71 @@ export function pairOutputs(outDir: string, pair: number, format: 'jpg' | 'flo',
   return [path.join(outDir, x), path.join(outDir, y)];
 }
 
+/** Creates outDir and writes (then removes) a probe file, so that a bad folder fails before any flow is computed. */
+async function checkWritable(outDir: string): Promise<void> {
+  const probe = path.join(outDir, `.write-probe-${process.pid}`);
+  try {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (error) {
+    throw new ExtractError(outDir, 'OUTPUT_NOT_WRITABLE', `cannot write flow files here (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+}
+
 export async function extractFlow(input: string, outDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
   const started = Date.now();
   const format = options.format ?? 'jpg';
   const naming = options.naming ?? 'mmaction';
+  const frameCount = await countFrames(input, { template: options.template });
+  if (frameCount < 2) throw new ExtractError(input, 'TOO_FEW_FRAMES', `has ${frameCount} frame${frameCount === 1 ? '' : 's'}; flow needs at least 2`);
+  await checkWritable(outDir);
+  const total = frameCount - 1;
   const isFolder = (await stat(input)).isDirectory();
-  const { width, height, frames } = isFolder
-    ? await readFrameFolder(input, { template: options.template, resize: options.resize })
-    : await readFrames(input, { resize: options.resize });
-  const pairs = Math.max(0, frames.length - 1);
-  const todo = Array.from({ length: pairs }, (_, i) => i).filter((i) => !pairOutputs(outDir, i, format, naming).every((f) => existsSync(f)));
   const pool = options.pool ?? createFlowPool(options.workers);
-  let done = pairs - todo.length;
-  options.onProgress?.(done, pairs);
+  const limit = 2 * pool.size;
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | null = null;
+  let [pairs, computed, done] = [0, 0, 0];
+  const progress = () => options.onProgress?.(done, Math.max(total, pairs));
+
+  const computePair = async (frame0: StreamFrame, frame1: StreamFrame, outputs: string[]) => {
+    const flow = await pool.compute({ ...frame0, channels: 3 }, { ...frame1, channels: 3 }, options.tvl1 ?? {});
+    if (format === 'flo') await writeFlo(outputs[0], flow);
+    else await writeFlowJpegs(outputs[0], outputs[1], flow, { bound: options.bound ?? DEFAULT_BOUND });
+    computed += 1;
+    done += 1;
+    progress();
+  };
+
+  progress();
   try {
-    await Promise.all(
-      todo.map(async (i) => {
-        const flow = await pool.compute(
-          { data: frames[i], width, height, channels: 3 },
-          { data: frames[i + 1], width, height, channels: 3 },
-          options.tvl1 ?? {},
-        );
-        const outputs = pairOutputs(outDir, i, format, naming);
-        if (format === 'flo') await writeFlo(outputs[0], flow);
-        else await writeFlowJpegs(outputs[0], outputs[1], flow, { bound: options.bound ?? DEFAULT_BOUND });
-        done += 1;
-        options.onProgress?.(done, pairs);
-      }),
-    );
+    let previous: StreamFrame | null = null;
+    for await (const frame of streamFrames(input, isFolder, options)) {
+      if (previous != null) {
+        const outputs = pairOutputs(outDir, pairs, format, naming);
+        pairs += 1;
+        if (outputs.every((f) => existsSync(f))) {
+          done += 1;
+          progress();
+        } else {
+          // a failed pair is kept for the end of the loop, never left as an unhandled rejection
+          const job: Promise<void> = computePair(previous, frame, outputs)
+            .catch((error: unknown) => {
+              failure ??= { error };
+            })
+            .finally(() => inFlight.delete(job));
+          inFlight.add(job);
+          if (inFlight.size >= limit) await Promise.race(inFlight);
+        }
+      }
+      if (failure != null) break;
+      previous = frame;
+    }
   } finally {
+    await Promise.all(inFlight);
     if (options.pool == null) await pool.close();
   }
-  return { pairs, computed: todo.length, skipped: pairs - todo.length, seconds: (Date.now() - started) / 1000 };
+  if (failure != null) throw (failure as { error: unknown }).error;
+  return { pairs, computed, skipped: pairs - computed, seconds: (Date.now() - started) / 1000 };
 }

@@ -1,9 +1,10 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSyntheticDataset, readFlo, readFrames, renderSyntheticClip, writeFrame } from '@trajectorynet/video-io';
+import { createSyntheticDataset, readFlo, readFrames, renderSyntheticClip, VideoIOError, writeFrame } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
-import { createFlowPool, extractFlow, tvl1 } from '../src/index.js';
+import { createFlowPool, ExtractError, extractFlow, type FlowPool, tvl1 } from '../src/index.js';
 import { DATA } from './data.js';
 
 describe('extractFlow', () => {
@@ -38,5 +39,78 @@ describe('extractFlow', () => {
     expect(names.filter((n) => n.startsWith('x_'))).toHaveLength(frames.length - 1);
     expect(names).toContain('y_00001.jpg');
     expect(names.some((n) => n.endsWith('.tmp'))).toBe(false);
+  });
+
+  /** A folder of synthetic frames img_00001.png ... (40x32 unless sizes say otherwise). */
+  async function frameFolder(count: number, sizes: [number, number][] = []): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-extract-'));
+    const { samples } = createSyntheticDataset({ split: 'train', clipsPerClass: 1, frames: count, width: 40, height: 32 });
+    const clip = renderSyntheticClip(samples[0]);
+    for (const [i, data] of clip.frames.entries()) {
+      const [width, height] = sizes[i] ?? [40, 32];
+      const image = width === 40 && height === 32 ? data : new Uint8Array(width * height * 3).fill(90);
+      await writeFrame(path.join(dir, 'frames', `img_${String(i + 1).padStart(5, '0')}.png`), { width, height, data: image });
+    }
+    return dir;
+  }
+
+  it('streams: never more pairs in flight than twice the pool size', async () => {
+    const dir = await frameFolder(9);
+    let inFlight = 0;
+    let most = 0;
+    const pool: FlowPool = {
+      size: 1,
+      async compute(a, b, o) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight -= 1;
+        return tvl1(a, b, o);
+      },
+      close: async () => {},
+    };
+    const result = await extractFlow(path.join(dir, 'frames'), path.join(dir, 'flow'), { format: 'flo', pool, template: 'img_{:05d}.png' });
+    expect(result).toMatchObject({ pairs: 8, computed: 8 });
+    expect(most).toBe(2);
+  });
+
+  it('refuses a one-frame folder and an empty video with an error naming them, writing nothing', async () => {
+    const dir = await frameFolder(1);
+    const out = path.join(dir, 'flow');
+    const one = extractFlow(path.join(dir, 'frames'), out, { template: 'img_{:05d}.png' });
+    await expect(one).rejects.toThrow(ExtractError);
+    await expect(extractFlow(path.join(dir, 'frames'), out, { template: 'img_{:05d}.png' })).rejects.toThrow(/frames: has 1 frame; flow needs at least 2/);
+    await writeFile(path.join(dir, 'empty.mp4'), '');
+    await expect(extractFlow(path.join(dir, 'empty.mp4'), out)).rejects.toThrow(VideoIOError);
+    await expect(extractFlow(path.join(dir, 'missing.mp4'), out)).rejects.toThrow(/missing\.mp4: no such file/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses an output folder it cannot write before computing anything', async () => {
+    const dir = await frameFolder(3);
+    await writeFile(path.join(dir, 'a-file'), 'not a folder');
+    const out = path.join(dir, 'a-file', 'flow');
+    let computed = 0;
+    const pool: FlowPool = {
+      size: 1,
+      async compute(a, b, o) {
+        computed += 1;
+        return tvl1(a, b, o);
+      },
+      close: async () => {},
+    };
+    const run = extractFlow(path.join(dir, 'frames'), out, { pool, template: 'img_{:05d}.png' });
+    await expect(run).rejects.toThrow(ExtractError);
+    await expect(extractFlow(path.join(dir, 'frames'), out, { pool, template: 'img_{:05d}.png' })).rejects.toThrow(/a-file\/flow: cannot write flow files here \(ENOTDIR\)/);
+    expect(computed).toBe(0);
+  });
+
+  it('stops at a frame of another size, naming it; the pairs before it are complete files, nothing half-written', async () => {
+    const dir = await frameFolder(5, [[40, 32], [40, 32], [40, 32], [48, 32]]);
+    const out = path.join(dir, 'flow');
+    await expect(extractFlow(path.join(dir, 'frames'), out, { format: 'flo', workers: 1, template: 'img_{:05d}.png' })).rejects.toThrow(/img_00004\.png: size 48x32 differs from the folder's 40x32/);
+    const names = await readdir(out);
+    expect(names.every((n) => /^flow_0000[12]\.flo$/.test(n))).toBe(true);
+    for (const name of names) expect((await readFlo(path.join(out, name))).width).toBe(40);
   });
 });

@@ -11,7 +11,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { countFrames, DEFAULT_BOUND, flowFileNames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
 import { type StreamFrame, streamFrames } from './frames.js';
-import type { Tvl1Options } from './options.js';
+import { resolveOptions, type Tvl1Options } from './options.js';
 import { createFlowPool, type FlowPool } from './pool.js';
 
 export interface ExtractOptions {
@@ -59,6 +59,18 @@ export function pairOutputs(outDir: string, pair: number, format: 'jpg' | 'flo',
   return [path.join(outDir, x), path.join(outDir, y)];
 }
 
+/** Bad options fail first, with a RangeError naming them (the TV-L1 ones too, rather than later in a worker thread). */
+function checkOptions(options: ExtractOptions): void {
+  const fail = (name: string, must: string, value: unknown) => {
+    throw new RangeError(`extractFlow: ${name} must be ${must}, got ${value}`);
+  };
+  if (options.format != null && options.format !== 'jpg' && options.format !== 'flo') fail('format', "'jpg' or 'flo'", options.format);
+  if (options.naming != null && options.naming !== 'mmaction' && options.naming !== 'dense_flow') fail('naming', "'mmaction' or 'dense_flow'", options.naming);
+  if (options.bound != null && !(options.bound > 0 && options.bound < Number.POSITIVE_INFINITY)) fail('bound', 'a positive number', options.bound);
+  if (options.workers != null && !(Number.isInteger(options.workers) && options.workers >= 1)) fail('workers', 'a positive integer', options.workers);
+  resolveOptions(options.tvl1 ?? {});
+}
+
 /** Creates outDir and writes (then removes) a probe file, so that a bad folder fails before any flow is computed. */
 async function checkWritable(outDir: string): Promise<void> {
   const probe = path.join(outDir, `.write-probe-${process.pid}`);
@@ -73,6 +85,7 @@ async function checkWritable(outDir: string): Promise<void> {
 
 export async function extractFlow(input: string, outDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
   const started = Date.now();
+  checkOptions(options);
   const format = options.format ?? 'jpg';
   const naming = options.naming ?? 'mmaction';
   const frameCount = await countFrames(input, { template: options.template });

@@ -28,6 +28,7 @@ function workerFile(): string | null {
 }
 
 export function createFlowPool(workers = os.availableParallelism()): FlowPool {
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`createFlowPool: workers must be a positive integer, got ${workers}`);
   const file = workerFile();
   if (file == null || workers <= 1) {
     return { compute: async (a, b, o) => tvl1(a, b, o), size: 1, close: async () => {} };

@@ -113,4 +113,21 @@ describe('extractFlow', () => {
     expect(names.every((n) => /^flow_0000[12]\.flo$/.test(n))).toBe(true);
     for (const name of names) expect((await readFlo(path.join(out, name))).width).toBe(40);
   });
+
+  it.each([
+    [{ bound: Number.NaN }, /bound must be a positive number, got NaN/],
+    [{ workers: Number.NaN }, /workers must be a positive integer, got NaN/],
+    [{ format: 'png' }, /format must be 'jpg' or 'flo', got png/],
+    [{ tvl1: { lambda: Number.NaN } }, /tvl1: lambda must be positive, got NaN/],
+  ])('refuses the option %o before reading or writing anything', async (options, message) => {
+    const out = path.join(tmpdir(), `tjn-never-${process.pid}`);
+    await expect(extractFlow(path.join(DATA, 'videos/part_0.mp4'), out, options as never)).rejects.toThrow(RangeError);
+    await expect(extractFlow(path.join(DATA, 'videos/part_0.mp4'), out, options as never)).rejects.toThrow(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('createFlowPool refuses a worker count that is not a positive integer', () => {
+    expect(() => createFlowPool(0)).toThrow(/workers must be a positive integer, got 0/);
+    expect(() => createFlowPool(Number.NaN)).toThrow(RangeError);
+  });
 });

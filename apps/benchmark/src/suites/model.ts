@@ -1,4 +1,8 @@
 /** Training and inference clips/s, parameters, MACs, peak RSS and tensor counts of C2D, S3D and TrajectoryNet. */
+import { execFile, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createTrajectoryNet, PRESET_STAGES, summarize, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
 import { barChart } from '@trajectorynet/trainer';
@@ -11,6 +15,30 @@ const VARIANTS: [string, TrajectoryNetConfig['stages'], boolean][] = [
   ['TrajectoryNet', PRESET_STAGES.trajectorynet, false],
   ['TrajectoryNet + motion', PRESET_STAGES.trajectorynet, true],
 ];
+
+const PYTHON = '/usr/bin/python3';
+// beside dist/ in the package (tsup bundles this module into dist/)
+const TORCH_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../python/s3d_resnet18.py');
+
+interface TorchResult {
+  threads: number;
+  parameters: number;
+  trainClipsPerSecond: number;
+  inferenceClipsPerSecond: number;
+  torch: string;
+}
+
+/** The same S3D ResNet-18 in PyTorch (CPU) with 1 and 2 threads, when python3-torch is importable. */
+async function pytorchS3D(setting: { frames: number; size: number; batch: number; steps: number }): Promise<TorchResult[] | null> {
+  if (spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  const results: TorchResult[] = [];
+  for (const threads of [1, 2]) {
+    const args = [TORCH_SCRIPT, threads, setting.batch, setting.frames, setting.size, Math.max(2, setting.steps), 174].map(String);
+    const { stdout } = await promisify(execFile)(PYTHON, args, { maxBuffer: 1 << 20 });
+    results.push(JSON.parse(stdout) as TorchResult);
+  }
+  return results;
+}
 
 export const modelSuite: Suite = {
   name: 'model',
@@ -56,6 +84,25 @@ export const modelSuite: Suite = {
       optimizer.dispose();
       model.dispose();
     }
+    // PyTorch side by side: the paper-width S3D only (its mirror is written for width 1)
+    const s3d = data.find((d) => d.name === 'S3D');
+    let torch: TorchResult[] | null = null;
+    const tables = [];
+    if (setting.width === 1 && s3d != null) {
+      progress('S3D ResNet-18 in PyTorch (1 and 2 threads), same clips');
+      torch = await pytorchS3D(setting);
+      if (torch != null) {
+        tables.push({
+          title: `S3D ResNet-18 side by side with PyTorch ${torch[0].torch} on the CPU (same architecture: ${torch[0].parameters.toLocaleString('en')} parameters vs ${s3d.summary.parameters.toLocaleString('en')} here)`,
+          columns: ['engine', 'train clips/s', 'inference clips/s', 'ours / it (train)', 'ours / it (inference)'],
+          rows: [
+            ['tfjs wasm (this project, 1 thread)', s3d.trainClips, s3d.inferClips, 1, 1],
+            ...torch.map((t) => [`PyTorch, ${t.threads} thread${t.threads > 1 ? 's' : ''}`, t.trainClipsPerSecond, t.inferenceClipsPerSecond, s3d.trainClips / t.trainClipsPerSecond, s3d.inferClips / t.inferenceClipsPerSecond]),
+          ],
+          note: 'PyTorch: SGD step with momentum (train mode), eval() + no_grad for inference, median of the steps; ours: an Adam step. Both measured in this run on the same machine.',
+        });
+      } else progress('python3-torch not importable: PyTorch columns left out');
+    }
     return {
       tables: [
         {
@@ -64,9 +111,10 @@ export const modelSuite: Suite = {
           rows,
           note: 'One Adam step per training measurement (median). GMACs include the bilinear sampling of trajectory convs. Peak RSS is the process maximum so far.',
         },
+        ...tables,
       ],
       charts: { 'model-throughput.svg': barChart(groups, { title: 'Clips per second (higher is better)', yLabel: 'clips/s' }) },
-      data,
+      data: { models: data, pytorch: torch },
     };
   },
 };

@@ -3,13 +3,15 @@
  * "TV-L1 Optical Flow Estimation" (Sanchez Perez, Meinhardt-Llopis, Facciolo,
  * 2013): coarse-to-fine pyramid, several warps per level, and at each warp
  * the alternation of a pointwise thresholding step and Chambolle's dual
- * projection for the total variation. Presets: 'accurate' (the default, a
- * shallower pyramid), 'ipol' (the article's parameters) and 'opencv'
- * (DualTVL1OpticalFlow's defaults).
+ * projection for the total variation. Presets: 'accurate' (the default:
+ * structure-texture decomposition and a shallower pyramid), 'ipol' (the
+ * article's parameters) and 'opencv' (DualTVL1OpticalFlow's defaults).
  */
+import { backward, dualStep } from './dual.js';
 import { centredGradient, gaussianBlur, normaliseJointly, resize, sampleBicubic, sampleBilinear, toGray } from './image.js';
 import { medianFilter } from './median.js';
 import { resolveOptions, type Tvl1Options, type Tvl1Settings } from './options.js';
+import { structureTexture } from './texture.js';
 
 export interface FrameInput {
   data: Uint8Array | Float32Array;
@@ -50,11 +52,6 @@ class Workspace {
 }
 
 const shared = new Workspace();
-
-/** Backward difference along one axis at index i (IPOL's divergence: the adjoint of the forward gradient). */
-function backward(p: Float32Array, i: number, step: number, first: boolean, last: boolean): number {
-  return first ? p[i] : last ? -p[i - step] : p[i] - p[i - step];
-}
 
 /** Solves one pyramid level: refines (u1, u2) in place. */
 function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, s: Tvl1Settings, ws: Workspace): void {
@@ -143,27 +140,6 @@ function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: number, u1
   }
 }
 
-/** Chambolle's projection step p = (p + taut grad u) / (1 + taut |grad u|) for both components (forward differences, zero past the last row/column). */
-function dualStep(u1: Float32Array, u2: Float32Array, p11: Float32Array, p12: Float32Array, p21: Float32Array, p22: Float32Array, w: number, h: number, taut: number): void {
-  for (let y = 0; y < h; y++) {
-    const lastRow = y === h - 1;
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const lastColumn = x === w - 1;
-      const u1x = lastColumn ? 0 : u1[i + 1] - u1[i];
-      const u1y = lastRow ? 0 : u1[i + w] - u1[i];
-      const u2x = lastColumn ? 0 : u2[i + 1] - u2[i];
-      const u2y = lastRow ? 0 : u2[i + w] - u2[i];
-      const r1 = 1 / (1 + taut * Math.sqrt(u1x * u1x + u1y * u1y));
-      const r2 = 1 / (1 + taut * Math.sqrt(u2x * u2x + u2y * u2y));
-      p11[i] = (p11[i] + taut * u1x) * r1;
-      p12[i] = (p12[i] + taut * u1y) * r1;
-      p21[i] = (p21[i] + taut * u2x) * r2;
-      p22[i] = (p22[i] + taut * u2y) * r2;
-    }
-  }
-}
-
 interface Level {
   width: number;
   height: number;
@@ -206,6 +182,11 @@ export function tvl1(frame0: FrameInput, frame1: FrameInput, options: Tvl1Option
   let I0 = toGray(frame0.data, width, height, frame0.channels);
   let I1 = toGray(frame1.data, width, height, frame1.channels);
   if (s.normalise) normaliseJointly(I0, I1);
+  if (s.structureTexture > 0) {
+    // match the texture parts: shading and blur differences live in the structure
+    [I0, I1] = structureTexture(I0, I1, width, height, s.structureTexture);
+    normaliseJointly(I0, I1);
+  }
   if (s.presmoothSigma > 0) {
     I0 = gaussianBlur(I0, width, height, s.presmoothSigma);
     I1 = gaussianBlur(I1, width, height, s.presmoothSigma);

@@ -1,3 +1,4 @@
+import { seededRandom } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
 import { medianFilter } from '../src/median.js';
 
@@ -20,18 +21,9 @@ function naiveMedian(src: Float32Array, width: number, height: number, size: num
   return out;
 }
 
-/** A small seeded generator, so that a failure can be replayed. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 describe('medianFilter', () => {
   it.each([1, 3, 5, 7])('equals the sort-based median for size %i on random images, borders included', (size) => {
-    const rand = lcg(size * 7919);
+    const rand = seededRandom(size * 7919);
     for (let trial = 0; trial < 12; trial++) {
       const width = 1 + Math.floor(rand() * 23);
       const height = 1 + Math.floor(rand() * 17);
@@ -45,7 +37,7 @@ describe('medianFilter', () => {
   });
 
   it('reuses its buffers across sizes and widths', () => {
-    const rand = lcg(1);
+    const rand = seededRandom(1);
     for (const [width, height, size] of [[40, 9, 5], [7, 30, 3], [64, 5, 5], [3, 3, 5]]) {
       const src = new Float32Array(width * height).map(() => rand());
       const out = new Float32Array(width * height);

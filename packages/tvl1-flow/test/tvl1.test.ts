@@ -91,6 +91,7 @@ describe('tvl1', () => {
     [{ minSize: Number.NaN }, /minSize must be a number >= 1, got NaN/],
     [{ medianFilter: 4 }, /medianFilter must be 0, 1 or an odd window size, got 4/],
     [{ presmoothSigma: Number.NaN }, /presmoothSigma must be a number >= 0, got NaN/],
+    [{ structureTexture: 1 }, /structureTexture must be in \[0, 1\), got 1/],
     [{ interpolation: 'nearest' }, /interpolation must be 'bicubic' or 'bilinear', got nearest/],
     [{ preset: 'fast' }, /preset must be one of accurate, ipol, opencv, got fast/],
   ])('rejects the option %o with a RangeError naming it', (options, message) => {

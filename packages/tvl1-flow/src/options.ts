@@ -17,8 +17,10 @@ export interface Tvl1Settings {
   /** Pyramid levels at most, and the zoom factor between them. */
   scales: number;
   zoom: number;
-  /** Levels stop before the shorter side falls below this many pixels. */
+  /** Levels stop before the shorter side falls below this many pixels... */
   minSize: number;
+  /** ...unless the pyramid has fewer levels than this (small frames still get a coarse-to-fine scheme). */
+  minLevels: number;
   /** Warps (re-linearisations) per level. */
   warps: number;
   /** Iterations per warp: outer x inner (IPOL: 1 x 300; OpenCV: 10 x 30 with a median filter between outer ones). */
@@ -47,6 +49,7 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
   scales: 100,
   zoom: 0.5,
   minSize: 16,
+  minLevels: 1,
   warps: 5,
   outerIterations: 1,
   innerIterations: 300,
@@ -67,9 +70,10 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
  * 512x384 or 340x256 frames, instead of 5 down to 16 px): objects a few tens
  * of pixels wide vanish from smaller levels, whose flow (the background's)
  * then overwrites theirs; OpenCV's shallow pyramid (5 levels at 0.8, down to
- * 0.41) avoids this too.
+ * 0.41) avoids this too. Smaller frames (e.g. 64x64 training clips) still get
+ * 3 levels, down to a quarter of their size.
  */
-export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minSize: 64, structureTexture: 0.95 };
+export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minSize: 64, minLevels: 3, structureTexture: 0.95 };
 
 /** cv::optflow::DualTVL1OpticalFlow::create() defaults. */
 export const OPENCV_DEFAULTS: Tvl1Settings = {
@@ -80,6 +84,7 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
   scales: 5,
   zoom: 0.8,
   minSize: 1,
+  minLevels: 1,
   warps: 5,
   outerIterations: 10,
   innerIterations: 30,
@@ -103,7 +108,7 @@ export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   };
   for (const key of ['tau', 'lambda', 'theta', 'epsilon'] as const) if (!(s[key] > 0 && s[key] < Number.POSITIVE_INFINITY)) fail(key, 'positive');
   if (!(s.zoom > 0 && s.zoom < 1)) fail('zoom', 'in (0, 1)');
-  for (const key of ['scales', 'warps', 'outerIterations', 'innerIterations'] as const) if (!Number.isInteger(s[key]) || s[key] < 1) fail(key, 'a positive integer');
+  for (const key of ['scales', 'minLevels', 'warps', 'outerIterations', 'innerIterations'] as const) if (!Number.isInteger(s[key]) || s[key] < 1) fail(key, 'a positive integer');
   if (!(s.minSize >= 1 && s.minSize < Number.POSITIVE_INFINITY)) fail('minSize', 'a number >= 1');
   if (!Number.isInteger(s.medianFilter) || s.medianFilter < 0 || (s.medianFilter > 1 && s.medianFilter % 2 === 0)) fail('medianFilter', '0, 1 or an odd window size');
   if (s.interpolation !== 'bicubic' && s.interpolation !== 'bilinear') fail('interpolation', "'bicubic' or 'bilinear'");

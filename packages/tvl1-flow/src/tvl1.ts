@@ -155,7 +155,7 @@ function buildPyramid(I0: Float32Array, I1: Float32Array, width: number, height:
     const prev = levels[levels.length - 1];
     const w = Math.round(width * s.zoom ** levels.length);
     const h = Math.round(height * s.zoom ** levels.length);
-    if (Math.min(w, h) < s.minSize) break;
+    if (Math.min(w, h) < 1 || (Math.min(w, h) < s.minSize && levels.length >= s.minLevels)) break;
     const shrink = (img: Float32Array) => resize(sigma > 0 ? gaussianBlur(img, prev.width, prev.height, sigma) : img, prev.width, prev.height, w, h);
     levels.push({ width: w, height: h, I0: shrink(prev.I0), I1: shrink(prev.I1) });
   }

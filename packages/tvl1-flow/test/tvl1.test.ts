@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readFlo, readImage } from '@trajectorynet/video-io';
+import { readFlo, readImage, seededRandom } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
 import { endPointError, tvl1, Tvl1InputError } from '../src/index.js';
 import { DATA } from './data.js';
@@ -46,6 +46,23 @@ describe('tvl1', () => {
     expect(interiorEpe(flow, du, dv, 8)).toBeLessThan(0.15);
   });
 
+  it.each([
+    [5, -3],
+    [7, 2],
+    [-6, 4],
+  ])('recovers a (%d, %d) px translation of 8 px random blocks on 64x64 frames: small frames keep 3 pyramid levels', (du, dv) => {
+    const rand = seededRandom(7);
+    const blocks = Array.from({ length: 10 }, () => Array.from({ length: 10 }, () => 255 * rand()));
+    const image = (dx: number, dy: number) => {
+      const out = new Float32Array(64 * 64);
+      for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) out[y * 64 + x] = blocks[Math.floor((y - dy + 8) / 8)][Math.floor((x - dx + 8) / 8)];
+      return { data: out, width: 64, height: 64, channels: 1 as const };
+    };
+    expect(interiorEpe(tvl1(image(0, 0), image(du, dv)), du, dv, 8)).toBeLessThan(0.15);
+    // without the coarser levels (64x64 is below minSize) the motion is too large to be found
+    expect(interiorEpe(tvl1(image(0, 0), image(du, dv), { minLevels: 1 }), du, dv, 8)).toBeGreaterThan(1);
+  });
+
   it('gives (almost) zero flow for identical frames, in every preset', () => {
     const frame = { data: texture(w, h), width: w, height: h, channels: 1 as const };
     for (const preset of ['accurate', 'ipol', 'opencv'] as const) expect(interiorEpe(tvl1(frame, frame, { preset }), 0, 0, 0)).toBeLessThan(1e-3);
@@ -89,6 +106,7 @@ describe('tvl1', () => {
     [{ zoom: Number.NaN }, /zoom must be in \(0, 1\), got NaN/],
     [{ warps: 2.5 }, /warps must be a positive integer, got 2.5/],
     [{ minSize: Number.NaN }, /minSize must be a number >= 1, got NaN/],
+    [{ minLevels: 0 }, /minLevels must be a positive integer, got 0/],
     [{ medianFilter: 4 }, /medianFilter must be 0, 1 or an odd window size, got 4/],
     [{ presmoothSigma: Number.NaN }, /presmoothSigma must be a number >= 0, got NaN/],
     [{ structureTexture: 1 }, /structureTexture must be in \[0, 1\), got 1/],

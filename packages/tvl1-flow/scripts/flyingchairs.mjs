@@ -6,7 +6,7 @@
  * default configuration or the options given as JSON arguments (one run per
  * argument). Runs the built package, so build first:
  *
- *   pnpm --filter @trajectorynet/tvl1-flow build
+ *   npx -y pnpm@12.21.0 --filter @trajectorynet/tvl1-flow build
  *   node packages/tvl1-flow/scripts/flyingchairs.mjs '{}' '{"preset":"opencv"}'
  */
 import path from 'node:path';

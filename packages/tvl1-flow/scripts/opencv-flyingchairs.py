@@ -3,7 +3,7 @@
 shared data: end-point error, wall-clock and CPU seconds per pair, printed
 like flyingchairs.mjs. Needs python3-opencv (Debian) or opencv-contrib-python.
 
-    python3 packages/tvl1-flow/scripts/opencv-flyingchairs.py
+    /usr/bin/python3 packages/tvl1-flow/scripts/opencv-flyingchairs.py
 """
 import os
 import time

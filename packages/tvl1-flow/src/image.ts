@@ -101,20 +101,28 @@ function cubic(v0: number, v1: number, v2: number, v3: number, t: number): numbe
   return v1 + 0.5 * t * (v2 - v0 + t * (2 * v0 - 5 * v1 + 4 * v2 - v3 + t * (3 * (v1 - v2) + v3 - v0)));
 }
 
-/** Bicubic sample with replicated borders. */
+/** Bicubic sample with replicated borders (no allocation: it runs three times per pixel and warp). */
 export function sampleBicubic(src: Float32Array, width: number, height: number, x: number, y: number): number {
-  const xc = x < 0 ? 0 : Math.min(x , width - 1);
-  const yc = y < 0 ? 0 : Math.min(y , height - 1);
+  const xc = x < 0 ? 0 : Math.min(x, width - 1);
+  const yc = y < 0 ? 0 : Math.min(y, height - 1);
   const x1 = Math.floor(xc);
   const y1 = Math.floor(yc);
   const fx = xc - x1;
   const fy = yc - y1;
-  const col = (i: number) => (i < 0 ? 0 : i >= width ? width - 1 : i);
-  const row = (j: number) => (j < 0 ? 0 : j >= height ? height - 1 : j) * width;
-  const xs = [col(x1 - 1), col(x1), col(x1 + 1), col(x1 + 2)];
-  const rows = [row(y1 - 1), row(y1), row(y1 + 1), row(y1 + 2)];
-  const r = rows.map((base) => cubic(src[base + xs[0]], src[base + xs[1]], src[base + xs[2]], src[base + xs[3]], fx));
-  return cubic(r[0], r[1], r[2], r[3], fy);
+  const x0 = x1 > 0 ? x1 - 1 : 0;
+  const x2 = x1 + 1 < width ? x1 + 1 : width - 1;
+  const x3 = x1 + 2 < width ? x1 + 2 : width - 1;
+  const r0 = (y1 > 0 ? y1 - 1 : 0) * width;
+  const r1 = y1 * width;
+  const r2 = (y1 + 1 < height ? y1 + 1 : height - 1) * width;
+  const r3 = (y1 + 2 < height ? y1 + 2 : height - 1) * width;
+  return cubic(
+    cubic(src[r0 + x0], src[r0 + x1], src[r0 + x2], src[r0 + x3], fx),
+    cubic(src[r1 + x0], src[r1 + x1], src[r1 + x2], src[r1 + x3], fx),
+    cubic(src[r2 + x0], src[r2 + x1], src[r2 + x2], src[r2 + x3], fx),
+    cubic(src[r3 + x0], src[r3 + x1], src[r3 + x2], src[r3 + x3], fx),
+    fy,
+  );
 }
 
 /** Resamples to a new size (bilinear on pixel centres); blur first when shrinking. */

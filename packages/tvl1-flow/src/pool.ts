@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '@trajectorynet/video-io';
 import type { Tvl1Options } from './options.js';
 import { type FlowField, type FrameInput, tvl1 } from './tvl1.js';
 
@@ -33,7 +34,7 @@ export function createFlowPool(workers = os.availableParallelism()): FlowPool {
   if (file == null || workers <= 1) {
     return { compute: async (a, b, o) => tvl1(a, b, o), size: 1, close: async () => {} };
   }
-  const threads = Array.from({ length: workers }, () => new Worker(file));
+  const threads = Array.from({ length: workers }, () => new Worker(file, { execArgv: workerExecArgv() }));
   const idle = [...threads];
   const queue: (() => void)[] = [];
   let nextId = 0;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -124,6 +125,19 @@ describe('extractFlow', () => {
     await expect(extractFlow(path.join(DATA, 'videos/part_0.mp4'), out, options as never)).rejects.toThrow(RangeError);
     await expect(extractFlow(path.join(DATA, 'videos/part_0.mp4'), out, options as never)).rejects.toThrow(message);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('the worker pool runs under `node --input-type=module -e` (workers must not inherit that flag)', () => {
+    const dist = path.resolve(import.meta.dirname, '../dist/index.js');
+    const script = `import { createFlowPool } from ${JSON.stringify(dist)};
+const frame = (shift) => ({ data: Uint8Array.from({ length: 32 * 32 }, (_, i) => 128 + 100 * Math.sin(((i % 32) - shift) / 3)), width: 32, height: 32, channels: 1 });
+const pool = createFlowPool(2);
+const flow = await pool.compute(frame(0), frame(1), {});
+await pool.close();
+console.log(pool.size, flow.u.length);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('2 1024');
   });
 
   it('createFlowPool refuses a worker count that is not a positive integer', () => {

@@ -41,7 +41,7 @@ export function loaderWorkerFile(): string {
 }
 
 /** This process's node flags, minus those a worker refuses (`node --input-type=module -e ...` would crash every worker). */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   return process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
 }
 

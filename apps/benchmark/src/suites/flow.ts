@@ -110,7 +110,7 @@ export const flowSuite: Suite = {
     return {
       tables: [
         { title: `TV-L1 speed, ${width}x${height} frames of test.mp4`, columns: ['implementation', 'pairs/s', 'ratio to OpenCV'], rows: speedRows },
-        { title: 'FlyingChairs end-point error (IPOL preset vs OpenCV defaults)', columns: ['pair', 'ours EPE', 'ours s', 'OpenCV EPE', 'OpenCV s'], rows: epeRows },
+        { title: 'FlyingChairs end-point error (default options vs OpenCV defaults)', columns: ['pair', 'ours EPE', 'ours s', 'OpenCV EPE', 'OpenCV s'], rows: epeRows },
       ],
       charts: {
         'flow-speed.svg': barChart(

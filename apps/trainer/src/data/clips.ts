@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FlowPool } from '@trajectorynet/tvl1-flow';
+import { type FlowPool, resolveOptions } from '@trajectorynet/tvl1-flow';
 import {
   cropBox,
   type CropKind,
@@ -25,6 +25,8 @@ import {
   countFrames,
 } from '@trajectorynet/video-io';
 import type { AnySample } from './datasets.js';
+
+const TVL1_SETTINGS = JSON.stringify(resolveOptions({}));
 
 export interface ViewOptions {
   frames: number;
@@ -100,7 +102,8 @@ export async function loadView(sample: AnySample, options: ViewOptions): Promise
     framesToFloat([f], width, height, { ...transform, mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] }, floats);
     return Uint8Array.from(floats, (v) => Math.max(0, Math.min(255, Math.round(v))));
   });
-  const cacheKey = createHash('sha1').update(`${key}|${box.x},${box.y},${box.width},${box.height}|${options.size}`).digest('hex');
+  // the TV-L1 settings are part of the key: flows of another default are not reused
+  const cacheKey = createHash('sha1').update(`${key}|${box.x},${box.y},${box.width},${box.height}|${options.size}|${TVL1_SETTINGS}`).digest('hex');
   const cacheFile = options.cacheDir != null ? path.join(options.cacheDir, cacheKey.slice(0, 2), `${cacheKey}.f32`) : null;
   if (cacheFile != null && existsSync(cacheFile)) {
     const bytes = await readFile(cacheFile);

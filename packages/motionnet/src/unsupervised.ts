@@ -63,20 +63,33 @@ export function directionLoss(clip: tf.Tensor5D, predictions: tf.Tensor[]): Loss
 
 /** The network's five predictions for the clip (forward) and for the time-reversed clip (backward). */
 export interface MotionNetPass {
+  /** The clip at the network's input size (what the predictions and the loss refer to). */
   clip: tf.Tensor5D;
   reversed: tf.Tensor5D;
   forward: tf.Tensor[];
   backward: tf.Tensor[];
+  /** The size of the clip as given: passFlows returns flows at this size. */
+  size: [number, number];
 }
 
-/** Runs MotionNet once per direction; flows and losses can then share the predictions. */
+/**
+ * Runs MotionNet once per direction; flows and losses can then share the
+ * predictions. A clip of another size than the network's input (e.g. 112x112
+ * for a network built at 128x128, since MotionNet needs multiples of 32) is
+ * resized to it first.
+ */
 export function runMotionNet(model: tf.LayersModel, clip: tf.Tensor5D, training = false): MotionNetPass {
-  const reversed = tf.reverse(clip, 1) as tf.Tensor5D;
+  const [n, t, height, width, c] = clip.shape;
+  const [, h, w] = model.inputs[0].shape as number[];
+  const input =
+    h === height && w === width ? clip : (tf.reshape(tf.image.resizeBilinear(tf.reshape(clip, [n * t, height, width, c]) as tf.Tensor4D, [h, w], false, true), [n, t, h, w, c]) as tf.Tensor5D);
+  const reversed = tf.reverse(input, 1) as tf.Tensor5D;
   return {
-    clip,
+    clip: input,
     reversed,
-    forward: model.apply(stackFrames(clip), { training }) as tf.Tensor[],
+    forward: model.apply(stackFrames(input), { training }) as tf.Tensor[],
     backward: model.apply(stackFrames(reversed), { training }) as tf.Tensor[],
+    size: [height, width],
   };
 }
 
@@ -95,18 +108,21 @@ export function unsupervisedLoss(model: tf.LayersModel, clip: tf.Tensor5D, train
 }
 
 /**
- * Flows at input resolution, in pixels, in the layout trajectoriesFromFlow
- * takes: forward [N, T-1, H, W, 2] (frame t -> t+1) and backward
- * [N, T-1, H, W, 2] (backward[t-1]: frame t -> t-1). From the 1/2-scale output.
+ * Flows at the clip's resolution (as given to runMotionNet), in pixels, in
+ * the layout trajectoriesFromFlow takes: forward [N, T-1, H, W, 2] (frame
+ * t -> t+1) and backward [N, T-1, H, W, 2] (backward[t-1]: frame t -> t-1).
+ * From the 1/2-scale output.
  */
 export function passFlows(pass: MotionNetPass): { forward: tf.Tensor; backward: tf.Tensor } {
   return tf.tidy(() => {
     const [n, t, h, w] = pass.clip.shape;
+    const [height, width] = pass.size;
+    // prediction x 20 = pixels at the network's resolution (x 10 at half, then x 2 for the upsampling), rescaled to the clip's
+    const scale = tf.tile(tf.tensor1d([(20 * width) / w, (20 * height) / h]), [t - 1]);
     const full = (outputs: tf.Tensor[]) => {
       const half = outputs[outputs.length - 1] as tf.Tensor4D;
-      // prediction x 20 = pixels at full resolution (x 10 at half, then x 2 for the upsampling)
-      const upsampled = tf.mul(tf.image.resizeBilinear(half, [h, w]), 20);
-      return tf.transpose(tf.reshape(upsampled, [n, h, w, t - 1, 2]), [0, 3, 1, 2, 4]);
+      const upsampled = tf.mul(tf.image.resizeBilinear(half, [height, width]), scale);
+      return tf.transpose(tf.reshape(upsampled, [n, height, width, t - 1, 2]), [0, 3, 1, 2, 4]);
     };
     // reversed pair j maps original frame T-1-j to T-2-j, which is backward[T-2-j]
     return { forward: full(pass.forward), backward: tf.reverse(full(pass.backward), 1) };

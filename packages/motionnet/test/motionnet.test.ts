@@ -55,6 +55,29 @@ describe('network', () => {
   });
 });
 
+describe('clips of another size than the network', () => {
+  it('a 48x40 clip runs on a 64x64 network: flows come back at 48x40, in pixels of the clip', async () => {
+    const model = createMotionNet({ frames: 3, height: 64, width: 64, widthMultiplier: 1 / 16 });
+    const clip = tf.randomUniform([1, 3, 40, 48, 3], 0, 1, 'float32', 9) as tf.Tensor5D;
+    const { forward, backward } = motionFlows(model, clip);
+    expect(forward.shape).toEqual([1, 2, 40, 48, 2]);
+    expect(backward.shape).toEqual([1, 2, 40, 48, 2]);
+    // reference: the network on the clip resized to 64x64; its 1/2-scale output x 20 (pixels at 64x64), resized to 40x48 and
+    // scaled by 48/64 (u) and 40/64 (v)
+    const resized = tf.reshape(tf.image.resizeBilinear(tf.reshape(clip, [3, 40, 48, 3]) as tf.Tensor4D, [64, 64], false, true), [1, 3, 64, 64, 3]) as tf.Tensor5D;
+    const half = (model.predict(tf.reshape(tf.transpose(resized, [0, 2, 3, 1, 4]), [1, 64, 64, 9])) as tf.Tensor[])[4] as tf.Tensor4D;
+    const back = (await tf.image.resizeBilinear(tf.mul(half, 20) as tf.Tensor4D, [40, 48]).array()) as number[][][][];
+    const got = (await forward.array()) as number[][][][][];
+    for (const [y, x] of [[0, 0], [13, 29], [39, 47]]) {
+      for (let pair = 0; pair < 2; pair++) {
+        expect(got[0][pair][y][x][0]).toBeCloseTo(back[0][y][x][2 * pair] * (48 / 64), 4);
+        expect(got[0][pair][y][x][1]).toBeCloseTo(back[0][y][x][2 * pair + 1] * (40 / 64), 4);
+      }
+    }
+    model.dispose();
+  });
+});
+
 describe('losses', () => {
   it('charbonnier: ((beta x)^2 + eps^2)^alpha', async () => {
     const x = tf.tensor1d([0, 0.01, -0.5]);

@@ -23,7 +23,7 @@ interface Variant {
 
 const FULL_VARIANTS: Variant[] = [
   { name: 'paper width, 2 frames 224x224', frames: 2, size: 224, width: 1 },
-  { name: 'width 1/4, 8 frames 112x112 (joint presets)', frames: 8, size: 112, width: 0.25 },
+  { name: 'width 1/4, 8 frames 128x128 (joint presets: 112 rounded up)', frames: 8, size: 128, width: 0.25 },
   { name: 'width 1/8, 8 frames 64x64 (tiny presets)', frames: 8, size: 64, width: 0.125 },
 ];
 const QUICK_VARIANTS: Variant[] = [

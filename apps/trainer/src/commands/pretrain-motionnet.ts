@@ -48,7 +48,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
     .option('--steps <n>', 'optimisation steps in all', Number, 2000)
     .option('--frames <n>', 'frames per stack (use the clip length of the TrajectoryNet it will feed)', Number, 8)
-    .option('--size <px>', 'input size (square, divisible by 32)', Number, 112)
+    .option('--size <px>', 'input size (square, divisible by 32; for the joint presets use data.size rounded up to a multiple of 32: 112 -> 128)', Number, 128)
     .option('--width <m>', 'channel multiplier (1 = the paper width)', Number, 0.25)
     .option('--batch <n>', 'stacks per step', Number, 4)
     .option('--lr <rate>', 'Adam learning rate', Number, 1e-4)

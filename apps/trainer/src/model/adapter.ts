@@ -58,6 +58,11 @@ export function createClassifier(config: TrainConfig, numClasses: number): Class
   };
 }
 
+/** The input size of the joint MotionNet for clips of `size`: the next multiple of 32. */
+export function motionNetSize(size: number): number {
+  return Math.ceil(size / 32) * 32;
+}
+
 /**
  * TrajectoryNet with MotionNet trajectories, trained jointly: MotionNet sees
  * the clip (and the clip reversed), its flows become the trajectories, and its
@@ -67,9 +72,10 @@ export function createClassifier(config: TrainConfig, numClasses: number): Class
  */
 function createJointClassifier(config: TrainConfig, numClasses: number): ClassifierAdapter {
   const { frames, size } = config.data;
-  if (size % 32 !== 0) throw new TrainerError('BAD_CONFIG', `MotionNet needs data.size divisible by 32, got ${size}`);
   const model = withSeededRandom(`${config.train.seed}:init`, () => createTrajectoryNet(networkConfig(config, numClasses)));
-  const flowNet = withSeededRandom(`${config.train.seed}:motionnet`, () => createMotionNet({ frames, height: size, width: size, widthMultiplier: config.motionnet.width }));
+  // MotionNet needs multiples of 32: it runs at data.size rounded up (112 -> 128) and its flows come back at data.size
+  const flowSize = motionNetSize(size);
+  const flowNet = withSeededRandom(`${config.train.seed}:motionnet`, () => createMotionNet({ frames, height: flowSize, width: flowSize, widthMultiplier: config.motionnet.width }));
   applyBatchNormMode(model, config);
   return {
     network: model,

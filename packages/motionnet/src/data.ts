@@ -1,14 +1,14 @@
 /**
  * Training data for MotionNet pretraining: stacks of consecutive frames taken
- * at a random time and a random square crop of a video, frame folder or
- * synthetic clip, resized to the network's input size, RGB in 0..1.
+ * at a random time and a random crop (of the input's aspect ratio) of a video,
+ * frame folder or synthetic clip, resized to the network's input size, RGB in 0..1.
  * No labels are used.
  */
-import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   countFrames,
+  detectFrameTemplate,
   type Dataset,
   type Frames,
   framesToFloat,
@@ -35,12 +35,6 @@ export interface StackOptions {
 
 const VIDEO_EXTENSIONS = /\.(mp4|avi|webm|mkv|mov|m4v)$/i;
 
-/** mmaction's img_00001.jpg or Something-Something's 00001.jpg. */
-function frameTemplate(dir: string): string | null {
-  if (existsSync(path.join(dir, 'img_00001.jpg'))) return 'img_{:05d}.jpg';
-  return existsSync(path.join(dir, '00001.jpg')) ? '{:05d}.jpg' : null;
-}
-
 /** The samples of a source; a folder gives its videos and frame folders (recursively). */
 export async function sourceSamples(source: MotionNetSource): Promise<(Sample | SyntheticSample)[]> {
   if (typeof source !== 'string') {
@@ -56,7 +50,7 @@ export async function sourceSamples(source: MotionNetSource): Promise<(Sample | 
   if (info.isFile()) return [{ path: source, label: 0, frameCount: 0, kind: 'video' }];
   const samples: Sample[] = [];
   const visit = async (dir: string) => {
-    if (frameTemplate(dir) != null) {
+    if (detectFrameTemplate(dir) != null) {
       samples.push({ path: dir, label: 0, frameCount: 0, kind: 'frames' });
       return;
     }
@@ -81,7 +75,7 @@ export class StackReader {
     if (sample.frameCount > 0) return sample.frameCount;
     let count = this.counts.get(sample.path);
     if (count == null) {
-      count = await countFrames(sample.path, { template: frameTemplate(sample.path) ?? undefined });
+      count = await countFrames(sample.path, { template: detectFrameTemplate(sample.path) ?? undefined });
       this.counts.set(sample.path, count);
     }
     return count;
@@ -100,7 +94,7 @@ export class StackReader {
       const clip = renderSyntheticClip(sample as SyntheticSample);
       decoded = { ...clip, frames: indices.map((i) => clip.frames[i]) };
     } else if (sample.kind === 'frames') {
-      decoded = await readFrameFolder(sample.path, { indices, template: frameTemplate(sample.path) ?? undefined });
+      decoded = await readFrameFolder(sample.path, { indices, template: detectFrameTemplate(sample.path) ?? undefined });
     } else {
       decoded = await readFrames(sample.path, { indices });
     }

@@ -18,7 +18,7 @@ export { probeVideo, type VideoInfo } from './ffmpeg/probe.js';
 export { flowToColor } from './flow/color.js';
 export { encodeFlo, type Flow, readFlo, writeFlo } from './flow/flo.js';
 export { DEFAULT_BOUND, dequantiseFlow, flowFileNames, quantiseFlow, readFlowJpegs, writeFlowJpegs } from './flow/flow-jpeg.js';
-export { countFolderFrames, countFrames, DEFAULT_TEMPLATE, type FolderOptions, frameFileName, readFrameFolder, readImage, type RgbImage, writeFrame } from './frames/folder.js';
+export { countFolderFrames, countFrames, DEFAULT_TEMPLATE, detectFrameTemplate, type FolderOptions, frameFileName, readFrameFolder, readImage, type RgbImage, writeFrame } from './frames/folder.js';
 export { workerExecArgv } from './loader-workers.js';
 export { type Batch, createLoader, type DatasetLoaderOptions, type LoadedClip, type Loader, type LoaderOptions, sampleSeed, shuffledOrder } from './loader.js';
 export { type ClipPipeline, checkPipeline, loadClip, pipelineShape, pipelineViews, type SamplingSpec } from './pipeline/clip-pipeline.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  detectFrameTemplate,
   countFrames,
   flowFileNames,
   flowToColor,
@@ -35,6 +36,14 @@ describe('frame folders', () => {
     expect(frameFileName('img_{:05d}.jpg', 0)).toBe('img_00001.jpg');
     expect(frameFileName('{:05d}.jpg', 41)).toBe('00042.jpg');
     expect(frameFileName('frame{}.png', 9)).toBe('frame10.png');
+  });
+
+  it('detects the folder layout: img_00001.jpg, 00001.jpg, or neither', async () => {
+    expect(detectFrameTemplate(path.join(DATA, 'rawframes'))).toBe('img_{:05d}.jpg');
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-template-'));
+    expect(detectFrameTemplate(dir)).toBeNull();
+    await writeFile(path.join(dir, '00001.jpg'), '');
+    expect(detectFrameTemplate(dir)).toBe('{:05d}.jpg');
   });
 
   it('writes PNG losslessly and atomically; a corrupt JPEG is named', async () => {

@@ -59,7 +59,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest available)')
     .addHelpText(
       'after',
-      '\nExamples:\n  trajectorynet pretrain-motionnet videos/ --out runs/motionnet --steps 5000\n  trajectorynet pretrain-motionnet train.txt --list --root data/videos --out runs/motionnet --frames 8 --size 112\n  trajectorynet train --preset trajectorynet-r18-motionnet --set motionnet.pretrained=runs/motionnet/motionnet.ckpt --out runs/joint',
+      '\nExamples:\n  trajectorynet pretrain-motionnet videos/ --out runs/motionnet --steps 5000\n  trajectorynet pretrain-motionnet train.txt --list --root data/videos --out runs/motionnet --frames 8 --size 128\n  trajectorynet train --preset trajectorynet-r18-motionnet --set motionnet.pretrained=runs/motionnet/motionnet.ckpt --out runs/joint',
     )
     .action(async (source: string, o: PretrainOptions) => {
       await initBackend({ prefer: o.backend, log: null });

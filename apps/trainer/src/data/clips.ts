@@ -23,6 +23,7 @@ import {
   type SyntheticSample,
   writeFileAtomic,
   countFrames,
+  detectFrameTemplate,
 } from '@trajectorynet/video-io';
 import type { AnySample } from './datasets.js';
 
@@ -53,16 +54,11 @@ async function sampleFrames(sample: AnySample, options: ViewOptions): Promise<{ 
     const rendered = renderSyntheticClip(sample as SyntheticSample);
     return { ...rendered, key: `${sample.path}:${(sample as SyntheticSample).synthetic.seed}` };
   }
-  const template = sample.kind === 'frames' ? folderTemplate(sample.path) : undefined;
+  const template = sample.kind === 'frames' ? (detectFrameTemplate(sample.path) ?? undefined) : undefined;
   const count = sample.frameCount > 0 ? sample.frameCount : await countFrames(sample.path, { template });
   const indices = segmentIndices(count, options.frames, options.mode, options.random, options.testPosition);
   const decoded = sample.kind === 'frames' ? await readFrameFolder(sample.path, { indices, template }) : await readFrames(sample.path, { indices });
   return { ...decoded, key: `${sample.path}:${indices.join(',')}` };
-}
-
-/** Frame folders: mmaction's img_00001.jpg or Something-Something's 00001.jpg. */
-function folderTemplate(dir: string): string {
-  return existsSync(path.join(dir, 'img_00001.jpg')) ? 'img_{:05d}.jpg' : '{:05d}.jpg';
 }
 
 /** [2, T-1, H, W, 2]: forward flows then backward flows of consecutive frames (rgb24, size x size). */

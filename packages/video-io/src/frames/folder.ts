@@ -2,6 +2,7 @@
  * Frame folders (mmaction "rawframes": img_00001.jpg; Something-Something V1:
  * 00001.jpg) decoded with sharp to rgb24, and frames written back atomically.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -78,6 +79,12 @@ export interface FolderOptions {
   /** 0-based frame indices; all frames when omitted. */
   indices?: number[];
   resize?: Size;
+}
+
+/** The file-name template of a frame folder: mmaction's img_00001.jpg or Something-Something's 00001.jpg; null for neither. */
+export function detectFrameTemplate(dir: string): string | null {
+  if (existsSync(path.join(dir, frameFileName(DEFAULT_TEMPLATE, 0)))) return DEFAULT_TEMPLATE;
+  return existsSync(path.join(dir, frameFileName('{:05d}.jpg', 0))) ? '{:05d}.jpg' : null;
 }
 
 /** Number of frames in a folder: consecutive files 1, 2, ... under the template. */

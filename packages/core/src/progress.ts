@@ -1,0 +1,85 @@
+/**
+ * Progress of a long job: a bar (with rate and ETA) on a terminal, plain
+ * lines at most every few seconds otherwise (CI logs, pipes).
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  /** `done` units out of the total; `fields` are shown after the bar (e.g. loss, lr). */
+  update(done: number, fields?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  label: string;
+  total: number;
+  /** What one unit is, for the rate ("clips", "pairs"). */
+  unit: string;
+  stream?: NodeJS.WriteStream;
+  /** Non-TTY: the minimum time between two lines. */
+  lineIntervalMs?: number;
+}
+
+function formatFields(fields: Record<string, string | number>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4).replace(/\.?0+$/, '') : v.toExponential(2)) : v}`)
+    .join('  ');
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function createProgress(options: ProgressOptions): Progress {
+  const stream = options.stream ?? process.stderr;
+  const started = Date.now();
+  const rateAndEta = (done: number) => {
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = elapsed > 0 ? done / elapsed : 0;
+    return { rate, eta: rate > 0 ? (options.total - done) / rate : Number.POSITIVE_INFINITY };
+  };
+
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${options.label} |{bar}| {value}/{total} {fields}  {rate} ${options.unit}/s  ETA {etaText}`,
+        stream,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(options.total, 0, { fields: '', rate: '0', etaText: '?' });
+    return {
+      update(done, fields = {}) {
+        const { rate, eta } = rateAndEta(done);
+        bar.update(done, { fields: formatFields(fields), rate: rate.toFixed(2), etaText: formatDuration(eta) });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+
+  const interval = options.lineIntervalMs ?? 5000;
+  let lastLine = 0;
+  let last = { done: 0, fields: {} as Record<string, string | number> };
+  const print = () => {
+    const { rate, eta } = rateAndEta(last.done);
+    stream.write(
+      `${options.label} ${last.done}/${options.total} ${formatFields(last.fields)} ${rate.toFixed(2)} ${options.unit}/s ETA ${formatDuration(eta)}\n`,
+    );
+    lastLine = Date.now();
+  };
+  return {
+    update(done, fields = {}) {
+      last = { done, fields };
+      if (Date.now() - lastLine >= interval || done === options.total) print();
+    },
+    stop() {
+      if (lastLine === 0 || last.done !== options.total) print();
+    },
+  };
+}

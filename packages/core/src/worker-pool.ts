@@ -40,6 +40,8 @@ export interface WorkerPoolOptions<Task, Result> {
   inline?: (task: Task) => Result | Promise<Result>;
   /** What the tasks are, for error messages ("TV-L1 pair", "clip"). */
   label: string;
+  /** The class errors thrown in the worker are rebuilt as (keeping code and path); default TrajectoryNetError. */
+  errorType?: new (code: never, message: string, details: { path?: string }) => TrajectoryNetError;
   /** Memory limits of each worker (a task that exceeds them fails with WORKER; the worker is replaced). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
 }
@@ -78,15 +80,17 @@ export function defineWorker<Task, Result>(fn: (task: Task) => Result | Promise<
   };
 }
 
-function unwrap<R>(raw: unknown, label: string, name: string | undefined): R {
+type ErrorType = NonNullable<WorkerPoolOptions<unknown, unknown>['errorType']>;
+
+function unwrap<R>(raw: unknown, label: string, name: string | undefined, errorType: ErrorType): R {
   const reply = raw as Reply<R>;
   if (reply.ok) return reply.value;
   const { code, message, path, name: errorName } = reply.error;
   if (code != null) {
     // the message already starts with the path
     const text = path != null && message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
-    const error = new TrajectoryNetError(code, text, { path });
-    error.name = errorName;
+    const error = new errorType(code as never, text, { path });
+    if (errorType === TrajectoryNetError) error.name = errorName;
     throw error;
   }
   throw new TrajectoryNetError('WORKER', `${label} failed in a worker: ${message}`, { path: name });
@@ -128,7 +132,7 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions<Task, 
         const why = closing ? 'the pool was closed before it finished' : `the worker died: ${(error as Error)?.message ?? error}`;
         throw new TrajectoryNetError('WORKER', `${options.label}: ${why}`, { path: taskOptions.name, cause: error });
       }
-      return unwrap<Result>(raw, options.label, taskOptions.name);
+      return unwrap<Result>(raw, options.label, taskOptions.name, options.errorType ?? TrajectoryNetError);
     },
     async close() {
       closing = true;

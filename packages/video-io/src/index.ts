@@ -1,4 +1,3 @@
-export { temporaryPathFor, writeFileAtomic } from './atomic.js';
 export {
   createSyntheticDataset,
   renderSyntheticClip,
@@ -19,10 +18,8 @@ export { flowToColor } from './flow/color.js';
 export { encodeFlo, type Flow, readFlo, writeFlo } from './flow/flo.js';
 export { DEFAULT_BOUND, dequantiseFlow, flowFileNames, quantiseFlow, readFlowJpegs, writeFlowJpegs } from './flow/flow-jpeg.js';
 export { countFolderFrames, countFrames, DEFAULT_TEMPLATE, detectFrameTemplate, type FolderOptions, frameFileName, readFrameFolder, readImage, type RgbImage, writeFrame } from './frames/folder.js';
-export { workerExecArgv } from './loader-workers.js';
-export { type Batch, createLoader, type DatasetLoaderOptions, type LoadedClip, type Loader, type LoaderOptions, sampleSeed, shuffledOrder } from './loader.js';
+export { type Batch, createLoader, type DatasetLoaderOptions, type LoadedClip, type Loader, type LoaderOptions } from './loader.js';
 export { type ClipPipeline, checkPipeline, loadClip, pipelineShape, pipelineViews, type SamplingSpec } from './pipeline/clip-pipeline.js';
 export { denseIndices, type DenseOptions, type Random, segmentIndices } from './pipeline/sampling.js';
 export { type Box, type ClipTransform, type CropKind, cropBox, framesToFloat, IMAGENET_MEAN, IMAGENET_STD, MULTISCALE } from './pipeline/transforms.js';
-export { mixSeeds, seededRandom } from './random.js';
 export { parseSize } from './size.js';

@@ -55,7 +55,7 @@ export async function readMmactionList(listFile: string, options: ListOptions): 
   for (const { line, number } of lines(await readText(listFile))) {
     const parts = line.split(/\s+/);
     const expected = options.type === 'rawframes' ? 3 : 2;
-    const bad = (why: string) => new VideoIOError(listFile, 'BAD_MANIFEST', `line ${number}: ${why}: '${line}'`);
+    const bad = (why: string) => new VideoIOError('BAD_MANIFEST', `line ${number}: ${why}: '${line}'`, { path: listFile });
     if (parts.length !== expected) throw bad(`expected ${expected} columns (${options.type === 'rawframes' ? 'path total_frames label' : 'path label'})`);
     const label = Number(parts[expected - 1]);
     if (!Number.isInteger(label) || label < 0) throw bad('the label must be a non-negative integer');
@@ -64,7 +64,7 @@ export async function readMmactionList(listFile: string, options: ListOptions): 
     if (!Number.isInteger(frameCount) || frameCount < 0) throw bad('total_frames must be a non-negative integer');
     samples.push({ path: path.resolve(options.root, parts[0]), label, frameCount, kind: options.type === 'rawframes' ? 'frames' : 'video' });
   }
-  if (samples.length === 0) throw new VideoIOError(listFile, 'BAD_MANIFEST', 'the list has no samples');
+  if (samples.length === 0) throw new VideoIOError('BAD_MANIFEST', 'the list has no samples', { path: listFile });
   const labels = options.labels ?? Array.from({ length: Math.max(...samples.map((s) => s.label)) + 1 }, (_, i) => String(i));
   return { samples, labels };
 }
@@ -80,7 +80,7 @@ export async function readSomethingV1(splitCsv: string, labelsCsv: string, frame
   const samples: Sample[] = lines(await readText(splitCsv)).map(({ line, number }) => {
     const [id, name] = line.split(';');
     const label = index.get(name ?? '');
-    if (id == null || label == null) throw new VideoIOError(splitCsv, 'BAD_MANIFEST', `line ${number}: expected 'video_id;class name' with a class from ${labelsCsv}: '${line}'`);
+    if (id == null || label == null) throw new VideoIOError('BAD_MANIFEST', `line ${number}: expected 'video_id;class name' with a class from ${labelsCsv}: '${line}'`, { path: splitCsv });
     return { path: path.join(framesRoot, id), label, frameCount: 0, kind: 'frames' };
   });
   return { samples, labels };
@@ -101,6 +101,6 @@ export async function readClassFolders(root: string): Promise<Dataset> {
     const files = (await readdir(path.join(root, name))).filter((f) => VIDEO_EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
     for (const f of files) samples.push({ path: path.join(root, name, f), label, frameCount: 0, kind: 'video' });
   }
-  if (samples.length === 0) throw new VideoIOError(root, 'BAD_MANIFEST', 'no videos in class folders');
+  if (samples.length === 0) throw new VideoIOError('BAD_MANIFEST', 'no videos in class folders', { path: root });
   return { samples, labels: classes };
 }

@@ -14,7 +14,7 @@
  *   across frames.
  */
 import type { Frames } from '../ffmpeg/decode.js';
-import { seededRandom } from '../random.js';
+import { seededRandom } from '@trajectorynet/core';
 
 export const SYNTHETIC_DIRECTIONS = ['right', 'down', 'left', 'up'] as const;
 export const SYNTHETIC_SPINS = ['clockwise', 'anticlockwise'] as const;

@@ -48,7 +48,7 @@ const positiveInteger = (v: unknown) => Number.isInteger(v) && (v as number) > 0
 
 /** Throws a VideoIOError naming the bad field; the loader checks before starting any work. */
 export function checkPipeline(p: ClipPipeline): void {
-  const bad = (why: string) => new VideoIOError('pipeline', 'BAD_ARGUMENT', why);
+  const bad = (why: string) => new VideoIOError('BAD_ARGUMENT', why, { path: 'pipeline' });
   const s = p.sampling;
   if (s?.kind === 'segments') {
     if (!positiveInteger(s.segments)) throw bad(`sampling.segments must be a positive integer, got ${s.segments}`);
@@ -104,7 +104,7 @@ async function measure(sample: Sample, template: string, needSize: boolean): Pro
 
 async function decode(sample: Sample, p: ClipPipeline, random: Random): Promise<{ frames: Frames; clips: number[][] }> {
   if (sample.kind === 'synthetic') {
-    if (p.resizeShorter != null) throw new VideoIOError(sample.path, 'BAD_ARGUMENT', 'resizeShorter is not supported for synthetic samples (render them at the size you want)');
+    if (p.resizeShorter != null) throw new VideoIOError('BAD_ARGUMENT', 'resizeShorter is not supported for synthetic samples (render them at the size you want)', { path: sample.path });
     const rendered = renderSyntheticClip(sample as SyntheticSample);
     const clips = clipIndices(p, rendered.frames.length, random);
     return { frames: rendered, clips };
@@ -143,6 +143,6 @@ export async function loadClip(sample: Sample, pipeline: ClipPipeline, random: R
     return { data, shape, label: sample.label };
   } catch (error) {
     if (error instanceof VideoIOError) throw error;
-    throw new VideoIOError(sample.path, 'CORRUPT', `cannot load the sample: ${(error as Error).message}`, { cause: error });
+    throw new VideoIOError('CORRUPT', `cannot load the sample: ${(error as Error).message}`, { path: sample.path, cause: error });
   }
 }

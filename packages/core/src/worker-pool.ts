@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import { Piscina, workerData } from 'piscina';
 import { isTrajectoryNetError, type ErrorCode, TrajectoryNetError } from './errors.js';
 
 type Reply<R> = { ok: true; value: R } | { ok: false; error: { code: ErrorCode | null; message: string; path?: string; name: string; stack?: string } };
@@ -60,9 +60,26 @@ export function findBuiltFile(candidates: (string | URL)[]): string | null {
   return null;
 }
 
+/**
+ * The task number at which a worker of this pool exits, from
+ * TRAJECTORYNET_FAIL_WORKER=`<label>@<n>` (each worker exits at its n-th task):
+ * how tests kill workers mid-job through the real pool. For tests only.
+ */
+function injectedExit(): number | null {
+  const spec = process.env.TRAJECTORYNET_FAIL_WORKER;
+  const label = (workerData as { label?: string } | null)?.label;
+  if (!spec || label == null) return null;
+  const at = spec.lastIndexOf('@');
+  return spec.slice(0, at) === label ? Number(spec.slice(at + 1)) : null;
+}
+
 /** Wraps a worker's function so that results move back (transferables) and errors keep their code and path. */
 export function defineWorker<Task, Result>(fn: (task: Task) => Result | Promise<Result>, transferablesOf?: (result: Result) => ArrayBuffer[]) {
+  const exitAt = injectedExit();
+  let tasks = 0;
   return async (task: Task): Promise<unknown> => {
+    tasks += 1;
+    if (tasks === exitAt) process.exit(70);
     try {
       const value = await fn(task);
       const reply: Reply<Result> = { ok: true, value };
@@ -118,7 +135,15 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions<Task, 
       },
     };
   }
-  const piscina = new Piscina({ filename: file, minThreads: threads, maxThreads: threads, idleTimeout: Number.POSITIVE_INFINITY, execArgv: workerExecArgv(), resourceLimits: options.resourceLimits });
+  const piscina = new Piscina({
+    filename: file,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    execArgv: workerExecArgv(),
+    resourceLimits: options.resourceLimits,
+    workerData: { label: options.label },
+  });
   let closing = false;
   return {
     threads,

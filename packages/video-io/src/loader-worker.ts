@@ -14,4 +14,4 @@ export interface ClipTask {
 
 export const loadClipTask = (task: ClipTask): Promise<LoadedClip> => loadClip(task.sample, task.pipeline, randomFromState(task.random));
 
-export default defineWorker(loadClipTask, (clip: LoadedClip) => [clip.data.buffer as ArrayBuffer, ...(clip.extra != null ? [clip.extra.buffer as ArrayBuffer] : [])]);
+export default defineWorker(loadClipTask, (clip: LoadedClip) => [clip.data.buffer as ArrayBuffer, ...(clip.flows != null ? [clip.flows.buffer as ArrayBuffer] : [])]);

@@ -20,8 +20,8 @@ export interface LoadedClip {
   data: Float32Array;
   shape: number[];
   label: number;
-  /** A second per-sample array (e.g. the clip's optical flows), collated like `data`. */
-  extra?: Float32Array;
+  /** The clip's flows (a pipeline with `flows`): [2, T-1, H, W, 2] per view, collated like `data`. */
+  flows?: Float32Array;
 }
 
 export interface Batch {
@@ -31,8 +31,8 @@ export interface Batch {
   labels: Int32Array;
   /** Positions of the batch's samples in the dataset. */
   indices: Int32Array;
-  /** The samples' `extra` arrays, concatenated (when every sample has one). */
-  extra?: Float32Array;
+  /** The samples' flows, concatenated (when every sample has them). */
+  flows?: Float32Array;
 }
 
 export interface LoaderOptions {
@@ -177,11 +177,11 @@ function collate(group: { clip: LoadedClip; index: number }[]): Batch {
     if (clip.data.length !== size) throw new VideoIOError('BAD_ARGUMENT', `clip shape [${clip.shape}] differs from the batch's [${shape}]`, { path: `sample ${index}` });
     data.set(clip.data, i * size);
   });
-  let extra: Float32Array | undefined;
-  const extraSize = group[0].clip.extra?.length;
-  if (extraSize != null && group.every((g) => g.clip.extra?.length === extraSize)) {
-    extra = new Float32Array(extraSize * group.length);
-    for (const [i, { clip }] of group.entries()) extra.set(clip.extra as Float32Array, i * extraSize);
+  let flows: Float32Array | undefined;
+  const flowSize = group[0].clip.flows?.length;
+  if (flowSize != null && group.every((g) => g.clip.flows?.length === flowSize)) {
+    flows = new Float32Array(flowSize * group.length);
+    for (const [i, { clip }] of group.entries()) flows.set(clip.flows as Float32Array, i * flowSize);
   }
-  return { data, shape: [group.length, ...shape], labels: Int32Array.from(group.map((g) => g.clip.label)), indices: Int32Array.from(group.map((g) => g.index)), extra };
+  return { data, shape: [group.length, ...shape], labels: Int32Array.from(group.map((g) => g.clip.label)), indices: Int32Array.from(group.map((g) => g.index)), flows };
 }

@@ -21,8 +21,8 @@ import { seededRandom } from '@trajectorynet/core';
 import { DATA } from './data.js';
 import { ffmpegReference } from './ffmpeg-reference.js';
 
-const video = (name: string, label: number): Sample => ({ path: path.join(DATA, 'videos', name), label, frameCount: 0, kind: 'video' });
-const REAL: Sample[] = [video('test.mp4', 0), video('part_0.mp4', 1), video('test.avi', 2), { path: path.join(DATA, 'rawframes'), label: 3, frameCount: 10, kind: 'frames' }];
+const video = (name: string, label: number): Sample => ({ path: path.join(DATA, 'videos', name), id: name, label, frameCount: 0, kind: 'video' });
+const REAL: Sample[] = [video('test.mp4', 0), video('part_0.mp4', 1), video('test.avi', 2), { path: path.join(DATA, 'rawframes'), id: 'rawframes', label: 3, frameCount: 10, kind: 'frames' }];
 
 const TRAIN: ClipPipeline = { sampling: { kind: 'segments', segments: 4 }, mode: 'train', crop: 'multiscale', size: [40, 32], flip: true };
 const TEST: ClipPipeline = { sampling: { kind: 'dense', clipLength: 3, interval: 2, numClips: 2 }, mode: 'test', resizeShorter: 64, crop: 'three', size: [24, 24], flip: false };
@@ -40,7 +40,7 @@ beforeAll(async () => {
       await writeFile(raw, Buffer.concat(frames));
       const file = path.join(dir, `${i}.mp4`);
       execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '64x48', '-r', '8', '-i', raw, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file]);
-      return { path: file, label: sample.label, frameCount: 0, kind: 'video' as const };
+      return { path: file, id: `${i}.mp4`, label: sample.label, frameCount: 0, kind: 'video' as const };
     }),
   );
 });
@@ -172,7 +172,7 @@ describe('dataset loader with worker threads', () => {
   });
 
   it('an unexpected error inside a worker comes back as a VideoIOError naming the sample', async () => {
-    const broken = { path: 'synthetic://broken', label: 0, frameCount: 8, kind: 'synthetic' as const }; // no render settings
+    const broken = { path: 'synthetic://broken', id: 'broken', label: 0, frameCount: 8, kind: 'synthetic' as const } as Sample; // no render settings
     const error = await collect(createLoader({ samples: [generated[0], broken] }, TRAIN, { batchSize: 1, workers: 2 })).catch((e) => e);
     expect(error).toBeInstanceOf(VideoIOError);
     expect(error.message).toMatch(/^synthetic:\/\/broken: cannot load the sample: /);

@@ -86,8 +86,8 @@ describe('manifests and loader', () => {
     await writeFile(list, 'a 30 0\nb 12 2\n');
     const ds = await readMmactionList(list, { root: dir, type: 'rawframes' });
     expect(ds.samples).toEqual([
-      { path: path.join(dir, 'a'), label: 0, frameCount: 30, kind: 'frames' },
-      { path: path.join(dir, 'b'), label: 2, frameCount: 12, kind: 'frames' },
+      { path: path.join(dir, 'a'), id: 'a', label: 0, frameCount: 30, kind: 'frames' },
+      { path: path.join(dir, 'b'), id: 'b', label: 2, frameCount: 12, kind: 'frames' },
     ]);
     expect(ds.labels).toEqual(['0', '1', '2']);
     await writeFile(list, 'a 30 0\nb twelve 2\n');

@@ -50,7 +50,7 @@ export async function readSomethingV2(splitJson: string, labelsJson: string, vid
     const name = entry.template.replace(/\[|\]/g, '');
     const label = index.get(name);
     if (label == null) throw bad(`class '${name}' is not in ${labelsJson}`);
-    return { path: path.join(videosRoot, `${entry.id}.webm`), label, frameCount: 0, kind: 'video' };
+    return { path: path.join(videosRoot, `${entry.id}.webm`), id: `${entry.id}.webm`, label, frameCount: 0, kind: 'video' };
   });
   if (samples.length === 0) throw new VideoIOError('BAD_MANIFEST', 'the split has no entries', { path: splitJson });
   return { samples, labels };

@@ -1,21 +1,34 @@
 /**
- * A worker process's loop: take a job, extract the video's flow into
- * `<out>/<video>.partial/`, rename that folder to `<out>/<video>/` when complete.
- * The final folder therefore appears whole or not at all; a worker killed
- * mid-job leaves only the `.partial` folder, which the next attempt resumes
- * (the extractor skips pairs already written atomically).
+ * A worker process's job loop (BullMQ): take a job, claim its video, extract
+ * the flow into the claim holder's working folder, publish it as the final
+ * folder, report to Redis. The file-system part needs no Redis, so an
+ * outage does not stop the current video; what needs Redis (progress,
+ * completion) is never left as an unhandled promise.
+ *
+ * A job that vanished from Redis (a restart without persistence, a
+ * FLUSHALL) or whose lock expired during an outage is abandoned: the
+ * extraction stops, the claim is released and the working folder stays for
+ * whoever takes the video next. A video claimed by another live worker
+ * (its job was handed out again after an outage) is put back in the queue
+ * for later, without counting an attempt. Bad input or data (an empty,
+ * audio-only, damaged or one-frame video) fails the job at once; other
+ * failures are retried with backoff.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { describeError, isTrajectoryNetError } from '@trajectorynet/core';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { outputFolderFor } from './dataset-list.js';
-import { FlowQueueError } from './errors.js';
-import { DEFAULT_QUEUE, type ExtractionSettings, type FlowJobData, type FlowJobResult } from './queue.js';
-import { recordCompletion } from './stats.js';
+import { claimVideo } from './claim.js';
+import { displayUrl, outageLog } from './connection.js';
+import { extractionError, FlowQueueError, isPermanent } from './errors.js';
+import { DEFAULT_QUEUE, type ExtractionSettings, type FlowJobData, type FlowJobResult, noteLostJobs, openQueue } from './queue.js';
+import { recordCompletion, recordPairs } from './stats.js';
+import { hasWorkingFolders, prepareWorkingFolder, publish, removeWorkingFolders, videoPaths } from './video-output.js';
 
-/** Extracts the flow of one video (file or frame folder) into `outDir`, resuming what is there. */
+/** Extracts the flow of one video (file or frame folder) into `outDir`, resuming what is there; `onProgress` may throw to stop it. */
 export type Extractor = (
   input: string,
   outDir: string,
@@ -33,65 +46,195 @@ export interface WorkerOptions {
   extract: Extractor;
   /** Videos processed at once by this process (each already uses all the extractor's workers). */
   concurrency?: number;
-  /** A job whose worker has not renewed its lock for this long is considered stalled and re-queued. */
+  /**
+   * A job whose worker has not renewed its lock for this long is given to
+   * another worker, and a video claim not refreshed for this long may be
+   * taken over.
+   */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   log?: (message: string) => void;
-  /** Name shown in job results and status. */
+  /** Name shown in logs, claims and job results (default host:pid). */
   name?: string;
+  /** How often progress goes to Redis (default 2 s). */
+  progressIntervalMs?: number;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
+export interface FlowWorker {
+  worker: Worker<FlowJobData, FlowJobResult>;
+  /** Takes no new job (a job fetched meanwhile goes back to the queue). Needs no Redis. */
+  stopTakingJobs(): void;
+  /** Resolves once no video is being extracted or published (the part of a job that needs no Redis). */
+  idle(): Promise<void>;
+  /** Resolves once BullMQ has reported every processed job to Redis (completed or failed). */
+  reported(): Promise<void>;
+}
+
+/** The outcome of the file-system part of a job. */
+type Outcome =
+  | { kind: 'published'; result: FlowJobResult }
+  | { kind: 'already-done'; result: FlowJobResult }
+  | { kind: 'held'; retryInMs: number }
+  | { kind: 'abandoned' }
+  | { kind: 'failed'; error: unknown };
+
+const exists = (p: string) =>
+  stat(p).then(
     () => true,
     () => false,
   );
-}
 
-function describeFsError(error: unknown, where: string): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new FlowQueueError('DISK_FULL', `no space left on the device holding ${where}`, { cause: error });
-  return error as Error;
-}
+/** BullMQ's complaint about a job whose lock or key is gone, with the job id. */
+const LOST_JOB_ERROR = /(?:Missing lock|Lock mismatch|Missing key|could not renew lock) for job ([^\s.]+)/;
 
-export function startWorker(options: WorkerOptions): Worker<FlowJobData, FlowJobResult> {
+export function startWorker(options: WorkerOptions): FlowWorker {
   const workerName = options.name ?? `${os.hostname()}:${process.pid}`;
   const log = options.log ?? (() => {});
+  const queueName = options.queueName ?? DEFAULT_QUEUE;
   const lockDuration = options.lockDurationMs ?? 60_000;
+  const refreshMs = Math.max(250, lockDuration / 4);
+  const progressMs = options.progressIntervalMs ?? 2000;
+  const queue = openQueue(options.redis, queueName);
+  const outage = outageLog(displayUrl(`redis://${options.redis.options.host}:${options.redis.options.port}`), log);
+  options.redis.on('error', (error) => outage.error(error));
+  options.redis.on('ready', () => outage.ready());
 
-  const process_ = async (job: Job<FlowJobData, FlowJobResult>): Promise<FlowJobResult> => {
+  const busy = new Set<Promise<Outcome>>();
+  const reporting = new Map<string, () => void>();
+  const videos = new Map<string, string>(); // job id -> video, for messages about jobs BullMQ could not report
+  const lostJobs = new Set<string>(); // ids whose loss was already logged
+  let stopping = false;
+
+  const noteLost = (video: string) => noteLostJobs(options.redis, queueName, { video, worker: workerName, timeMs: Date.now() }).catch(() => {});
+
+  /** The file-system part: claim, extract, publish. Never throws. */
+  const extractJob = async (job: Job<FlowJobData, FlowJobResult>, token: string, signal?: AbortSignal): Promise<Outcome> => {
     const { relativePath, settings } = job.data;
+    const paths = videoPaths(options.outRoot, relativePath);
     const input = path.join(options.root, relativePath);
-    const final = outputFolderFor(options.outRoot, relativePath);
-    const partial = `${final}.partial`;
     const started = Date.now();
-    if (await exists(final)) {
-      return { pairs: (await readdir(final)).length, seconds: 0, worker: workerName, alreadyDone: true };
-    }
-    if (!(await exists(input))) throw new UnrecoverableError(`${input}: no such video or frame folder on worker ${workerName}`);
-    log(`${relativePath}: extracting (attempt ${job.attemptsMade + 1})`);
-    let pairs: number;
+    const alreadyDone = async (): Promise<Outcome> => {
+      log(`${relativePath}: already finished`);
+      return { kind: 'already-done', result: { pairs: 0, seconds: 0, worker: workerName, alreadyDone: true } };
+    };
     try {
-      await mkdir(partial, { recursive: true });
-      ({ pairs } = await options.extract(input, partial, settings, (done, total) => {
-        void job.updateProgress({ done, total });
-      }));
-      await rename(partial, final);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (error as NodeJS.ErrnoException).code === 'EEXIST') {
-        // another worker finished the same video first (after a false stall): its output stands
-        await rm(partial, { recursive: true, force: true });
-        return { pairs: (await readdir(final)).length, seconds: (Date.now() - started) / 1000, worker: workerName, alreadyDone: true };
+      if (await exists(paths.final)) {
+        // working folders beside a finished video belong to nobody once their claim is free or stale
+        if (await hasWorkingFolders(paths)) {
+          const attempt = await claimVideo(paths.claim, { token, jobId: String(job.id), worker: workerName }, lockDuration);
+          if ('claim' in attempt) {
+            await removeWorkingFolders(paths);
+            await attempt.claim.release();
+          }
+        }
+        return await alreadyDone();
       }
-      throw describeFsError(error, options.outRoot);
+      if (!(await exists(input))) return { kind: 'failed', error: new FlowQueueError('ENOENT', `no such video or frame folder on worker ${workerName}`, { path: input }) };
+      const attempt = await claimVideo(paths.claim, { token, jobId: String(job.id), worker: workerName }, lockDuration);
+      if (!('claim' in attempt)) {
+        const retryInMs = Math.min(lockDuration, Math.max(500, lockDuration - attempt.ageMs + 250));
+        log(`${relativePath}: being extracted by ${attempt.heldBy?.worker ?? 'another worker'} (its job was handed out again after an outage); trying again in ${(retryInMs / 1000).toFixed(1)} s`);
+        return { kind: 'held', retryInMs };
+      }
+      const claim = attempt.claim;
+      const abort = new AbortController();
+      const onBullAbort = () => abort.abort(signal?.reason ?? 'its job was cancelled');
+      signal?.addEventListener('abort', onBullAbort);
+      if (signal?.aborted) onBullAbort();
+      const stopRefreshing = claim.keepAlive(refreshMs, (reason) => abort.abort(reason));
+      let reporter: ProgressReporter | null = null;
+      try {
+        if (await exists(paths.final)) {
+          await removeWorkingFolders(paths);
+          return await alreadyDone();
+        }
+        const { folder, existingFiles } = await prepareWorkingFolder(paths, claim.owner.token.split(':').at(-1) ?? randomBytes(4).toString('hex'));
+        const resumedPairs = Math.floor(existingFiles / (settings.format === 'flo' ? 1 : 2));
+        log(`${relativePath}: extracting (attempt ${job.attemptsMade + 1}${resumedPairs > 0 ? `, resuming after ${resumedPairs} pairs` : ''})`);
+        reporter = progressReporter(resumedPairs, progressMs, async (progress, computed, fromMs, toMs) => {
+          try {
+            await Promise.all([job.updateProgress(progress), computed > 0 ? recordPairs(options.redis, queueName, computed, fromMs, toMs) : null]);
+            return true;
+          } catch (error) {
+            if (/Missing key for job/.test((error as Error).message)) {
+              void noteLost(relativePath);
+              abort.abort('its job vanished from Redis (restarted without persistence, or flushed)');
+            }
+            return false;
+          }
+        });
+        const onProgress = reporter.update;
+        const { pairs } = await options.extract(input, folder, settings, (done, total) => {
+          abort.signal.throwIfAborted();
+          onProgress(done, total);
+        });
+        abort.signal.throwIfAborted();
+        if (!(await claim.isOurs())) abort.abort('its claim was taken over');
+        abort.signal.throwIfAborted();
+        if (!(await publish(folder, paths))) {
+          await removeWorkingFolders(paths);
+          return await alreadyDone();
+        }
+        await removeWorkingFolders(paths); // left by holders that lost their claim while frozen
+        const seconds = (Date.now() - started) / 1000;
+        log(`${relativePath}: ${pairs} pairs in ${seconds.toFixed(1)} s`);
+        return { kind: 'published', result: { pairs, seconds, worker: workerName, alreadyDone: false } };
+      } catch (error) {
+        if (!abort.signal.aborted) throw error;
+        log(`${relativePath}: abandoned: ${String(abort.signal.reason)}; the next worker that takes the video resumes it`);
+        return { kind: 'abandoned' };
+      } finally {
+        reporter?.stop();
+        stopRefreshing();
+        signal?.removeEventListener('abort', onBullAbort);
+        await claim.release().catch(() => {});
+      }
+    } catch (error) {
+      return { kind: 'failed', error: extractionError(error, paths.parent) };
     }
-    const seconds = (Date.now() - started) / 1000;
-    await recordCompletion(options.redis, options.queueName ?? DEFAULT_QUEUE, pairs, Date.now());
-    log(`${relativePath}: ${pairs} pairs in ${seconds.toFixed(1)} s`);
-    return { pairs, seconds, worker: workerName, alreadyDone: false };
   };
 
-  const worker = new Worker<FlowJobData, FlowJobResult>(options.queueName ?? DEFAULT_QUEUE, process_, {
+  /** Waits until BullMQ reported the job (a 'completed' or 'failed' event, or its complaint that the job is gone). */
+  const awaitReport = (jobId: string) => {
+    reporting.set(jobId, () => reporting.delete(jobId));
+  };
+
+  const processJob = async (job: Job<FlowJobData, FlowJobResult>, token?: string, signal?: AbortSignal): Promise<FlowJobResult> => {
+    const jobId = String(job.id);
+    if (stopping) {
+      // fetched while stopping: back to the queue for another worker, no attempt counted
+      await job.moveToDelayed(Date.now(), token).catch(() => {});
+      throw new DelayedError();
+    }
+    videos.set(jobId, job.data.relativePath);
+    const work = extractJob(job, token ?? `${workerName}:${randomBytes(4).toString('hex')}`, signal);
+    busy.add(work);
+    const outcome = await work.finally(() => busy.delete(work));
+    switch (outcome.kind) {
+      case 'published':
+        await recordCompletion(options.redis, queueName, { video: job.data.relativePath, pairs: outcome.result.pairs, worker: workerName, timeMs: Date.now() }).catch(() => {});
+        awaitReport(jobId);
+        return outcome.result;
+      case 'already-done':
+        awaitReport(jobId);
+        return outcome.result;
+      case 'held':
+      case 'abandoned':
+        // later, without counting an attempt; when the job is gone or no longer ours, BullMQ's refusal is expected
+        await job.moveToDelayed(Date.now() + (outcome.kind === 'held' ? outcome.retryInMs : 1000), token).catch(() => {});
+        forget(jobId);
+        throw new DelayedError();
+      case 'failed': {
+        const { error } = outcome;
+        awaitReport(jobId);
+        const line = isTrajectoryNetError(error) ? `${error.code}: ${describeError(error)}` : describeError(error);
+        if (isPermanent(error)) throw new UnrecoverableError(line);
+        throw isTrajectoryNetError(error) ? new Error(line, { cause: error }) : error;
+      }
+    }
+  };
+
+  const worker = new Worker<FlowJobData, FlowJobResult>(queueName, processJob, {
     connection: options.redis,
     concurrency: options.concurrency ?? 1,
     lockDuration,
@@ -99,7 +242,105 @@ export function startWorker(options: WorkerOptions): Worker<FlowJobData, FlowJob
     // a job may be interrupted by lost workers a few times before it counts as failed
     maxStalledCount: 3,
   });
-  worker.on('failed', (job, error) => log(`${job?.data.relativePath ?? '?'}: failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message}`));
-  worker.on('error', (error) => log(`worker error: ${error.message}`));
-  return worker;
+  const forget = (jobId: string) => {
+    videos.delete(jobId);
+    lostJobs.delete(jobId);
+  };
+  const reportedOne = (jobId: string | undefined) => {
+    if (jobId == null || !reporting.has(jobId)) return;
+    reporting.get(jobId)?.();
+    forget(jobId);
+  };
+  worker.on('completed', (job) => reportedOne(job?.id));
+  worker.on('failed', (job, error) => {
+    reportedOne(job?.id);
+    if (job != null) log(`${job.data.relativePath}: failed (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}): ${error.message}`);
+  });
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const jobId of jobIds) {
+      if (lostJobs.has(jobId)) continue;
+      lostJobs.add(jobId);
+      void queue
+        .getJobState(jobId)
+        .catch(() => 'unknown' as const)
+        .then((state) => {
+          const vanished = state === 'unknown';
+          if (vanished) void noteLost(videos.get(jobId) ?? jobId);
+          worker.cancelJob(
+            jobId,
+            vanished ? 'its job vanished from Redis (restarted without persistence, or flushed)' : 'its job lock expired (Redis unreachable, or this process too busy to renew it) and the job went back to the queue',
+          );
+        });
+    }
+  });
+  worker.on('error', (error) => {
+    if (outage.error(error)) return;
+    const lost = LOST_JOB_ERROR.exec(error.message);
+    if (lost != null) {
+      const jobId = lost[1];
+      if (/could not renew lock/.test(error.message)) return; // handled by 'lockRenewalFailed'
+      const video = videos.get(jobId) ?? jobId;
+      if (!lostJobs.has(`${jobId}:reported`)) {
+        lostJobs.add(`${jobId}:reported`);
+        if (/Missing key/.test(error.message)) void noteLost(video);
+        log(`${video}: could not report to Redis (the job is gone or was handed out again); whoever takes the video next finds its state on disk`);
+      }
+      reportedOne(jobId);
+      return;
+    }
+    log(`worker error: ${error.message}`);
+  });
+
+  return {
+    worker,
+    stopTakingJobs() {
+      stopping = true;
+      void worker.pause(true).catch(() => {});
+    },
+    async idle() {
+      while (busy.size > 0) await Promise.allSettled([...busy]);
+    },
+    async reported() {
+      while (reporting.size > 0) await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+}
+
+interface ProgressReporter {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/**
+ * Sends a job's progress and the pairs computed since the last send (pairs
+ * already on disk when the job started do not count) at most every
+ * `intervalMs`, one send at a time: an outage never piles sends up.
+ */
+function progressReporter(
+  resumedPairs: number,
+  intervalMs: number,
+  send: (progress: { done: number; total: number }, computed: number, fromMs: number, toMs: number) => Promise<boolean>,
+): ProgressReporter {
+  let latest = { done: 0, total: 0 };
+  let counted = 0;
+  let lastSent = Date.now();
+  let sending = false;
+  const flush = () => {
+    if (sending) return;
+    sending = true;
+    const computed = Math.max(0, latest.done - resumedPairs) - counted;
+    const [fromMs, toMs] = [lastSent, Date.now()];
+    lastSent = toMs;
+    void send(latest, computed, fromMs, toMs).then((ok) => {
+      if (ok) counted += computed;
+      sending = false;
+    });
+  };
+  return {
+    update(done, total) {
+      latest = { done, total };
+      if (Date.now() - lastSent >= intervalMs) flush();
+    },
+    stop: flush,
+  };
 }

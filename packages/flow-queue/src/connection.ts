@@ -96,7 +96,7 @@ export function outageLog(url: string, log: (message: string) => void, now: () =
       if (since == null) {
         since = t;
         nextReminder = t + interval;
-        log(`Redis at ${url} unreachable (${reason(error)}); reconnecting in the background, the current video goes on`);
+        log(`Redis at ${url} unreachable (${reason(error)}); reconnecting in the background (a video in progress goes on)`);
       } else if (t >= nextReminder) {
         log(`Redis still unreachable after ${Math.round((t - since) / 1000)} s (${reason(error)}, ${errors} connection errors)`);
         interval = Math.min(2 * interval, 300_000);

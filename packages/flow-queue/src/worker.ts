@@ -14,27 +14,18 @@
  * audio-only, damaged or one-frame video) fails the job at once; other
  * failures are retried with backoff.
  */
-import os from 'node:os';
-import path from 'node:path';
-import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { describeError, isTrajectoryNetError } from '@trajectorynet/core';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { claimVideo } from './claim.js';
 import { displayUrl, outageLog } from './connection.js';
-import { extractionError, FlowQueueError, isPermanent } from './errors.js';
-import { DEFAULT_QUEUE, type ExtractionSettings, type FlowJobData, type FlowJobResult, noteLostJobs, openQueue } from './queue.js';
+import { isPermanent } from './errors.js';
+import { DEFAULT_QUEUE, type FlowJobData, type FlowJobResult, noteLostJobs, openQueue } from './queue.js';
 import { recordCompletion, recordPairs } from './stats.js';
-import { hasWorkingFolders, prepareWorkingFolder, publish, removeWorkingFolders, videoPaths } from './video-output.js';
+import { type Extractor, extractVideo, type Outcome } from './video-job.js';
 
-/** Extracts the flow of one video (file or frame folder) into `outDir`, resuming what is there; `onProgress` may throw to stop it. */
-export type Extractor = (
-  input: string,
-  outDir: string,
-  settings: ExtractionSettings,
-  onProgress: (pairsDone: number, pairsTotal: number) => void,
-) => Promise<{ pairs: number }>;
+export type { Extractor } from './video-job.js';
 
 export interface WorkerOptions {
   redis: Redis;
@@ -70,20 +61,6 @@ export interface FlowWorker {
   reported(): Promise<void>;
 }
 
-/** The outcome of the file-system part of a job. */
-type Outcome =
-  | { kind: 'published'; result: FlowJobResult }
-  | { kind: 'already-done'; result: FlowJobResult }
-  | { kind: 'held'; retryInMs: number }
-  | { kind: 'abandoned' }
-  | { kind: 'failed'; error: unknown };
-
-const exists = (p: string) =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
-
 /** BullMQ's complaint about a job whose lock or key is gone, with the job id. */
 const LOST_JOB_ERROR = /(?:Missing lock|Lock mismatch|Missing key|could not renew lock) for job ([^\s.]+)/;
 
@@ -92,7 +69,6 @@ export function startWorker(options: WorkerOptions): FlowWorker {
   const log = options.log ?? (() => {});
   const queueName = options.queueName ?? DEFAULT_QUEUE;
   const lockDuration = options.lockDurationMs ?? 60_000;
-  const refreshMs = Math.max(250, lockDuration / 4);
   const progressMs = options.progressIntervalMs ?? 2000;
   const queue = openQueue(options.redis, queueName);
   const outage = outageLog(displayUrl(`redis://${options.redis.options.host}:${options.redis.options.port}`), log);
@@ -107,90 +83,14 @@ export function startWorker(options: WorkerOptions): FlowWorker {
 
   const noteLost = (video: string) => noteLostJobs(options.redis, queueName, { video, worker: workerName, timeMs: Date.now() }).catch(() => {});
 
-  /** The file-system part: claim, extract, publish. Never throws. */
-  const extractJob = async (job: Job<FlowJobData, FlowJobResult>, token: string, signal?: AbortSignal): Promise<Outcome> => {
-    const { relativePath, settings } = job.data;
-    const paths = videoPaths(options.outRoot, relativePath);
-    const input = path.join(options.root, relativePath);
-    const started = Date.now();
-    const alreadyDone = async (): Promise<Outcome> => {
-      log(`${relativePath}: already finished`);
-      return { kind: 'already-done', result: { pairs: 0, seconds: 0, worker: workerName, alreadyDone: true } };
-    };
+  const sendProgress = async (job: Job<FlowJobData, FlowJobResult>, progress: { done: number; total: number }, computed: number, fromMs: number, toMs: number) => {
     try {
-      if (await exists(paths.final)) {
-        // working folders beside a finished video belong to nobody once their claim is free or stale
-        if (await hasWorkingFolders(paths)) {
-          const attempt = await claimVideo(paths.claim, { token, jobId: String(job.id), worker: workerName }, lockDuration);
-          if ('claim' in attempt) {
-            await removeWorkingFolders(paths);
-            await attempt.claim.release();
-          }
-        }
-        return await alreadyDone();
-      }
-      if (!(await exists(input))) return { kind: 'failed', error: new FlowQueueError('ENOENT', `no such video or frame folder on worker ${workerName}`, { path: input }) };
-      const attempt = await claimVideo(paths.claim, { token, jobId: String(job.id), worker: workerName }, lockDuration);
-      if (!('claim' in attempt)) {
-        const retryInMs = Math.min(lockDuration, Math.max(500, lockDuration - attempt.ageMs + 250));
-        log(`${relativePath}: being extracted by ${attempt.heldBy?.worker ?? 'another worker'} (its job was handed out again after an outage); trying again in ${(retryInMs / 1000).toFixed(1)} s`);
-        return { kind: 'held', retryInMs };
-      }
-      const claim = attempt.claim;
-      const abort = new AbortController();
-      const onBullAbort = () => abort.abort(signal?.reason ?? 'its job was cancelled');
-      signal?.addEventListener('abort', onBullAbort);
-      if (signal?.aborted) onBullAbort();
-      const stopRefreshing = claim.keepAlive(refreshMs, (reason) => abort.abort(reason));
-      let reporter: ProgressReporter | null = null;
-      try {
-        if (await exists(paths.final)) {
-          await removeWorkingFolders(paths);
-          return await alreadyDone();
-        }
-        const { folder, existingFiles } = await prepareWorkingFolder(paths, claim.owner.token.split(':').at(-1) ?? randomBytes(4).toString('hex'));
-        const resumedPairs = Math.floor(existingFiles / (settings.format === 'flo' ? 1 : 2));
-        log(`${relativePath}: extracting (attempt ${job.attemptsMade + 1}${resumedPairs > 0 ? `, resuming after ${resumedPairs} pairs` : ''})`);
-        reporter = progressReporter(resumedPairs, progressMs, async (progress, computed, fromMs, toMs) => {
-          try {
-            await Promise.all([job.updateProgress(progress), computed > 0 ? recordPairs(options.redis, queueName, computed, fromMs, toMs) : null]);
-            return true;
-          } catch (error) {
-            if (/Missing key for job/.test((error as Error).message)) {
-              void noteLost(relativePath);
-              abort.abort('its job vanished from Redis (restarted without persistence, or flushed)');
-            }
-            return false;
-          }
-        });
-        const onProgress = reporter.update;
-        const { pairs } = await options.extract(input, folder, settings, (done, total) => {
-          abort.signal.throwIfAborted();
-          onProgress(done, total);
-        });
-        abort.signal.throwIfAborted();
-        if (!(await claim.isOurs())) abort.abort('its claim was taken over');
-        abort.signal.throwIfAborted();
-        if (!(await publish(folder, paths))) {
-          await removeWorkingFolders(paths);
-          return await alreadyDone();
-        }
-        await removeWorkingFolders(paths); // left by holders that lost their claim while frozen
-        const seconds = (Date.now() - started) / 1000;
-        log(`${relativePath}: ${pairs} pairs in ${seconds.toFixed(1)} s`);
-        return { kind: 'published', result: { pairs, seconds, worker: workerName, alreadyDone: false } };
-      } catch (error) {
-        if (!abort.signal.aborted) throw error;
-        log(`${relativePath}: abandoned: ${String(abort.signal.reason)}; the next worker that takes the video resumes it`);
-        return { kind: 'abandoned' };
-      } finally {
-        reporter?.stop();
-        stopRefreshing();
-        signal?.removeEventListener('abort', onBullAbort);
-        await claim.release().catch(() => {});
-      }
+      await Promise.all([job.updateProgress(progress), computed > 0 ? recordPairs(options.redis, queueName, computed, fromMs, toMs) : null]);
+      return 'sent' as const;
     } catch (error) {
-      return { kind: 'failed', error: extractionError(error, paths.parent) };
+      if (!/Missing key for job/.test((error as Error).message)) return 'failed' as const;
+      void noteLost(job.data.relativePath);
+      return 'vanished' as const;
     }
   };
 
@@ -207,13 +107,17 @@ export function startWorker(options: WorkerOptions): FlowWorker {
       throw new DelayedError();
     }
     videos.set(jobId, job.data.relativePath);
-    const work = extractJob(job, token ?? `${workerName}:${randomBytes(4).toString('hex')}`, signal);
+    const work = extractVideo(
+      { id: jobId, relativePath: job.data.relativePath, settings: job.data.settings, attempt: job.attemptsMade + 1, token: token ?? `${workerName}:${randomBytes(4).toString('hex')}` },
+      { root: options.root, outRoot: options.outRoot, extract: options.extract, worker: workerName, lockDurationMs: lockDuration, progressIntervalMs: progressMs, log, sendProgress: (...a) => sendProgress(job, ...a) },
+      signal,
+    );
     busy.add(work);
     const outcome = await work.finally(() => busy.delete(work));
     switch (outcome.kind) {
       case 'published':
-        await recordCompletion(options.redis, queueName, { video: job.data.relativePath, pairs: outcome.result.pairs, worker: workerName, timeMs: Date.now() }).catch(() => {});
         awaitReport(jobId);
+        await recordCompletion(options.redis, queueName, { video: job.data.relativePath, pairs: outcome.result.pairs, worker: workerName, timeMs: Date.now() }).catch(() => {});
         return outcome.result;
       case 'already-done':
         awaitReport(jobId);
@@ -303,44 +207,5 @@ export function startWorker(options: WorkerOptions): FlowWorker {
     async reported() {
       while (reporting.size > 0) await new Promise((r) => setTimeout(r, 50));
     },
-  };
-}
-
-interface ProgressReporter {
-  update(done: number, total: number): void;
-  stop(): void;
-}
-
-/**
- * Sends a job's progress and the pairs computed since the last send (pairs
- * already on disk when the job started do not count) at most every
- * `intervalMs`, one send at a time: an outage never piles sends up.
- */
-function progressReporter(
-  resumedPairs: number,
-  intervalMs: number,
-  send: (progress: { done: number; total: number }, computed: number, fromMs: number, toMs: number) => Promise<boolean>,
-): ProgressReporter {
-  let latest = { done: 0, total: 0 };
-  let counted = 0;
-  let lastSent = Date.now();
-  let sending = false;
-  const flush = () => {
-    if (sending) return;
-    sending = true;
-    const computed = Math.max(0, latest.done - resumedPairs) - counted;
-    const [fromMs, toMs] = [lastSent, Date.now()];
-    lastSent = toMs;
-    void send(latest, computed, fromMs, toMs).then((ok) => {
-      if (ok) counted += computed;
-      sending = false;
-    });
-  };
-  return {
-    update(done, total) {
-      latest = { done, total };
-      if (Date.now() - lastSent >= intervalMs) flush();
-    },
-    stop: flush,
   };
 }

@@ -114,7 +114,7 @@ describe('outage log', () => {
     // ioredis retries every 50 ms to 2 s; two connections each report every failed attempt
     for (now = 0; now <= 40_000; now += 250) expect(outage.error(refused)).toBe(true);
     expect(lines).toEqual([
-      'Redis at redis://h:1 unreachable (ECONNREFUSED); reconnecting in the background, the current video goes on',
+      'Redis at redis://h:1 unreachable (ECONNREFUSED); reconnecting in the background (a video in progress goes on)',
       'Redis still unreachable after 5 s (ECONNREFUSED, 21 connection errors)',
       'Redis still unreachable after 15 s (ECONNREFUSED, 61 connection errors)',
       'Redis still unreachable after 35 s (ECONNREFUSED, 141 connection errors)',

@@ -76,7 +76,7 @@ export function startWorker(options: WorkerOptions): FlowWorker {
   options.redis.on('ready', () => outage.ready());
 
   const busy = new Set<Promise<Outcome>>();
-  const reporting = new Map<string, () => void>();
+  const reporting = new Set<string>(); // ids of jobs handed back to BullMQ, not yet reported to Redis
   const videos = new Map<string, string>(); // job id -> video, for messages about jobs BullMQ could not report
   const lostJobs = new Set<string>(); // ids whose loss was already logged
   let stopping = false;
@@ -94,9 +94,9 @@ export function startWorker(options: WorkerOptions): FlowWorker {
     }
   };
 
-  /** Waits until BullMQ reported the job (a 'completed' or 'failed' event, or its complaint that the job is gone). */
+  /** Notes that BullMQ is to report the job (a 'completed' or 'failed' event, or its complaint that the job is gone, ends that). */
   const awaitReport = (jobId: string) => {
-    reporting.set(jobId, () => reporting.delete(jobId));
+    reporting.add(jobId);
   };
 
   const processJob = async (job: Job<FlowJobData, FlowJobResult>, token?: string, signal?: AbortSignal): Promise<FlowJobResult> => {
@@ -151,8 +151,7 @@ export function startWorker(options: WorkerOptions): FlowWorker {
     lostJobs.delete(jobId);
   };
   const reportedOne = (jobId: string | undefined) => {
-    if (jobId == null || !reporting.has(jobId)) return;
-    reporting.get(jobId)?.();
+    if (jobId == null || !reporting.delete(jobId)) return;
     forget(jobId);
   };
   worker.on('completed', (job) => reportedOne(job?.id));
@@ -205,7 +204,12 @@ export function startWorker(options: WorkerOptions): FlowWorker {
       while (busy.size > 0) await Promise.allSettled([...busy]);
     },
     async reported() {
-      while (reporting.size > 0) await new Promise((r) => setTimeout(r, 50));
+      // BullMQ reports a job after the processor returns; once paused it no longer says when that fails
+      // (the job vanished, or went to another worker): a job no longer active is reported as far as this worker goes
+      while (reporting.size > 0) {
+        for (const jobId of [...reporting]) if ((await queue.getJobState(jobId).catch(() => 'active')) !== 'active') reportedOne(jobId);
+        if (reporting.size > 0) await new Promise((r) => setTimeout(r, 100));
+      }
     },
   };
 }

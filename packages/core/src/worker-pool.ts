@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import { Piscina, workerData } from 'piscina';
 import { isTrajectoryNetError, type ErrorCode, TrajectoryNetError } from './errors.js';
 
 type Reply<R> = { ok: true; value: R } | { ok: false; error: { code: ErrorCode | null; message: string; path?: string; name: string; stack?: string } };
@@ -40,6 +40,8 @@ export interface WorkerPoolOptions<Task, Result> {
   inline?: (task: Task) => Result | Promise<Result>;
   /** What the tasks are, for error messages ("TV-L1 pair", "clip"). */
   label: string;
+  /** The class errors thrown in the worker are rebuilt as (keeping code and path); default TrajectoryNetError. */
+  errorType?: new (code: never, message: string, details: { path?: string }) => TrajectoryNetError;
   /** Memory limits of each worker (a task that exceeds them fails with WORKER; the worker is replaced). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
 }
@@ -58,9 +60,26 @@ export function findBuiltFile(candidates: (string | URL)[]): string | null {
   return null;
 }
 
+/**
+ * The task number at which a worker of this pool exits, from
+ * TRAJECTORYNET_FAIL_WORKER=`<label>@<n>` (each worker exits at its n-th task):
+ * how tests kill workers mid-job through the real pool. For tests only.
+ */
+function injectedExit(): number | null {
+  const spec = process.env.TRAJECTORYNET_FAIL_WORKER;
+  const label = (workerData as { label?: string } | null)?.label;
+  if (!spec || label == null) return null;
+  const at = spec.lastIndexOf('@');
+  return spec.slice(0, at) === label ? Number(spec.slice(at + 1)) : null;
+}
+
 /** Wraps a worker's function so that results move back (transferables) and errors keep their code and path. */
 export function defineWorker<Task, Result>(fn: (task: Task) => Result | Promise<Result>, transferablesOf?: (result: Result) => ArrayBuffer[]) {
+  const exitAt = injectedExit();
+  let tasks = 0;
   return async (task: Task): Promise<unknown> => {
+    tasks += 1;
+    if (tasks === exitAt) process.exit(70);
     try {
       const value = await fn(task);
       const reply: Reply<Result> = { ok: true, value };
@@ -78,15 +97,17 @@ export function defineWorker<Task, Result>(fn: (task: Task) => Result | Promise<
   };
 }
 
-function unwrap<R>(raw: unknown, label: string, name: string | undefined): R {
+type ErrorType = NonNullable<WorkerPoolOptions<unknown, unknown>['errorType']>;
+
+function unwrap<R>(raw: unknown, label: string, name: string | undefined, errorType: ErrorType): R {
   const reply = raw as Reply<R>;
   if (reply.ok) return reply.value;
   const { code, message, path, name: errorName } = reply.error;
   if (code != null) {
     // the message already starts with the path
     const text = path != null && message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
-    const error = new TrajectoryNetError(code, text, { path });
-    error.name = errorName;
+    const error = new errorType(code as never, text, { path });
+    if (errorType === TrajectoryNetError) error.name = errorName;
     throw error;
   }
   throw new TrajectoryNetError('WORKER', `${label} failed in a worker: ${message}`, { path: name });
@@ -114,7 +135,15 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions<Task, 
       },
     };
   }
-  const piscina = new Piscina({ filename: file, minThreads: threads, maxThreads: threads, idleTimeout: Number.POSITIVE_INFINITY, execArgv: workerExecArgv(), resourceLimits: options.resourceLimits });
+  const piscina = new Piscina({
+    filename: file,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    execArgv: workerExecArgv(),
+    resourceLimits: options.resourceLimits,
+    workerData: { label: options.label },
+  });
   let closing = false;
   return {
     threads,
@@ -128,7 +157,7 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions<Task, 
         const why = closing ? 'the pool was closed before it finished' : `the worker died: ${(error as Error)?.message ?? error}`;
         throw new TrajectoryNetError('WORKER', `${options.label}: ${why}`, { path: taskOptions.name, cause: error });
       }
-      return unwrap<Result>(raw, options.label, taskOptions.name);
+      return unwrap<Result>(raw, options.label, taskOptions.name, options.errorType ?? TrajectoryNetError);
     },
     async close() {
       closing = true;

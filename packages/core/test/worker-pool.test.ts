@@ -90,3 +90,23 @@ describe('createWorkerPool', () => {
     expect(Array.from((await pool.run({ kind: 'x', values: [1, 2] })).values)).toEqual([2, 3]);
   });
 });
+
+describe('TRAJECTORYNET_FAIL_WORKER', () => {
+  it('makes each worker of the labelled pool exit at its n-th task (the tasks then fail by name)', async () => {
+    process.env.TRAJECTORYNET_FAIL_WORKER = 'doomed@2';
+    try {
+      pool = createWorkerPool<Task, Result>({ file, threads: 1, label: 'doomed' });
+      const first = await pool.run({ kind: 'double', values: [1] }, { name: 'task 1' });
+      expect(Array.from(first.values)).toEqual([2]);
+      const second = await pool.run({ kind: 'double', values: [2] }, { name: 'task 2' }).catch((e) => e);
+      expect(second.code).toBe('WORKER');
+      expect(second.path).toBe('task 2');
+      // other pools are unaffected
+      const other = createWorkerPool<Task, Result>({ file, threads: 1, label: 'fine' });
+      for (let i = 0; i < 3; i++) expect(Array.from((await other.run({ kind: 'double', values: [i] })).values)).toEqual([2 * i]);
+      await other.close();
+    } finally {
+      delete process.env.TRAJECTORYNET_FAIL_WORKER;
+    }
+  });
+});

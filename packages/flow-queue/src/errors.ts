@@ -4,8 +4,6 @@
  * video is worth trying again.
  */
 import { categoryOf, type ErrorCode, type ErrorDetails, isTrajectoryNetError, TrajectoryNetError } from '@trajectorynet/core';
-import { ExtractError } from '@trajectorynet/tvl1-flow';
-import { VideoIOError } from '@trajectorynet/video-io';
 
 export type FlowQueueErrorCode = ErrorCode;
 
@@ -16,21 +14,16 @@ export class FlowQueueError extends TrajectoryNetError {
   }
 }
 
-const strip = (message: string, path: string) => (message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message);
-
 /**
- * What an extraction threw, as a TrajectoryNetError: the typed errors of
- * video-io and tvl1-flow keep their code (they use core's codes) and path;
- * a full disk is DISK_FULL naming the output folder; anything else is
- * returned unchanged (a bug or an unexpected failure: internal).
+ * What an extraction threw, as a TrajectoryNetError: the errors of video-io
+ * and tvl1-flow are TrajectoryNetErrors already (an empty or audio-only
+ * video is CORRUPT, a one-frame video TOO_FEW_FRAMES, a full disk
+ * DISK_FULL); a file-system error of the worker's own (creating, renaming
+ * folders) names the output folder; anything else is returned unchanged (a
+ * bug or an unexpected failure: internal).
  */
 export function extractionError(error: unknown, outFolder: string): unknown {
   if (isTrajectoryNetError(error)) return error;
-  if (error instanceof ExtractError) {
-    const code = error.code === 'OUTPUT_NOT_WRITABLE' ? 'NOT_WRITABLE' : error.code;
-    return new FlowQueueError(code, strip(error.message, error.path), { path: error.path, cause: error });
-  }
-  if (error instanceof VideoIOError) return new FlowQueueError(error.code, strip(error.message, error.path), { path: error.path, cause: error });
   const errno = (error as NodeJS.ErrnoException | null)?.code;
   if (errno === 'ENOSPC' || errno === 'EDQUOT') return new FlowQueueError('DISK_FULL', 'no space left on the device', { path: outFolder, cause: error });
   if (errno === 'EACCES' || errno === 'EROFS' || errno === 'EPERM') return new FlowQueueError('NOT_WRITABLE', `cannot write (${errno})`, { path: outFolder, cause: error });

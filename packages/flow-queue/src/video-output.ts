@@ -65,7 +65,7 @@ export async function prepareWorkingFolder(paths: VideoPaths, id: string): Promi
   return { folder, existingFiles: adopt?.files ?? 0 };
 }
 
-/** fsync a file or folder; some file systems refuse to sync folders, which is harmless. */
+/** fsync a folder; some file systems refuse to, which is harmless. */
 async function sync(file: string): Promise<void> {
   const handle = await open(file, 'r');
   try {
@@ -79,15 +79,14 @@ async function sync(file: string): Promise<void> {
 }
 
 /**
- * Makes the working folder the final folder: removes temporaries, fsyncs
- * every file and the folder (so that a power cut after the rename cannot
- * leave empty flow files), renames, and fsyncs the parent. Returns false,
- * leaving everything as it was, when the final folder already exists.
+ * Makes the working folder the final folder: removes temporaries, fsyncs the
+ * folder, renames it, and fsyncs the parent, so that the rename survives a
+ * power cut. The pair files themselves are already durable (tvl1-flow writes
+ * them with core's writeFileDurable). Returns false, leaving everything as
+ * it was, when the final folder already exists.
  */
 export async function publish(folder: string, paths: VideoPaths): Promise<boolean> {
   await removeTemporaries(folder);
-  const names = await readdir(folder);
-  for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map((n) => sync(path.join(folder, n))));
   await sync(folder);
   try {
     await rename(folder, paths.final);

@@ -106,8 +106,9 @@ export function runCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}
   return { name, child, lines, exited };
 }
 
-export function startWorker(name: string, url: string, queueName: string, fixture: Fixture, out: string, extra: string[] = []): CliProcess {
-  return runCli(name, ['--queue', url, '--queue-name', queueName, 'work', '--root', fixture.root, '--out', out, '--workers', '1', '--exit-when-empty', '--lock-seconds', '2', ...extra]);
+export function startWorker(name: string, url: string, queueName: string, fixture: Fixture, out: string, env: NodeJS.ProcessEnv = {}): CliProcess {
+  const args = ['--queue', url, '--queue-name', queueName, 'work', '--root', fixture.root, '--out', out, '--workers', '1', '--exit-when-empty', '--lock-seconds', '2'];
+  return runCli(name, args, env);
 }
 
 /** Polls `check` until it returns something truthy; fails (never hangs) after `timeoutMs`, saying what it waited for. */

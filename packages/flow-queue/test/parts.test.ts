@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exitCodeFor } from '@trajectorynet/core';
-import { ExtractError } from '@trajectorynet/tvl1-flow';
+import { Tvl1Error } from '@trajectorynet/tvl1-flow';
 import { VideoIOError } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
 import { claimVideo, estimateEta, extractionError, isPermanent, outageLog, videoPaths } from '../src/index.js';
@@ -150,13 +150,15 @@ describe('rate and ETA', () => {
 });
 
 describe('errors', () => {
-  it('keeps the codes of video-io and tvl1-flow; bad data is permanent, a full disk is not', () => {
-    const tooShort = extractionError(new ExtractError('/d/v.mp4', 'TOO_FEW_FRAMES', 'has 1 frame; flow needs at least 2'), '/out');
-    expect(tooShort).toMatchObject({ name: 'FlowQueueError', code: 'TOO_FEW_FRAMES', path: '/d/v.mp4', message: '/d/v.mp4: has 1 frame; flow needs at least 2' });
+  it('keeps the errors of video-io and tvl1-flow; bad data is permanent, a full disk is not', () => {
+    const tooShort = extractionError(new Tvl1Error('TOO_FEW_FRAMES', 'has 1 frame; flow needs at least 2', { path: '/d/v.mp4' }), '/out');
+    expect(tooShort).toMatchObject({ code: 'TOO_FEW_FRAMES', path: '/d/v.mp4', message: '/d/v.mp4: has 1 frame; flow needs at least 2' });
     expect([isPermanent(tooShort), exitCodeFor(tooShort)]).toEqual([true, 3]);
-    const empty = extractionError(new VideoIOError('/d/e.mp4', 'CORRUPT', 'the file is empty (0 bytes)'), '/out');
+    const empty = extractionError(new VideoIOError('CORRUPT', 'the file is empty (0 bytes)', { path: '/d/e.mp4' }), '/out');
     expect(empty).toMatchObject({ code: 'CORRUPT', message: '/d/e.mp4: the file is empty (0 bytes)' });
     expect(isPermanent(empty)).toBe(true);
+    const diskFull = new Tvl1Error('DISK_FULL', 'no space left for flow files', { path: '/out/clips/v.partial-1' });
+    expect([extractionError(diskFull, '/out'), isPermanent(diskFull), exitCodeFor(diskFull)]).toEqual([diskFull, false, 6]);
     const full = extractionError(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }), '/out/clips');
     expect(full).toMatchObject({ code: 'DISK_FULL', path: '/out/clips' });
     expect([isPermanent(full), exitCodeFor(full)]).toEqual([false, 6]);

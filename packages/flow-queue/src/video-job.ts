@@ -6,7 +6,7 @@
  * its lock), when its claim is taken over, or when progress cannot be sent
  * because the job is gone.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { claimVideo } from './claim.js';
 import { extractionError, FlowQueueError } from './errors.js';
@@ -60,6 +60,9 @@ const exists = (p: string) =>
     () => false,
   );
 
+/** Files in the working folder, temporaries aside. */
+const countOutputs = async (folder: string) => (await readdir(folder)).filter((n) => !n.startsWith('.')).length;
+
 const VANISHED = 'its job vanished from Redis (restarted without persistence, or flushed)';
 
 export async function extractVideo(job: VideoJob, options: VideoJobOptions, signal?: AbortSignal): Promise<Outcome> {
@@ -99,12 +102,16 @@ export async function extractVideo(job: VideoJob, options: VideoJobOptions, sign
     if (signal?.aborted) onSignal();
     const stopRefreshing = claim.keepAlive(Math.max(250, options.lockDurationMs / 4), (reason) => stop.abort(reason));
     let flushProgress = () => {};
+    let folder: string | null = null;
+    const claimLost = 'its claim was taken over';
     try {
       if (await exists(paths.final)) {
         await removeWorkingFolders(paths);
         return alreadyDone();
       }
-      const { folder, existingFiles } = await prepareWorkingFolder(paths, claim.owner.token.split(':').at(-1) as string);
+      const prepared = await prepareWorkingFolder(paths, claim.owner.token.split(':').at(-1) as string);
+      folder = prepared.folder;
+      const { existingFiles } = prepared;
       const resumedPairs = Math.floor(existingFiles / (settings.format === 'flo' ? 1 : 2));
       log(`${relativePath}: extracting (attempt ${job.attempt}${resumedPairs > 0 ? `, resuming after ${resumedPairs} pairs` : ''})`);
       const reporter = progressReporter(resumedPairs, options.progressIntervalMs, async (progress, computed, fromMs, toMs) => {
@@ -113,13 +120,15 @@ export async function extractVideo(job: VideoJob, options: VideoJobOptions, sign
         return sent === 'sent';
       });
       flushProgress = reporter.flush;
-      const { pairs } = await options.extract(input, folder, settings, (done, total) => {
+      const { pairs } = await options.extract(input, prepared.folder, settings, (done, total) => {
         stop.signal.throwIfAborted();
         reporter.update(done, total);
       });
-      if (!stop.signal.aborted && !(await claim.isOurs())) stop.abort('its claim was taken over');
+      if (!stop.signal.aborted && !(await claim.isOurs())) stop.abort(claimLost);
+      // a holder that lost its claim while frozen, unaware of it, would find pairs gone from its folder: never publish that
+      if (!stop.signal.aborted && (await countOutputs(prepared.folder)) < pairs * (settings.format === 'flo' ? 1 : 2)) stop.abort('pair files went missing from its working folder (taken over?)');
       stop.signal.throwIfAborted();
-      if (!(await publish(folder, paths))) {
+      if (!(await publish(prepared.folder, paths))) {
         await removeWorkingFolders(paths);
         return alreadyDone();
       }
@@ -128,8 +137,16 @@ export async function extractVideo(job: VideoJob, options: VideoJobOptions, sign
       log(`${relativePath}: ${pairs} pairs in ${seconds.toFixed(1)} s`);
       return { kind: 'published', result: { pairs, seconds, worker: options.worker, alreadyDone: false } };
     } catch (error) {
+      // a failure caused by losing the claim (the new holder moved the working folder away) is not the job's failure
+      if (!stop.signal.aborted && !(await claim.isOurs())) stop.abort(claimLost);
       if (!stop.signal.aborted) throw error;
-      log(`${relativePath}: abandoned: ${String(stop.signal.reason)}; the next worker that takes the video resumes it`);
+      if (folder != null && !(await claim.isOurs())) {
+        // the new holder adopted our folder by renaming it: what is at its old path now are our own stray writes
+        await rm(folder, { recursive: true, force: true });
+        log(`${relativePath}: abandoned: ${String(stop.signal.reason)}; its new holder goes on`);
+      } else {
+        log(`${relativePath}: abandoned: ${String(stop.signal.reason)}; the next worker that takes the video resumes it`);
+      }
       return { kind: 'abandoned' };
     } finally {
       flushProgress();

@@ -57,12 +57,23 @@ export async function prepareWorkingFolder(paths: VideoPaths, id: string): Promi
     (await workingFolders(paths)).map(async (f) => ({ folder: f, files: (await readdir(f).catch(() => [] as string[])).filter((n) => !isTemporary(n)).length })),
   );
   previous.sort((a, b) => b.files - a.files);
-  const [adopt, ...others] = previous;
-  await Promise.all(others.map((o) => rm(o.folder, { recursive: true, force: true })));
-  if (adopt != null) await rename(adopt.folder, folder);
-  else await mkdir(folder, { recursive: true });
+  let adopted: { folder: string; files: number } | null = null;
+  for (const candidate of previous) {
+    if (adopted != null) {
+      await rm(candidate.folder, { recursive: true, force: true });
+      continue;
+    }
+    try {
+      await rename(candidate.folder, folder);
+      adopted = candidate;
+    } catch (error) {
+      // removed meanwhile by the holder that left it (its own stray writes): take the next one
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  if (adopted == null) await mkdir(folder, { recursive: true });
   await removeTemporaries(folder);
-  return { folder, existingFiles: adopt?.files ?? 0 };
+  return { folder, existingFiles: adopted?.files ?? 0 };
 }
 
 /** fsync a folder; some file systems refuse to, which is harmless. */

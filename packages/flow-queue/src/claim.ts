@@ -111,15 +111,18 @@ function makeClaim(prefix: string, number: number, owner: ClaimOwner): Claim {
     isOurs,
     keepAlive(intervalMs, onLost) {
       let lost = false;
+      let stopped = false;
       let busy = false; // a slow file system must not pile refreshes up
       const timer = setInterval(async () => {
-        if (lost || released || busy) return;
+        if (lost || released || stopped || busy) return;
         busy = true;
         try {
-          if (await isOurs()) {
+          const ours = await isOurs();
+          if (stopped || released) return;
+          if (ours) {
             const now = new Date();
             await utimes(file, now, now).catch(() => {});
-          } else if (!released) {
+          } else {
             lost = true;
             clearInterval(timer);
             onLost(`its claim ${file} was taken over (this worker was silent for longer than the lock time)`);
@@ -128,7 +131,10 @@ function makeClaim(prefix: string, number: number, owner: ClaimOwner): Claim {
           busy = false;
         }
       }, intervalMs);
-      return () => clearInterval(timer);
+      return () => {
+        stopped = true;
+        clearInterval(timer);
+      };
     },
     async release() {
       if (released) return;

@@ -1,5 +1,5 @@
 /** The parts on their own: claims, publication of a working folder, outage logging, rate and ETA arithmetic, error classes. */
-import { mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exitCodeFor } from '@trajectorynet/core';
@@ -32,9 +32,10 @@ describe('claims', () => {
       lost = reason;
     });
     await age(first.claim.file, 5);
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && Date.now() - (await stat(first.claim.file)).mtimeMs > 1000; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await claimVideo(prefix, owner('b'), 1000)).toMatchObject({ heldBy: { worker: 'w-a' } });
     stop();
+    await new Promise((r) => setTimeout(r, 100)); // a refresh already under way lands first
 
     // a holder that stopped refreshing (killed, frozen) loses the claim once it is older than the stale time
     await age(first.claim.file, 5);

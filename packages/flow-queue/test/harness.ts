@@ -41,7 +41,7 @@ export async function makeFixture(): Promise<Fixture> {
   await mkdir(path.join(root, 'videos'));
   await symlink(path.join(DATA, 'videos', 'part_0.mp4'), path.join(root, 'videos', 'part_0.mp4'));
   const videos = ['videos/part_0.mp4'];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 2; i++) {
     await writeClip(root, `clips/c${i}`, 30, i);
     videos.push(`clips/c${i}`);
   }

@@ -6,24 +6,25 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, exitCodeFor } from '@trajectorynet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowQueueCommand } from '../src/index.js';
 import { CLI, exitCodes, runCli } from './harness.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
+import { removeScratchDirs, scratchDir } from './scratch.js';
 
 const NOWHERE = 'redis://127.0.0.1:1';
 let list: string;
 let server: RedisServer;
 beforeAll(async () => {
-  list = path.join(await mkdtemp(path.join(tmpdir(), 'tjn-cli-')), 'list.txt');
+  list = path.join(await scratchDir('cli'), 'list.txt');
   await writeFile(list, 'videos/a.mp4\n');
   server = await startRedisServer();
 });
 afterAll(async () => {
+  await removeScratchDirs();
   await server?.stop();
 });
 

@@ -34,6 +34,7 @@ import {
   writeList,
 } from './harness.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
+import { removeScratchDirs } from './scratch.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 let server: RedisServer;
@@ -47,6 +48,7 @@ afterEach(killLeftoverProcesses);
 afterAll(async () => {
   redis?.disconnect();
   await server?.stop();
+  await removeScratchDirs();
 });
 
 /** What `enqueue <list> --resize 64x48` does (in this process: a CLI start costs seconds on a busy machine; cli.test.ts runs the command itself). */

@@ -6,12 +6,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractFlow } from '@trajectorynet/tvl1-flow';
 import { createSyntheticDataset, renderSyntheticClip, writeFrame } from '@trajectorynet/video-io';
 import { expect } from 'vitest';
+import { scratchDir } from './scratch.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI = path.resolve(here, '../dist/cli.js');
@@ -37,7 +37,7 @@ async function writeClip(root: string, dir: string, frames: number, seed: number
 
 /** The dataset and its flow extracted on one machine (tvl1-flow directly), the reference every distributed run must equal. */
 export async function makeFixture(): Promise<Fixture> {
-  const root = await mkdtemp(path.join(tmpdir(), 'tjn-faults-'));
+  const root = await scratchDir('faults');
   await mkdir(path.join(root, 'videos'));
   await symlink(path.join(DATA, 'videos', 'part_0.mp4'), path.join(root, 'videos', 'part_0.mp4'));
   const videos = ['videos/part_0.mp4'];

@@ -1,14 +1,16 @@
 /** The parts on their own: claims, publication of a working folder, outage logging, rate and ETA arithmetic, error classes. */
-import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exitCodeFor } from '@trajectorynet/core';
 import { Tvl1Error } from '@trajectorynet/tvl1-flow';
 import { VideoIOError } from '@trajectorynet/video-io';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { claimVideo, estimateEta, extractionError, isPermanent, outageLog, videoPaths } from '../src/index.js';
 import { pairsPerSecond } from '../src/stats.js';
 import { prepareWorkingFolder, publish } from '../src/video-output.js';
+import { removeScratchDirs, scratchDir } from './scratch.js';
+
+afterAll(removeScratchDirs);
 
 const owner = (token: string) => ({ token, jobId: 'job', worker: `w-${token}` });
 const age = async (file: string, seconds: number) => {
@@ -18,7 +20,7 @@ const age = async (file: string, seconds: number) => {
 
 describe('claims', () => {
   it('are exclusive; the holder keeps its claim alive; a stale claim is taken over and its holder notices', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-claim-'));
+    const dir = await scratchDir('claim');
     const prefix = path.join(dir, 'sub', 'video.claim');
     const first = await claimVideo(prefix, owner('a'), 1000);
     if (!('claim' in first)) throw new Error('the first claim must succeed');
@@ -59,7 +61,7 @@ describe('claims', () => {
   });
 
   it('several workers taking over the same stale claim at once: exactly one wins', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-claim-race-'));
+    const dir = await scratchDir('claim-race');
     for (let round = 0; round < 20; round++) {
       const prefix = path.join(dir, `v${round}.claim`);
       await writeFile(`${prefix}.1`, JSON.stringify({ token: 'dead', jobId: 'j', worker: 'gone', since: '' }));
@@ -77,7 +79,7 @@ describe('claims', () => {
 
 describe('working folders', () => {
   it('a new holder adopts the fullest folder left by earlier holders, without their temporaries; publishing leaves a clean final folder', async () => {
-    const out = await mkdtemp(path.join(tmpdir(), 'tjn-output-'));
+    const out = await scratchDir('output');
     const paths = videoPaths(out, 'clips/v1.mp4');
     expect(paths).toMatchObject({ final: path.join(out, 'clips', 'v1'), claim: path.join(out, 'clips', 'v1.claim') });
     const dead = path.join(out, 'clips', 'v1.partial-dead0001');

@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSettings, connectRedis, enqueueVideos, FlowQueueError, jobIdFor, queueStatus, readVideoList } from '../src/index.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
+import { removeScratchDirs, scratchDir } from './scratch.js';
 
 let server: RedisServer;
 let redis: Redis;
@@ -13,12 +13,13 @@ beforeAll(async () => {
   redis = await connectRedis(server.url);
 });
 afterAll(async () => {
+  await removeScratchDirs();
   redis?.disconnect();
   await server?.stop();
 });
 
 async function listFile(lines: string[]): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'tjn-queue-'));
+  const dir = await scratchDir('queue');
   const file = path.join(dir, 'list.txt');
   await writeFile(file, `${lines.join('\n')}\n`);
   return file;

@@ -7,8 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSyntheticDataset, ffmpegPath, renderSyntheticClip, writeFrame } from '@trajectorynet/video-io';
 import type { Redis } from 'ioredis';
@@ -28,6 +27,7 @@ import {
   tvl1Extractor,
 } from '../src/index.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
+import { removeScratchDirs, scratchDir } from './scratch.js';
 
 let server: RedisServer;
 let redis: Redis;
@@ -36,6 +36,7 @@ beforeAll(async () => {
   redis = await connectRedis(server.url);
 });
 afterAll(async () => {
+  await removeScratchDirs();
   redis?.disconnect();
   await server?.stop();
 });
@@ -88,7 +89,7 @@ function scriptedExtractor(pairs: number, msPerPair: number, fail?: (input: stri
 
 describe('failures', () => {
   it('videos that can never succeed (0-byte, audio-only, one frame, missing) fail at once; the good one is done', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'tjn-bad-'));
+    const root = await scratchDir('bad');
     await writeFile(path.join(root, 'empty.mp4'), '');
     ffmpeg(['-f', 'lavfi', '-i', 'sine=d=1', '-c:a', 'aac', path.join(root, 'audio.m4a')]);
     ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:s=32x24:d=1', '-frames:v', '1', path.join(root, 'one.mp4')]);
@@ -120,7 +121,7 @@ describe('failures', () => {
   });
 
   it('a transient failure (full disk) is retried; `retryFailed` re-runs failed jobs with fresh attempts', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'tjn-retry-'));
+    const root = await scratchDir('retry');
     for (const name of ['flaky', 'late']) await mkdir(path.join(root, name));
     const diskFull = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     // 'flaky' fails once with a full disk; 'late' fails three times (its attempts), then works once retried
@@ -153,7 +154,7 @@ describe('failures', () => {
 
 describe('a job that vanishes from Redis', () => {
   it('is abandoned (no unhandled rejection), its claim released and its working folder kept; status says the jobs were lost', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'tjn-vanish-'));
+    const root = await scratchDir('vanish');
     await mkdir(path.join(root, 'slow'));
     await enqueueList(root, ['slow'], 'vanish');
     const out = path.join(root, 'out');
@@ -194,7 +195,7 @@ describe('a job that vanishes from Redis', () => {
 
 describe('status', () => {
   it('counts the pairs of the videos in progress for its rate and ETA', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'tjn-status-'));
+    const root = await scratchDir('status');
     for (const name of ['first', 'second']) await mkdir(path.join(root, name));
     await enqueueList(root, ['first', 'second'], 'eta');
     const logs: string[] = [];

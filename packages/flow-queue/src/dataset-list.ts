@@ -1,7 +1,8 @@
 /**
  * The videos to extract: a list file with one video (or frame folder) per
- * line, as a path relative to the list's root, optionally followed by other
- * columns (mmaction lists: `path [frames] label`), which are ignored here.
+ * line, as a path relative to the list's root, optionally followed by
+ * numeric columns (mmaction lists: `path [frames] label`), which are ignored
+ * here. The path is everything before those columns, spaces included.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -20,16 +21,17 @@ export async function readVideoList(listFile: string, root: string): Promise<Vid
   try {
     text = await readFile(listFile, 'utf8');
   } catch (error) {
-    throw new FlowQueueError('BAD_LIST', `${listFile}: cannot read the list (${(error as NodeJS.ErrnoException).code ?? error})`);
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new FlowQueueError(errno === 'ENOENT' ? 'ENOENT' : 'BAD_MANIFEST', `cannot read the list (${errno ?? error})`, { path: listFile, cause: error });
   }
   const entries: VideoEntry[] = [];
   const seen = new Set<string>();
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const relativePath = line.split(/\s+/)[0];
+    const relativePath = line.replace(/(\s+\d+)+$/, '');
     if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
-      throw new FlowQueueError('BAD_LIST', `${listFile}:${i + 1}: '${relativePath}' must be a path inside the dataset root (relative, no '..')`);
+      throw new FlowQueueError('BAD_MANIFEST', `line ${i + 1}: '${relativePath}' must be a path inside the dataset root (relative, no '..')`, { path: listFile });
     }
     if (seen.has(relativePath)) return; // listed twice: one job
     seen.add(relativePath);
@@ -39,10 +41,10 @@ export async function readVideoList(listFile: string, root: string): Promise<Vid
   for (const entry of entries) {
     const out = outputFolderFor('', entry.relativePath);
     const other = byOutput.get(out);
-    if (other != null) throw new FlowQueueError('BAD_LIST', `${listFile}: '${other}' and '${entry.relativePath}' would write to the same output folder '${out}'`);
+    if (other != null) throw new FlowQueueError('BAD_MANIFEST', `'${other}' and '${entry.relativePath}' would write to the same output folder '${out}'`, { path: listFile });
     byOutput.set(out, entry.relativePath);
   }
-  if (entries.length === 0) throw new FlowQueueError('BAD_LIST', `${listFile}: the list has no videos`);
+  if (entries.length === 0) throw new FlowQueueError('BAD_MANIFEST', 'the list has no videos', { path: listFile });
   return entries;
 }
 

@@ -4,11 +4,12 @@
  * Every option is checked before any work; every error is a FlowQueueError
  * (`describeError` gives its one line, `exitCodeFor` its exit code).
  */
-import { Command, type CommanderError, Option } from 'commander';
+import { Command, type CommanderError } from 'commander';
+import { addExtractOptions, type ExtractFlags, extractOptionsOf } from '@trajectorynet/tvl1-flow';
 import { connectRedis, parseRedisUrl } from './connection.js';
 import { readVideoList } from './dataset-list.js';
 import { FlowQueueError } from './errors.js';
-import { frameSize, positiveInteger, positiveNumber } from './options.js';
+import { positiveInteger, positiveNumber } from './options.js';
 import { DEFAULT_QUEUE, enqueueVideos, type ExtractionSettings, retryFailed } from './queue.js';
 import { runWorkerUntilDone } from './run-worker.js';
 import { formatStatus, queueStatus } from './status.js';
@@ -64,16 +65,16 @@ Exit codes: 0 done, 2 bad option or argument, 3 bad list file, 6 Redis unreachab
   const redisOf = () => connectRedis(program.opts<{ queue: string }>().queue);
   const queueName = () => program.opts<{ queueName: string }>().queueName;
 
-  program
+  const enqueue = program
     .command('enqueue <list>')
     .description('add one job per video of a list file (paths relative to --root); enqueuing twice adds nothing')
     .requiredOption('--root <dir>', 'the dataset root the list paths are relative to')
-    .addOption(new Option('--format <format>', 'output format').choices(['jpg', 'flo']).default('jpg'))
-    .option('--bound <n>', 'JPEG quantisation bound in pixels', positiveNumber, 20)
-    .option('--resize <WxH>', 'resize frames before computing flow, e.g. 340x256', frameSize)
-    .option('--attempts <n>', 'attempts before a job ends in the failed set (bad videos fail at once)', positiveInteger, 3)
-    .action(async (list: string, o: { root: string; format: 'jpg' | 'flo'; bound: number; resize?: { width: number; height: number }; attempts: number }) => {
-      const settings: ExtractionSettings = { format: o.format, bound: o.bound, resize: o.resize };
+    .option('--attempts <n>', 'attempts before a job ends in the failed set (bad videos fail at once)', positiveInteger, 3);
+  // the same extraction flags as tvl1-flow and `trajectorynet extract-flow` (threads are a worker's choice: see work --workers)
+  addExtractOptions(enqueue, { workers: false })
+    .action(async (list: string, o: ExtractFlags & { root: string; attempts: number }) => {
+      const { format, naming, bound, resize } = extractOptionsOf(o);
+      const settings: ExtractionSettings = { format: format ?? 'jpg', naming, bound: bound ?? 20, resize, tvl1: o.tvl1 };
       const videos = await readVideoList(list, o.root);
       const redis = await redisOf();
       try {

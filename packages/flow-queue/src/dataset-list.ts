@@ -5,9 +5,8 @@
  * here. The path is everything before those columns, spaces included.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FlowQueueError } from './errors.js';
+import { readVideoList as readList } from '@trajectorynet/video-io';
 
 export interface VideoEntry {
   /** As written in the list (relative to the root); names the output folder too. */
@@ -16,36 +15,9 @@ export interface VideoEntry {
   absolutePath: string;
 }
 
+/** The videos of a list (video-io's `readVideoList`: paths with spaces, numeric columns ignored, collisions refused). */
 export async function readVideoList(listFile: string, root: string): Promise<VideoEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(listFile, 'utf8');
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
-    throw new FlowQueueError(errno === 'ENOENT' ? 'ENOENT' : 'BAD_MANIFEST', `cannot read the list (${errno ?? error})`, { path: listFile, cause: error });
-  }
-  const entries: VideoEntry[] = [];
-  const seen = new Set<string>();
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const relativePath = line.replace(/(\s+\d+)+$/, '');
-    if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
-      throw new FlowQueueError('BAD_MANIFEST', `line ${i + 1}: '${relativePath}' must be a path inside the dataset root (relative, no '..')`, { path: listFile });
-    }
-    if (seen.has(relativePath)) return; // listed twice: one job
-    seen.add(relativePath);
-    entries.push({ relativePath, absolutePath: path.join(root, relativePath) });
-  });
-  const byOutput = new Map<string, string>();
-  for (const entry of entries) {
-    const out = outputFolderFor('', entry.relativePath);
-    const other = byOutput.get(out);
-    if (other != null) throw new FlowQueueError('BAD_MANIFEST', `'${other}' and '${entry.relativePath}' would write to the same output folder '${out}'`, { path: listFile });
-    byOutput.set(out, entry.relativePath);
-  }
-  if (entries.length === 0) throw new FlowQueueError('BAD_MANIFEST', 'the list has no videos', { path: listFile });
-  return entries;
+  return (await readList(listFile, root)).map((entry) => ({ relativePath: entry.id, absolutePath: entry.path }));
 }
 
 /**

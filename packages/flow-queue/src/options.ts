@@ -4,7 +4,6 @@
  * the command line turns the refusal into one BAD_ARGUMENT line (exit 2).
  */
 import { InvalidArgumentError } from 'commander';
-import { parseSize, type Size } from '@trajectorynet/video-io';
 
 export function positiveInteger(text: string): number {
   const n = Number(text);
@@ -16,12 +15,4 @@ export function positiveNumber(text: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
   return n;
-}
-
-export function frameSize(text: string): Size {
-  try {
-    return parseSize(text);
-  } catch {
-    throw new InvalidArgumentError('expected WIDTHxHEIGHT with positive numbers, such as 340x256.');
-  }
 }

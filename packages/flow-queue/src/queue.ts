@@ -11,6 +11,9 @@ export interface ExtractionSettings {
   format: 'jpg' | 'flo';
   bound: number;
   resize?: { width: number; height: number };
+  /** JPEG names (default mmaction) and TV-L1 parameters (default accurate), as every flow command takes them. */
+  naming?: 'mmaction' | 'dense_flow';
+  tvl1?: 'accurate' | 'ipol' | 'opencv';
 }
 
 export interface FlowJobData {
@@ -55,6 +58,8 @@ export function checkSettings(settings: ExtractionSettings, options: EnqueueOpti
   if (!(settings.bound > 0 && Number.isFinite(settings.bound))) throw bad('--bound', `must be a positive number, got ${settings.bound}`);
   const r = settings.resize;
   if (r != null && !(isPositiveInteger(r.width) && isPositiveInteger(r.height))) throw bad('--resize', `must be a positive WIDTHxHEIGHT, got ${r.width}x${r.height}`);
+  if (settings.naming != null && settings.naming !== 'mmaction' && settings.naming !== 'dense_flow') throw bad('--naming', `must be mmaction or dense_flow, got '${settings.naming}'`);
+  if (settings.tvl1 != null && !['accurate', 'ipol', 'opencv'].includes(settings.tvl1)) throw bad('--tvl1', `must be accurate, ipol or opencv, got '${settings.tvl1}'`);
   if (options.attempts != null && !isPositiveInteger(options.attempts)) throw bad('--attempts', `must be a positive integer, got ${options.attempts}`);
   if (options.backoffMs != null && !(options.backoffMs >= 0 && Number.isFinite(options.backoffMs))) throw bad('backoffMs', `must be a non-negative number, got ${options.backoffMs}`);
 }

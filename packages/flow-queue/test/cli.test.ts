@@ -42,7 +42,7 @@ describe('bad options and arguments', () => {
   const cases: [string, string[], RegExp][] = [
     ['a negative frame size', ['--queue', NOWHERE, 'enqueue', 'list', '--root', '.', '--resize', '0x-5'], /--resize <WxH>.*'0x-5' is invalid\. expected WIDTHxHEIGHT/],
     ['a zero frame size', ['--queue', NOWHERE, 'enqueue', 'list', '--root', '.', '--resize', '0x240'], /--resize/],
-    ['a negative bound', ['--queue', NOWHERE, 'enqueue', 'list', '--root', '.', '--bound', '-1'], /--bound <n>.*must be a positive number/],
+    ['a negative bound', ['--queue', NOWHERE, 'enqueue', 'list', '--root', '.', '--bound', '-1'], /--bound <px>.*expected a positive number/],
     ['a bound that is not a number', ['--queue', NOWHERE, 'enqueue', 'list', '--root', '.', '--bound', 'abc'], /--bound/],
     ['zero attempts', ['--queue', NOWHERE, 'enqueue', 'list', '--root', '.', '--attempts', '0'], /--attempts <n>.*must be a positive integer/],
     ['fractional attempts', ['--queue', NOWHERE, 'enqueue', 'list', '--root', '.', '--attempts', '2.5'], /--attempts/],

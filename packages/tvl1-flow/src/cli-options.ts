@@ -34,21 +34,21 @@ function threads(text: string): number {
 function size(text: string): string {
   try {
     parseSize(text);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
+  } catch {
+    throw new InvalidArgumentError('expected WIDTHxHEIGHT with positive numbers, such as 340x256.');
   }
   return text;
 }
 
-/** Adds --format, --naming, --bound, --resize, --tvl1 and --workers to a commander command. */
-export function addExtractOptions<C extends { addOption(option: Option): C }>(command: C): C {
-  return command
+/** Adds --format, --naming, --bound, --resize, --tvl1 and (unless `workers: false`) --workers to a commander command. */
+export function addExtractOptions<C extends { addOption(option: Option): C }>(command: C, include: { workers?: boolean } = {}): C {
+  const withOutputs = command
     .addOption(new Option('--format <format>', 'output: dense_flow x/y JPEGs, or .flo files (exact)').choices(['jpg', 'flo']).default('jpg'))
     .addOption(new Option('--naming <naming>', 'JPEG names: x_00001.jpg (mmaction) or flow_x_00001.jpg (dense_flow)').choices(['mmaction', 'dense_flow']).default('mmaction'))
     .addOption(new Option('--bound <px>', 'JPEG quantisation bound in pixels (dense_flow uses 20)').argParser(positive).default(20))
     .addOption(new Option('--resize <WxH>', 'resize frames first, e.g. 340x256').argParser(size))
-    .addOption(new Option('--tvl1 <preset>', 'TV-L1 parameters: accurate (default), ipol or opencv (see the tvl1-flow README)').choices(['accurate', 'ipol', 'opencv']).default('accurate'))
-    .addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(threads));
+    .addOption(new Option('--tvl1 <preset>', 'TV-L1 parameters: accurate (default), ipol or opencv (see the tvl1-flow README)').choices(['accurate', 'ipol', 'opencv']).default('accurate'));
+  return include.workers === false ? withOutputs : withOutputs.addOption(new Option('--workers <n>', 'worker threads (default: one per core)').argParser(threads));
 }
 
 export function extractOptionsOf(flags: ExtractFlags): ExtractOptions {

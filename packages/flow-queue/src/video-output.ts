@@ -11,8 +11,9 @@
  * predecessor left (renaming it), so extraction resumes where it stopped,
  * and removes the temporaries of writes its predecessor never finished.
  */
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { syncFolder } from '@trajectorynet/core/node';
 import { outputFolderFor } from './dataset-list.js';
 
 export interface VideoPaths {
@@ -76,19 +77,6 @@ export async function prepareWorkingFolder(paths: VideoPaths, id: string): Promi
   return { folder, existingFiles: adopted?.files ?? 0 };
 }
 
-/** fsync a folder; some file systems refuse to, which is harmless. */
-async function sync(file: string): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
-    if (errno !== 'EINVAL' && errno !== 'EISDIR' && errno !== 'EPERM' && errno !== 'EBADF') throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Makes the working folder the final folder: removes temporaries, fsyncs the
  * folder, renames it, and fsyncs the parent, so that the rename survives a
@@ -98,7 +86,7 @@ async function sync(file: string): Promise<void> {
  */
 export async function publish(folder: string, paths: VideoPaths): Promise<boolean> {
   await removeTemporaries(folder);
-  await sync(folder);
+  await syncFolder(folder);
   try {
     await rename(folder, paths.final);
   } catch (error) {
@@ -106,7 +94,7 @@ export async function publish(folder: string, paths: VideoPaths): Promise<boolea
     if (errno === 'ENOTEMPTY' || errno === 'EEXIST') return false;
     throw error;
   }
-  await sync(paths.parent);
+  await syncFolder(paths.parent);
   return true;
 }
 

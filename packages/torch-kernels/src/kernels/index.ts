@@ -1,0 +1,42 @@
+/** Every kernel this package puts on the wasm backend. */
+import { avgPool, avgPoolGrad } from './avg-pool.js';
+import { fusedBatchNorm } from './batch-norm.js';
+import { binaryKernels } from './binary.js';
+import { concat } from './concat.js';
+import { conv2d } from './conv2d.js';
+import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInput } from './conv2d-backprop-input.js';
+import { batchMatMul, fusedMatMul } from './mat-mul.js';
+import { maxPool, maxPoolGrad } from './max-pool.js';
+import { pad } from './pad.js';
+import { reduceKernels } from './reduce.js';
+import { slice } from './slice.js';
+import { tile } from './tile.js';
+import { transpose } from './transpose.js';
+import { trajectorySample, trajectorySampleGradOffsets, trajectorySampleGradX } from './trajectory-sample.js';
+import type { NativeKernel } from './types.js';
+import { unaryKernels } from './unary.js';
+
+export const NATIVE_KERNELS: NativeKernel[] = [
+  conv2d,
+  conv2dBackpropInput,
+  conv2dBackpropFilter,
+  batchMatMul,
+  fusedMatMul,
+  ...binaryKernels,
+  ...unaryKernels,
+  ...reduceKernels,
+  tile,
+  slice,
+  pad,
+  transpose,
+  concat,
+  maxPool,
+  maxPoolGrad,
+  avgPool,
+  avgPoolGrad,
+  fusedBatchNorm,
+  trajectorySample,
+  trajectorySampleGradX,
+  trajectorySampleGradOffsets,
+];

@@ -11,7 +11,7 @@ function unaryKernel(name: string): NativeKernel {
       const size = sizeOf(x.shape);
       if (x.dtype !== 'float32' || size < MIN_NATIVE_ELEMENTS) return (stock as tf.KernelFunc)(args);
       // Step's alpha defaults to 0, LeakyRelu's to 0.2 (tfjs's defaults)
-      const alpha = (args.attrs as { alpha?: number }).alpha ?? (name === 'LeakyRelu' ? 0.2 : 0);
+      const alpha = (args.attrs as { alpha?: number } | undefined)?.alpha ?? (name === 'LeakyRelu' ? 0.2 : 0);
       const out = output(args.backend, [...x.shape]);
       const be = args.backend;
       addon.unary(heapOf(be), name, offsetOf(be, x), size, offsetOf(be, out), alpha);

@@ -1,4 +1,4 @@
-// Max and average pooling and their gradients (2D, NHWC) through ATen.
+// Max pooling's gradient, average pooling and its gradient (2D, NHWC) through ATen.
 // tfjs's 'same' padding puts the extra row at the bottom/right and never
 // reads the padding: ATen's symmetric padding of `top` plus ceil mode gives
 // the same windows (the TypeScript side checks the output size matches).
@@ -14,16 +14,6 @@ struct Pool {
 // kernel, strides, [top, left], ceil starting at argument `first`
 Pool poolArgs(const Napi::CallbackInfo& info, int first) {
   return {tk::dims(info[first]), tk::dims(info[first + 1]), tk::dims(info[first + 2]), tk::boolean(info[first + 3])};
-}
-
-// maxPool(heap, x, xShape, y, yShape, kernel, strides, pads, ceil)
-Napi::Value maxPool(const Napi::CallbackInfo& info) {
-  auto heap = tk::heapOf(info[0]);
-  auto x = tk::nchw(tk::view(heap, info[1], tk::dims(info[2])));
-  auto y = tk::nchw(tk::view(heap, info[3], tk::dims(info[4])));
-  auto p = poolArgs(info, 5);
-  y.copy_(at::max_pool2d(x, p.kernel, p.stride, p.padding, {1, 1}, p.ceil));
-  return info.Env().Undefined();
 }
 
 // maxPoolGrad(heap, dy, dyShape, x, xShape, dx, kernel, strides, pads, ceil): the first maximum of each window gets dy
@@ -64,7 +54,6 @@ Napi::Value avgPoolGrad(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerPool(Napi::Env env, Napi::Object exports) {
-  exports.Set("maxPool", Napi::Function::New(env, maxPool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, maxPoolGrad));
   exports.Set("avgPool", Napi::Function::New(env, avgPool));
   exports.Set("avgPoolGrad", Napi::Function::New(env, avgPoolGrad));

@@ -3,8 +3,6 @@
 // falls back to the stock kernel for other dtypes).
 #include "common.h"
 
-#include <ATen/Parallel.h>
-
 namespace {
 
 // binary(heap, op, a, aShape, b, bShape, out, outShape)
@@ -37,7 +35,6 @@ Napi::Value unary(const Napi::CallbackInfo& info) {
   const float alpha = static_cast<float>(tk::number(info[5]));
   if (op == "Relu") at::clamp_min_out(out, x, 0);
   else if (op == "Relu6") at::clamp_out(out, x, 0, 6);
-  else if (op == "Square") at::mul_out(out, x, x);
   else if (op == "Sqrt") at::sqrt_out(out, x);
   else if (op == "Rsqrt") at::rsqrt_out(out, x);
   else if (op == "Exp") at::exp_out(out, x);
@@ -47,14 +44,7 @@ Napi::Value unary(const Napi::CallbackInfo& info) {
   else if (op == "Sigmoid") at::sigmoid_out(out, x);
   else if (op == "Tanh") at::tanh_out(out, x);
   else if (op == "LeakyRelu") at::leaky_relu_out(out, x, alpha);
-  else if (op == "Step") {
-    // tfjs Step: 1 where x > 0, alpha elsewhere, NaN stays NaN
-    const float* in = x.data_ptr<float>();
-    float* o = out.data_ptr<float>();
-    at::parallel_for(0, size, 1 << 14, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; i++) o[i] = in[i] > 0 ? 1.0f : (in[i] != in[i] ? in[i] : alpha);
-    });
-  } else throw Napi::Error::New(info.Env(), "torch-kernels: unknown unary op " + op);
+  else throw Napi::Error::New(info.Env(), "torch-kernels: unknown unary op " + op);
   return info.Env().Undefined();
 }
 

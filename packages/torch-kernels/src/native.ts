@@ -26,7 +26,6 @@ export interface NativeAddon {
   pad(heap: ArrayBuffer, x: Offset, xShape: Shape, before: number[], after: number[], value: number, out: Offset): void;
   transpose(heap: ArrayBuffer, x: Offset, xShape: Shape, perm: number[], out: Offset): void;
   concat(heap: ArrayBuffer, inputs: Offset[], shapes: Shape[], axis: number, out: Offset, outShape: Shape): void;
-  maxPool(heap: ArrayBuffer, x: Offset, xShape: Shape, y: Offset, yShape: Shape, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   maxPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   avgPool(heap: ArrayBuffer, x: Offset, xShape: Shape, y: Offset, yShape: Shape, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   avgPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;

@@ -6,8 +6,9 @@ import { concat } from './concat.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
+import { identity } from './identity.js';
 import { batchMatMul, fusedMatMul } from './mat-mul.js';
-import { maxPool, maxPoolGrad } from './max-pool.js';
+import { maxPoolGrad } from './max-pool.js';
 import { pad } from './pad.js';
 import { reduceKernels } from './reduce.js';
 import { slice } from './slice.js';
@@ -31,11 +32,11 @@ export const NATIVE_KERNELS: NativeKernel[] = [
   pad,
   transpose,
   concat,
-  maxPool,
   maxPoolGrad,
   avgPool,
   avgPoolGrad,
   fusedBatchNorm,
+  identity,
   trajectorySample,
   trajectorySampleGradX,
   trajectorySampleGradOffsets,

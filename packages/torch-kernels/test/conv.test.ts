@@ -30,6 +30,7 @@ function randomProblem(next: () => number, options: { dilated: boolean }) {
     label: `x [${n},${h},${w},${cin}] f ${kh}x${kw}x${cin}x${cout} stride ${stride} dilation ${dilation} pad ${JSON.stringify(pad)}`,
     x: randomTensor([n, h, w, cin], next),
     filter: randomTensor([kh, kw, cin, cout], next),
+    cout,
     stride,
     dilation,
     pad,
@@ -97,5 +98,26 @@ describe.runIf(nativeAvailable())('native conv2d', () => {
     // wasm has no NCHW conv: the stock kernel is the one that says so
     const run = withNative(() => tf.conv2d(x() as tf.Tensor4D, filter() as tf.Tensor4D, 1, 'same', 'NCHW'));
     await expect(run).rejects.toThrow();
+  });
+});
+
+describe.runIf(nativeAvailable())('native fused conv2d (tfjs-layers conv2d: bias and activation)', () => {
+  beforeAll(setupBackends);
+
+  it('equals the cpu backend with bias and linear, relu and leakyrelu, and its gradients too', async () => {
+    const next = rng(15);
+    for (const activation of ['linear', 'relu', 'leakyrelu'] as const) {
+      const p = randomProblem(next, { dilated: false });
+      const bias = randomTensor([p.cout], next);
+      const f = () => tf.fused.conv2d({ x: p.x() as tf.Tensor4D, filter: p.filter() as tf.Tensor4D, strides: p.stride, pad: p.pad, bias: bias(), activation, leakyreluAlpha: 0.15 });
+      const native = await withNative(f);
+      const reference = await withoutNative('cpu', f);
+      expect(native.calls.conv2d, `${activation} ${p.label}`).toBe(1);
+      expect(maxRelativeError(native.values[0], reference[0]), `${activation} ${p.label}`).toBeLessThan(TOL);
+      const grads = () => tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => weightedSum(tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: p.stride, pad: p.pad, bias: b, activation, leakyreluAlpha: 0.15 })))([p.x(), p.filter(), bias()]);
+      const nativeGrads = await withNative(grads);
+      const referenceGrads = await withoutNative('cpu', grads);
+      nativeGrads.values.forEach((v, i) => expect(maxRelativeError(v, referenceGrads[i]), `${activation} grad ${i} ${p.label}`).toBeLessThan(TOL));
+    }
   });
 });

@@ -28,7 +28,8 @@ export function batchNormTraining(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.T
     const variance = tf.mean(tf.square(centered), 0) as tf.Tensor1D;
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const xHat = tf.mul(centered, invStd);
-    stats = { mean, variance };
+    // the op runs its body in a scope of its own: keep the statistics past it
+    stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
     save([xHat, invStd, g]);
     return {
       value: tf.add(tf.mul(xHat, g), b),
@@ -44,6 +45,9 @@ export function batchNormTraining(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.T
     };
   });
   const y = op(x, gamma, beta) as tf.Tensor2D;
-  const { mean, variance } = stats as unknown as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+  const kept = stats as unknown as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+  // clones belong to the caller's scope; the kept originals go
+  const [mean, variance] = [tf.clone(kept.mean), tf.clone(kept.variance)];
+  tf.dispose([kept.mean, kept.variance]);
   return { y, mean, variance };
 }

@@ -6,6 +6,7 @@ import { concat } from './concat.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
+import { fusedConv2d } from './fused-conv2d.js';
 import { identity } from './identity.js';
 import { batchMatMul, fusedMatMul } from './mat-mul.js';
 import { maxPoolGrad } from './max-pool.js';
@@ -20,6 +21,7 @@ import { unaryKernels } from './unary.js';
 
 export const NATIVE_KERNELS: NativeKernel[] = [
   conv2d,
+  fusedConv2d,
   conv2dBackpropInput,
   conv2dBackpropFilter,
   batchMatMul,

@@ -203,6 +203,11 @@ async function setupNativeKernels(backend: BackendName, option: InitBackendOptio
   }
 }
 
+/** The native libtorch kernels registered on wasm now, or null. */
+export function activeNativeKernels(): NativeKernelsInfo | null {
+  return torchKernels?.torchKernelsInfo() ?? null;
+}
+
 /** One line saying which backend is active, why better ones were skipped, and whether native kernels run. */
 export function describeBackend(info: BackendInfo): string {
   const why = info.skipped.map((s) => `${s.candidate} skipped: ${s.reason}`).join('; ');

@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 /**
- * Installs the system programs the tests need and npm cannot provide:
- * redis-server (the flow-queue tests start a real one). Uses apt-get (as root,
- * or through sudo) when the program is missing; prints what to do otherwise.
- * Everything else (ffmpeg, image codecs, tfjs) comes from npm packages.
+ * Installs the system packages the tests need and npm cannot provide:
+ * redis-server (the flow-queue tests start a real one), and libtorch-dev and
+ * g++ (the native kernels of @trajectorynet/torch-kernels, built by its build
+ * script, unless LIBTORCH names another libtorch). Uses apt-get (as root, or
+ * through sudo) when one is missing; prints what to do otherwise. Everything
+ * else (ffmpeg, image codecs, tfjs) comes from npm packages.
  */
 import { spawnSync } from 'node:child_process';
-
-const needed = [{ program: 'redis-server', aptPackage: 'redis-server' }];
+import { existsSync } from 'node:fs';
 
 const has = (program) => spawnSync(program, ['--version'], { stdio: 'ignore' }).status === 0;
-const missing = needed.filter((n) => !has(n.program));
+const needed = [
+  { program: 'redis-server', aptPackage: 'redis-server', present: () => has('redis-server') },
+  { program: 'libtorch', aptPackage: 'libtorch-dev', present: () => process.env.LIBTORCH != null || existsSync('/usr/include/ATen/ATen.h') },
+  { program: 'g++', aptPackage: 'g++', present: () => has(process.env.CXX ?? 'g++') },
+];
+const missing = needed.filter((n) => !n.present());
 if (missing.length === 0) process.exit(0);
 
 const packages = missing.map((m) => m.aptPackage);

@@ -1,4 +1,4 @@
-/** AvgPool and AvgPoolGrad (NHWC) through ATen; padding is not counted in the average, as in tfjs. */
+/** AvgPool (NHWC) through ATen; padding is not counted in the average, as in tfjs. */
 import type * as tf from '@tensorflow/tfjs';
 import { heapOf, MIN_NATIVE_ELEMENTS, offsetOf, output, sizeOf } from '../heap.js';
 import { type PoolAttrs, poolGeometry } from './pool-geometry.js';
@@ -14,18 +14,5 @@ export const avgPool: NativeKernel = {
     const be = args.backend;
     addon.avgPool(heapOf(be), offsetOf(be, x), x.shape, offsetOf(be, y), y.shape, g.kernel, g.strides, g.pads, g.ceil);
     return y;
-  },
-};
-
-export const avgPoolGrad: NativeKernel = {
-  name: 'AvgPoolGrad',
-  make: (addon, stock) => (args) => {
-    const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-    const g = poolGeometry(input.shape, args.attrs as unknown as PoolAttrs);
-    if (input.dtype !== 'float32' || g == null || sizeOf(input.shape) < MIN_NATIVE_ELEMENTS) return (stock as tf.KernelFunc)(args);
-    const dx = output(args.backend, [...input.shape]);
-    const be = args.backend;
-    addon.avgPoolGrad(heapOf(be), offsetOf(be, dy), dy.shape, offsetOf(be, input), input.shape, offsetOf(be, dx), g.kernel, g.strides, g.pads, g.ceil);
-    return dx;
   },
 };

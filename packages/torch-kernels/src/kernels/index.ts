@@ -1,5 +1,5 @@
 /** Every kernel this package puts on the wasm backend. */
-import { avgPool, avgPoolGrad } from './avg-pool.js';
+import { avgPool } from './avg-pool.js';
 import { fusedBatchNorm } from './batch-norm.js';
 import { binaryKernels } from './binary.js';
 import { concat } from './concat.js';
@@ -9,8 +9,8 @@ import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { fusedConv2d } from './fused-conv2d.js';
 import { identity } from './identity.js';
 import { batchMatMul, fusedMatMul } from './mat-mul.js';
-import { maxPoolGrad } from './max-pool.js';
 import { pad } from './pad.js';
+import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
 import { reduceKernels } from './reduce.js';
 import { slice } from './slice.js';
 import { tile } from './tile.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchNormTraining } from '../src/layers/batch-norm-training.js';
 import { BatchNorm5D } from '../src/layers/spatial.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 import { nativeCallCounts, registerTorchKernels, torchKernelsStatus, unregisterTorchKernels } from '../src/index.js';
 
 /**

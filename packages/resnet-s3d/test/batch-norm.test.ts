@@ -51,7 +51,9 @@ describe.each(['cpu', 'wasm'])('batchNormTraining on %s', (backend) => {
       const fused = tf.tidy(() => run(batchNormTraining));
       const reference = tf.tidy(() => run(unfused));
       const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
-      fused.forEach((v, i) => expect(relError(v, reference[i]), `${names[i]} rows ${rows} channels ${channels}`).toBeLessThan(1e-4));
+      fused.forEach((v, i) => {
+        expect(relError(v, reference[i]), `${names[i]} rows ${rows} channels ${channels}`).toBeLessThan(1e-4);
+      });
       tf.dispose([x, gamma, beta, weights]);
     }
   });

@@ -117,7 +117,9 @@ describe.runIf(nativeAvailable())('native fused conv2d (tfjs-layers conv2d: bias
       const grads = () => tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => weightedSum(tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: p.stride, pad: p.pad, bias: b, activation, leakyreluAlpha: 0.15 })))([p.x(), p.filter(), bias()]);
       const nativeGrads = await withNative(grads);
       const referenceGrads = await withoutNative('cpu', grads);
-      nativeGrads.values.forEach((v, i) => expect(maxRelativeError(v, referenceGrads[i]), `${activation} grad ${i} ${p.label}`).toBeLessThan(TOL));
+      nativeGrads.values.forEach((v, i) => {
+        expect(maxRelativeError(v, referenceGrads[i]), `${activation} grad ${i} ${p.label}`).toBeLessThan(TOL);
+      });
     }
   });
 });

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
 import { createFlowPool, endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { readFlo, readFrames, readImage, writeFrame } from '@trajectorynet/video-io';
 import { dataDir } from '../data.js';

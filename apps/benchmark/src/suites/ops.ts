@@ -1,7 +1,7 @@
 /** Trajectory conv vs the plain temporal conv, forward and forward+backward, on each engine (wasm, wasm + libtorch), measured side by side. */
 import * as tf from '@tensorflow/tfjs';
 import { temporalConv, trajectoryConv } from '@trajectorynet/trajectory-conv';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
 import { restoreEngine, speedEngines, useEngine } from '../engines.js';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';

@@ -15,13 +15,18 @@ export interface Engine {
 
 const PLAIN: Engine = { label: 'wasm', nativeThreads: null };
 
-/** The engines to compare: plain wasm first, then wasm + libtorch (1 thread, and 2 threads when `withTwoThreads`). */
-export async function speedEngines(withTwoThreads: boolean): Promise<{ engines: Engine[]; note: string }> {
+/**
+ * The engines to compare: plain wasm first (unless `plain` is false and the
+ * native kernels load), then wasm + libtorch at 1 thread (and 2 threads when
+ * `twoThreads`).
+ */
+export async function speedEngines(options: { twoThreads: boolean; plain: boolean }): Promise<{ engines: Engine[]; note: string }> {
   if (tf.getBackend() !== 'wasm') return { engines: [{ label: tf.getBackend(), nativeThreads: null }], note: `backend ${tf.getBackend()}: no engine comparison` };
   const info = await initBackend({ prefer: 'wasm', log: null, native: { threads: 1 } });
   if (info.native == null) return { engines: [PLAIN], note: `libtorch kernels off: ${info.nativeReason}` };
   const native = (threads: number): Engine => ({ label: `wasm + ${info.native?.library} (${threads} thread${threads > 1 ? 's' : ''})`, nativeThreads: threads });
-  return { engines: [PLAIN, native(1), ...(withTwoThreads ? [native(2)] : [])], note: `${info.native.kernels.length} native kernels` };
+  const engines = [...(options.plain ? [PLAIN] : []), native(1), ...(options.twoThreads ? [native(2)] : [])];
+  return { engines, note: `${info.native.kernels.length} native kernels` };
 }
 
 export async function useEngine(engine: Engine): Promise<void> {

@@ -103,7 +103,8 @@ export const modelSuite: Suite = {
     const rows: (string | number)[][] = [];
     const groups = [];
     const data: (Measured & { engine: string })[] = [];
-    const { engines, note } = await speedEngines(!quick);
+    // --quick checks that the suite runs: the native engine alone when it loads
+    const { engines, note } = await speedEngines({ twoThreads: !quick, plain: !quick });
     progress(`engines: ${engines.map((e) => e.label).join(', ')} (${note})`);
     for (const engine of engines) {
       await useEngine(engine);

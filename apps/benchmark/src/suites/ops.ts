@@ -66,7 +66,7 @@ export const opsSuite: Suite = {
     const rows: (string | number)[][] = [];
     const data: unknown[] = [];
     const groups = [];
-    const { engines, note } = await speedEngines(false);
+    const { engines, note } = await speedEngines({ twoThreads: false, plain: true });
     progress(`engines: ${engines.map((e) => e.label).join(', ')} (${note})`);
     for (const s of shapes) {
       const label = `N${s.n} T${s.t} ${s.h}x${s.h} C${s.c}`;

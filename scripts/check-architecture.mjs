@@ -18,7 +18,8 @@ const LAYERS = {
   core: 0,
   'video-io': 1,
   runtime: 1,
-  'torch-kernels': 1,
+  // no dependencies: runtime loads it (optional, at run time)
+  'torch-kernels': 0,
   'tvl1-flow': 2,
   'trajectory-conv': 2,
   'flow-queue': 3,

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 /**
  * Installs the system programs the tests need and npm cannot provide:
- * redis-server (the flow-queue tests start a real one) and torchvision for
+ * redis-server (the flow-queue tests start a real one), torchvision for
  * Python (resnet-s3d checks its inflated weights against torchvision's own
- * resnet18). Uses apt-get (as root, or through sudo) when a program is
+ * resnet18), and libtorch-dev and g++ (the native kernels of
+ * @trajectorynet/torch-kernels, built by its build script, unless LIBTORCH
+ * names another libtorch). Uses apt-get (as root, or through sudo) when one is
  * missing; prints what to do otherwise. Everything else (ffmpeg, image
  * codecs, tfjs) comes from npm packages.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const needed = [
   { aptPackage: 'redis-server', present: () => runs('redis-server', ['--version']) },
   { aptPackage: 'python3-torchvision', present: () => runs('/usr/bin/python3', ['-c', 'import torch, torchvision']) },
+  { aptPackage: 'libtorch-dev', present: () => process.env.LIBTORCH != null || existsSync('/usr/include/ATen/ATen.h') },
+  { aptPackage: 'g++', present: () => runs(process.env.CXX ?? 'g++', ['--version']) },
 ];
 
 const runs = (program, args) => spawnSync(program, args, { stdio: 'ignore' }).status === 0;

@@ -1,5 +1,5 @@
-export { initBackend, describeBackend } from './backend.js';
-export type { BackendInfo, BackendName, InitBackendOptions, SkippedBackend } from './backend.js';
+export { activeNativeKernels, describeBackend, initBackend } from './backend.js';
+export type { BackendInfo, BackendName, InitBackendOptions, NativeKernelsInfo, SkippedBackend } from './backend.js';
 export { BackendUnavailableError, CheckpointError, UnknownBackendError } from './errors.js';
 export { assignMatchingWeights, assignWeights, type Checkpoint, loadCheckpoint, type NamedTensor, namedWeights, saveCheckpoint } from './checkpoint.js';
 export { registerRuntimeKernels } from './kernels/register.js';

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resizeOffsets, subsampleOffsets } from '@trajectorynet/trajectory-conv';
+import { batchNormTraining } from './batch-norm-training.js';
 
 type Shape = (number | null)[];
 
@@ -115,15 +116,15 @@ export class BatchNorm5D extends tf.layers.Layer {
       return tf.tidy(() => tf.reshape(tf.batchNorm(fold(x), movingMean.read(), movingVariance.read(), beta, gamma, this.epsilon), x.shape));
     }
     return tf.tidy(() => {
-      // tfjs's batchNorm (and its gradient) handle rank <= 4: fold time into the batch
-      const folded = fold(x);
-      const { mean, variance } = tf.moments(folded, [0, 1, 2]);
-      const count = x.size / (x.shape[4] as number);
+      // one op with its gradient written out, over the rows of the [N*T*H*W, C] view
+      const channels = x.shape[4] as number;
+      const { y, mean, variance } = batchNormTraining(tf.reshape(x, [-1, channels]) as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.epsilon);
+      const count = x.size / channels;
       // moving statistics: the unbiased batch variance, as PyTorch keeps it
       const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
       movingMean.write(tf.add(tf.mul(movingMean.read(), 1 - this.momentum), tf.mul(mean, this.momentum)));
       movingVariance.write(tf.add(tf.mul(movingVariance.read(), 1 - this.momentum), tf.mul(unbiased, this.momentum)));
-      return tf.reshape(tf.batchNorm(folded, mean, variance, beta, gamma, this.epsilon), x.shape);
+      return tf.reshape(y, x.shape);
     });
   }
 

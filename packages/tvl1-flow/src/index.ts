@@ -4,3 +4,4 @@ export { ACCURATE_DEFAULTS, IPOL_DEFAULTS, OPENCV_DEFAULTS, resolveOptions, type
 export { type FlowField, type FrameInput, tvl1, Tvl1InputError } from './tvl1.js';
 export { ExtractError, type ExtractErrorCode, type ExtractOptions, type ExtractResult, extractFlow, pairOutputs } from './extract.js';
 export { createFlowPool, type FlowPool } from './pool.js';
+export { type GrayImage, type SyntheticMotion, type SyntheticPair, type SyntheticPairSpec, syntheticPair, syntheticPairSpecs, UNKNOWN_FLOW } from './synthetic.js';

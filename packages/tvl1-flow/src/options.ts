@@ -37,6 +37,10 @@ export interface Tvl1Settings {
   presmoothSigma: number;
   /** Structure-texture decomposition: the weight alpha of the ROF structure removed from each frame (0: none; Wedel et al. use 0.95). */
   structureTexture: number;
+  /** Restart from zero flow at the coarsest level at least this large and fuse (0: off). */
+  restartSize: number;
+  fusionRadius: number;
+  fusionLevels: number;
 }
 
 export type Tvl1Options = Partial<Tvl1Settings>;
@@ -59,6 +63,9 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
   normalise: true,
   presmoothSigma: 0.8,
   structureTexture: 0,
+  restartSize: 0,
+  fusionRadius: 3,
+  fusionLevels: 1,
 };
 
 /**
@@ -94,6 +101,9 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
   normalise: false,
   presmoothSigma: 0,
   structureTexture: 0,
+  restartSize: 0,
+  fusionRadius: 3,
+  fusionLevels: 1,
 };
 
 const PRESETS: Record<Tvl1Preset, Tvl1Settings> = { accurate: ACCURATE_DEFAULTS, ipol: IPOL_DEFAULTS, opencv: OPENCV_DEFAULTS };

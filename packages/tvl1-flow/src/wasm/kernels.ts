@@ -1,0 +1,40 @@
+/**
+ * The WebAssembly SIMD kernel of the TV-L1 iteration (iterate.wat), and the
+ * buffers of a level inside its memory. Compiled synchronously on first use
+ * (the module is a few KB, under browsers' main-thread limit); where
+ * WebAssembly SIMD is missing, `simdKernels()` is null and the solver uses
+ * its JavaScript loop.
+ */
+import iterateBase64 from './iterate.wat';
+
+export interface SimdKernels {
+  memory: WebAssembly.Memory;
+  iterate(u1: number, u2: number, p11: number, p12: number, p21: number, p22: number, gx: number, gy: number, ig: number, rc: number, w: number, h: number, lt: number, theta: number, taut: number): number;
+}
+
+let kernels: SimdKernels | null | undefined;
+
+export function simdKernels(): SimdKernels | null {
+  if (kernels === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(iterateBase64), (c) => c.charCodeAt(0));
+      kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as SimdKernels;
+    } catch {
+      kernels = null;
+    }
+  }
+  return kernels;
+}
+
+/** Float32 arrays of the given lengths laid out in the kernel memory (16-byte aligned), growing it if needed; earlier views are invalid afterwards. */
+export function simdArrays(k: SimdKernels, lengths: number[]): { views: Float32Array[]; offsets: number[] } {
+  const offsets: number[] = [];
+  let end = 0;
+  for (const n of lengths) {
+    offsets.push(end);
+    end += Math.ceil((n * 4) / 16) * 16 + 16;
+  }
+  const missing = end - k.memory.buffer.byteLength;
+  if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
+  return { views: lengths.map((n, i) => new Float32Array(k.memory.buffer, offsets[i], n)), offsets };
+}

@@ -12,7 +12,7 @@
  * forward differences there are zero), and the thresholding as a clamp. The
  * arithmetic is that of the two-pass version, in the same order.
  */
-import { centredGradient, sampleBicubic, sampleBilinear } from './image.js';
+import { centredGradient, sampleBilinear } from './image.js';
 import { medianFilter } from './median.js';
 import type { Tvl1Settings } from './options.js';
 import { simdArrays, simdKernels } from './wasm/kernels.js';
@@ -33,17 +33,72 @@ export class Workspace {
   }
 }
 
-/** I1, its gradient and the constant part of the linearised residual, at x + u; invGrad is 1 / |grad I1|^2 (0 where flat). */
+/** Keys' cubic weights (a = -0.5) of the 4 taps at offsets -1, 0, 1, 2 for a fraction t, into w[0..3]. */
+function cubicWeights(t: number, w: Float64Array): void {
+  const t2 = t * t;
+  const t3 = t2 * t;
+  w[0] = -0.5 * t3 + t2 - 0.5 * t;
+  w[1] = 1.5 * t3 - 2.5 * t2 + 1;
+  w[2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
+  w[3] = 0.5 * t3 - 0.5 * t2;
+}
+
+const wx = new Float64Array(4);
+const wy = new Float64Array(4);
+const rows = new Int32Array(4);
+const cols = new Int32Array(4);
+
+/**
+ * I1, its gradient and the constant part of the linearised residual, at
+ * x + u; invGrad is 1 / |grad I1|^2 (0 where flat). Bicubic: the weights and
+ * taps are computed once per pixel for the three images (replicated borders,
+ * as sampleBicubic).
+ */
 function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array): void {
-  const sample = bicubic ? sampleBicubic : sampleBilinear;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       const px = x + u1[i];
       const py = y + u2[i];
-      const Iw = sample(I1, w, h, px, py);
-      const a = sample(I1x, w, h, px, py);
-      const b = sample(I1y, w, h, px, py);
+      let Iw: number;
+      let a: number;
+      let b: number;
+      if (bicubic) {
+        const xc = px < 0 ? 0 : px > w - 1 ? w - 1 : px;
+        const yc = py < 0 ? 0 : py > h - 1 ? h - 1 : py;
+        const x1 = Math.floor(xc);
+        const y1 = Math.floor(yc);
+        cubicWeights(xc - x1, wx);
+        cubicWeights(yc - y1, wy);
+        for (let k = 0; k < 4; k++) {
+          const xx = x1 - 1 + k;
+          const yy = y1 - 1 + k;
+          cols[k] = xx < 0 ? 0 : xx > w - 1 ? w - 1 : xx;
+          rows[k] = (yy < 0 ? 0 : yy > h - 1 ? h - 1 : yy) * w;
+        }
+        Iw = 0;
+        a = 0;
+        b = 0;
+        for (let r = 0; r < 4; r++) {
+          const row = rows[r];
+          let si = 0;
+          let sx = 0;
+          let sy = 0;
+          for (let c = 0; c < 4; c++) {
+            const j = row + cols[c];
+            si += wx[c] * I1[j];
+            sx += wx[c] * I1x[j];
+            sy += wx[c] * I1y[j];
+          }
+          Iw += wy[r] * si;
+          a += wy[r] * sx;
+          b += wy[r] * sy;
+        }
+      } else {
+        Iw = sampleBilinear(I1, w, h, px, py);
+        a = sampleBilinear(I1x, w, h, px, py);
+        b = sampleBilinear(I1y, w, h, px, py);
+      }
       const g = a * a + b * b;
       gx[i] = a;
       gy[i] = b;

@@ -68,9 +68,10 @@ export function tvl1(frame0: FrameInput, frame1: FrameInput, options: Tvl1Option
     I1 = gaussianBlur(I1, width, height, s.presmoothSigma);
   }
   const levels = buildPyramid(I0, I1, width, height, s);
-  // the coarsest level whose shorter side is at least restartSize
+  // the coarsest level whose shorter side is at least restartSize, if fusing below it stays above the finest level
   let restartLevel = -1;
   if (s.restartSize > 0) for (const [l, level] of levels.entries()) if (Math.min(level.width, level.height) >= s.restartSize) restartLevel = l;
+  if (restartLevel - s.fusionLevels + 1 < 1 || restartLevel === levels.length - 1) restartLevel = -1;
   let u1: Float32Array = new Float32Array(levels[levels.length - 1].width * levels[levels.length - 1].height);
   let u2: Float32Array = new Float32Array(u1.length);
   let z1: Float32Array | null = null;
@@ -78,7 +79,7 @@ export function tvl1(frame0: FrameInput, frame1: FrameInput, options: Tvl1Option
   for (let l = levels.length - 1; l >= 0; l--) {
     const level = levels[l];
     solveLevel(level.I0, level.I1, level.width, level.height, u1, u2, s, shared);
-    if (l === restartLevel && l < levels.length - 1) {
+    if (l === restartLevel) {
       z1 = new Float32Array(u1.length);
       z2 = new Float32Array(u2.length);
     }

@@ -1,15 +1,17 @@
 /**
- * The WebAssembly SIMD kernel of the TV-L1 iteration (iterate.wat), and the
+ * The WebAssembly SIMD kernels (kernels.wat: the TV-L1 iteration and the ROF
+ * iteration of the structure-texture split), and the
  * buffers of a level inside its memory. Compiled synchronously on first use
  * (the module is a few KB, under browsers' main-thread limit); where
  * WebAssembly SIMD is missing, `simdKernels()` is null and the solver uses
  * its JavaScript loop.
  */
-import iterateBase64 from './iterate.wat';
+import kernelsBase64 from './kernels.wat';
 
 export interface SimdKernels {
   memory: WebAssembly.Memory;
   iterate(u1: number, u2: number, p11: number, p12: number, p21: number, p22: number, gx: number, gy: number, ig: number, rc: number, w: number, h: number, lt: number, theta: number, taut: number): number;
+  rofIterate(fa: number, fb: number, pa1: number, pa2: number, pb1: number, pb2: number, ta: number, tb: number, w: number, h: number, invTheta: number, tau: number, update: number): void;
 }
 
 let kernels: SimdKernels | null | undefined;
@@ -17,7 +19,7 @@ let kernels: SimdKernels | null | undefined;
 export function simdKernels(): SimdKernels | null {
   if (kernels === undefined) {
     try {
-      const bytes = Uint8Array.from(atob(iterateBase64), (c) => c.charCodeAt(0));
+      const bytes = Uint8Array.from(atob(kernelsBase64), (c) => c.charCodeAt(0));
       kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as SimdKernels;
     } catch {
       kernels = null;

@@ -1,4 +1,4 @@
-;; One TV-L1 iteration over a level, 4 pixels at a time (WebAssembly SIMD):
+;; The TV-L1 iteration and the ROF iteration of the structure-texture split, 4 pixels at a time (WebAssembly SIMD):
 ;; the same fused pass as `iterateJs` in solver.ts (primal update of row y,
 ;; then dual update of row y - 1), in float32. Arguments are byte offsets of
 ;; the arrays in this module's memory; p11/p21 have one leading zero element
@@ -156,4 +156,52 @@
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $next)))
     (local.get $sum))
+
+  ;; t = div p - f / theta on pixels [i, end) of a row (the ROF dual's argument; byte offsets)
+  (func $rofArgument (param $i i32) (param $end i32) (param $f i32) (param $p1 i32) (param $p2 i32) (param $t i32) (param $w4 i32) (param $invTheta f32)
+    (local $it4 v128)
+    (local.set $it4 (f32x4.splat (local.get $invTheta)))
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+        (v128.store (i32.add (local.get $t) (local.get $i))
+          (f32x4.sub
+            (f32x4.add
+              (f32x4.sub (v128.load offset=4 (i32.add (local.get $p1) (local.get $i))) (v128.load (i32.add (local.get $p1) (local.get $i))))
+              (f32x4.sub (v128.load (i32.add (i32.add (local.get $p2) (local.get $i)) (local.get $w4))) (v128.load (i32.add (local.get $p2) (local.get $i)))))
+            (f32x4.mul (v128.load (i32.add (local.get $f) (local.get $i))) (local.get $it4))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (f32.store (i32.add (local.get $t) (local.get $i))
+          (f32.sub
+            (f32.add
+              (f32.sub (f32.load offset=4 (i32.add (local.get $p1) (local.get $i))) (f32.load (i32.add (local.get $p1) (local.get $i))))
+              (f32.sub (f32.load (i32.add (i32.add (local.get $p2) (local.get $i)) (local.get $w4))) (f32.load (i32.add (local.get $p2) (local.get $i)))))
+            (f32.mul (f32.load (i32.add (local.get $f) (local.get $i))) (local.get $invTheta))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
+  ;; One ROF iteration for two images a and b (the structure-texture split): the argument t of each
+  ;; row, then the dual step of the row above; with update = 0 only the arguments (the final step).
+  (func (export "rofIterate") (param $fa i32) (param $fb i32) (param $pa1 i32) (param $pa2 i32) (param $pb1 i32) (param $pb2 i32)
+                              (param $ta i32) (param $tb i32) (param $w i32) (param $h i32) (param $invTheta f32) (param $tau f32) (param $update i32)
+    (local $y i32) (local $w4 i32) (local $row i32)
+    (local.set $w4 (i32.shl (local.get $w) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u (local.get $y) (local.get $h)))
+        (local.set $row (i32.mul (local.get $y) (local.get $w4)))
+        (if (i32.lt_u (local.get $y) (local.get $h))
+          (then
+            (call $rofArgument (local.get $row) (i32.add (local.get $row) (local.get $w4)) (local.get $fa) (local.get $pa1) (local.get $pa2) (local.get $ta) (local.get $w4) (local.get $invTheta))
+            (call $rofArgument (local.get $row) (i32.add (local.get $row) (local.get $w4)) (local.get $fb) (local.get $pb1) (local.get $pb2) (local.get $tb) (local.get $w4) (local.get $invTheta))))
+        (if (i32.and (local.get $update) (i32.gt_u (local.get $y) (i32.const 0)))
+          (then (call $dual (i32.sub (local.get $row) (local.get $w4)) (i32.sub (local.get $row) (i32.const 4)) (local.get $ta) (local.get $tb)
+            (local.get $pa1) (local.get $pa2) (local.get $pb1) (local.get $pb2) (local.get $w4)
+            (select (i32.const 0) (local.get $w4) (i32.eq (local.get $y) (local.get $h))) (local.get $tau))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $next))))
 )

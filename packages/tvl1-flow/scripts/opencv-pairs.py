@@ -3,7 +3,8 @@
 argv[1] = [{"frame0": path, "frame1": path, "truth": .flo path or null}, ...]
 (8-bit images, or raw 8-bit gray with "width"/"height"); argv[2] = "default"
 or "full" (scaleStep 0.5, nscales = 1 + log2(min(H, W) / 16), a full pyramid
-down to about 16 px). Prints one JSON list of {epe, seconds}; EPE skips
+down to about 16 px). Prints one JSON list of {epe, seconds, cpu} (wall-clock
+and CPU seconds of the calc call); EPE skips
 unknown ground truth (above 1e9). Needs python3-opencv (Debian).
 """
 import json
@@ -39,13 +40,13 @@ out = []
 for pair in json.loads(sys.argv[1]):
     i0, i1 = read_gray(pair['frame0'], pair), read_gray(pair['frame1'], pair)
     tvl1 = solver(sys.argv[2], *i0.shape)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     flow = tvl1.calc(i0, i1, None)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     epe = None
     if pair.get('truth'):
         gt = read_flo(pair['truth'])
         known = (np.abs(gt) <= 1e9).all(-1)
         epe = float(np.mean(np.sqrt(((flow - gt) ** 2).sum(-1))[known]))
-    out.append({'epe': epe, 'seconds': seconds})
+    out.append({'epe': epe, 'seconds': seconds, 'cpu': cpu})
 print(json.dumps(out))

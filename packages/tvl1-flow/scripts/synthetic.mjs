@@ -2,10 +2,12 @@
 /**
  * tvl1() against OpenCV on synthetic pairs with known flow (syntheticPair on
  * real images of the shared data) and the FlyingChairs pairs: EPE and
- * seconds per pair, for the options given as JSON arguments. Development
- * tool; the benchmark's flow suite is the reference run.
+ * CPU seconds per pair (one thread), for the options given as JSON
+ * arguments; with --opencv, OpenCV DualTVL1 with a full pyramid and/or its
+ * defaults (scripts/opencv-pairs.py). A development tool (seed 7 by default,
+ * not the benchmark's): the benchmark's flow suite is the reference run.
  *
- *   node packages/tvl1-flow/scripts/synthetic.mjs [--seed 7] [--small] [--opencv] [--only 512] '{}' '{"preset":"ipol"}'
+ *   node packages/tvl1-flow/scripts/synthetic.mjs [--seed 7] [--small] [--chairs] [--opencv full,default] [--only 512] '{}' '{"preset":"ipol"}'
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const seed = Number(value('--seed', 7));
-const configs = args.filter((a, i) => a.startsWith('{') && !['--seed', '--only'].includes(args[i - 1]));
+const configs = args.filter((a, i) => a.startsWith('{') && !['--seed', '--only', '--opencv'].includes(args[i - 1]));
 const gray = (img) => ({ width: img.width, height: img.height, data: Float32Array.from({ length: img.width * img.height }, (_, i) => 0.299 * img.data[3 * i] + 0.587 * img.data[3 * i + 1] + 0.114 * img.data[3 * i + 2]) });
 const textures = [];
 for (const f of ['flow/flyingchairs/0000000-img0.ppm', 'flow/flyingchairs/0000001-img0.ppm', 'flow/flyingchairs/0000002-img0.ppm', 'rawframes/img_00001.jpg']) textures.push(gray(await readImage(path.join(data, f))));
@@ -35,14 +37,16 @@ if (flag('--chairs')) for (const id of ['0000000', '0000001', '0000002']) {
 const rows = pairs.map((p) => [p.name, p.meanMagnitude.toFixed(1)]);
 const header = ['pair', '|flow|'];
 for (const json of configs) {
-  header.push(`${json} EPE`, 's');
+  header.push(`${json} EPE`, 'CPU s');
   for (const [i, p] of pairs.entries()) {
-    const t0 = performance.now();
+    const cpu = process.cpuUsage();
     const flow = tvl1(p.frame0, p.frame1, JSON.parse(json));
-    rows[i].push(endPointError(flow, p.truth).toFixed(2), ((performance.now() - t0) / 1000).toFixed(2));
+    const used = process.cpuUsage(cpu);
+    rows[i].push(endPointError(flow, p.truth).toFixed(2), ((used.user + used.system) / 1e6).toFixed(2));
   }
 }
 if (flag('--opencv')) {
+  if (!args[args.indexOf('--opencv') + 1] || args[args.indexOf('--opencv') + 1].startsWith('-') || args[args.indexOf('--opencv') + 1].startsWith('{')) throw new Error('--opencv full,default');
   const dir = path.join(tmpdir(), `tvl1-synthetic-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const inputs = [];
@@ -57,10 +61,10 @@ if (flag('--opencv')) {
     await writeFlo(t, p.truth);
     inputs.push({ frame0: a, frame1: b, truth: t, width: p.frame0.width, height: p.frame0.height });
   }
-  for (const config of ['default', 'full']) {
-    header.push(`OpenCV ${config} EPE`, 's');
+  for (const config of value('--opencv', 'full,default').split(',')) {
+    header.push(`OpenCV ${config} EPE`, 'CPU s');
     const out = JSON.parse(execFileSync('/usr/bin/python3', [path.join(here, 'opencv-pairs.py'), JSON.stringify(inputs), config], { encoding: 'utf8' }));
-    out.forEach((r, i) => rows[i].push(r.epe.toFixed(2), r.seconds.toFixed(2)));
+    out.forEach((r, i) => rows[i].push(r.epe.toFixed(2), r.cpu.toFixed(2)));
   }
 }
 console.log(header.join(' | '));

@@ -33,77 +33,78 @@ export class Workspace {
   }
 }
 
-/** Keys' cubic weights (a = -0.5) of the 4 taps at offsets -1, 0, 1, 2 for a fraction t, into w[0..3]. */
-function cubicWeights(t: number, w: Float64Array): void {
-  const t2 = t * t;
-  const t3 = t2 * t;
-  w[0] = -0.5 * t3 + t2 - 0.5 * t;
-  w[1] = 1.5 * t3 - 2.5 * t2 + 1;
-  w[2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
-  w[3] = 0.5 * t3 - 0.5 * t2;
+/**
+ * Bicubic (Keys, a = -0.5, replicated borders: the same values as
+ * sampleBicubic) of I1 and its two gradient images at one point, sharing the
+ * weights and taps; writes [I1, I1x, I1y] into out.
+ */
+function sampleThreeBicubic(I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, px: number, py: number, out: Float64Array): void {
+  const xc = px < 0 ? 0 : px > w - 1 ? w - 1 : px;
+  const yc = py < 0 ? 0 : py > h - 1 ? h - 1 : py;
+  const x1 = Math.floor(xc);
+  const y1 = Math.floor(yc);
+  const tx = xc - x1;
+  const ty = yc - y1;
+  const tx2 = tx * tx;
+  const ty2 = ty * ty;
+  const wx0 = -0.5 * tx2 * tx + tx2 - 0.5 * tx;
+  const wx1 = 1.5 * tx2 * tx - 2.5 * tx2 + 1;
+  const wx2 = -1.5 * tx2 * tx + 2 * tx2 + 0.5 * tx;
+  const wx3 = 0.5 * tx2 * tx - 0.5 * tx2;
+  const wy0 = -0.5 * ty2 * ty + ty2 - 0.5 * ty;
+  const wy1 = 1.5 * ty2 * ty - 2.5 * ty2 + 1;
+  const wy2 = -1.5 * ty2 * ty + 2 * ty2 + 0.5 * ty;
+  const wy3 = 0.5 * ty2 * ty - 0.5 * ty2;
+  // tap columns and row offsets, clamped only near the borders
+  const c0 = x1 > 0 ? x1 - 1 : 0;
+  const c2 = x1 + 1 < w ? x1 + 1 : w - 1;
+  const c3 = x1 + 2 < w ? x1 + 2 : w - 1;
+  const r0 = (y1 > 0 ? y1 - 1 : 0) * w;
+  const r1 = y1 * w;
+  const r2 = (y1 + 1 < h ? y1 + 1 : h - 1) * w;
+  const r3 = (y1 + 2 < h ? y1 + 2 : h - 1) * w;
+  const si =
+    wy0 * (wx0 * I1[r0 + c0] + wx1 * I1[r0 + x1] + wx2 * I1[r0 + c2] + wx3 * I1[r0 + c3]) +
+    wy1 * (wx0 * I1[r1 + c0] + wx1 * I1[r1 + x1] + wx2 * I1[r1 + c2] + wx3 * I1[r1 + c3]) +
+    wy2 * (wx0 * I1[r2 + c0] + wx1 * I1[r2 + x1] + wx2 * I1[r2 + c2] + wx3 * I1[r2 + c3]) +
+    wy3 * (wx0 * I1[r3 + c0] + wx1 * I1[r3 + x1] + wx2 * I1[r3 + c2] + wx3 * I1[r3 + c3]);
+  const sx =
+    wy0 * (wx0 * I1x[r0 + c0] + wx1 * I1x[r0 + x1] + wx2 * I1x[r0 + c2] + wx3 * I1x[r0 + c3]) +
+    wy1 * (wx0 * I1x[r1 + c0] + wx1 * I1x[r1 + x1] + wx2 * I1x[r1 + c2] + wx3 * I1x[r1 + c3]) +
+    wy2 * (wx0 * I1x[r2 + c0] + wx1 * I1x[r2 + x1] + wx2 * I1x[r2 + c2] + wx3 * I1x[r2 + c3]) +
+    wy3 * (wx0 * I1x[r3 + c0] + wx1 * I1x[r3 + x1] + wx2 * I1x[r3 + c2] + wx3 * I1x[r3 + c3]);
+  const sy =
+    wy0 * (wx0 * I1y[r0 + c0] + wx1 * I1y[r0 + x1] + wx2 * I1y[r0 + c2] + wx3 * I1y[r0 + c3]) +
+    wy1 * (wx0 * I1y[r1 + c0] + wx1 * I1y[r1 + x1] + wx2 * I1y[r1 + c2] + wx3 * I1y[r1 + c3]) +
+    wy2 * (wx0 * I1y[r2 + c0] + wx1 * I1y[r2 + x1] + wx2 * I1y[r2 + c2] + wx3 * I1y[r2 + c3]) +
+    wy3 * (wx0 * I1y[r3 + c0] + wx1 * I1y[r3 + x1] + wx2 * I1y[r3 + c2] + wx3 * I1y[r3 + c3]);
+  out[0] = si;
+  out[1] = sx;
+  out[2] = sy;
 }
 
-const wx = new Float64Array(4);
-const wy = new Float64Array(4);
-const rows = new Int32Array(4);
-const cols = new Int32Array(4);
+const sampled = new Float64Array(3);
 
-/**
- * I1, its gradient and the constant part of the linearised residual, at
- * x + u; invGrad is 1 / |grad I1|^2 (0 where flat). Bicubic: the weights and
- * taps are computed once per pixel for the three images (replicated borders,
- * as sampleBicubic).
- */
+/** I1, its gradient and the constant part of the linearised residual, at x + u; invGrad is 1 / |grad I1|^2 (0 where flat). */
 function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       const px = x + u1[i];
       const py = y + u2[i];
-      let Iw: number;
-      let a: number;
-      let b: number;
-      if (bicubic) {
-        const xc = px < 0 ? 0 : px > w - 1 ? w - 1 : px;
-        const yc = py < 0 ? 0 : py > h - 1 ? h - 1 : py;
-        const x1 = Math.floor(xc);
-        const y1 = Math.floor(yc);
-        cubicWeights(xc - x1, wx);
-        cubicWeights(yc - y1, wy);
-        for (let k = 0; k < 4; k++) {
-          const xx = x1 - 1 + k;
-          const yy = y1 - 1 + k;
-          cols[k] = xx < 0 ? 0 : xx > w - 1 ? w - 1 : xx;
-          rows[k] = (yy < 0 ? 0 : yy > h - 1 ? h - 1 : yy) * w;
-        }
-        Iw = 0;
-        a = 0;
-        b = 0;
-        for (let r = 0; r < 4; r++) {
-          const row = rows[r];
-          let si = 0;
-          let sx = 0;
-          let sy = 0;
-          for (let c = 0; c < 4; c++) {
-            const j = row + cols[c];
-            si += wx[c] * I1[j];
-            sx += wx[c] * I1x[j];
-            sy += wx[c] * I1y[j];
-          }
-          Iw += wy[r] * si;
-          a += wy[r] * sx;
-          b += wy[r] * sy;
-        }
-      } else {
-        Iw = sampleBilinear(I1, w, h, px, py);
-        a = sampleBilinear(I1x, w, h, px, py);
-        b = sampleBilinear(I1y, w, h, px, py);
+      if (bicubic) sampleThreeBicubic(I1, I1x, I1y, w, h, px, py, sampled);
+      else {
+        sampled[0] = sampleBilinear(I1, w, h, px, py);
+        sampled[1] = sampleBilinear(I1x, w, h, px, py);
+        sampled[2] = sampleBilinear(I1y, w, h, px, py);
       }
+      const a = sampled[1];
+      const b = sampled[2];
       const g = a * a + b * b;
       gx[i] = a;
       gy[i] = b;
       invGrad[i] = g > GRAD_IS_ZERO ? 1 / g : 0;
-      rhoC[i] = Iw - a * u1[i] - b * u2[i] - I0[i];
+      rhoC[i] = sampled[0] - a * u1[i] - b * u2[i] - I0[i];
     }
   }
 }

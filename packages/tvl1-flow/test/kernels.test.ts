@@ -31,7 +31,7 @@ describe('SIMD TV-L1 iteration', () => {
         rc[i] = 30 * rand() - 15;
       }
       const { views, offsets: o } = simdArrays(k, lengths);
-      views.forEach((v, i) => v.set(js[i]));
+      for (const [i, v] of views.entries()) v.set(js[i]);
       for (let it = 0; it < 10; it++) {
         const a = iterateJs(js[0], js[1], js[2], js[3], js[4], js[5], gx, gy, ig, rc, w, h, 0.045, 0.3, 0.25 / 0.3);
         const b = k.iterate(o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8], o[9], w, h, 0.045, 0.3, 0.25 / 0.3);

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * tvl1() against OpenCV on synthetic pairs with known flow (syntheticPair on
- * real images of the shared data) and the FlyingChairs pairs: EPE and
+ * real images of the shared data) and/or the FlyingChairs pairs: EPE and
  * CPU seconds per pair (one thread), for the options given as JSON
  * arguments; with --opencv, OpenCV DualTVL1 with a full pyramid and/or its
  * defaults (scripts/opencv-pairs.py). A development tool (seed 7 by default,
  * not the benchmark's): the benchmark's flow suite is the reference run.
  *
- *   node packages/tvl1-flow/scripts/synthetic.mjs [--seed 7] [--small] [--chairs] [--opencv full,default] [--only 512] '{}' '{"preset":"ipol"}'
+ *   npx -y pnpm@12.21.0 --filter @trajectorynet/tvl1-flow build
+ *   node packages/tvl1-flow/scripts/measure.mjs [--seed 7] [--small] [--chairs] [--no-synthetic] [--opencv full,default] [--only 512] '{}' '{"preset":"ipol"}'
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ const textures = [];
 for (const f of ['flow/flyingchairs/0000000-img0.ppm', 'flow/flyingchairs/0000001-img0.ppm', 'flow/flyingchairs/0000002-img0.ppm', 'rawframes/img_00001.jpg']) textures.push(gray(await readImage(path.join(data, f))));
 const sizes = value('--only', null) === '512' ? [[512, 384]] : value('--only', null) === '1024' ? [[1024, 436]] : [[512, 384], [1024, 436]];
 const specs = syntheticPairSpecs({ seed, sizes, perSize: 1, magnitude: flag('--small') ? [2, 8] : [20, 40] });
-const pairs = specs.map((s) => ({ name: `${s.motion} ${s.width}x${s.height}`, ...syntheticPair(textures, s) }));
+const pairs = flag('--no-synthetic') ? [] : specs.map((s) => ({ name: `${s.motion} ${s.width}x${s.height}`, ...syntheticPair(textures, s) }));
 if (flag('--chairs')) for (const id of ['0000000', '0000001', '0000002']) {
   const load = async (n) => ({ ...(await readImage(path.join(data, `flow/flyingchairs/${id}-${n}.ppm`))), channels: 3 });
   pairs.push({ name: `chairs ${id}`, frame0: await load('img0'), frame1: await load('img1'), truth: await readFlo(path.join(data, `flow/flyingchairs/${id}-gt.flo`)), meanMagnitude: NaN, file: id });

@@ -8,8 +8,18 @@
  */
 import kernelsBase64 from './kernels.wat';
 
+/** The parts of the WebAssembly API used here (the Node types have no WebAssembly namespace, and it may be absent). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+
 export interface SimdKernels {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   iterate(u1: number, u2: number, p11: number, p12: number, p21: number, p22: number, gx: number, gy: number, ig: number, rc: number, w: number, h: number, lt: number, theta: number, taut: number): number;
   rofIterate(fa: number, fb: number, pa1: number, pa2: number, pb1: number, pb2: number, ta: number, tb: number, w: number, h: number, invTheta: number, tau: number, update: number): void;
 }
@@ -19,8 +29,10 @@ let kernels: SimdKernels | null | undefined;
 export function simdKernels(): SimdKernels | null {
   if (kernels === undefined) {
     try {
+      const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+      if (wasm == null) throw new Error('no WebAssembly');
       const bytes = Uint8Array.from(atob(kernelsBase64), (c) => c.charCodeAt(0));
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as SimdKernels;
+      kernels = new wasm.Instance(new wasm.Module(bytes)).exports as SimdKernels;
     } catch {
       kernels = null;
     }

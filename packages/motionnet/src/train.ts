@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { assignWeights, loadCheckpoint, namedWeights, ScheduledAdam, saveCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
-import { createLoader, seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
+import { createLoader } from '@trajectorynet/video-io';
 import { type MotionNetSource, sourceSamples, StackReader } from './data.js';
 import { MotionNetError } from './errors.js';
 import { createMotionNet } from './network.js';
@@ -155,7 +156,7 @@ export async function trainMotionNet(source: MotionNetSource, options: TrainMoti
   const loader = createLoader(
     Number.MAX_SAFE_INTEGER,
     async (position) => {
-      const random = seededRandom((s.seed * 1_000_003 + position * 7_919) >>> 0);
+      const random = seededRandom(s.seed, position);
       const sample = samples[Math.floor(random() * samples.length)];
       const data = new Float32Array(stackSize);
       await reader.read(sample, random, data, 0);

@@ -10,13 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
+import { ResNetS3DError } from './errors.js';
 
-export class InflationError extends Error {
-  constructor(file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = 'InflationError';
-  }
-}
 
 interface SafetensorsEntry {
   dtype: string;
@@ -30,24 +25,24 @@ export async function readSafetensors(file: string): Promise<Map<string, { shape
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new InflationError(file, `cannot read (${(error as NodeJS.ErrnoException).code ?? error})`);
+    throw new ResNetS3DError('BAD_CHECKPOINT', `cannot read (${(error as NodeJS.ErrnoException).code ?? error})`, { path: file });
   }
-  if (bytes.byteLength < 8) throw new InflationError(file, 'not a safetensors file (too short)');
+  if (bytes.byteLength < 8) throw new ResNetS3DError('BAD_CHECKPOINT', 'not a safetensors file (too short)', { path: file });
   const headerLength = Number(bytes.readBigUInt64LE(0));
-  if (headerLength <= 0 || 8 + headerLength > bytes.byteLength) throw new InflationError(file, `bad header length ${headerLength}`);
+  if (headerLength <= 0 || 8 + headerLength > bytes.byteLength) throw new ResNetS3DError('BAD_CHECKPOINT', `bad header length ${headerLength}`, { path: file });
   let header: Record<string, SafetensorsEntry | Record<string, string>>;
   try {
     header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength));
   } catch {
-    throw new InflationError(file, 'the header is not JSON');
+    throw new ResNetS3DError('BAD_CHECKPOINT', 'the header is not JSON', { path: file });
   }
   const data = bytes.subarray(8 + headerLength);
   const out = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const { dtype, shape, data_offsets: [begin, end] } = entry as SafetensorsEntry;
-    if (dtype !== 'F32') throw new InflationError(file, `tensor '${name}' is ${dtype}; export the weights as float32`);
-    if (end > data.byteLength || end - begin !== shape.reduce((a, d) => a * d, 1) * 4) throw new InflationError(file, `tensor '${name}' has bad offsets [${begin}, ${end}]`);
+    if (dtype !== 'F32') throw new ResNetS3DError('BAD_CHECKPOINT', `tensor '${name}' is ${dtype}; export the weights as float32`, { path: file });
+    if (end > data.byteLength || end - begin !== shape.reduce((a, d) => a * d, 1) * 4) throw new ResNetS3DError('BAD_CHECKPOINT', `tensor '${name}' has bad offsets [${begin}, ${end}]`, { path: file });
     const copy = new Uint8Array(data.subarray(begin, end));
     out.set(name, { shape, values: new Float32Array(copy.buffer) });
   }
@@ -106,17 +101,17 @@ export async function inflateResNet(model: tf.LayersModel, file: string): Promis
     const next = weights.map((w, k) => {
       const key = `${torchName}.${sources[k]}`;
       const source = tensors.get(key);
-      if (source == null) throw new InflationError(file, `has no tensor '${key}' (needed for layer ${layerName}); is it a torchvision ResNet of the same depth?`);
+      if (source == null) throw new ResNetS3DError('BAD_CHECKPOINT', `has no tensor '${key}' (needed for layer ${layerName}); is it a torchvision ResNet of the same depth?`, { path: file });
       used.add(key);
       if (!isConv) {
-        if (source.shape.join() !== w.shape.join()) throw new InflationError(file, `tensor '${key}' has shape [${source.shape}], layer ${layerName} needs [${w.shape}]`);
+        if (source.shape.join() !== w.shape.join()) throw new ResNetS3DError('BAD_CHECKPOINT', `tensor '${key}' has shape [${source.shape}], layer ${layerName} needs [${w.shape}]`, { path: file });
         return tf.tensor(source.values, w.shape);
       }
       const [o, i, h, kw] = source.shape;
       const [th, tw, ti, to] = w.shape;
       const extraInputs = ti - i; // motion channels stacked after the appearance features
       if (o !== to || h !== th || kw !== tw || extraInputs < 0 || (extraInputs > 0 && !/^res\d_0_(conv_a|shortcut_conv)$/.test(layerName))) {
-        throw new InflationError(file, `tensor '${key}' has shape [${source.shape}] (OIHW), layer ${layerName} needs [${to}, ${ti}, ${th}, ${tw}] (check model.width = 1 and the depth)`);
+        throw new ResNetS3DError('BAD_CHECKPOINT', `tensor '${key}' has shape [${source.shape}] (OIHW), layer ${layerName} needs [${to}, ${ti}, ${th}, ${tw}] (check model.width = 1 and the depth)`, { path: file });
       }
       const hwio = toHwio(source.values, source.shape);
       if (extraInputs === 0) return tf.tensor(hwio, w.shape);

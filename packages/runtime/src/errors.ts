@@ -1,3 +1,5 @@
+import { TrajectoryNetError } from '@trajectorynet/core';
+
 /** A tfjs backend that was asked for explicitly could not be loaded. */
 export class BackendUnavailableError extends Error {
   override readonly name = 'BackendUnavailableError';
@@ -19,14 +21,7 @@ export class UnknownBackendError extends Error {
   }
 }
 
-/** A checkpoint file that cannot be read, is damaged, or does not fit the model. */
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
-  constructor(
-    readonly path: string,
-    reason: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`${path}: ${reason}`, options);
-  }
+/** A checkpoint file that cannot be read, is damaged, or does not fit the model (code BAD_CHECKPOINT, path: the file). */
+export class CheckpointError extends TrajectoryNetError<'BAD_CHECKPOINT'> {
+  override name = 'CheckpointError';
 }

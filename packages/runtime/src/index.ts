@@ -5,8 +5,7 @@ export { assignWeights, type Checkpoint, loadCheckpoint, type NamedTensor, named
 export { registerRuntimeKernels } from './kernels/register.js';
 export { selfCheck } from './self-check.js';
 export type { SelfCheckResult } from './self-check.js';
-export { unsortedSegmentSumValues } from './kernels/unsorted-segment-sum.js';
 // For packages that register JS kernels of their own (trajectory-conv).
 export { type AnyBackend, makeOutput, readValues } from './kernels/kernel-io.js';
-export { createRunRandom, type RandomState, type RunRandom, withSeededRandom } from './random.js';
+export { createRunRandom, type RunRandom, withSeededRandom } from './random.js';
 export { ScheduledAdam } from './optimizers.js';

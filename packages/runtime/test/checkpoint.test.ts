@@ -57,4 +57,21 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(file)).rejects.toThrow(/bad magic/);
     await expect(loadCheckpoint(path.join(dir, 'missing.ckpt'))).rejects.toThrow(/ENOENT/);
   });
+
+  it('a save that fills the disk fails with DISK_FULL and leaves the previous checkpoint loadable', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-ckpt-'));
+    const { file } = await sample(dir);
+    const before = await readFile(file);
+    process.env.TRAJECTORYNET_FAIL_WRITE = 'run.ckpt=ENOSPC@4096';
+    try {
+      const error = await saveCheckpoint(file, { state: { step: 13 }, weights: [{ name: 'w', tensor: tf.zeros([1000]) }], optimizer: [] }).catch((e) => e);
+      expect(error.code).toBe('DISK_FULL');
+      expect(error.path).toBe(dir);
+    } finally {
+      delete process.env.TRAJECTORYNET_FAIL_WRITE;
+    }
+    expect((await readFile(file)).equals(before)).toBe(true);
+    expect((await loadCheckpoint<{ step: number }>(file)).state.step).toBe(12);
+    expect(await readdir(dir)).toEqual(['run.ckpt']);
+  });
 });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { countFrames, DEFAULT_BOUND, flowFileNames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
 import { type StreamFrame, streamFrames } from './frames.js';
 import { resolveOptions, type Tvl1Options } from './options.js';
+import { Tvl1Error } from './errors.js';
 import { createFlowPool, type FlowPool } from './pool.js';
 
 export interface ExtractOptions {
@@ -38,20 +39,6 @@ export interface ExtractResult {
   seconds: number;
 }
 
-export type ExtractErrorCode = 'TOO_FEW_FRAMES' | 'OUTPUT_NOT_WRITABLE';
-
-/** An input without a frame pair, or an output folder that cannot be written; `path` names it. */
-export class ExtractError extends Error {
-  readonly path: string;
-  readonly code: ExtractErrorCode;
-  constructor(file: string, code: ExtractErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(`${file}: ${message}`, options);
-    this.name = 'ExtractError';
-    this.path = file;
-    this.code = code;
-  }
-}
-
 /** The output file names of pair i (0-based: frames i -> i + 1). */
 export function pairOutputs(outDir: string, pair: number, format: 'jpg' | 'flo', naming: 'mmaction' | 'dense_flow'): string[] {
   if (format === 'flo') return [path.join(outDir, `flow_${String(pair + 1).padStart(5, '0')}.flo`)];
@@ -59,10 +46,10 @@ export function pairOutputs(outDir: string, pair: number, format: 'jpg' | 'flo',
   return [path.join(outDir, x), path.join(outDir, y)];
 }
 
-/** Bad options fail first, with a RangeError naming them (the TV-L1 ones too, rather than later in a worker thread). */
+/** Bad options fail first, naming them (the TV-L1 ones too, rather than later in a worker thread). */
 function checkOptions(options: ExtractOptions): void {
   const fail = (name: string, must: string, value: unknown) => {
-    throw new RangeError(`extractFlow: ${name} must be ${must}, got ${value}`);
+    throw new Tvl1Error('BAD_ARGUMENT', `must be ${must}, got ${value}`, { path: name });
   };
   if (options.format != null && options.format !== 'jpg' && options.format !== 'flo') fail('format', "'jpg' or 'flo'", options.format);
   if (options.naming != null && options.naming !== 'mmaction' && options.naming !== 'dense_flow') fail('naming', "'mmaction' or 'dense_flow'", options.naming);
@@ -79,7 +66,9 @@ async function checkWritable(outDir: string): Promise<void> {
     await writeFile(probe, '');
     await rm(probe);
   } catch (error) {
-    throw new ExtractError(outDir, 'OUTPUT_NOT_WRITABLE', `cannot write flow files here (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') throw new Tvl1Error('DISK_FULL', 'no space left for flow files', { path: outDir, cause: error });
+    throw new Tvl1Error('NOT_WRITABLE', `cannot write flow files here (${errno ?? String(error)})`, { path: outDir, cause: error });
   }
 }
 
@@ -89,7 +78,7 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
   const format = options.format ?? 'jpg';
   const naming = options.naming ?? 'mmaction';
   const frameCount = await countFrames(input, { template: options.template });
-  if (frameCount < 2) throw new ExtractError(input, 'TOO_FEW_FRAMES', `has ${frameCount} frame${frameCount === 1 ? '' : 's'}; flow needs at least 2`);
+  if (frameCount < 2) throw new Tvl1Error('TOO_FEW_FRAMES', `has ${frameCount} frame${frameCount === 1 ? '' : 's'}; flow needs at least 2`, { path: input });
   await checkWritable(outDir);
   const total = frameCount - 1;
   const isFolder = (await stat(input)).isDirectory();
@@ -100,8 +89,8 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
   let [pairs, computed, done] = [0, 0, 0];
   const progress = () => options.onProgress?.(done, Math.max(total, pairs));
 
-  const computePair = async (frame0: StreamFrame, frame1: StreamFrame, outputs: string[]) => {
-    const flow = await pool.compute({ ...frame0, channels: 3 }, { ...frame1, channels: 3 }, options.tvl1 ?? {});
+  const computePair = async (frame0: StreamFrame, frame1: StreamFrame, outputs: string[], pair: number) => {
+    const flow = await pool.compute({ ...frame0, channels: 3 }, { ...frame1, channels: 3 }, options.tvl1 ?? {}, `${input} pair ${pair + 1} (frames ${pair + 1}-${pair + 2})`);
     if (format === 'flo') await writeFlo(outputs[0], flow);
     else await writeFlowJpegs(outputs[0], outputs[1], flow, { bound: options.bound ?? DEFAULT_BOUND });
     computed += 1;
@@ -121,7 +110,7 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
           progress();
         } else {
           // a failed pair is kept for the end of the loop, never left as an unhandled rejection
-          const job: Promise<void> = computePair(previous, frame, outputs)
+          const job: Promise<void> = computePair(previous, frame, outputs, pairs - 1)
             .catch((error: unknown) => {
               failure ??= { error };
             })

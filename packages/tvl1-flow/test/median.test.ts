@@ -1,4 +1,4 @@
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 import { describe, expect, it } from 'vitest';
 import { medianFilter } from '../src/median.js';
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readFlo, readImage, seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
+import { readFlo, readImage } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
 import { endPointError, tvl1, Tvl1InputError } from '../src/index.js';
 import { DATA } from './data.js';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@trajectorynet/core';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,6 @@ import {
   renderSyntheticClip,
   SYNTHETIC_LABELS,
   segmentIndices,
-  shuffledOrder,
 } from '../src/index.js';
 
 describe('synthetic dataset', () => {
@@ -86,8 +86,8 @@ describe('manifests and loader', () => {
     await writeFile(list, 'a 30 0\nb 12 2\n');
     const ds = await readMmactionList(list, { root: dir, type: 'rawframes' });
     expect(ds.samples).toEqual([
-      { path: path.join(dir, 'a'), label: 0, frameCount: 30, kind: 'frames' },
-      { path: path.join(dir, 'b'), label: 2, frameCount: 12, kind: 'frames' },
+      { path: path.join(dir, 'a'), id: 'a', label: 0, frameCount: 30, kind: 'frames' },
+      { path: path.join(dir, 'b'), id: 'b', label: 2, frameCount: 12, kind: 'frames' },
     ]);
     expect(ds.labels).toEqual(['0', '1', '2']);
     await writeFile(list, 'a 30 0\nb twelve 2\n');
@@ -105,7 +105,7 @@ describe('manifests and loader', () => {
       if (i === 3) throw new Error('sample 3 is broken');
       return { data: Float32Array.from([i, i]), shape: [2], label: i % 2 };
     };
-    const order = shuffledOrder(7, 1);
+    const order = seededRandom(1).permutation(7);
     const loader = createLoader(7, load, { batchSize: 2, order, prefetch: 3, skipBad: true });
     const seen: number[] = [];
     for await (const batch of loader) {
@@ -121,7 +121,7 @@ describe('manifests and loader', () => {
         for await (const _ of createLoader(7, load, { batchSize: 2 })) void _;
       })(),
     ).rejects.toThrow(/sample 3 is broken/);
-    expect(shuffledOrder(7, 1)).toEqual(order);
+    expect(seededRandom(1).permutation(7)).toEqual(order);
     expect([...order].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 });

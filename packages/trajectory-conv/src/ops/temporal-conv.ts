@@ -12,9 +12,9 @@ import { outputLength } from './trajectory-sample.js';
 /** x [N, T, H, W, Cin], kernel [K, Cin, Cout] -> [N, ceil(T / stride), H, W, Cout]. */
 export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptions = {}): tf.Tensor {
   const op = 'temporalConv';
-  if (x.rank !== 5) throw new TrajectoryConvError(op, `x must be [N, T, H, W, C], got shape [${x.shape}]`);
+  if (x.rank !== 5) throw new TrajectoryConvError('BAD_ARGUMENT', `x must be [N, T, H, W, C], got shape [${x.shape}]`, { path: op });
   const k = kernel.shape[0] as number;
-  if (k % 2 !== 1) throw new TrajectoryConvError(op, `the number of taps K must be odd, got ${k}`);
+  if (k % 2 !== 1) throw new TrajectoryConvError('BAD_ARGUMENT', `the number of taps K must be odd, got ${k}`, { path: op });
   checkKernel(op, kernel, k, x.shape[4] as number);
   const stride = options.stride ?? 1;
   const dilation = options.dilation ?? 1;

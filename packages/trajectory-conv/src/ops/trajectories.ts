@@ -35,10 +35,10 @@ export function trajectoriesFromFlow(forward: tf.Tensor, backward: tf.Tensor, op
   const op = 'trajectoriesFromFlow';
   const taps = options.taps ?? 3;
   const dilation = options.dilation ?? 1;
-  if (taps % 2 !== 1 || taps < 1) throw new TrajectoryConvError(op, `taps must be odd, got ${taps}`);
-  if (forward.rank !== 5 || forward.shape[4] !== 2) throw new TrajectoryConvError(op, `forward must be [N, T-1, H, W, 2], got shape [${forward.shape}]`);
+  if (taps % 2 !== 1 || taps < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `taps must be odd, got ${taps}`, { path: op });
+  if (forward.rank !== 5 || forward.shape[4] !== 2) throw new TrajectoryConvError('BAD_ARGUMENT', `forward must be [N, T-1, H, W, 2], got shape [${forward.shape}]`, { path: op });
   if (backward.shape.join(',') !== forward.shape.join(',')) {
-    throw new TrajectoryConvError(op, `backward [${backward.shape}] must have the shape of forward [${forward.shape}]`);
+    throw new TrajectoryConvError('BAD_ARGUMENT', `backward [${backward.shape}] must have the shape of forward [${forward.shape}]`, { path: op });
   }
   return tf.tidy(() => {
     const [n, f, h, w] = forward.shape;
@@ -72,8 +72,8 @@ export function trajectoriesFromFlow(forward: tf.Tensor, backward: tf.Tensor, op
  * (pixels of the smaller map). Sizes round up, like a 'same' strided conv.
  */
 export function resizeOffsets(offsets: tf.Tensor, factor: number): tf.Tensor {
-  if (!Number.isInteger(factor) || factor < 1) throw new TrajectoryConvError('resizeOffsets', `factor must be a positive integer, got ${factor}`);
-  if (offsets.rank !== 6) throw new TrajectoryConvError('resizeOffsets', `offsets must be [N, T, H, W, K, 2], got shape [${offsets.shape}]`);
+  if (!Number.isInteger(factor) || factor < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `factor must be a positive integer, got ${factor}`, { path: 'resizeOffsets' });
+  if (offsets.rank !== 6) throw new TrajectoryConvError('BAD_ARGUMENT', `offsets must be [N, T, H, W, K, 2], got shape [${offsets.shape}]`, { path: 'resizeOffsets' });
   if (factor === 1) return tf.clone(offsets);
   return tf.tidy(() => {
     const [n, t, h, w, k] = offsets.shape;

@@ -9,7 +9,7 @@
  * files, so `endPointError` skips them): those leaving the frame and
  * background pixels covered by the moved blob in frame1 (occluded).
  */
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 import type { FlowField } from './tvl1.js';
 import { sampleBicubic } from './image.js';
 

@@ -3,7 +3,7 @@
  * same fused pass in float64 arithmetic) on random data of random sizes,
  * widths that are not multiples of 4 included, over several iterations.
  */
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 import { describe, expect, it } from 'vitest';
 import { iterateJs } from '../src/solver.js';
 import { simdArrays, simdKernels } from '../src/wasm/kernels.js';

@@ -9,8 +9,10 @@
  * on rows y - 1 and y only, so each row is read from cache rather than
  * memory twice), no per-pixel border branches (the dual variables carry a
  * leading zero row/element, and their last column/row stays zero as the
- * forward differences there are zero), and the thresholding as a clamp. The
- * arithmetic is that of the two-pass version, in the same order.
+ * forward differences there are zero), and the thresholding as a clamp; the
+ * results are those of the two-pass version up to rounding. The pass runs
+ * on the WebAssembly SIMD kernel (wasm/kernels.wat) where available, else
+ * in JavaScript (`iterateJs`, also its test reference).
  */
 import { centredGradient, sampleBilinear } from './image.js';
 import { medianFilter } from './median.js';
@@ -38,7 +40,7 @@ export class Workspace {
  * sampleBicubic) of I1 and its two gradient images at one point, sharing the
  * weights and taps; writes [I1, I1x, I1y] into out.
  */
-function sampleThreeBicubic(I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, px: number, py: number, out: Float64Array): void {
+export function sampleThreeBicubic(I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, px: number, py: number, out: Float64Array): void {
   const xc = px < 0 ? 0 : px > w - 1 ? w - 1 : px;
   const yc = py < 0 ? 0 : py > h - 1 ? h - 1 : py;
   const x1 = Math.floor(xc);

@@ -4,8 +4,10 @@
  * 2013): coarse-to-fine pyramid, several warps per level, and at each warp
  * the alternation of a pointwise thresholding step and Chambolle's dual
  * projection for the total variation. Presets: 'accurate' (the default:
- * structure-texture decomposition and a shallower pyramid), 'ipol' (the
- * article's parameters) and 'opencv' (DualTVL1OpticalFlow's defaults).
+ * structure-texture decomposition, and a second flow restarted at a middle
+ * level and fused in, see options.ts), 'ipol' (the article's parameters)
+ * and 'opencv' (DualTVL1OpticalFlow's defaults). Browser-compatible: no
+ * Node built-ins on this path.
  */
 import { gaussianBlur, normaliseJointly, toGray } from './image.js';
 import { resolveOptions, type Tvl1Options } from './options.js';

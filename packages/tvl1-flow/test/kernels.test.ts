@@ -5,7 +5,8 @@
  */
 import { seededRandom } from '@trajectorynet/core';
 import { describe, expect, it } from 'vitest';
-import { iterateJs } from '../src/solver.js';
+import { sampleBicubic } from '../src/image.js';
+import { iterateJs, sampleThreeBicubic } from '../src/solver.js';
 import { simdArrays, simdKernels } from '../src/wasm/kernels.js';
 
 describe('SIMD TV-L1 iteration', () => {
@@ -42,6 +43,21 @@ describe('SIMD TV-L1 iteration', () => {
       // the zero padding of the dual variables stays zero
       expect(views[2][0]).toBe(0);
       expect(Array.from(views[3].subarray(0, w))).toEqual(new Array(w).fill(0));
+    }
+  });
+});
+
+describe('sampleThreeBicubic', () => {
+  it('equals sampleBicubic on each of the three images, inside, near and beyond the borders', () => {
+    const rand = seededRandom(9);
+    for (const [w, h] of [[1, 1], [2, 3], [9, 7], [31, 12]]) {
+      const images = [0, 1, 2].map(() => new Float32Array(w * h).map(() => 255 * rand()));
+      const out = new Float64Array(3);
+      for (let t = 0; t < 200; t++) {
+        const [x, y] = [(w + 4) * rand() - 2, (h + 4) * rand() - 2];
+        sampleThreeBicubic(images[0], images[1], images[2], w, h, x, y, out);
+        for (let k = 0; k < 3; k++) expect(out[k]).toBeCloseTo(sampleBicubic(images[k], w, h, x, y), 9);
+      }
     }
   });
 });

@@ -10,7 +10,7 @@
  * cannot be filled on demand.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TrajectoryNetError } from './errors.js';
 
@@ -146,4 +146,24 @@ export async function removeStaleTemporaries(folder: string): Promise<string[]> 
   });
   await Promise.all(stale.map((name) => rm(path.join(folder, name), { force: true })));
   return stale;
+}
+
+/**
+ * Checks before any work that `folder` can hold a job's outputs: created if
+ * missing, a folder (not a file), writable. Throws NOT_WRITABLE (or
+ * DISK_FULL) naming it, so that a long job does not fail at its end.
+ */
+export async function ensureWritableFolder(folder: string): Promise<void> {
+  const info = await stat(folder).catch(() => null);
+  if (info != null && !info.isDirectory()) throw new TrajectoryNetError('NOT_WRITABLE', 'is a file, not a folder', { path: folder });
+  const probe = path.join(folder, `.write-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(folder, { recursive: true });
+    const handle = await open(probe, 'wx');
+    await handle.close();
+    await rm(probe, { force: true });
+  } catch (error) {
+    const e = writeError(probe, error);
+    throw e.code === 'DISK_FULL' ? e : new TrajectoryNetError('NOT_WRITABLE', `cannot write here (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { path: folder, cause: error });
+  }
 }

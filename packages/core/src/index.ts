@@ -17,3 +17,4 @@ export {
   TrajectoryNetError,
 } from './errors.js';
 export { mixSeeds, type Random, type RandomState, randomFromState, type SeedPart, seededRandom } from './random.js';
+export type { Flow, Image } from './types.js';

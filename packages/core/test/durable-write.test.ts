@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileDurable, removeStaleTemporaries, writeFileDurable } from '../src/node.js';
+import { appendFileDurable, ensureWritableFolder, removeStaleTemporaries, writeFileDurable } from '../src/node.js';
 
 const folder = () => mkdtempSync(path.join(tmpdir(), 'core-durable-'));
 
@@ -100,5 +100,17 @@ describe('removeStaleTemporaries', () => {
     await removeStaleTemporaries(dir);
     expect(readdirSync(dir)).toEqual(['best.ckpt']);
     expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('ensureWritableFolder', () => {
+  it('creates a missing folder, and refuses a file or a folder it cannot write, naming it', async () => {
+    const dir = folder();
+    await ensureWritableFolder(path.join(dir, 'a', 'b'));
+    expect(existsSync(path.join(dir, 'a', 'b'))).toBe(true);
+    expect(readdirSync(path.join(dir, 'a', 'b'))).toEqual([]);
+    writeFileSync(path.join(dir, 'file'), 'x');
+    await expect(ensureWritableFolder(path.join(dir, 'file'))).rejects.toMatchObject({ code: 'NOT_WRITABLE', path: path.join(dir, 'file') });
+    await expect(ensureWritableFolder(path.join(dir, 'file', 'sub'))).rejects.toMatchObject({ code: 'NOT_WRITABLE' });
   });
 });

@@ -1,9 +1,7 @@
-export { type MotionNetSource, type StackOptions, StackReader, sourceSamples } from './data.js';
 export { MotionNetError } from './errors.js';
 export { borderMask, charbonnier, gaussianWindow, lrnNormalise, photometricLoss, smoothnessLoss, ssimLoss } from './losses.js';
 export { createMotionNet, FLOW_FACTORS, type MotionNetConfig, SCALES } from './network.js';
-export { type PredictedFlow, predictFlow, type RgbFrame, withInputSize } from './predict.js';
-export { type StepRecord, type TrainMotionNetOptions, type TrainMotionNetResult, trainMotionNet } from './train.js';
+export { predictFlow, withInputSize } from './predict.js';
 export {
   directionLoss,
   type LossParts,

@@ -3,7 +3,9 @@
  * kernels of torchvision's resnet18/34/50 go into the 1x7x7 / 1x3x3 / 1x1x1
  * convs, BatchNorm statistics into BatchNorm5D, and the new temporal and
  * trajectory convs keep their own initialisation (Kaiming, bias 0.2). The fc
- * layer is not copied (the classes differ).
+ * layer is copied only when asked (`classifier: true`, a head of the same
+ * classes, e.g. ImageNet's 1000): a C2D then computes, for each frame,
+ * torchvision's logits, averaged over the frames.
  *
  * Input: a safetensors file of the state_dict (float32), e.g. written with
  * `safetensors.torch.save_file(torchvision.models.resnet18(weights='DEFAULT').state_dict(), 'r18.safetensors')`.
@@ -75,6 +77,26 @@ function toHwio(values: Float32Array, [o, i, h, w]: number[]): Float32Array {
   return out;
 }
 
+/** fc.weight [classes, C] and fc.bias into the dense head ([C, classes] kernel). */
+function copyClassifier(layer: tf.layers.Layer, tensors: Map<string, { shape: number[]; values: Float32Array }>, file: string, used: Set<string>): string {
+  const [kernel, bias] = layer.getWeights();
+  const weight = tensors.get('fc.weight');
+  const offset = tensors.get('fc.bias');
+  if (weight == null || offset == null) throw new ResNetS3DError('BAD_CHECKPOINT', "has no 'fc.weight' / 'fc.bias' to copy into the classifier", { path: file });
+  const [classes, channels] = weight.shape;
+  if (kernel.shape[0] !== channels || kernel.shape[1] !== classes) {
+    throw new ResNetS3DError('BAD_CHECKPOINT', `'fc.weight' is [${weight.shape}] (classes x channels), the classifier needs [${kernel.shape[1]}, ${kernel.shape[0]}]`, { path: file });
+  }
+  const transposed = new Float32Array(weight.values.length);
+  for (let k = 0; k < classes; k++) for (let c = 0; c < channels; c++) transposed[c * classes + k] = weight.values[k * channels + c];
+  const next = [tf.tensor(transposed, kernel.shape), tf.tensor(offset.values, bias.shape)];
+  layer.setWeights(next);
+  tf.dispose(next);
+  used.add('fc.weight');
+  used.add('fc.bias');
+  return layer.name;
+}
+
 export interface InflationReport {
   /** Our weights that received pretrained values. */
   copied: string[];
@@ -88,15 +110,20 @@ export interface InflationReport {
  * the motion representation, a block's extra input channels (the stacked
  * offsets) keep their initialisation; the appearance channels are copied.
  */
-export async function inflateResNet(model: tf.LayersModel, file: string): Promise<InflationReport> {
+export async function inflateResNet(model: tf.LayersModel, file: string, options: { classifier?: boolean } = {}): Promise<InflationReport> {
   const tensors = await readSafetensors(file);
   const map = layerMap(model);
+  if (options.classifier) map.set('fc', 'fc');
   const copied: string[] = [];
   const used = new Set<string>();
   for (const [torchName, layerName] of map) {
     const layer = model.getLayer(layerName);
     const weights = layer.getWeights();
     const isConv = layer.getClassName() === 'SpatialConv3D';
+    if (torchName === 'fc') {
+      copied.push(copyClassifier(layer, tensors, file, used));
+      continue;
+    }
     const sources = isConv ? ['weight'] : ['weight', 'bias', 'running_mean', 'running_var'];
     const next = weights.map((w, k) => {
       const key = `${torchName}.${sources[k]}`;

@@ -133,3 +133,24 @@ export function assignWeights(weights: readonly tf.LayerVariable[], saved: Named
     weight.write(value);
   }
 }
+
+/**
+ * Copies the saved weights whose name and shape match into `weights`
+ * (transfer: another label set, a backbone without its old head); the others
+ * keep their values. Says which were copied and which were not, and why.
+ */
+export function assignMatchingWeights(weights: readonly tf.LayerVariable[], saved: NamedTensor[]): { loaded: string[]; skipped: { name: string; reason: string }[] } {
+  const byName = new Map(saved.map((s) => [s.name, s.tensor]));
+  const loaded: string[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const weight of weights) {
+    const value = byName.get(weight.originalName);
+    if (value == null) skipped.push({ name: weight.originalName, reason: 'not in the checkpoint' });
+    else if (value.shape.join(',') !== weight.shape.join(',')) skipped.push({ name: weight.originalName, reason: `shape [${value.shape}] there, [${weight.shape}] here` });
+    else {
+      weight.write(value);
+      loaded.push(weight.originalName);
+    }
+  }
+  return { loaded, skipped };
+}

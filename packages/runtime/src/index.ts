@@ -1,7 +1,7 @@
 export { initBackend, describeBackend } from './backend.js';
 export type { BackendInfo, BackendName, InitBackendOptions, SkippedBackend } from './backend.js';
 export { BackendUnavailableError, CheckpointError, UnknownBackendError } from './errors.js';
-export { assignWeights, type Checkpoint, loadCheckpoint, type NamedTensor, namedWeights, saveCheckpoint } from './checkpoint.js';
+export { assignMatchingWeights, assignWeights, type Checkpoint, loadCheckpoint, type NamedTensor, namedWeights, saveCheckpoint } from './checkpoint.js';
 export { registerRuntimeKernels } from './kernels/register.js';
 export { selfCheck } from './self-check.js';
 export type { SelfCheckResult } from './self-check.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
+import { assignMatchingWeights, loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
 import { CheckpointError } from '../src/errors.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
@@ -73,5 +73,20 @@ describe('checkpoints', () => {
     expect((await readFile(file)).equals(before)).toBe(true);
     expect((await loadCheckpoint<{ step: number }>(file)).state.step).toBe(12);
     expect(await readdir(dir)).toEqual(['run.ckpt']);
+  });
+
+  it('assignMatchingWeights copies what matches by name and shape and reports the rest', async () => {
+    const make = (classes: number) =>
+      tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], name: 'features' }), tf.layers.dense({ units: classes, name: 'head' })] });
+    const source = make(5);
+    const target = make(7);
+    const saved = source.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
+    const { loaded, skipped } = assignMatchingWeights(target.weights, saved);
+    expect(loaded).toEqual(['features/kernel', 'features/bias']);
+    expect(skipped.map((s) => s.name)).toEqual(['head/kernel', 'head/bias']);
+    expect(skipped[0].reason).toBe('shape [4,5] there, [4,7] here');
+    expect(Array.from(await target.weights[0].read().data())).toEqual(Array.from(await source.weights[0].read().data()));
+    source.dispose();
+    target.dispose();
   });
 });

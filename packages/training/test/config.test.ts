@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deepMerge, parseOverride, resolveConfig } from '../src/config/load.js';
 import { PRESET_NAMES } from '../src/config/presets.js';
-import { TrainerError } from '../src/errors.js';
+import { TrainingError } from '../src/errors.js';
 
 async function tempFile(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tjn-config-'));
@@ -39,7 +39,7 @@ describe('config', () => {
   it('names a misspelt key', async () => {
     const file = await tempFile('bad.yaml', 'model:\n  widht: 0.5\n');
     const error = await resolveConfig({ file }).catch((e) => e);
-    expect(error).toBeInstanceOf(TrainerError);
+    expect(error).toBeInstanceOf(TrainingError);
     expect(error.code).toBe('BAD_CONFIG');
     expect(error.message).toContain('model.widht');
     expect(error.message).toContain(file);
@@ -69,5 +69,25 @@ describe('config', () => {
     expect(parseOverride('model.withMotion=true')).toEqual({ model: { withMotion: true } });
     expect(() => parseOverride('nonsense')).toThrow(/key.path=value/);
     expect(deepMerge({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: 3 }, d: [2] })).toEqual({ a: { b: 1, c: 3 }, d: [2] });
+  });
+
+  it('refuses combinations that would be silently ignored or cannot work, naming the key', async () => {
+    const cases: [string[], RegExp][] = [
+      [['model.variant=s3d', 'data.flowDir=flows'], /data\.flowDir.*flows are read only by a trajectorynet/],
+      [['model.variant=trajectorynet', 'model.trajectorySource=groundtruth', 'data.kind=list'], /model\.trajectorySource.*needs data\.kind 'synthetic'/],
+      [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=0'], /data\.frameInterval.*consecutive frames/],
+      [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=1', 'motionnet.frames=4'], /motionnet\.frames.*at least data\.frames/],
+      [['model.variant=c2d', 'model.withMotion=true'], /model\.withMotion/],
+    ];
+    for (const [overrides, message] of cases) {
+      const error = await resolveConfig({ overrides }).catch((e) => e);
+      expect(error.code, overrides.join(' ')).toBe('BAD_CONFIG');
+      expect(error.message).toMatch(message);
+    }
+    // the motionnet presets sample consecutive frames, and MotionNet sees one frame more than the clip
+    const joint = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny' });
+    expect(joint.data.frameInterval).toBe(1);
+    const { motionNetFrames } = await import('../src/config/schema.js');
+    expect(motionNetFrames(joint)).toBe(joint.data.frames + 1);
   });
 });

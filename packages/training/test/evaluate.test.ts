@@ -6,17 +6,18 @@ import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../src/eval/evaluate.js';
 import { trainingCurvesSvg, writeEvaluation } from '../src/report/run-report.js';
-import type { ClassifierAdapter, HostBatch } from '../src/train/batch.js';
+import type { Recognizer } from '@trajectorynet/recognizer';
+import type { ClipBatch } from '../src/data/batches.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
 /** A "model" whose logits are the clip's values: clips [N, 1, 1, 1, C]. */
-const identity: ClassifierAdapter = {
+const identity = {
   weights: [],
   trainableVariables: () => [],
-  forward: (batch) => ({ logits: tf.reshape(batch.clips, [batch.clips.shape[0], -1]) as tf.Tensor2D }),
+  forward: (input: { clips: tf.Tensor5D }) => ({ logits: tf.reshape(input.clips, [input.clips.shape[0], -1]) as tf.Tensor2D }),
   dispose: () => {},
-};
+} as unknown as Recognizer;
 
 function softmax(row: number[]): number[] {
   const m = Math.max(...row);
@@ -35,15 +36,10 @@ describe('evaluate', () => {
       { video: 0, label: 0, logits: [1.2, 0, 0] },
       { video: 1, label: 2, logits: [0, 0, 2] },
     ];
-    async function* batches(): AsyncIterable<HostBatch> {
-      for (const pair of [views.slice(0, 3), views.slice(3)]) {
-        yield {
-          clips: Float32Array.from(pair.flatMap((v) => v.logits)),
-          clipShape: [pair.length, 1, 1, 1, 3],
-          labels: Int32Array.from(pair.map((v) => v.label)),
-          sampleIndex: Int32Array.from(pair.map((v) => v.video)),
-        };
-      }
+    // as the loader gives them: video 0's three views in one item, video 1's one view in another batch
+    async function* batches(): AsyncIterable<ClipBatch> {
+      yield { clips: Float32Array.from(views.slice(0, 3).flatMap((v) => v.logits)), shape: [1, 3, 1, 1, 1], labels: Int32Array.of(0), sampleIndex: Int32Array.of(0) };
+      yield { clips: Float32Array.from(views[3].logits), shape: [1, 1, 1, 1, 1], labels: Int32Array.of(2), sampleIndex: Int32Array.of(1) };
     }
     const report = await evaluate(identity, batches(), ['a', 'b', 'c']);
     const mean = [0, 1, 2].map((c) => views.slice(0, 3).reduce((acc, v) => acc + softmax(v.logits)[c], 0) / 3);
@@ -73,7 +69,7 @@ describe('evaluate', () => {
   });
 
   it('draws training curves with one point per epoch', () => {
-    const history = [1, 2, 3].map((epoch) => ({ epoch, step: epoch * 10, trainLoss: 2 / epoch, trainTop1: epoch / 4, val: { top1: epoch / 5, top5: 0.9, meanClassAccuracy: 0.5, loss: 2.5 / epoch }, seconds: 1 }));
+    const history = [1, 2, 3].map((epoch) => ({ epoch, step: epoch * 10, train: { loss: 2 / epoch, top1: epoch / 4 }, val: { score: epoch / 5, top1: epoch / 5, top5: 0.9, meanClassAccuracy: 0.5, loss: 2.5 / epoch }, seconds: 1 }));
     const svg = trainingCurvesSvg(history, 'demo');
     expect(svg.match(/<path d="M/g)?.length).toBe(5);
     expect(svg.match(/<circle /g)?.length).toBe(15);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createOptimizer, OptimizerSchema } from '../src/train/optimizer.js';
+import { createOptimizer, OptimizerSchema } from '../src/loop/optimizer.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -13,8 +13,7 @@ describe('optimizer', () => {
     const opt = createOptimizer(config, [kernel, bias]);
     // gradient norm sqrt(3^2 + 4^2 + 0^2) = 5 > 2.5: scaled by 0.5
     const grads = { [kernel.name]: tf.tensor1d([3, 4]), [bias.name]: tf.tensor1d([0]) };
-    const norm = opt.step(grads, 0.1);
-    expect(norm).toBeCloseTo(5, 5);
+    opt.step(grads, 0.1);
     const k = await kernel.data();
     // w - lr * (0.5 g + wd w)
     expect(k[0]).toBeCloseTo(1 - 0.1 * (1.5 + 0.01 * 1), 6);
@@ -38,6 +37,16 @@ describe('optimizer', () => {
     const state = await opt.getState();
     expect(state.length).toBeGreaterThan(0);
     tf.dispose([w, ...Object.values(g)]);
+    opt.dispose();
+  });
+
+  it('without clipNorm the gradients are applied as given (no norm is computed)', async () => {
+    const kernel = tf.variable(tf.tensor1d([1, -2]), true, 'opt_test3/kernel');
+    const opt = createOptimizer(OptimizerSchema.parse({ name: 'sgd', lr: 0.1, momentum: 0, weightDecay: 0, clipNorm: 0 }), [kernel]);
+    const grads = { [kernel.name]: tf.tensor1d([30, 40]) };
+    opt.step(grads, 0.1);
+    expect(Array.from(await kernel.data())).toEqual([Math.fround(1 - 3), Math.fround(-2 - 4)]);
+    tf.dispose([kernel, ...Object.values(grads)]);
     opt.dispose();
   });
 });

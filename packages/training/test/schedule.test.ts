@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, ScheduleSchema } from '../src/train/schedule.js';
+import { learningRateAt, ScheduleSchema } from '../src/loop/schedule.js';
 
 describe('learning-rate schedules', () => {
   const base = 0.1;

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { countFrames, DEFAULT_BOUND, flowFileNames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
+import { countFrames, DEFAULT_BOUND, flowFileNames, readFrameFolder, readFrames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
 import { type StreamFrame, streamFrames } from './frames.js';
 import { resolveOptions, type Tvl1Options } from './options.js';
 import { Tvl1Error } from './errors.js';
@@ -28,6 +28,11 @@ export interface ExtractOptions {
   /** Frame-folder file template (default img_{:05d}.jpg). */
   template?: string;
   tvl1?: Tvl1Options;
+  /**
+   * Only these pairs (0-based: pair j is frames j -> j+1), decoding only their
+   * frames, e.g. the pairs one test clip needs. Default: every pair.
+   */
+  pairs?: number[];
   /** Pairs done (computed or already on disk) out of the pairs the container announces. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -55,6 +60,7 @@ function checkOptions(options: ExtractOptions): void {
   if (options.naming != null && options.naming !== 'mmaction' && options.naming !== 'dense_flow') fail('naming', "'mmaction' or 'dense_flow'", options.naming);
   if (options.bound != null && !(options.bound > 0 && options.bound < Number.POSITIVE_INFINITY)) fail('bound', 'a positive number', options.bound);
   if (options.workers != null && !(Number.isInteger(options.workers) && options.workers >= 1)) fail('workers', 'a positive integer', options.workers);
+  if (options.pairs != null && !options.pairs.every((j) => Number.isInteger(j) && j >= 0)) fail('pairs', 'non-negative integers', options.pairs);
   resolveOptions(options.tvl1 ?? {});
 }
 
@@ -80,6 +86,7 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
   const frameCount = await countFrames(input, { template: options.template });
   if (frameCount < 2) throw new Tvl1Error('TOO_FEW_FRAMES', `has ${frameCount} frame${frameCount === 1 ? '' : 's'}; flow needs at least 2`, { path: input });
   await checkWritable(outDir);
+  if (options.pairs != null) return extractPairs(input, outDir, frameCount, options, started);
   const total = frameCount - 1;
   const isFolder = (await stat(input)).isDirectory();
   const pool = options.pool ?? createFlowPool(options.workers);
@@ -128,4 +135,36 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
   }
   if (failure != null) throw (failure as { error: unknown }).error;
   return { pairs, computed, skipped: pairs - computed, seconds: (Date.now() - started) / 1000 };
+}
+
+/** extractFlow for a subset of pairs: decodes only their frames, computes the pairs not on disk yet. */
+async function extractPairs(input: string, outDir: string, frameCount: number, options: ExtractOptions, started: number): Promise<ExtractResult> {
+  const format = options.format ?? 'jpg';
+  const naming = options.naming ?? 'mmaction';
+  const pairs = [...new Set(options.pairs)].sort((a, b) => a - b);
+  const past = pairs.find((j) => j + 1 >= frameCount);
+  if (past != null) throw new Tvl1Error('BAD_ARGUMENT', `pair ${past} needs frame ${past + 2}, the input has ${frameCount}`, { path: input });
+  const missing = pairs.filter((j) => !pairOutputs(outDir, j, format, naming).every((f) => existsSync(f)));
+  const indices = [...new Set(missing.flatMap((j) => [j, j + 1]))].sort((a, b) => a - b);
+  const isFolder = (await stat(input)).isDirectory();
+  const decoded = indices.length === 0 ? null : isFolder ? await readFrameFolder(input, { indices, template: options.template, resize: options.resize }) : await readFrames(input, { indices, resize: options.resize });
+  const frame = (j: number) => ({ data: (decoded as NonNullable<typeof decoded>).frames[indices.indexOf(j)], width: decoded?.width ?? 0, height: decoded?.height ?? 0, channels: 3 as const });
+  const pool = options.pool ?? createFlowPool(options.workers);
+  let done = pairs.length - missing.length;
+  options.onProgress?.(done, pairs.length);
+  try {
+    await Promise.all(
+      missing.map(async (j) => {
+        const flow = await pool.compute(frame(j), frame(j + 1), options.tvl1 ?? {}, `${input} pair ${j + 1} (frames ${j + 1}-${j + 2})`);
+        const outputs = pairOutputs(outDir, j, format, naming);
+        if (format === 'flo') await writeFlo(outputs[0], flow);
+        else await writeFlowJpegs(outputs[0], outputs[1], flow, { bound: options.bound ?? DEFAULT_BOUND });
+        done += 1;
+        options.onProgress?.(done, pairs.length);
+      }),
+    );
+  } finally {
+    if (options.pool == null) await pool.close();
+  }
+  return { pairs: pairs.length, computed: missing.length, skipped: pairs.length - missing.length, seconds: (Date.now() - started) / 1000 };
 }

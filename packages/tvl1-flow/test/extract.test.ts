@@ -165,4 +165,20 @@ console.log(pool.size, flow.u.length);`;
     expect(rerun.skipped).toBe(written.length);
     expect(rerun.computed + rerun.skipped).toBe(31);
   });
+
+  it('pairs: only the pairs asked for, decoding only their frames, equal to the same pairs of a full extraction', async () => {
+    const video = path.join(DATA, 'videos/part_0.mp4');
+    const [all, some] = [await mkdtemp(path.join(tmpdir(), 'tjn-all-')), await mkdtemp(path.join(tmpdir(), 'tjn-some-'))];
+    const options = { resize: { width: 40, height: 30 }, format: 'flo' as const, workers: 1 };
+    await extractFlow(video, all, options);
+    const result = await extractFlow(video, some, { ...options, pairs: [7, 3, 7, 30] });
+    expect(result).toMatchObject({ pairs: 3, computed: 3, skipped: 0 });
+    expect((await readdir(some)).sort()).toEqual(['flow_00004.flo', 'flow_00008.flo', 'flow_00031.flo']);
+    for (const name of ['flow_00004.flo', 'flow_00008.flo', 'flow_00031.flo']) {
+      const [a, b] = await Promise.all([readFlo(path.join(all, name)), readFlo(path.join(some, name))]);
+      expect(Buffer.from(b.u.buffer).equals(Buffer.from(a.u.buffer)), name).toBe(true);
+    }
+    expect((await extractFlow(video, some, { ...options, pairs: [3] })).computed).toBe(0);
+    await expect(extractFlow(video, some, { ...options, pairs: [31] })).rejects.toThrow(/pair 31 needs frame 33, the input has 32/);
+  });
 });

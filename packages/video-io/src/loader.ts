@@ -55,6 +55,8 @@ export interface DatasetLoaderOptions {
   seed?: number;
   /** Epoch number, mixed into the seed so that each epoch differs. Default 0. */
   epoch?: number;
+  /** Start this many samples into the epoch's order (resuming mid-epoch); the rest of the epoch is unchanged. */
+  startAt?: number;
   /** worker_threads decoding in parallel; 0 (default) loads in this thread. */
   workers?: number;
   /** Samples loaded ahead. Default 2 * batchSize. */
@@ -94,7 +96,7 @@ export function createLoader(
   const { samples } = source;
   const seed = o.seed ?? 0;
   const epoch = o.epoch ?? 0;
-  const order = o.shuffle ? seededRandom(seed, epoch, 'order').permutation(samples.length) : samples.map((_, i) => i);
+  const order = (o.shuffle ? seededRandom(seed, epoch, 'order').permutation(samples.length) : samples.map((_, i) => i)).slice(o.startAt ?? 0);
   let pool: WorkerPool<ClipTask, LoadedClip> | null = null;
   async function* pass(): AsyncGenerator<Batch> {
     // the built worker beside this module (dist), or in ../dist when running from sources (tests)

@@ -9,6 +9,7 @@ import {
   cropBox,
   denseIndices,
   framesToFloat,
+  listTypeOf,
   readMmactionList,
   renderSyntheticClip,
   SYNTHETIC_LABELS,
@@ -92,6 +93,17 @@ describe('manifests and loader', () => {
     expect(ds.labels).toEqual(['0', '1', '2']);
     await writeFile(list, 'a 30 0\nb twelve 2\n');
     await expect(readMmactionList(list, { root: dir, type: 'rawframes' })).rejects.toThrow(/train\.txt: line 2: total_frames/);
+    // paths with spaces: the numbers are read from the right
+    await writeFile(list, 'my clips/a b.mp4 4\nsingle.mp4 0\n');
+    expect(listTypeOf('my clips/a b.mp4 4\n')).toBe('videos');
+    expect(listTypeOf('frames/x 30 2\n')).toBe('rawframes');
+    const videos = await readMmactionList(list, { root: dir, type: 'videos' });
+    expect(videos.samples.map((s) => [s.id, s.path, s.label])).toEqual([
+      ['my clips/a b.mp4', path.join(dir, 'my clips/a b.mp4'), 4],
+      ['single.mp4', path.join(dir, 'single.mp4'), 0],
+    ]);
+    await writeFile(list, 'lonely\n');
+    await expect(readMmactionList(list, { root: dir, type: 'videos' })).rejects.toThrow(/line 1: expected 2 columns/);
   });
 
   it('loader: batches in the given order, at most `prefetch` loads in flight, bad samples skipped when asked', async () => {

@@ -16,7 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
 import { createFlowPool, endPointError, type GrayImage, syntheticPair, syntheticPairSpecs, type Tvl1Options, tvl1 } from '@trajectorynet/tvl1-flow';
 import { type Flow, readFlo, readFrames, readImage, writeFlo } from '@trajectorynet/video-io';
 import { dataDir } from '../data.js';

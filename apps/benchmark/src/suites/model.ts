@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createTrajectoryNet, PRESET_STAGES, summarize, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 

@@ -1,7 +1,7 @@
 /** Trajectory conv vs the plain temporal conv, forward and forward+backward, measured side by side. */
 import * as tf from '@tensorflow/tfjs';
 import { temporalConv, trajectoryConv } from '@trajectorynet/trajectory-conv';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 

@@ -8,9 +8,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { flowQueueCommand } from '@trajectorynet/flow-queue';
 import { createFlowPool, extractFlow } from '@trajectorynet/tvl1-flow';
-import { TrainerError } from '../errors.js';
-import { createProgress } from '../progress.js';
+import { createProgress, ensureWritableFolder } from '@trajectorynet/core/node';
+import { TrainingError } from '@trajectorynet/training';
 import { parseSize } from '@trajectorynet/video-io';
+import { integer } from '../options.js';
 
 export function registerExtractFlowCommand(program: Command): void {
   const command = program
@@ -20,7 +21,7 @@ export function registerExtractFlowCommand(program: Command): void {
     .option('--root <dir>', 'root of the list paths', '.')
     .option('--out <dir>', 'output folder: one sub-folder per video')
     .option('--resize <WxH>', 'resize frames first, e.g. 340x256')
-    .option('--workers <n>', 'worker threads (default: one per core)', Number)
+    .option('--workers <n>', 'worker threads (default: one per core)', integer(1, 256))
     .option('--queue <url>', 'a Redis server: then use the subcommands enqueue / work / status (see `extract-flow --queue x help`)')
     .allowUnknownOption(true)
     .allowExcessArguments(true)
@@ -37,9 +38,9 @@ export function registerExtractFlowCommand(program: Command): void {
       }
       if (o.list == null || o.out == null) {
         command.outputHelp();
-        throw new TrainerError('BAD_INPUT', 'extract-flow needs --list and --out (or --queue)');
+        throw new TrainingError('BAD_INPUT', 'extract-flow needs --list and --out (or --queue)');
       }
-      const lines = (await readFile(o.list, 'utf8').catch(() => Promise.reject(new TrainerError('BAD_INPUT', 'cannot read the list', { path: o.list }))))
+      const lines = (await readFile(o.list, 'utf8').catch(() => Promise.reject(new TrainingError('BAD_INPUT', 'cannot read the list', { path: o.list }))))
         .split('\n')
         .map((l) => l.trim())
         .filter((l) => l !== '' && !l.startsWith('#'));

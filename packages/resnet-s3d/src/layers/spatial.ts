@@ -13,6 +13,19 @@ const fold = (x: tf.Tensor) => tf.reshape(x, [-1, x.shape[2] as number, x.shape[
 const unfold = (x: tf.Tensor, n: number, t: number) => tf.reshape(x, [n, t, x.shape[1] as number, x.shape[2] as number, x.shape[3] as number]);
 const spatialOut = (size: number | null, stride: number) => (size == null ? null : Math.ceil(size / stride));
 
+/**
+ * PyTorch's padding: (k-1)/2 on every side. TF's 'same' is that for stride 1
+ * but pads one more pixel at the bottom/right than the top/left with stride 2
+ * (on even sizes), which shifts every strided layer of inflated torchvision
+ * weights by a pixel; with a stride, pad explicitly and use 'valid'. The
+ * output size is the same either way (ceil(size / stride) for odd k).
+ */
+function symmetricPad(x: tf.Tensor4D, kernelSize: number, stride: number, value: number): [tf.Tensor4D, 'same' | 'valid'] {
+  if (stride === 1) return [x, 'same'];
+  const p = (kernelSize - 1) / 2;
+  return [tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], value), 'valid'];
+}
+
 export interface SpatialConvArgs {
   filters: number;
   kernelSize: number;
@@ -20,7 +33,7 @@ export interface SpatialConvArgs {
   name?: string;
 }
 
-/** 1 x k x k convolution, 'same' padding, no bias (a BatchNorm follows). */
+/** 1 x k x k convolution (odd k), padded (k-1)/2 on every side as PyTorch's ResNet, no bias (a BatchNorm follows). */
 export class SpatialConv3D extends tf.layers.Layer {
   static className = 'SpatialConv3D';
   readonly filters: number;
@@ -49,7 +62,8 @@ export class SpatialConv3D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const y = tf.conv2d(fold(x), (this.kernel as tf.LayerVariable).read() as tf.Tensor4D, this.stride, 'same');
+      const [padded, mode] = symmetricPad(fold(x), this.kernelSize, this.stride, 0);
+      const y = tf.conv2d(padded, (this.kernel as tf.LayerVariable).read() as tf.Tensor4D, this.stride, mode);
       return unfold(y, x.shape[0], x.shape[1] as number);
     });
   }
@@ -118,7 +132,7 @@ export class BatchNorm5D extends tf.layers.Layer {
   }
 }
 
-/** 1 x k x k max-pool with 'same' padding. */
+/** 1 x k x k max-pool (odd k), padded (k-1)/2 on every side as PyTorch's (padding never wins the max). */
 export class SpatialMaxPool3D extends tf.layers.Layer {
   static className = 'SpatialMaxPool3D';
   readonly poolSize: number;
@@ -138,7 +152,8 @@ export class SpatialMaxPool3D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return unfold(tf.maxPool(fold(x), this.poolSize, this.stride, 'same'), x.shape[0], x.shape[1] as number);
+      const [padded, mode] = symmetricPad(fold(x), this.poolSize, this.stride, Number.NEGATIVE_INFINITY);
+      return unfold(tf.maxPool(padded, this.poolSize, this.stride, mode), x.shape[0], x.shape[1] as number);
     });
   }
 

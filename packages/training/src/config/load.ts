@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { TrainerError } from '../errors.js';
+import { TrainingError } from '../errors.js';
 import { PRESET_NAMES, presetConfig } from './presets.js';
 import { ConfigSchema, type TrainConfig } from './schema.js';
 
@@ -26,7 +26,7 @@ export function deepMerge(base: Plain, over: Plain): Plain {
 /** `model.width=0.25` -> { model: { width: 0.25 } }; the value is read as YAML (numbers, booleans, lists). */
 export function parseOverride(assignment: string): Plain {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new TrainerError('BAD_CONFIG', `--set expects key.path=value, got '${assignment}'`);
+  if (eq <= 0) throw new TrainingError('BAD_CONFIG', `--set expects key.path=value, got '${assignment}'`);
   const keys = assignment.slice(0, eq).trim().split('.');
   let value: unknown = parseYaml(assignment.slice(eq + 1));
   for (const key of keys.reverse()) value = { [key]: value };
@@ -48,16 +48,16 @@ export async function readConfigFile(file: string): Promise<Plain> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new TrainerError('BAD_CONFIG', `cannot read config file (${(error as NodeJS.ErrnoException).code ?? error})`, { path: file });
+    throw new TrainingError('BAD_CONFIG', `cannot read config file (${(error as NodeJS.ErrnoException).code ?? error})`, { path: file });
   }
   let parsed: unknown;
   try {
     parsed = parseYaml(text); // YAML is a superset of JSON
   } catch (error) {
-    throw new TrainerError('BAD_CONFIG', `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`, { path: file });
+    throw new TrainingError('BAD_CONFIG', `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`, { path: file });
   }
   if (parsed == null) return {};
-  if (!isPlain(parsed)) throw new TrainerError('BAD_CONFIG', 'the config must be an object of sections (model, data, train, ...)', { path: file });
+  if (!isPlain(parsed)) throw new TrainingError('BAD_CONFIG', 'the config must be an object of sections (model, data, train, ...)', { path: file });
   return parsed;
 }
 
@@ -73,7 +73,7 @@ export async function resolveConfig(sources: ConfigSources): Promise<TrainConfig
   const presetName = sources.preset ?? (typeof fromFile.preset === 'string' ? fromFile.preset : undefined);
   if (presetName != null) {
     const preset = presetConfig(presetName);
-    if (preset == null) throw new TrainerError('BAD_CONFIG', `unknown preset '${presetName}'; known presets: ${PRESET_NAMES.join(', ')}`);
+    if (preset == null) throw new TrainingError('BAD_CONFIG', `unknown preset '${presetName}'; known presets: ${PRESET_NAMES.join(', ')}`);
     merged = deepMerge(merged, preset as Plain);
   }
   merged = deepMerge(merged, fromFile);
@@ -82,7 +82,7 @@ export async function resolveConfig(sources: ConfigSources): Promise<TrainConfig
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
     const source = sources.file != null ? `config ${sources.file} (with preset and --set flags)` : 'config (preset and --set flags)';
-    throw new TrainerError('BAD_CONFIG', describeIssues(result.error, source));
+    throw new TrainingError('BAD_CONFIG', describeIssues(result.error, source));
   }
   return result.data;
 }

@@ -2,7 +2,10 @@
  * Named starting points for `train --preset`. Full-size presets follow the
  * paper (ResNet-18, 8 frames of 112x112, SGD); `-tiny` ones are the same
  * networks at 1/8 width and 8 frames of 64x64 so that they train on a CPU in
- * minutes. `-motion` adds the paper's motion representation.
+ * minutes; `-imagenet` ones fine-tune from inflated ImageNet weights (they
+ * need model.pretrained: a safetensors export of torchvision's resnet18).
+ * `-motion` adds the paper's motion representation. MotionNet presets sample
+ * consecutive frames (MotionNet's flows are between neighbouring frames).
  */
 import type { TrainConfig } from './schema.js';
 
@@ -21,23 +24,37 @@ const TINY: PartialConfig = {
   optimizer: { name: 'adam', lr: 3e-3, weightDecay: 1e-4 },
   schedule: { kind: 'cosine', warmupSteps: 20 },
 };
-
-const MODELS: Record<string, PartialConfig['model']> = {
-  'c2d-r18': { variant: 'c2d' },
-  's3d-r18': { variant: 's3d' },
-  'trajectorynet-r18': { variant: 'trajectorynet', trajectorySource: 'tvl1' },
-  'trajectorynet-r18-motion': { variant: 'trajectorynet', trajectorySource: 'tvl1', withMotion: true },
-  'trajectorynet-r18-motionnet': { variant: 'trajectorynet', trajectorySource: 'motionnet' },
-  'trajectorynet-r18-motionnet-motion': { variant: 'trajectorynet', trajectorySource: 'motionnet', withMotion: true },
+/** Fine-tuning inflated ImageNet weights, as TSN / the paper: lower rate, BatchNorm frozen but the first. */
+const IMAGENET: PartialConfig = {
+  data: { frames: 8, size: 112 },
+  train: { epochs: 30, batchSize: 8, batchNorm: 'partial' },
+  optimizer: { name: 'sgd', lr: 0.001, momentum: 0.9, weightDecay: 5e-4 },
+  schedule: { kind: 'cosine', warmupSteps: 100 },
 };
 
-export const PRESET_NAMES: string[] = Object.keys(MODELS).flatMap((name) => [name, `${name}-tiny`]);
+const MODELS: Record<string, { model: PartialConfig['model']; data?: PartialConfig['data'] }> = {
+  'c2d-r18': { model: { variant: 'c2d' } },
+  's3d-r18': { model: { variant: 's3d' } },
+  'trajectorynet-r18': { model: { variant: 'trajectorynet', trajectorySource: 'tvl1' } },
+  'trajectorynet-r18-motion': { model: { variant: 'trajectorynet', trajectorySource: 'tvl1', withMotion: true } },
+  'trajectorynet-r18-motionnet': { model: { variant: 'trajectorynet', trajectorySource: 'motionnet' }, data: { frameInterval: 1 } },
+  'trajectorynet-r18-motionnet-motion': { model: { variant: 'trajectorynet', trajectorySource: 'motionnet', withMotion: true }, data: { frameInterval: 1 } },
+};
+
+const SIZES = { '': FULL, '-tiny': TINY, '-imagenet': IMAGENET } as const;
+
+export const PRESET_NAMES: string[] = Object.keys(MODELS).flatMap((name) => Object.keys(SIZES).map((suffix) => `${name}${suffix}`));
+
+/** Presets whose config needs a key the user must give (a file of theirs). */
+export function presetRequirements(name: string): string[] {
+  return name.endsWith('-imagenet') ? ['model.pretrained'] : [];
+}
 
 /** The preset's settings, to be merged under the user's file and flags; undefined for an unknown name. */
 export function presetConfig(name: string): PartialConfig | undefined {
-  const tiny = name.endsWith('-tiny');
-  const model = MODELS[tiny ? name.slice(0, -'-tiny'.length) : name];
-  if (model == null) return undefined;
-  const base = tiny ? TINY : FULL;
-  return { ...base, preset: name, model: { depth: 18, ...base.model, ...model } };
+  const suffix = (Object.keys(SIZES) as (keyof typeof SIZES)[]).find((s) => s !== '' && name.endsWith(s)) ?? '';
+  const entry = MODELS[name.slice(0, name.length - suffix.length)];
+  if (entry == null) return undefined;
+  const base = SIZES[suffix];
+  return { ...base, preset: name, model: { depth: 18, ...base.model, ...entry.model }, data: { ...base.data, ...entry.data } };
 }

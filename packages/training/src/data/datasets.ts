@@ -5,28 +5,26 @@ import path from 'node:path';
 import {
   createSyntheticDataset,
   type Dataset,
+  listTypeOf,
   readClassFolders,
   readLabelFile,
   readMmactionList,
   readSomethingV1,
-  type Sample,
-  type SyntheticSample,
+  readSomethingV2,
   VideoIOError,
 } from '@trajectorynet/video-io';
 import type { DataConfig } from '../config/schema.js';
-import { TrainerError } from '../errors.js';
-
-export type AnySample = Sample | SyntheticSample;
+import { TrainingError } from '../errors.js';
 
 function need(value: string | undefined, key: string, kind: string): string {
-  if (value == null) throw new TrainerError('BAD_CONFIG', `data.kind '${kind}' needs data.${key}`);
-  if (!existsSync(value)) throw new TrainerError('BAD_DATA', `data.${key} does not exist`, { path: value });
+  if (value == null) throw new TrainingError('BAD_CONFIG', `data.kind '${kind}' needs data.${key}`, { path: `data.${key}` });
+  if (!existsSync(value)) throw new TrainingError('BAD_DATA', `data.${key} does not exist`, { path: value });
   return value;
 }
 
-export async function loadDataset(data: DataConfig, split: 'train' | 'val', seed: number): Promise<Dataset<AnySample>> {
+export async function loadDataset(data: DataConfig, split: 'train' | 'val', seed: number): Promise<Dataset> {
   try {
-    let dataset: Dataset<AnySample>;
+    let dataset: Dataset;
     switch (data.kind) {
       case 'synthetic':
         dataset = createSyntheticDataset({
@@ -42,9 +40,8 @@ export async function loadDataset(data: DataConfig, split: 'train' | 'val', seed
         const list = need(split === 'train' ? data.trainList : data.valList, split === 'train' ? 'trainList' : 'valList', 'list');
         const root = data.root ?? path.dirname(list);
         const labels = data.labels != null ? await readLabelFile(need(data.labels, 'labels', 'list')) : undefined;
-        // rawframes lists have 3 columns (path frames label), video lists 2
-        const columns = (await readFile(list, 'utf8')).split('\n').find((l) => l.trim() !== '')?.trim().split(/\s+/).length ?? 2;
-        dataset = await readMmactionList(list, { root, type: columns === 3 ? 'rawframes' : 'videos', labels });
+        // rawframes lists end with two numbers (path frames label), video lists with one
+        dataset = await readMmactionList(list, { root, type: listTypeOf(await readFile(list, 'utf8')), labels });
         break;
       }
       case 'sthv1': {
@@ -53,16 +50,41 @@ export async function loadDataset(data: DataConfig, split: 'train' | 'val', seed
         dataset = await readSomethingV1(csv, need(data.labels, 'labels', 'sthv1'), root);
         break;
       }
+      case 'sthv2': {
+        const root = need(data.root, 'root', 'sthv2');
+        const json = need(split === 'train' ? data.trainList : data.valList, split === 'train' ? 'trainList' : 'valList', 'sthv2');
+        dataset = await readSomethingV2(json, need(data.labels, 'labels', 'sthv2'), root);
+        break;
+      }
       case 'kinetics':
         dataset = await readClassFolders(path.join(need(data.root, 'root', 'kinetics'), split));
         break;
-      default:
-        throw new TrainerError('BAD_CONFIG', `data.kind '${data.kind}' is not supported by the trainer yet`);
     }
-    if (dataset.samples.length === 0) throw new TrainerError('BAD_DATA', `the ${split} set is empty`);
+    if (dataset.samples.length === 0) throw new TrainingError('BAD_DATA', `the ${split} set is empty`);
     return dataset;
   } catch (error) {
-    if (error instanceof VideoIOError) throw new TrainerError('BAD_DATA', error.message, { cause: error });
+    // a manifest or dataset folder that cannot be read is bad data, whatever the file
+    if (error instanceof VideoIOError) throw new TrainingError('BAD_DATA', error.message.slice(error.path != null ? error.path.length + 2 : 0), { path: error.path, cause: error });
     throw error;
   }
+}
+
+/**
+ * The train and val sets with one label map. Lists without a labels file name
+ * classes by number: both splits then get the numbers up to the largest label
+ * of either (a val list need not contain every class).
+ */
+export async function loadDatasets(data: DataConfig, seed: number): Promise<{ train: Dataset; val: Dataset }> {
+  const [train, val] = await Promise.all([loadDataset(data, 'train', seed), loadDataset(data, 'val', seed)]);
+  if (data.kind === 'list' && data.labels == null) {
+    const labels = train.labels.length >= val.labels.length ? train.labels : val.labels;
+    return { train: { ...train, labels }, val: { ...val, labels } };
+  }
+  if (train.labels.join('\n') !== val.labels.join('\n')) {
+    const onlyTrain = train.labels.filter((l) => !val.labels.includes(l));
+    const onlyVal = val.labels.filter((l) => !train.labels.includes(l));
+    const what = onlyTrain.length + onlyVal.length > 0 ? `classes only in train: ${onlyTrain.slice(0, 5).join(', ') || 'none'}; only in val: ${onlyVal.slice(0, 5).join(', ') || 'none'}` : 'the same classes in another order';
+    throw new TrainingError('BAD_DATA', `the train and val sets have different label maps (${what})`, { path: data.valList ?? data.root });
+  }
+  return { train, val };
 }

@@ -22,8 +22,8 @@ export const OptimizerSchema = z
 export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
 
 export interface Trainable {
-  /** Applies one update with `grads` (by variable name) at learning rate `lr`; returns the pre-clip gradient norm. */
-  step(grads: tf.NamedTensorMap, lr: number): number;
+  /** Applies one update with `grads` (by variable name) at learning rate `lr`, on the device (no reads). */
+  step(grads: tf.NamedTensorMap, lr: number): void;
   /** The optimiser's slots (moments, velocities) for checkpoints. */
   getState(): Promise<NamedTensor[]>;
   setState(state: NamedTensor[]): Promise<void>;
@@ -35,9 +35,9 @@ export function isDecayed(variableName: string): boolean {
   return /kernel/i.test(variableName);
 }
 
-/** The global L2 norm of a set of gradients. */
-export function globalNorm(grads: tf.Tensor[]): number {
-  return tf.tidy(() => Math.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+/** The global L2 norm of a set of gradients, as a scalar tensor. */
+export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
 }
 
 export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[]): Trainable {
@@ -48,12 +48,12 @@ export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[
     step(grads, lr) {
       optimizer.setLearningRate(lr);
       const names = Object.keys(grads);
-      const norm = globalNorm(names.map((n) => grads[n]));
-      const scale = config.clipNorm > 0 && norm > config.clipNorm ? config.clipNorm / norm : 1;
       const adjusted = tf.tidy(() => {
+        // clipping scales by min(1, clipNorm / norm), computed on the device (only when clipping is on)
+        const scale = config.clipNorm > 0 ? tf.minimum(1, tf.div(config.clipNorm, tf.maximum(globalNorm(names.map((n) => grads[n])), 1e-12))) : null;
         const out: tf.NamedTensorMap = {};
         for (const name of names) {
-          let g = scale === 1 ? grads[name] : tf.mul(grads[name], scale);
+          let g = scale == null ? grads[name] : tf.mul(grads[name], scale);
           const variable = byName.get(name);
           if (config.weightDecay > 0 && variable != null && isDecayed(name)) g = tf.add(g, tf.mul(variable, config.weightDecay));
           out[name] = g === grads[name] ? tf.clone(g) : g;
@@ -62,7 +62,6 @@ export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[
       });
       optimizer.applyGradients(adjusted as Parameters<typeof optimizer.applyGradients>[0]);
       tf.dispose(Object.values(adjusted));
-      return norm;
     },
     getState: () => optimizer.getWeights(),
     setState: (state) => optimizer.setWeights(state),

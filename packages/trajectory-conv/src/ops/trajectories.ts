@@ -83,12 +83,27 @@ export function resizeOffsets(offsets: tf.Tensor, factor: number): tf.Tensor {
   });
 }
 
-/** Offsets for a temporal stride: the output times to read around input times 0, s, 2s, ... */
+/**
+ * Offsets for a temporal stride s: the stage works on input times 0, s, 2s,
+ * ..., so its neighbouring frames are s input frames apart, and each tap must
+ * follow the point over s steps. The one-step offsets (taps -1 and +1:
+ * displacements to the previous and next frame) are chained over s frames
+ * as flows are (trajectoriesFromFlow with dilation s), then times 0, s, 2s,
+ * ... are kept.
+ */
 export function subsampleOffsets(offsets: tf.Tensor, stride: number): tf.Tensor {
+  if (!Number.isInteger(stride) || stride < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `stride must be a positive integer, got ${stride}`, { path: 'subsampleOffsets' });
+  if (offsets.rank !== 6) throw new TrajectoryConvError('BAD_ARGUMENT', `offsets must be [N, T, H, W, K, 2], got shape [${offsets.shape}]`, { path: 'subsampleOffsets' });
   if (stride === 1) return tf.clone(offsets);
   return tf.tidy(() => {
-    const t = offsets.shape[1] as number;
+    const [n, t, h, w, k] = offsets.shape;
+    const half = (k - 1) / 2;
+    const tap = (j: number) => tf.reshape(tf.slice(offsets, [0, 0, 0, 0, j, 0], [n, t, h, w, 1, 2]), [n, t, h, w, 2]);
+    // forward[t] = frame t -> t+1 (tap +1 at times 0..T-2); backward[t-1] = frame t -> t-1 (tap -1 at times 1..T-1)
+    const forward = tf.slice(tap(half + 1), [0, 0, 0, 0, 0], [n, t - 1, h, w, 2]);
+    const backward = tf.slice(tap(half - 1), [0, 1, 0, 0, 0], [n, t - 1, h, w, 2]);
+    const chained = trajectoriesFromFlow(forward, backward, { taps: k, dilation: stride });
     const indices = Array.from({ length: Math.ceil(t / stride) }, (_, i) => i * stride);
-    return tf.gather(offsets, tf.tensor1d(indices, 'int32'), 1);
+    return tf.gather(chained, tf.tensor1d(indices, 'int32'), 1);
   });
 }

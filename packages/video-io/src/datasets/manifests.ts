@@ -71,19 +71,40 @@ export interface ListOptions {
   labels?: string[];
 }
 
+/**
+ * The columns of a list line: the trailing integer columns, and the path
+ * before them (which may contain spaces: the numbers are read from the right).
+ */
+export function splitListLine(line: string, numericColumns: number): { path: string; numbers: string[] } | null {
+  let rest = line.trim();
+  const numbers: string[] = [];
+  for (let i = 0; i < numericColumns; i++) {
+    const match = /\s+(\S+)$/.exec(rest);
+    if (match == null) return null;
+    numbers.unshift(match[1]);
+    rest = rest.slice(0, match.index);
+  }
+  return rest === '' ? null : { path: rest, numbers };
+}
+
+/** rawframes when a list's first line ends with two integers (`path total_frames label`), else videos (`path label`). */
+export function listTypeOf(text: string): 'rawframes' | 'videos' {
+  return /\s\d+\s+\d+$/.test(lines(text)[0]?.line ?? '') ? 'rawframes' : 'videos';
+}
+
 export async function readMmactionList(listFile: string, options: ListOptions): Promise<Dataset> {
   const samples: Sample[] = [];
+  const expected = options.type === 'rawframes' ? 2 : 1;
   for (const { line, number } of lines(await readText(listFile))) {
-    const parts = line.split(/\s+/);
-    const expected = options.type === 'rawframes' ? 3 : 2;
     const bad = (why: string) => new VideoIOError('BAD_MANIFEST', `line ${number}: ${why}: '${line}'`, { path: listFile });
-    if (parts.length !== expected) throw bad(`expected ${expected} columns (${options.type === 'rawframes' ? 'path total_frames label' : 'path label'})`);
-    const label = Number(parts[expected - 1]);
+    const columns = splitListLine(line, expected);
+    if (columns == null) throw bad(`expected ${expected + 1} columns (${options.type === 'rawframes' ? 'path total_frames label' : 'path label'})`);
+    const label = Number(columns.numbers[expected - 1]);
     if (!Number.isInteger(label) || label < 0) throw bad('the label must be a non-negative integer');
     if (options.labels && label >= options.labels.length) throw bad(`label ${label} is past the ${options.labels.length} class names`);
-    const frameCount = options.type === 'rawframes' ? Number(parts[1]) : 0;
+    const frameCount = options.type === 'rawframes' ? Number(columns.numbers[0]) : 0;
     if (!Number.isInteger(frameCount) || frameCount < 0) throw bad('total_frames must be a non-negative integer');
-    samples.push({ path: path.resolve(options.root, parts[0]), id: parts[0], label, frameCount, kind: options.type === 'rawframes' ? 'frames' : 'video' });
+    samples.push({ path: path.resolve(options.root, columns.path), id: columns.path, label, frameCount, kind: options.type === 'rawframes' ? 'frames' : 'video' });
   }
   if (samples.length === 0) throw new VideoIOError('BAD_MANIFEST', 'the list has no samples', { path: listFile });
   const labels = options.labels ?? Array.from({ length: Math.max(...samples.map((s) => s.label)) + 1 }, (_, i) => String(i));

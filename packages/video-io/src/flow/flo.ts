@@ -3,13 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { writeFileDurable } from '@trajectorynet/core/node';
 import { fromFsError, VideoIOError } from '../errors.js';
 
-export interface Flow {
-  width: number;
-  height: number;
-  /** Horizontal and vertical displacement in pixels, row-major. Values above 1e9 mean unknown. */
-  u: Float32Array;
-  v: Float32Array;
-}
+import type { Flow } from '@trajectorynet/core';
+
+export type { Flow };
 
 const MAGIC = 202021.25;
 

@@ -2,22 +2,19 @@
  * Frame folders (mmaction "rawframes": img_00001.jpg; Something-Something V1:
  * 00001.jpg) decoded with sharp to rgb24, and frames written back atomically.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { Image } from '@trajectorynet/core';
 import { writeFileDurable } from '@trajectorynet/core/node';
 import { fromFsError, VideoIOError } from '../errors.js';
 import type { Frames, Size } from '../ffmpeg/decode.js';
 import { probeVideo } from '../ffmpeg/probe.js';
 import { decodePnm } from './pnm.js';
 
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** rgb24, row-major. */
-  data: Uint8Array;
-}
+/** An rgb24 image (@trajectorynet/core's `Image`). */
+export type RgbImage = Image;
 
 /** Default file-name template: `{}` is the 1-based frame number, `{:05d}` zero-padded to 5 digits. */
 export const DEFAULT_TEMPLATE = 'img_{:05d}.jpg';
@@ -84,7 +81,21 @@ export interface FolderOptions {
 /** The file-name template of a frame folder: mmaction's img_00001.jpg or Something-Something's 00001.jpg; null for neither. */
 export function detectFrameTemplate(dir: string): string | null {
   if (existsSync(path.join(dir, frameFileName(DEFAULT_TEMPLATE, 0)))) return DEFAULT_TEMPLATE;
-  return existsSync(path.join(dir, frameFileName('{:05d}.jpg', 0))) ? '{:05d}.jpg' : null;
+  if (existsSync(path.join(dir, frameFileName('{:05d}.jpg', 0)))) return '{:05d}.jpg';
+  // any other <prefix><zero-padded 1>.<image extension>, e.g. frame_0001.png
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    const match = /^(.*?)(0*1)\.(jpe?g|png|bmp|webp)$/i.exec(name);
+    if (match == null) continue;
+    const template = `${match[1]}{:0${match[2].length}d}.${match[3]}`;
+    if (frameFileName(template, 0) === name) return template;
+  }
+  return null;
 }
 
 /** Number of frames in a folder: consecutive files 1, 2, ... under the template. */

@@ -93,6 +93,16 @@ export function pipelineFlowShape(p: ClipPipeline): number[] {
   return views === 1 ? flows : [views, ...flows];
 }
 
+/**
+ * The frame numbers (0-based) of each clip a test pipeline takes from a video
+ * of `frameCount` frames: fixed, so known before decoding (e.g. to compute
+ * only the flows those clips need).
+ */
+export function testClipIndices(p: ClipPipeline, frameCount: number): number[][] {
+  if (p.mode !== 'test') throw new VideoIOError('BAD_ARGUMENT', 'training clips are drawn at random: only a test pipeline has fixed frames', { path: 'pipeline.mode' });
+  return clipIndices(p, frameCount, () => 0.5);
+}
+
 function clipIndices(p: ClipPipeline, frameCount: number, random: Random): number[][] {
   const clips = clipCount(p);
   return Array.from({ length: clips }, (_, c) => {
@@ -102,7 +112,8 @@ function clipIndices(p: ClipPipeline, frameCount: number, random: Random): numbe
   });
 }
 
-function shorterSide(size: Size, shorter: number): Size {
+/** The size a frame of `size` is decoded at with `resizeShorter: shorter` (aspect kept, rounded). */
+export function shorterSide(size: Size, shorter: number): Size {
   const scale = shorter / Math.min(size.width, size.height);
   return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
 }

@@ -104,6 +104,48 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expectOneLineError(wrong, 4, /latest\.ckpt: weight '.*' has shape/);
   });
 
+  it('the dataset workflow: Something-Something V1 frame folders + CSVs -> extract-flow -> train on the flows (no TV-L1 solved) -> eval', async () => {
+    const root = await tempDir('sthv1');
+    const frames = path.join(root, 'frames');
+    // SSv1 layout: <root>/<video id>/00001.jpg, from the shared videos (24 frames each, 85x64)
+    const { readFrames, writeFrame } = await import('@trajectorynet/video-io');
+    const videos = [['101', 'test.mp4', 'Pushing something'], ['102', 'part_0.mp4', 'Pulling something'], ['103', 'test.avi', 'Pushing something'], ['104', 'part_0.mp4', 'Pulling something']];
+    for (const [id, file] of videos) {
+      const decoded = await readFrames(path.join(DATA, 'videos', file), { indices: Array.from({ length: 24 }, (_, i) => i), resize: { width: 85, height: 64 } });
+      for (const [i, data] of decoded.frames.entries()) await writeFrame(path.join(frames, id, `${String(i + 1).padStart(5, '0')}.jpg`), { width: 85, height: 64, data });
+    }
+    await writeFile(path.join(root, 'labels.csv'), 'Pulling something\nPushing something\n');
+    await writeFile(path.join(root, 'train.csv'), videos.map(([id, , label]) => `${id};${label}`).join('\n'));
+    await writeFile(path.join(root, 'val.csv'), videos.slice(0, 2).map(([id, , label]) => `${id};${label}`).join('\n'));
+    const data = ['data.kind=sthv1', `data.root=${frames}`, `data.trainList=${root}/train.csv`, `data.valList=${root}/val.csv`, `data.labels=${root}/labels.csv`, `data.flowDir=${root}/flows`, 'data.frameInterval=2'];
+    const extract = cli(['extract-flow', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, ...data])]);
+    expect(extract.status, extract.stderr).toBe(0);
+    expect(extract.stdout).toMatch(/4 videos done \(92 pairs computed\), 0 failed/);
+    expect(existsSync(path.join(root, 'flows', '101', 'x_00023.jpg'))).toBe(true);
+    const out = path.join(root, 'run');
+    const train = cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, ...data, 'train.epochs=1', 'train.batchSize=2']), '--out', out, '--quiet']);
+    expect(train.status, train.stderr).toBe(0);
+    const epoch = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.kind === 'epoch');
+    expect([epoch.flowSource, epoch.tvl1Solves]).toEqual(['precomputed', 0]);
+    const evaluation = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    expect(evaluation.status, evaluation.stderr).toBe(0);
+    expect(JSON.parse(evaluation.stdout).clips).toBe(2);
+  });
+
+  it('extract-flow goes on past videos that cannot be read, names them, and exits 3', async () => {
+    const dir = await tempDir('extract');
+    await writeFile(path.join(dir, 'empty.mp4'), '');
+    await mkdir(path.join(dir, 'one-frame'));
+    await writeFile(path.join(dir, 'one-frame', 'img_00001.jpg'), await readFile(path.join(DATA, 'rawframes', 'img_00001.jpg')));
+    await writeFile(path.join(dir, 'list.txt'), 'empty.mp4 0\nok.mp4 1\none-frame 1 0\n');
+    await writeFile(path.join(dir, 'ok.mp4'), await readFile(path.join(DATA, 'videos/part_0.mp4')));
+    const result = cli(['extract-flow', '--list', path.join(dir, 'list.txt'), '--root', dir, '--out', path.join(dir, 'flows'), '--resize', '40x30']);
+    expect(result.status, result.stderr).toBe(3);
+    expect(result.stdout).toMatch(/1 videos done \(31 pairs computed\), 2 failed/);
+    expect(result.stderr).toMatch(/empty\.mp4: the file is empty/);
+    expect(result.stderr).toMatch(/one-frame: has 1 frame; flow needs at least 2/);
+  });
+
   it('flow: TV-L1 for a pair of images, as .flo and a colour PNG', async () => {
     const out = await tempDir('flow');
     const result = cli(['flow', path.join(DATA, 'flow/flyingchairs/0000000-img0.ppm'), path.join(DATA, 'flow/flyingchairs/0000000-img1.ppm'), '--out', path.join(out, 'pair.flo')]);

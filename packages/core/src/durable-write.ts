@@ -68,7 +68,7 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array, fault: Fault | nu
 }
 
 /** fsync a folder so that a rename in it survives a power cut; some filesystems refuse, which is harmless. */
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
   let handle: FileHandle | null = null;
   try {
     handle = await open(folder, 'r');
@@ -132,6 +132,9 @@ const isAlive = (pid: number) => {
 /**
  * Removes the temporaries that `writeFileDurable` left in `folder` when a
  * process died mid-write (their process is gone). Returns the names removed.
+ * It decides by process id on this machine: on a folder shared by several
+ * machines, a temporary of a live process elsewhere can be removed (flow-queue
+ * uses per-worker folders for that reason).
  */
 export async function removeStaleTemporaries(folder: string): Promise<string[]> {
   let names: string[];

@@ -8,7 +8,7 @@ export { PRESET_NAMES, presetConfig, presetRequirements } from './config/presets
 export { ConfigSchema, type DataConfig, type ModelConfig, motionNetFrames, type TrainConfig } from './config/schema.js';
 export { type BatchOptions, type ClipBatch, clipBatches, recognizerInput } from './data/batches.js';
 export { loadDataset, loadDatasets } from './data/datasets.js';
-export { type FlowSource, flowCacheDir, flowSourceOf, prepareFlows, type RunFlows } from './data/flows.js';
+export { extractionJobs, type FlowSource, flowCacheDir, flowSourceOf, prepareFlows, type RunFlows } from './data/flows.js';
 export { clipFrames, clipPipeline, decodeShorterSide } from './data/pipelines.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';
 export { type EvaluationReport, evaluate, scoreVideos, type VideoScores } from './eval/evaluate.js';

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { countFrames, DEFAULT_BOUND, flowFileNames, readFrameFolder, readFrames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
+import { countFrames, DEFAULT_BOUND, detectFrameTemplate, flowFileNames, readFrameFolder, readFrames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
 import { type StreamFrame, streamFrames } from './frames.js';
 import { resolveOptions, type Tvl1Options } from './options.js';
 import { Tvl1Error } from './errors.js';
@@ -25,7 +25,7 @@ export interface ExtractOptions {
   /** Worker threads (default: one per core), or a pool shared across videos. */
   workers?: number;
   pool?: FlowPool;
-  /** Frame-folder file template (default img_{:05d}.jpg). */
+  /** Frame-folder file template (default: detected from the folder, e.g. img_{:05d}.jpg or {:05d}.jpg). */
   template?: string;
   tvl1?: Tvl1Options;
   /**
@@ -83,6 +83,8 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
   checkOptions(options);
   const format = options.format ?? 'jpg';
   const naming = options.naming ?? 'mmaction';
+  // frame folders: the template given, or the one the folder's first frame shows (img_00001.jpg, 00001.jpg, ...)
+  if (options.template == null && (await stat(input).catch(() => null))?.isDirectory()) options = { ...options, template: detectFrameTemplate(input) ?? undefined };
   const frameCount = await countFrames(input, { template: options.template });
   if (frameCount < 2) throw new Tvl1Error('TOO_FEW_FRAMES', `has ${frameCount} frame${frameCount === 1 ? '' : 's'}; flow needs at least 2`, { path: input });
   await checkWritable(outDir);

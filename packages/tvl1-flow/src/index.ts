@@ -6,3 +6,5 @@ export { Tvl1Error, type Tvl1ErrorCode } from './errors.js';
 export { type ExtractOptions, type ExtractResult, extractFlow, pairOutputs } from './extract.js';
 export { createFlowPool, type FlowPool } from './pool.js';
 export { type GrayImage, type SyntheticMotion, type SyntheticPair, type SyntheticPairSpec, syntheticPair, syntheticPairSpecs, UNKNOWN_FLOW } from './synthetic.js';
+export { type BatchResult, extractVideos, type VideoJob } from './batch.js';
+export { addExtractOptions, type ExtractFlags, extractOptionsOf } from './cli-options.js';

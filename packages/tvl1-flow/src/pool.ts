@@ -2,8 +2,9 @@
  * TV-L1 pairs in parallel on @trajectorynet/core's worker pool (one thread
  * per core by default). A thread that dies (e.g. out of memory on a huge
  * frame) fails that pair with a WORKER error naming it and is replaced, so an
- * extraction never hangs. One worker, or running from the TypeScript sources
- * (no built worker file), computes in this thread with the same results.
+ * extraction never hangs. One worker is a thread too, so TV-L1 never blocks
+ * the caller's event loop; only when the worker is not built (running from the
+ * TypeScript sources) are pairs computed in this thread, with the same results.
  */
 import os from 'node:os';
 import { createWorkerPool, findBuiltFile } from '@trajectorynet/core/node';
@@ -25,7 +26,8 @@ export function createFlowPool(workers = os.availableParallelism()): FlowPool {
   const file = findBuiltFile([new URL('./flow-worker.js', import.meta.url), new URL('../dist/flow-worker.js', import.meta.url)]);
   const pool = createWorkerPool<PairTask, FlowField>({
     file: file ?? 'flow-worker.js',
-    threads: workers <= 1 || file == null ? 0 : workers,
+    // one worker is a thread too: TV-L1 never blocks the caller's event loop (lock renewals, progress)
+    threads: file == null ? 0 : workers,
     inline: computePair,
     label: 'TV-L1 pair',
     errorType: Tvl1Error,

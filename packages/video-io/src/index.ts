@@ -17,6 +17,7 @@ export {
   readLabelFile,
   readMmactionList,
   readSomethingV1,
+  readVideoList,
   type Sample,
   splitListLine,
   type SyntheticSample,

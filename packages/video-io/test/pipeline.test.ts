@@ -11,6 +11,7 @@ import {
   framesToFloat,
   listTypeOf,
   readMmactionList,
+  readVideoList,
   renderSyntheticClip,
   SYNTHETIC_LABELS,
   segmentIndices,
@@ -104,6 +105,17 @@ describe('manifests and loader', () => {
     ]);
     await writeFile(list, 'lonely\n');
     await expect(readMmactionList(list, { root: dir, type: 'videos' })).rejects.toThrow(/line 1: expected 2 columns/);
+    // lists for flow extraction: paths (with spaces), with or without the numeric columns
+    await writeFile(list, 'my clips/a b.mp4 4\nframes/x 30 2\nplain.avi\nplain.avi\n');
+    expect(await readVideoList(list, dir)).toEqual([
+      { id: 'my clips/a b.mp4', path: path.join(dir, 'my clips/a b.mp4') },
+      { id: 'frames/x', path: path.join(dir, 'frames/x') },
+      { id: 'plain.avi', path: path.join(dir, 'plain.avi') },
+    ]);
+    await writeFile(list, 'a.mp4 0\na.avi 1\n');
+    await expect(readVideoList(list, dir)).rejects.toThrow(/line 2: 'a\.mp4' and 'a\.avi' would write the same flow folder 'a'/);
+    await writeFile(list, '../outside.mp4\n');
+    await expect(readVideoList(list, dir)).rejects.toThrow(/must be a path inside the dataset root/);
   });
 
   it('loader: batches in the given order, at most `prefetch` loads in flight, bad samples skipped when asked', async () => {

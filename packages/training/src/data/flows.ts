@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createProgress } from '@trajectorynet/core/node';
-import { createFlowPool, extractFlow, type FlowPool, resolveOptions } from '@trajectorynet/tvl1-flow';
+import { createFlowPool, extractFlow, type FlowPool, resolveOptions, type VideoJob } from '@trajectorynet/tvl1-flow';
 import {
   type ClipPipeline,
   countFrames,
@@ -73,6 +73,19 @@ async function decodedSize(sample: Exclude<Sample, { kind: 'synthetic' }>, short
 }
 
 const floName = (j: number) => `flow_${String(j + 1).padStart(5, '0')}.flo`;
+
+/**
+ * The flow extraction of a config's datasets (`trajectorynet extract-flow
+ * --config`): each real video into `<outDir>/<id without extension>`, at the
+ * resolution training decodes it at, so that data.flowDir = outDir trains.
+ */
+export async function extractionJobs(config: TrainConfig, datasets: Dataset[], outDir: string): Promise<VideoJob[]> {
+  const shorter = decodeShorterSide(config);
+  const samples = [...new Map(datasets.flatMap((d) => d.samples).map((s) => [s.id, s])).values()];
+  const real = samples.filter((s): s is Exclude<Sample, { kind: 'synthetic' }> => s.kind !== 'synthetic');
+  if (real.length === 0) throw new TrainingError('BAD_CONFIG', 'the synthetic dataset has no videos to extract: its flows are computed (or read from the generator) when training', { path: 'data.kind' });
+  return Promise.all(real.map(async (s) => ({ input: s.path, outDir: flowFolderOf(outDir, s), resize: shorter != null ? await decodedSize(s, shorter) : undefined })));
+}
 
 /** The consecutive pairs a test pipeline's clips of `sample` need (pair j: frames j -> j+1). */
 async function testPairs(sample: Exclude<Sample, { kind: 'synthetic' }>, pipeline: ClipPipeline): Promise<number[]> {

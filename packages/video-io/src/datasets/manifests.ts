@@ -112,6 +112,35 @@ export async function readMmactionList(listFile: string, options: ListOptions): 
 }
 
 /**
+ * The videos (or frame folders) of a list, for flow extraction: one per line,
+ * a path relative to `root`, optionally followed by the numeric columns of
+ * mmaction lists (`[frames] label`), which are ignored; paths may contain
+ * spaces. Each entry's `id` is its path as written, which names its flow
+ * folder; a path outside the root, or two entries that would write the same
+ * folder, are refused with the line.
+ */
+export async function readVideoList(listFile: string, root: string): Promise<{ id: string; path: string }[]> {
+  const entries: { id: string; path: string }[] = [];
+  const folders = new Map<string, string>();
+  for (const { line, number } of lines(await readText(listFile))) {
+    const numeric = /\s\d+\s+\d+$/.test(line) ? 2 : /\s\d+$/.test(line) ? 1 : 0;
+    const id = numeric === 0 ? line : (splitListLine(line, numeric)?.path ?? line);
+    if (path.isAbsolute(id) || id.split(/[\\/]/).includes('..')) {
+      throw new VideoIOError('BAD_MANIFEST', `line ${number}: '${id}' must be a path inside the dataset root (relative, no '..')`, { path: listFile });
+    }
+    const parsed = path.parse(id);
+    const folder = path.join(parsed.dir, parsed.name);
+    const other = folders.get(folder);
+    if (other === id) continue; // listed twice
+    if (other != null) throw new VideoIOError('BAD_MANIFEST', `line ${number}: '${other}' and '${id}' would write the same flow folder '${folder}'`, { path: listFile });
+    folders.set(folder, id);
+    entries.push({ id, path: path.join(root, id) });
+  }
+  if (entries.length === 0) throw new VideoIOError('BAD_MANIFEST', 'the list has no videos', { path: listFile });
+  return entries;
+}
+
+/**
  * Something-Something V1: `labelsCsv` has one class name per line; `splitCsv`
  * (train or validation) has `video_id;class name` lines; frames are in
  * `<framesRoot>/<video_id>/00001.jpg`.

@@ -5,5 +5,6 @@ export { type FlowField, type FrameInput, tvl1, Tvl1InputError } from './tvl1.js
 export { Tvl1Error, type Tvl1ErrorCode } from './errors.js';
 export { type ExtractOptions, type ExtractResult, extractFlow, pairOutputs } from './extract.js';
 export { createFlowPool, type FlowPool } from './pool.js';
+export { type GrayImage, type SyntheticMotion, type SyntheticPair, type SyntheticPairSpec, syntheticPair, syntheticPairSpecs, UNKNOWN_FLOW } from './synthetic.js';
 export { type BatchResult, extractVideos, type VideoJob } from './batch.js';
 export { addExtractOptions, type ExtractFlags, extractOptionsOf } from './cli-options.js';

@@ -60,8 +60,8 @@ describe('tvl1', () => {
       return { data: out, width: 64, height: 64, channels: 1 as const };
     };
     expect(interiorEpe(tvl1(image(0, 0), image(du, dv)), du, dv, 8)).toBeLessThan(0.15);
-    // without the coarser levels (64x64 is below minSize) the motion is too large to be found
-    expect(interiorEpe(tvl1(image(0, 0), image(du, dv), { minLevels: 1 }), du, dv, 8)).toBeGreaterThan(1);
+    // on one level only (64x64 is not above minSize 64, and no minLevels) the motion is too large to be found
+    expect(interiorEpe(tvl1(image(0, 0), image(du, dv), { minSize: 64, minLevels: 1 }), du, dv, 8)).toBeGreaterThan(1);
   });
 
   it('gives (almost) zero flow for identical frames, in every preset', () => {
@@ -79,7 +79,7 @@ describe('tvl1', () => {
     expect(Math.max(...a.u.map((v, i) => Math.abs(v - b.u[i])))).toBeLessThan(1e-3);
   });
 
-  it('FlyingChairs: the default has a lower mean end-point error than OpenCV DualTVL1 (3.16) on the three pairs', async () => {
+  it('FlyingChairs: the default has a lower mean end-point error than OpenCV DualTVL1 (3.16 with its defaults, 3.21 with a full pyramid) and the previous default (3.11)', async () => {
     const dir = path.join(DATA, 'flow/flyingchairs');
     const load = async (f: string) => ({ ...(await readImage(path.join(dir, f))), channels: 3 as const });
     const epes: number[] = [];
@@ -87,11 +87,12 @@ describe('tvl1', () => {
       const flow = tvl1(await load(`${id}-img0.ppm`), await load(`${id}-img1.ppm`));
       epes.push(endPointError(flow, await readFlo(path.join(dir, `${id}-gt.flo`))));
     }
-    // OpenCV 4.6 with its defaults: 5.00, 1.17, 3.30 (mean 3.16); zero flow: 6.05, 4.51, 4.35
-    expect(epes[0]).toBeLessThan(5.0);
-    expect(epes[1]).toBeLessThan(1.4);
+    // OpenCV 4.6 with its defaults: 5.00, 1.17, 3.30 (mean 3.16); with a full pyramid 4.94, 1.30, 3.39 (3.21);
+    // the previous default (pyramid stopping at 64 px) 4.78, 1.29, 3.26 (3.107); this one 4.60, 1.28, 3.32 (3.065); zero flow: 6.05, 4.51, 4.35
+    expect(epes[0]).toBeLessThan(4.9);
+    expect(epes[1]).toBeLessThan(1.35);
     expect(epes[2]).toBeLessThan(3.4);
-    expect((epes[0] + epes[1] + epes[2]) / 3).toBeLessThan(3.16);
+    expect((epes[0] + epes[1] + epes[2]) / 3).toBeLessThan(3.107);
   });
 
   it('rejects bad input with a clear message', () => {

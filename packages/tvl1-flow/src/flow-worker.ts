@@ -1,7 +1,8 @@
 /** Worker-thread entry of the flow pool (core's pool): TV-L1 for one frame pair, the flow moved back. */
 import { defineWorker } from '@trajectorynet/core/node';
 import type { Tvl1Options } from './options.js';
-import { type FlowField, type FrameInput, tvl1 } from './tvl1.js';
+import type { Flow } from '@trajectorynet/core';
+import { type FrameInput, tvl1 } from './tvl1.js';
 
 export interface PairTask {
   frame0: FrameInput;
@@ -9,6 +10,6 @@ export interface PairTask {
   options: Tvl1Options;
 }
 
-export const computePair = (task: PairTask): FlowField => tvl1(task.frame0, task.frame1, task.options);
+export const computePair = (task: PairTask): Flow => tvl1(task.frame0, task.frame1, task.options);
 
-export default defineWorker(computePair, (flow: FlowField) => [flow.u.buffer as ArrayBuffer, flow.v.buffer as ArrayBuffer]);
+export default defineWorker(computePair, (flow: Flow) => [flow.u.buffer as ArrayBuffer, flow.v.buffer as ArrayBuffer]);

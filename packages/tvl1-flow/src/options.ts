@@ -4,6 +4,7 @@
  * in at the middle levels), 'ipol' (the IPOL article's parameters) and
  * 'opencv' (OpenCV's DualTVL1OpticalFlow defaults).
  */
+import { Tvl1Error } from './errors.js';
 
 export type Tvl1Preset = 'accurate' | 'ipol' | 'opencv';
 
@@ -117,13 +118,13 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
 
 const PRESETS: Record<Tvl1Preset, Tvl1Settings> = { accurate: ACCURATE_DEFAULTS, ipol: IPOL_DEFAULTS, opencv: OPENCV_DEFAULTS };
 
-/** The preset's settings overridden by the defined options; a RangeError names the first bad one. */
+/** The preset's settings overridden by the defined options; a Tvl1Error (BAD_ARGUMENT) names the first bad one. */
 export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   const preset = options.preset ?? 'accurate';
-  if (!Object.hasOwn(PRESETS, preset)) throw new RangeError(`tvl1: preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${preset}`);
+  if (!Object.hasOwn(PRESETS, preset)) throw new Tvl1Error('BAD_ARGUMENT', `must be one of ${Object.keys(PRESETS).join(', ')}, got ${preset}`, { path: 'tvl1.preset' });
   const s = { ...PRESETS[preset], ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Tvl1Settings;
   const fail = (key: keyof Tvl1Settings, must: string) => {
-    throw new RangeError(`tvl1: ${key} must be ${must}, got ${s[key]}`);
+    throw new Tvl1Error('BAD_ARGUMENT', `must be ${must}, got ${s[key]}`, { path: `tvl1.${key}` });
   };
   for (const key of ['tau', 'lambda', 'theta', 'epsilon'] as const) if (!(s[key] > 0 && s[key] < Number.POSITIVE_INFINITY)) fail(key, 'positive');
   if (!(s.zoom > 0 && s.zoom < 1)) fail('zoom', 'in (0, 1)');

@@ -11,11 +11,12 @@ import { createWorkerPool, findBuiltFile } from '@trajectorynet/core/node';
 import { Tvl1Error } from './errors.js';
 import { computePair, type PairTask } from './flow-worker.js';
 import type { Tvl1Options } from './options.js';
-import type { FlowField, FrameInput } from './tvl1.js';
+import type { Flow } from '@trajectorynet/core';
+import type { FrameInput } from './tvl1.js';
 
 export interface FlowPool {
   /** The flow from frame0 to frame1; `name` (e.g. "video.mp4 pair 12") is named if the pair fails. */
-  compute(frame0: FrameInput, frame1: FrameInput, options: Tvl1Options, name?: string): Promise<FlowField>;
+  compute(frame0: FrameInput, frame1: FrameInput, options: Tvl1Options, name?: string): Promise<Flow>;
   /** Threads in use (1 when computing in this thread). */
   readonly size: number;
   close(): Promise<void>;
@@ -24,7 +25,7 @@ export interface FlowPool {
 export function createFlowPool(workers = os.availableParallelism()): FlowPool {
   if (!Number.isInteger(workers) || workers < 1) throw new Tvl1Error('BAD_ARGUMENT', `must be a positive integer, got ${workers}`, { path: 'workers' });
   const file = findBuiltFile([new URL('./flow-worker.js', import.meta.url), new URL('../dist/flow-worker.js', import.meta.url)]);
-  const pool = createWorkerPool<PairTask, FlowField>({
+  const pool = createWorkerPool<PairTask, Flow>({
     file: file ?? 'flow-worker.js',
     // one worker is a thread too: TV-L1 never blocks the caller's event loop (lock renewals, progress)
     threads: file == null ? 0 : workers,

@@ -9,8 +9,9 @@
  * files, so `endPointError` skips them): those leaving the frame and
  * background pixels covered by the moved blob in frame1 (occluded).
  */
+import { Tvl1Error } from './errors.js';
 import { seededRandom } from '@trajectorynet/core';
-import type { FlowField } from './tvl1.js';
+import type { Flow } from '@trajectorynet/core';
 import { sampleBicubic } from './image.js';
 
 export type SyntheticMotion = 'translation' | 'rotation' | 'zoom' | 'layers';
@@ -37,7 +38,7 @@ export interface SyntheticPair {
   frame0: { data: Uint8Array; width: number; height: number; channels: 1 };
   frame1: { data: Uint8Array; width: number; height: number; channels: 1 };
   /** Ground truth; UNKNOWN_FLOW where there is no correspondence. */
-  truth: FlowField;
+  truth: Flow;
   /** Mean |flow| over the known pixels, and their fraction. */
   meanMagnitude: number;
   knownFraction: number;
@@ -115,7 +116,7 @@ function sideBySide(images: GrayImage[]): GrayImage {
  * one for the background, another for the blob).
  */
 export function syntheticPair(textures: GrayImage[], spec: SyntheticPairSpec): SyntheticPair {
-  if (textures.length < 2) throw new RangeError('syntheticPair: needs at least 2 textures');
+  if (textures.length < 2) throw new Tvl1Error('BAD_ARGUMENT', 'needs at least 2 textures', { path: 'syntheticPair' });
   const { width: W, height: H, magnitude } = spec;
   const rand = seededRandom(spec.seed);
   const pick = () => textures[Math.floor(rand() * textures.length)];

@@ -9,6 +9,8 @@
  * and 'opencv' (DualTVL1OpticalFlow's defaults). Browser-compatible: no
  * Node built-ins on this path.
  */
+import type { Flow, Image } from '@trajectorynet/core';
+import { Tvl1Error } from './errors.js';
 import { gaussianBlur, normaliseJointly, toGray } from './image.js';
 import { resolveOptions, type Tvl1Options } from './options.js';
 import { fuseFlows } from './fusion.js';
@@ -16,44 +18,28 @@ import { buildPyramid, upsampleFlow } from './pyramid.js';
 import { solveLevel, Workspace } from './solver.js';
 import { structureTexture } from './texture.js';
 
-export interface FrameInput {
+/** A frame: @trajectorynet/core's `Image` (8-bit), or float planes in 0..255; grey or RGB. */
+export interface FrameInput extends Omit<Image, 'data' | 'channels'> {
   data: Uint8Array | Float32Array;
-  width: number;
-  height: number;
   channels: 1 | 3;
-}
-
-export interface FlowField {
-  width: number;
-  height: number;
-  /** Horizontal and vertical displacement (pixels) from frame0 to frame1, row-major. */
-  u: Float32Array;
-  v: Float32Array;
-}
-
-export class Tvl1InputError extends Error {
-  constructor(message: string) {
-    super(`tvl1: ${message}`);
-    this.name = 'Tvl1InputError';
-  }
 }
 
 const shared = new Workspace();
 
 function checkFrame(name: string, f: FrameInput): void {
-  if (!Number.isInteger(f.width) || !Number.isInteger(f.height) || f.width < 2 || f.height < 2) throw new Tvl1InputError(`${name} must be at least 2x2, got ${f.width}x${f.height}`);
-  if (f.channels !== 1 && f.channels !== 3) throw new Tvl1InputError(`${name}.channels must be 1 or 3, got ${f.channels}`);
+  if (!Number.isInteger(f.width) || !Number.isInteger(f.height) || f.width < 2 || f.height < 2) throw new Tvl1Error('BAD_INPUT', `must be at least 2x2, got ${f.width}x${f.height}`, { path: name });
+  if (f.channels !== 1 && f.channels !== 3) throw new Tvl1Error('BAD_INPUT', `channels must be 1 or 3, got ${f.channels}`, { path: name });
   if (f.data.length !== f.width * f.height * f.channels) {
-    throw new Tvl1InputError(`${name}.data has ${f.data.length} values, ${f.width}x${f.height}x${f.channels} needs ${f.width * f.height * f.channels}`);
+    throw new Tvl1Error('BAD_INPUT', `data has ${f.data.length} values, ${f.width}x${f.height}x${f.channels} needs ${f.width * f.height * f.channels}`, { path: name });
   }
 }
 
 /** TV-L1 flow from frame0 to frame1 (u: horizontal, v: vertical, pixels). */
-export function tvl1(frame0: FrameInput, frame1: FrameInput, options: Tvl1Options = {}): FlowField {
+export function tvl1(frame0: FrameInput, frame1: FrameInput, options: Tvl1Options = {}): Flow {
   checkFrame('frame0', frame0);
   checkFrame('frame1', frame1);
   if (frame0.width !== frame1.width || frame0.height !== frame1.height) {
-    throw new Tvl1InputError(`frame sizes differ: ${frame0.width}x${frame0.height} and ${frame1.width}x${frame1.height}`);
+    throw new Tvl1Error('BAD_INPUT', `frame sizes differ: ${frame0.width}x${frame0.height} and ${frame1.width}x${frame1.height}`, { path: 'frame1' });
   }
   const s = resolveOptions(options);
   const { width, height } = frame0;

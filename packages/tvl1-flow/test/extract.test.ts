@@ -119,7 +119,7 @@ describe('extractFlow', () => {
     [{ bound: Number.NaN }, /bound: must be a positive number, got NaN/],
     [{ workers: Number.NaN }, /workers: must be a positive integer, got NaN/],
     [{ format: 'png' }, /format: must be 'jpg' or 'flo', got png/],
-    [{ tvl1: { lambda: Number.NaN } }, /tvl1: lambda must be positive, got NaN/],
+    [{ tvl1: { lambda: Number.NaN } }, /tvl1\.lambda: must be positive, got NaN/],
   ])('refuses the option %o before reading or writing anything', async (options, message) => {
     const out = path.join(tmpdir(), `tjn-never-${process.pid}`);
     await expect(extractFlow(path.join(DATA, 'videos/part_0.mp4'), out, options as never)).rejects.toThrow(message);

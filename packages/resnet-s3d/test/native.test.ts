@@ -81,9 +81,9 @@ describe('training with the libtorch kernels', () => {
     const optimizer = tf.train.adam(1e-3);
     const heapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
     const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply([clip, offsets], { training: true }) as tf.Tensor) as tf.Scalar);
-    for (let i = 0; i < 2; i++) tf.dispose(step());
+    for (let i = 0; i < 2; i++) tf.dispose(step() ?? []);
     const [tensors, heap] = [tf.memory().numTensors, heapBytes()];
-    for (let i = 0; i < 20; i++) tf.dispose(step());
+    for (let i = 0; i < 20; i++) tf.dispose(step() ?? []);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(heapBytes()).toBe(heap);
     tf.dispose([clip, offsets, labels]);

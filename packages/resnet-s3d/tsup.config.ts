@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.shared.js';
 
-export default packageBuild();
+// browser.js: the "browser" export condition (no Node built-ins on its path).
+export default packageBuild(['src/index.ts', 'src/browser.ts']);

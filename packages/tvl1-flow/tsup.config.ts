@@ -3,4 +3,5 @@ import { packageBuild } from '../../tsup.shared.js';
 import { watEsbuildPlugin } from './scripts/wat-plugin.mjs';
 
 // flow-worker.js must be its own file: worker_threads load it by path.
-export default packageBuild(['src/index.ts', 'src/flow-worker.ts', 'src/cli.ts'], { esbuildPlugins: [watEsbuildPlugin] });
+// browser.js: the "browser" export condition (no Node built-ins on its path).
+export default packageBuild(['src/index.ts', 'src/flow-worker.ts', 'src/cli.ts', 'src/browser.ts'], { esbuildPlugins: [watEsbuildPlugin] });

@@ -62,15 +62,31 @@ export function createRecognizer(config: RecognizerConfig, seed = 1): Recognizer
   checkRecognizerConfig(config);
   const backbone = withSeededRandom([seed, 'backbone'], () => createTrajectoryNet(backboneConfig(config)));
   applyBatchNormMode(backbone, config.batchNorm);
-  const trajectory = config.variant === 'trajectorynet';
-  const joint = trajectory && config.trajectories === 'motionnet';
+  const joint = config.variant === 'trajectorynet' && config.trajectories === 'motionnet';
   const motionNet = joint
     ? withSeededRandom([seed, 'motionnet'], () => {
         const side = motionNetSize(config.size);
         return createMotionNet({ frames: config.motionnet.frames, height: side, width: side, widthMultiplier: config.motionnet.width });
       })
     : undefined;
-  const models = motionNet != null ? [backbone, motionNet] : [backbone];
+  return recognizerFromModels(config, { backbone, motionNet });
+}
+
+/**
+ * A recognizer around models built elsewhere: a backbone (and, for MotionNet
+ * trajectories, a MotionNet) loaded with `tf.loadLayersModel`, e.g. in a web
+ * page from what `trajectorynet export-web` wrote. The recognizer owns them
+ * (its `dispose` disposes them).
+ */
+export function recognizerFromModels(config: RecognizerConfig, models: { backbone: tf.LayersModel; motionNet?: tf.LayersModel }): Recognizer {
+  checkRecognizerConfig(config);
+  const { backbone, motionNet } = models;
+  const trajectory = config.variant === 'trajectorynet';
+  const joint = trajectory && config.trajectories === 'motionnet';
+  if (joint !== (motionNet != null)) {
+    throw new RecognizerError('BAD_ARGUMENT', joint ? 'MotionNet trajectories need a MotionNet model' : 'a MotionNet model was given but the config takes no MotionNet trajectories', { path: 'trajectories' });
+  }
+  const all = motionNet != null ? [backbone, motionNet] : [backbone];
   const [mean, std] = [tf.tensor1d(config.inputMean), tf.tensor1d(config.inputStd)];
   const t = config.frames;
 
@@ -93,8 +109,8 @@ export function createRecognizer(config: RecognizerConfig, seed = 1): Recognizer
     config,
     backbone,
     motionNet,
-    weights: models.flatMap((m) => m.weights),
-    trainableVariables: () => models.flatMap((m) => m.trainableWeights).map((w) => w.read() as tf.Variable),
+    weights: all.flatMap((m) => m.weights),
+    trainableVariables: () => all.flatMap((m) => m.trainableWeights).map((w) => w.read() as tf.Variable),
     forward(input, training) {
       const expectedFrames = joint ? config.motionnet.frames : t;
       if (input.clips.rank !== 5 || input.clips.shape[1] !== expectedFrames) {
@@ -106,7 +122,7 @@ export function createRecognizer(config: RecognizerConfig, seed = 1): Recognizer
       return { logits: backbone.apply([clips, offsets], { training }) as tf.Tensor2D, auxLoss };
     },
     dispose() {
-      for (const m of models) m.dispose();
+      for (const m of all) m.dispose();
       tf.dispose([mean, std]);
     },
   };

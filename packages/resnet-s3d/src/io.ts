@@ -1,16 +1,15 @@
 /**
  * Save and load models in the tfjs LayersModel format (model.json + one
  * weights.bin) on local disk, without tfjs-node. Both files are written
- * atomically; custom layers (ours and trajectory-conv's) are registered on
- * import, so loading rebuilds them.
+ * atomically; custom layers (ours and trajectory-conv's) are registered
+ * (`registerLayers`) before loading, so loading rebuilds them.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileDurable } from '@trajectorynet/core/node';
 import { ResNetS3DError } from './errors.js';
-import './layers/spatial.js';
-import '@trajectorynet/trajectory-conv';
+import { registerLayers } from './register.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -50,5 +49,6 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const expected = specs.reduce((a, s) => a + s.shape.reduce((p, d) => p * d, 1) * 4, 0);
   if (bytes.byteLength !== expected) throw new ResNetS3DError('BAD_CHECKPOINT', `${bytes.byteLength} bytes, the manifest needs ${expected}`, { path: path.join(dir, WEIGHTS_BIN) });
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  registerLayers();
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: manifest.modelTopology, weightSpecs: specs, weightData }));
 }

@@ -34,7 +34,23 @@ export { DEFAULT_BOUND, dequantiseFlow, flowFileNames, quantiseFlow, readFlowJpe
 export { countFolderFrames, countFrames, DEFAULT_TEMPLATE, detectFrameTemplate, type FolderOptions, frameFileName, readFrameFolder, readImage, type RgbImage, writeFrame } from './frames/folder.js';
 export { type Batch, createLoader, type DatasetLoaderOptions, type LoadedClip, type Loader, type LoaderOptions } from './loader.js';
 export { chainFlows, clipFlows, type FlowSpec, flowFolderOf, flowsToFloat, invertFlow, type PairFlows, pairFlows } from './pipeline/clip-flows.js';
-export { type ClipPipeline, checkPipeline, loadClip, pipelineFlowShape, pipelineShape, pipelineViews, type SamplingSpec, shorterSide, testClipIndices } from './pipeline/clip-pipeline.js';
+export {
+  type ClipPipeline,
+  checkPipeline,
+  clipFromFrames,
+  clipIndices,
+  clipPairs,
+  type DecodedClips,
+  loadClip,
+  pipelineFlowShape,
+  pipelineShape,
+  pipelineViews,
+  type SamplingSpec,
+  shorterSide,
+  testClipIndices,
+} from './pipeline/clip-pipeline.js';
 export { denseIndices, type DenseOptions, type Random, segmentIndices } from './pipeline/sampling.js';
 export { type Box, type ClipTransform, type CropKind, cropBox, framesToFloat, IMAGENET_MEAN, IMAGENET_STD, MULTISCALE } from './pipeline/transforms.js';
 export { parseSize } from './size.js';
+export { resizeRgb } from './frames/resize.js';
+export { type ChromaFormat, chromaSize, yuvFrameBytes, type YuvFrame, yuvPlanes, yuvToRgb } from './frames/yuv.js';

@@ -25,10 +25,10 @@ describe('Something-Something V2', () => {
       { path: path.join(dir, 'videos', '7.webm'), id: '7.webm', label: 0, frameCount: 0, kind: 'video' },
     ]);
 
-    // SSv2 videos are VP9 webm; the shipped ffmpeg encodes one with libvpx-vp9
+    // SSv2 videos are 4:2:0 VP9 webm; the shipped ffmpeg encodes one with libvpx-vp9
     const webm = ds.samples[0].path;
     await mkdir(path.dirname(webm));
-    execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=12:duration=2', '-c:v', 'libvpx-vp9', '-b:v', '200k', webm]);
+    execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=12:duration=2', '-c:v', 'libvpx-vp9', '-pix_fmt', 'yuv420p', '-b:v', '200k', webm]);
     const info = await probeVideo(webm);
     expect([info.width, info.height, info.frameCount]).toEqual([64, 48, 24]);
     const reference = ffmpegReference(webm, 64, 48);

@@ -1,6 +1,7 @@
 /**
  * Registers the trajectory-sampling kernels on the backends that can run JS
- * kernels (cpu, wasm, tensorflow) and the op's gradient, where no kernel of
+ * kernels (cpu, wasm, tensorflow; webgl too, reading its inputs back from
+ * the GPU: correct, not fast) and the op's gradient, where no kernel of
  * that name is registered (native ones from @trajectorynet/torch-kernels stay).
  * Idempotent and cheap; the ops call it each time, so users never need to, and
  * the kernels come back if native ones were taken off.
@@ -16,7 +17,7 @@ import {
   trajectorySampleKernel,
 } from './trajectory-sample.js';
 
-const BACKENDS = ['cpu', 'wasm', 'tensorflow'];
+const BACKENDS = ['cpu', 'wasm', 'tensorflow', 'webgl'];
 const KERNELS: [string, tf.KernelFunc][] = [
   [TRAJECTORY_SAMPLE, trajectorySampleKernel],
   [TRAJECTORY_SAMPLE_GRAD_X, trajectorySampleGradXKernel],

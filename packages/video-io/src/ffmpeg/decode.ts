@@ -1,10 +1,15 @@
 /**
- * Decoding through an ffmpeg child process: raw rgb24 frames read from its
- * stdout as a stream, so a long video is never held in memory. Pixels are
- * exactly what `ffmpeg -i file -f rawvideo -pix_fmt rgb24 -` prints.
+ * Decoding through an ffmpeg child process: the decoder's own planes
+ * (`ffmpeg -i file -f rawvideo -pix_fmt yuv420p -` for yuv420p video: no
+ * conversion by ffmpeg) read from its stdout as a stream, so a long video is
+ * never held in memory, then turned into rgb24 and resized by this package's
+ * code (frames/yuv.ts, frames/resize.ts). Browsers decode the same planes
+ * (WebCodecs), and the same code gives them the same pixels.
  */
 import { spawn } from 'node:child_process';
 import { VideoIOError } from '../errors.js';
+import { resizeRgb } from '../frames/resize.js';
+import { type ChromaFormat, yuvFrameBytes, yuvPlanes, yuvToRgb } from '../frames/yuv.js';
 import { ffmpegPath } from './binaries.js';
 import { probeVideo } from './probe.js';
 
@@ -14,7 +19,7 @@ export interface Size {
 }
 
 export interface DecodeOptions {
-  /** Scale every frame to this size (ffmpeg's bilinear scaler). */
+  /** Scale every frame to this size (`resizeRgb`: a bilinear filter that averages when shrinking). */
   resize?: Size;
   /** First frame to yield (0-based, inclusive). */
   start?: number;
@@ -48,11 +53,30 @@ function selectExpression(sorted: number[]): string {
   return `select='${terms.join('+')}'`;
 }
 
+const PLANAR: Record<string, ChromaFormat> = { yuv420p: '420', yuvj420p: '420', yuv422p: '422', yuvj422p: '422', yuv444p: '444', yuvj444p: '444' };
+
+/**
+ * What ffmpeg is asked to write for a video decoded as `decoded`: 8-bit
+ * planar YUV as it is (full-range yuvj formats too, not range-converted), RGB
+ * video as rgb24 (lossless), anything else (10-bit, NV12, ...) converted to
+ * yuv420p by ffmpeg.
+ */
+function rawFormat(decoded: string): { pixelFormat: string; chroma: ChromaFormat | 'rgb' } {
+  if (PLANAR[decoded] != null) return { pixelFormat: decoded, chroma: PLANAR[decoded] };
+  if (/^(gbrp|gbrap|rgb24|bgr24|rgba|bgra|argb|abgr|rgb0|bgr0|0rgb|0bgr)$/.test(decoded)) return { pixelFormat: 'rgb24', chroma: 'rgb' };
+  return { pixelFormat: 'yuv420p', chroma: '420' };
+}
+
 /** Yields the frames of a video in file order. */
 export async function* decodeFrames(path: string, options: DecodeOptions = {}): AsyncGenerator<DecodedFrame> {
-  const size = options.resize ?? (await probeVideo(path));
-  const { width, height } = size;
-  const frameBytes = width * height * 3;
+  const info = await probeVideo(path, { countFrames: false });
+  const { width, height } = options.resize ?? info;
+  const { pixelFormat, chroma } = rawFormat(info.pixelFormat);
+  const frameBytes = chroma === 'rgb' ? info.width * info.height * 3 : yuvFrameBytes(info.width, info.height, chroma);
+  const toRgb = (raw: Uint8Array) => {
+    const rgb = chroma === 'rgb' ? raw.slice() : yuvToRgb(yuvPlanes(raw, info.width, info.height, chroma, info.fullRange));
+    return options.resize ? resizeRgb(rgb, info.width, info.height, width, height) : rgb;
+  };
   const start = options.start ?? 0;
   const end = options.end ?? Number.POSITIVE_INFINITY;
   // with `indices`, output frame k is frame selected[k] of the file
@@ -60,11 +84,10 @@ export async function* decodeFrames(path: string, options: DecodeOptions = {}): 
   if (selected?.length === 0) return;
   const filters: string[] = [];
   if (selected) filters.push(selectExpression(selected));
-  if (options.resize) filters.push(`scale=${width}:${height}:flags=bilinear`);
   const args = ['-v', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-vsync', 'passthrough'];
   if (filters.length > 0) args.push('-vf', filters.join(','));
   if (selected) args.push('-frames:v', String(selected.length));
-  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', '-');
+  args.push('-f', 'rawvideo', '-pix_fmt', pixelFormat, '-');
   const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -72,7 +95,7 @@ export async function* decodeFrames(path: string, options: DecodeOptions = {}): 
   });
   const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
   let count = 0; // frames out of ffmpeg so far
-  let frame = new Uint8Array(frameBytes);
+  const frame = new Uint8Array(frameBytes); // reused: each frame is converted before it is yielded
   let filled = 0;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
@@ -85,8 +108,7 @@ export async function* decodeFrames(path: string, options: DecodeOptions = {}): 
         offset += take;
         if (filled === frameBytes) {
           if (index >= start) {
-            yield { index, width, height, data: frame };
-            frame = new Uint8Array(frameBytes);
+            yield { index, width, height, data: toRgb(frame) };
           }
           count += 1;
           filled = 0;

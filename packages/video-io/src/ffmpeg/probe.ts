@@ -14,6 +14,10 @@ export interface VideoInfo {
   /** Decodable video frames (counted packets of the video stream). */
   frameCount: number;
   durationSec: number;
+  /** ffmpeg's name of the decoded pixel format (yuv420p, yuvj420p, gbrp, ...). */
+  pixelFormat: string;
+  /** JPEG (full) range samples (yuvj pixel formats, or tagged so). */
+  fullRange: boolean;
 }
 
 function rate(text: string | undefined): number {
@@ -22,7 +26,9 @@ function rate(text: string | undefined): number {
   return b ? a / b : a;
 }
 
-export async function probeVideo(path: string): Promise<VideoInfo> {
+/** Size, rate, frame count (`countFrames: false` skips reading every packet: frameCount is then 0) and range of a video. */
+export async function probeVideo(path: string, options: { countFrames?: boolean } = {}): Promise<VideoInfo> {
+  const count = options.countFrames ?? true;
   try {
     const s = await stat(path);
     if (s.size === 0) throw new VideoIOError('CORRUPT', 'the file is empty (0 bytes)', { path });
@@ -36,7 +42,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   try {
     ({ stdout } = await run(
       binary,
-      ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_read_packets,duration:format=duration', '-of', 'json', path],
+      ['-v', 'error', '-select_streams', 'v:0', ...(count ? ['-count_packets'] : []), '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_read_packets,duration,pix_fmt,color_range:format=duration', '-of', 'json', path],
       { maxBuffer: 1 << 20 },
     ));
   } catch (error) {
@@ -49,5 +55,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   const fps = rate(stream.avg_frame_rate as string) || rate(stream.r_frame_rate as string);
   const frameCount = Number(stream.nb_read_packets ?? 0);
   const durationSec = Number(stream.duration ?? parsed.format?.duration ?? (fps > 0 ? frameCount / fps : 0));
-  return { width: Number(stream.width), height: Number(stream.height), fps, frameCount, durationSec };
+  const pixelFormat = String(stream.pix_fmt ?? '');
+  const fullRange = pixelFormat.startsWith('yuvj') || stream.color_range === 'pc';
+  return { width: Number(stream.width), height: Number(stream.height), fps, frameCount, durationSec, pixelFormat, fullRange };
 }

@@ -1,0 +1,68 @@
+/**
+ * Backend choice in a browser: WebGL (the GPU), else WebAssembly (XNNPACK,
+ * SIMD when the browser has it), else plain JS. The same contract as Node's
+ * `initBackend`: an explicit choice that cannot load throws
+ * BackendUnavailableError; `auto` reports what it skipped and why.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BackendUnavailableError, UnknownBackendError } from './errors.js';
+import { registerRuntimeKernels } from './kernels/register.js';
+
+export type BrowserBackendName = 'webgl' | 'wasm' | 'cpu';
+
+export interface InitBrowserBackendOptions {
+  /** The backend to use; default: the best that loads (webgl, wasm, cpu). */
+  prefer?: BrowserBackendName | 'auto';
+  /**
+   * Where tfjs-backend-wasm's .wasm files are served: a folder URL ending in
+   * '/', or a map from file name (tfjs-backend-wasm.wasm, -simd.wasm,
+   * -threaded-simd.wasm) to URL. Default: tfjs's (next to the script).
+   */
+  wasmPaths?: string | Record<string, string>;
+  /** Where to report the choice; default console.info; `null` for none. */
+  log?: ((message: string) => void) | null;
+}
+
+export interface BrowserBackendInfo {
+  backend: BrowserBackendName;
+  packageName: string;
+  skipped: { candidate: string; reason: string }[];
+  addedKernels: string[];
+}
+
+const PACKAGES: Record<BrowserBackendName, string> = { webgl: '@tensorflow/tfjs-backend-webgl', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' };
+
+/** A backend is only taken when a small op gives the right answer on it (WebGL contexts can exist and still fail). */
+async function works(): Promise<boolean> {
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.sum(tf.mul(x, x));
+  const value = (await y.data())[0];
+  tf.dispose([x, y]);
+  return value === 14;
+}
+
+export async function initBackend(options: InitBrowserBackendOptions = {}): Promise<BrowserBackendInfo> {
+  const prefer = options.prefer ?? 'auto';
+  if (prefer !== 'auto' && PACKAGES[prefer] == null) throw new UnknownBackendError(String(prefer), 'initBackend({ prefer })');
+  const log = options.log === undefined ? (m: string) => console.info(m) : options.log;
+  tf.enableProdMode();
+  if (options.wasmPaths != null) setWasmPaths(options.wasmPaths);
+  const candidates: BrowserBackendName[] = prefer === 'auto' ? ['webgl', 'wasm', 'cpu'] : [prefer];
+  const skipped: BrowserBackendInfo['skipped'] = [];
+  for (const backend of candidates) {
+    try {
+      if (!(await tf.setBackend(backend))) throw new Error('it did not initialise (see the console above)');
+      await tf.ready();
+      if (!(await works())) throw new Error('a test op gave a wrong result');
+    } catch (error) {
+      skipped.push({ candidate: PACKAGES[backend], reason: (error instanceof Error ? error.message : String(error)).split('\n')[0] });
+      continue;
+    }
+    const info: BrowserBackendInfo = { backend, packageName: PACKAGES[backend], skipped, addedKernels: registerRuntimeKernels(backend) };
+    log?.(`tfjs backend: ${backend} (${info.packageName})${skipped.length > 0 ? ` [${skipped.map((s) => `${s.candidate} skipped: ${s.reason}`).join('; ')}]` : ''}`);
+    return info;
+  }
+  const reasons = skipped.map((s) => `${s.candidate}: ${s.reason}`).join('; ');
+  throw new BackendUnavailableError(prefer, candidates.map((c) => PACKAGES[c]).join(' or '), reasons, 'Use a browser with WebGL or WebAssembly.');
+}

@@ -22,3 +22,5 @@ export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
 export { type ClassifierMeta, loadTrainedModel, predictVideo, recognizerConfig, type RunOptions, type RunSummary, runTraining, testBatches, useBackend } from './run.js';
 export { loadMotionNet, type MotionNetMeta, type MotionNetSource, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';
+export { exportWebModel, type WebExport } from './web-model/export.js';
+export { checkWebManifest, WEB_MANIFEST, WEB_MODEL_FORMAT, type WebModelManifest, type WebTrajectories } from './web-model/format.js';

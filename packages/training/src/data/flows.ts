@@ -19,6 +19,7 @@ import { createProgress } from '@trajectorynet/core/node';
 import { createFlowPool, extractFlow, type FlowPool, resolveOptions, type VideoJob } from '@trajectorynet/tvl1-flow';
 import {
   type ClipPipeline,
+  clipPairs,
   countFrames,
   type Dataset,
   detectFrameTemplate,
@@ -59,7 +60,8 @@ export function flowSourceOf(config: TrainConfig): FlowSource {
 /** The cache folder of TV-L1 flows for `config`'s decoding resolution and TV-L1 settings. */
 export function flowCacheDir(cacheRoot: string, config: TrainConfig): string {
   const key = createHash('sha1')
-    .update(JSON.stringify({ tvl1: resolveOptions({}), shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null }))
+    // pixels: video-io's frames (the decoder's planes converted in JS, not ffmpeg's rgb24) since version 2 of this key
+    .update(JSON.stringify({ tvl1: resolveOptions({}), shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null, pixels: 2 }))
     .digest('hex')
     .slice(0, 12);
   return path.join(cacheRoot, 'flows', key);
@@ -91,11 +93,7 @@ export async function extractionJobs(config: TrainConfig, datasets: Dataset[], o
 async function testPairs(sample: Exclude<Sample, { kind: 'synthetic' }>, pipeline: ClipPipeline): Promise<number[]> {
   const template = sample.kind === 'frames' ? (detectFrameTemplate(sample.path) ?? undefined) : undefined;
   const frameCount = sample.frameCount > 0 ? sample.frameCount : await countFrames(sample.path, { template });
-  const pairs = new Set<number>();
-  for (const clip of testClipIndices(pipeline, frameCount)) {
-    for (let t = 0; t + 1 < clip.length; t++) for (let j = clip[t]; j < clip[t + 1]; j++) pairs.add(j);
-  }
-  return [...pairs].sort((a, b) => a - b);
+  return clipPairs(testClipIndices(pipeline, frameCount));
 }
 
 /** TV-L1 flows of one sample's consecutive frames into its cache folder (all, or those of `onlyFor`'s clips); returns the pairs solved. */

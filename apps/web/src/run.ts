@@ -1,0 +1,87 @@
+/**
+ * One video through a loaded model, stage by stage, as `trajectorynet
+ * predict` does in Node: the test pipeline's frames (decoded by the browser),
+ * TV-L1 of the pairs its clips chain through (Web Workers), the clip views,
+ * the recognizer, the mean softmax. Each stage is timed.
+ */
+import type { Flow } from '@trajectorynet/core';
+import type { Recognizer } from '@trajectorynet/recognizer';
+import { type Classification, classifyViews, type ClipViews, clipViews, type FramePlan, framePlan, type WebModelManifest } from '@trajectorynet/training/web';
+import { decodeFrames, type DecodedFrames, openMp4 } from './decode.js';
+import { createFlowPool } from './flows.js';
+
+export interface Timing {
+  stage: string;
+  milliseconds: number;
+  detail?: string;
+}
+
+export interface VideoRun {
+  plan: FramePlan;
+  decoded: DecodedFrames;
+  /** TV-L1 of each pair j (frames j -> j+1) at the decoding size. */
+  flows: Map<number, Flow>;
+  views: ClipViews;
+  classification: Classification;
+  timings: Timing[];
+  fps: number;
+  codec: string;
+}
+
+async function timed<T>(timings: Timing[], stage: string, work: () => Promise<T>, detail?: (result: T) => string): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  timings.push({ stage, milliseconds: performance.now() - started, detail: detail?.(result) });
+  return result;
+}
+
+export async function runVideo(recognizer: Recognizer, manifest: WebModelManifest, video: Blob, onStatus: (message: string) => void): Promise<VideoRun> {
+  const timings: Timing[] = [];
+  onStatus('reading the MP4');
+  const track = await timed(timings, 'demux (mp4box)', () => openMp4(video), (t) => `${t.samples.length} frames, ${t.codec}, ${t.width}x${t.height}`);
+  const plan = framePlan(manifest, track.samples.length);
+  onStatus(`decoding ${plan.frames.length} frames`);
+  const decoded = await timed(
+    timings,
+    'decode + RGB (WebCodecs, yuvToRgb)',
+    () => decodeFrames(track, plan.frames, manifest.pipeline.resizeShorter, (n) => onStatus(`decoded ${n} of ${plan.frames.length} frames`)),
+    (d) => `${d.frames.size} frames ${d.format} -> ${d.width}x${d.height}${d.exact ? '' : ' (browser colour conversion: not the CLI pixels)'}`,
+  );
+  const flows = new Map<number, Flow>();
+  if (manifest.trajectories.source === 'tvl1') {
+    const { tvl1 } = manifest.trajectories;
+    const pool = createFlowPool();
+    let done = 0;
+    let solverMs = 0;
+    try {
+      await timed(
+        timings,
+        'TV-L1 (Web Workers)',
+        () =>
+          Promise.all(
+            plan.pairs.map(async (j) => {
+              const frame = (i: number) => decoded.frames.get(i) as Uint8Array;
+              const { flow, milliseconds } = await pool.compute(frame(j), frame(j + 1), decoded.width, decoded.height, tvl1);
+              flows.set(j, flow);
+              solverMs += milliseconds;
+              onStatus(`TV-L1: ${++done} of ${plan.pairs.length} pairs`);
+            }),
+          ),
+        () => `${plan.pairs.length} pairs at ${decoded.width}x${decoded.height} on ${pool.size} worker${pool.size === 1 ? '' : 's'}, ${(solverMs / Math.max(1, plan.pairs.length)).toFixed(0)} ms per pair`,
+      );
+    } finally {
+      pool.close();
+    }
+  }
+  onStatus('sampling the clip views');
+  const pairs = { pair: async (j: number) => flows.get(j) as Flow };
+  const views = await timed(
+    timings,
+    'clip views (video-io clipFromFrames)',
+    () => clipViews(manifest, plan, { width: decoded.width, height: decoded.height, get: (i) => decoded.frames.get(i) as Uint8Array }, pairs),
+    (v) => `${v.shape[0]} view${v.shape[0] === 1 ? '' : 's'} of ${v.shape.slice(1, 4).join('x')}`,
+  );
+  onStatus('running the model');
+  const classification = await timed(timings, 'model (tfjs)', () => classifyViews(recognizer, views));
+  return { plan, decoded, flows, views, classification, timings, fps: track.fps, codec: track.codec };
+}

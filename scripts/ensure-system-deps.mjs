@@ -3,9 +3,10 @@
  * Installs the system programs the tests need and npm cannot provide:
  * redis-server (the flow-queue tests start a real one), torchvision for
  * Python (resnet-s3d checks its inflated weights against torchvision's own
- * resnet18), and libtorch-dev and g++ (the native kernels of
+ * resnet18), libtorch-dev and g++ (the native kernels of
  * @trajectorynet/torch-kernels, built by its build script, unless LIBTORCH
- * names another libtorch). Uses apt-get (as root, or through sudo) when one is
+ * names another libtorch), and chromium (apps/web's test drives the page in
+ * Debian's headless Chromium; playwright's own browser download is not used). Uses apt-get (as root, or through sudo) when one is
  * missing; prints what to do otherwise. Everything else (ffmpeg, image
  * codecs, tfjs) comes from npm packages.
  */
@@ -17,6 +18,7 @@ const needed = [
   { aptPackage: 'python3-torchvision', present: () => runs('/usr/bin/python3', ['-c', 'import torch, torchvision']) },
   { aptPackage: 'libtorch-dev', present: () => process.env.LIBTORCH != null || existsSync('/usr/include/ATen/ATen.h') },
   { aptPackage: 'g++', present: () => runs(process.env.CXX ?? 'g++', ['--version']) },
+  { aptPackage: 'chromium', present: () => runs(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version']) },
 ];
 
 const runs = (program, args) => spawnSync(program, args, { stdio: 'ignore' }).status === 0;

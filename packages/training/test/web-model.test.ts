@@ -1,0 +1,116 @@
+/**
+ * The web model: export then load gives the checkpoint's model (every weight, BatchNorm statistics
+ * included, and the custom layers rebuilt), the manifest's checks, and which frames and pairs a
+ * page must decode and solve.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { seededRandom } from '@trajectorynet/core';
+import { describe, expect, it } from 'vitest';
+import { checkWebManifest, clipPipeline, exportWebModel, loadTrainedModel, resolveConfig, runTraining, type WebModelManifest } from '../src/index.js';
+import { classifyViews, framePlan, loadWebModel } from '../src/web.js';
+
+const manifest = (): WebModelManifest => ({
+  format: 'trajectorynet-web-model',
+  version: 1,
+  labels: ['a', 'b'],
+  recognizer: { variant: 'trajectorynet', depth: 18, width: 0.125, withMotion: false, dropout: 0, frames: 4, size: 32, numClasses: 2, trajectories: 'flow', motionnet: { width: 0.25, frames: 5 }, inputMean: [0, 0, 0], inputStd: [1, 1, 1], batchNorm: 'train' },
+  pipeline: { sampling: { kind: 'dense', clipLength: 4, interval: 2, numClips: 2 }, mode: 'test', crop: 'full', size: [32, 32], flip: false },
+  trajectories: { source: 'tvl1', tvl1: {} as never },
+  models: { backbone: 'model.json' },
+  source: { checkpoint: 'best.ckpt' },
+});
+
+describe('web model manifest', () => {
+  it('accepts an export and names the key of each fault', () => {
+    expect(checkWebManifest(manifest(), 'm.json').labels).toEqual(['a', 'b']);
+    const broken: [string, (m: Record<string, unknown>) => void, RegExp][] = [
+      ['format', (m) => (m.format = 'other'), /format: expected 'trajectorynet-web-model'/],
+      ['version', (m) => (m.version = 2), /version: this page reads version 1/],
+      ['labels', (m) => (m.labels = []), /labels: must be a non-empty list/],
+      ['classes', (m) => (m.labels = ['a', 'b', 'c']), /recognizer.numClasses: must equal the 3 labels, got 2/],
+      ['mode', (m) => ((m.pipeline as { mode: string }).mode = 'train'), /pipeline.mode: must be 'test'/],
+      ['motionnet', (m) => (m.trajectories = { source: 'motionnet' }), /models.motionNet: a MotionNet model must be given/],
+    ];
+    for (const [, breakIt, message] of broken) {
+      const m = manifest() as unknown as Record<string, unknown>;
+      breakIt(m);
+      expect(() => checkWebManifest(m, 'm.json')).toThrow(message);
+      expect(() => checkWebManifest(m, 'm.json')).toThrow(expect.objectContaining({ code: 'BAD_CHECKPOINT', path: 'm.json' }));
+    }
+  });
+
+  it('plans the frames of both test clips and every pair their flows chain through', () => {
+    // 20 frames, 2 dense clips of 4 frames 2 apart (span 7): windows start at 0 and 13
+    const plan = framePlan(manifest(), 20);
+    expect(plan.clips).toEqual([
+      [0, 2, 4, 6],
+      [13, 15, 17, 19],
+    ]);
+    expect(plan.pairs).toEqual([0, 1, 2, 3, 4, 5, 13, 14, 15, 16, 17, 18]);
+    expect(plan.frames).toEqual([0, 1, 2, 3, 4, 5, 6, 13, 14, 15, 16, 17, 18, 19]);
+    expect(framePlan({ ...manifest(), trajectories: { source: 'none' } }, 20).pairs).toEqual([]);
+  });
+});
+
+/** The files of a folder as a page gets them when a user drops it: paths relative to it. */
+async function droppedFolder(dir: string): Promise<Map<string, Blob>> {
+  const files = new Map<string, Blob>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const file = path.join(entry.parentPath, entry.name);
+      files.set(path.relative(dir, file).split(path.sep).join('/'), new Blob([await readFile(file)]));
+    }
+  }
+  return files;
+}
+
+describe('export-web and loadWebModel', () => {
+  it('load what export wrote: the checkpoint model (same probabilities), its test pipeline; missing or short files are named', { timeout: 300_000 }, async () => {
+    const small = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.epochs=1'];
+    const config = await resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: [...small, 'model.trajectorySource=groundtruth'] });
+    const run = await mkdtemp(path.join(tmpdir(), 'tjn-web-run-'));
+    await runTraining(config, { outDir: run, quiet: true, log: () => {} });
+    const out = await mkdtemp(path.join(tmpdir(), 'tjn-web-model-'));
+    const { manifest, files } = await exportWebModel(path.join(run, 'best.ckpt'), out);
+    expect(files.sort()).toEqual(['labels.txt', 'model.json', 'trajectorynet.json', 'weights.bin']);
+    expect(manifest.pipeline).toEqual(clipPipeline({ ...config, data: { ...config.data, flowDir: undefined } }, 'test'));
+    // the page computes TV-L1 for a new video, as predict does for a model trained on ground-truth motion
+    expect(manifest.trajectories.source).toBe('tvl1');
+
+    const before = tf.memory().numTensors;
+    const fromFolder = await loadWebModel(await droppedFolder(out));
+    expect(fromFolder.manifest).toEqual(JSON.parse(await readFile(path.join(out, 'trajectorynet.json'), 'utf8')));
+    const { recognizer: original } = await loadTrainedModel(path.join(run, 'best.ckpt'));
+    // random clips and flows of the right shapes, two views
+    const random = seededRandom(5);
+    const [v, t, s] = [2, 4, 32];
+    const views = { data: Float32Array.from({ length: v * t * s * s * 3 }, () => random() * 2 - 1), shape: [v, t, s, s, 3], flows: Float32Array.from({ length: v * 2 * (t - 1) * s * s * 2 }, () => random() * 6 - 3) };
+    const [a, b] = [await classifyViews(fromFolder.recognizer, views), await classifyViews(original, views)];
+    // not a uniform guess: the comparison below can tell models apart
+    expect(Math.max(...a.probabilities) - Math.min(...a.probabilities)).toBeGreaterThan(1e-3);
+    for (let c = 0; c < a.probabilities.length; c++) expect(Math.abs(a.probabilities[c] - b.probabilities[c])).toBeLessThan(1e-6);
+    expect(a.offsets?.shape).toEqual([v, t, s, s, 3, 2]);
+    // and the bound can fail: weights 1% off give other probabilities
+    const nudged = await droppedFolder(out);
+    const weights = new Float32Array(await (nudged.get('weights.bin') as Blob).arrayBuffer()).map((w) => w * 1.01);
+    nudged.set('weights.bin', new Blob([weights]));
+    const other = await loadWebModel(nudged);
+    const c = await classifyViews(other.recognizer, views);
+    expect(Math.max(...c.probabilities.map((p, k) => Math.abs(p - b.probabilities[k])))).toBeGreaterThan(1e-6);
+    other.recognizer.dispose();
+    fromFolder.recognizer.dispose();
+    original.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+
+    const noWeights = await droppedFolder(out);
+    noWeights.delete('weights.bin');
+    await expect(loadWebModel(noWeights)).rejects.toMatchObject({ code: 'BAD_INPUT', path: 'weights.bin' });
+    const short = await droppedFolder(out);
+    short.set('weights.bin', (short.get('weights.bin') as Blob).slice(8));
+    await expect(loadWebModel(short)).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', path: 'model.json', message: expect.stringMatching(/weight bytes, the model needs/) });
+  });
+});

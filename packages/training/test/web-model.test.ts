@@ -3,15 +3,15 @@
  * included, and the custom layers rebuilt), the manifest's checks, and which frames and pairs a
  * page must decode and solve.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '@trajectorynet/core';
+import { recognizerInputs } from '@trajectorynet/recognizer';
 import { describe, expect, it } from 'vitest';
 import { checkWebManifest, clipPipeline, exportWebModel, loadTrainedModel, resolveConfig, runTraining, type WebModelManifest } from '../src/index.js';
-import { classifyViews, framePlan, loadWebModel } from '../src/web.js';
+import { type ClipViews, classifyViews, framePlan, loadWebModel } from '../src/web.js';
 
 const manifest = (): WebModelManifest => ({
   format: 'trajectorynet-web-model',
@@ -68,14 +68,31 @@ async function droppedFolder(dir: string): Promise<Map<string, Blob>> {
   return files;
 }
 
-describe('export-web and loadWebModel', () => {
-  it('load what export wrote: the checkpoint model (same probabilities), its test pipeline; missing or short files are named', { timeout: 300_000 }, async () => {
-    const small = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.epochs=1'];
-    const config = await resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: [...small, 'model.trajectorySource=groundtruth'] });
-    const run = await mkdtemp(path.join(tmpdir(), 'tjn-web-run-'));
-    await runTraining(config, { outDir: run, quiet: true, log: () => {} });
-    const out = await mkdtemp(path.join(tmpdir(), 'tjn-web-model-'));
-    const { manifest, files } = await exportWebModel(path.join(run, 'best.ckpt'), out);
+/** Trains a one-epoch model of `preset` and exports it; the run and export folders. */
+async function trainedExport(preset: string, overrides: string[]) {
+  const small = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.epochs=1'];
+  const config = await resolveConfig({ preset, overrides: [...small, ...overrides] });
+  const run = await mkdtemp(path.join(tmpdir(), 'tjn-web-run-'));
+  await runTraining(config, { outDir: run, quiet: true, log: () => {} });
+  const out = await mkdtemp(path.join(tmpdir(), 'tjn-web-model-'));
+  return { config, checkpoint: path.join(run, 'best.ckpt'), out, ...(await exportWebModel(path.join(run, 'best.ckpt'), out)) };
+}
+
+/** Random test views of the shapes `manifest` takes (flows for TV-L1 models), two views. */
+function randomViews(manifest: WebModelManifest, seed: number): ClipViews {
+  const random = seededRandom(seed);
+  const { clipFrames: t, flows } = recognizerInputs(manifest.recognizer);
+  const [v, s] = [2, manifest.recognizer.size];
+  const data = Float32Array.from({ length: v * t * s * s * 3 }, () => random() * 2 - 1);
+  return { data, shape: [v, t, s, s, 3], flows: flows ? Float32Array.from({ length: v * 2 * (t - 1) * s * s * 2 }, () => random() * 6 - 3) : undefined };
+}
+
+/** The largest difference between two probability vectors. */
+const maxDifference = (a: Float32Array, b: Float32Array) => Math.max(...a.map((p, c) => Math.abs(p - b[c])));
+
+describe('export-web and loadWebModel', { timeout: 300_000 }, () => {
+  it('load what export wrote: the checkpoint model (same probabilities), its test pipeline; missing or short files are named', async () => {
+    const { config, checkpoint, out, manifest, files } = await trainedExport('trajectorynet-r18-tiny', ['model.trajectorySource=groundtruth']);
     expect(files.sort()).toEqual(['labels.txt', 'model.json', 'trajectorynet.json', 'weights.bin']);
     expect(manifest.pipeline).toEqual(clipPipeline({ ...config, data: { ...config.data, flowDir: undefined } }, 'test'));
     // the page computes TV-L1 for a new video, as predict does for a model trained on ground-truth motion
@@ -84,26 +101,20 @@ describe('export-web and loadWebModel', () => {
     const before = tf.memory().numTensors;
     const fromFolder = await loadWebModel(await droppedFolder(out));
     expect(fromFolder.manifest).toEqual(JSON.parse(await readFile(path.join(out, 'trajectorynet.json'), 'utf8')));
-    const { recognizer: original } = await loadTrainedModel(path.join(run, 'best.ckpt'));
-    // random clips and flows of the right shapes, two views
-    const random = seededRandom(5);
-    const [v, t, s] = [2, 4, 32];
-    const views = { data: Float32Array.from({ length: v * t * s * s * 3 }, () => random() * 2 - 1), shape: [v, t, s, s, 3], flows: Float32Array.from({ length: v * 2 * (t - 1) * s * s * 2 }, () => random() * 6 - 3) };
+    const { recognizer: original } = await loadTrainedModel(checkpoint);
+    const views = randomViews(manifest, 5);
     const [a, b] = [await classifyViews(fromFolder.recognizer, views), await classifyViews(original, views)];
     // not a uniform guess: the comparison below can tell models apart
     expect(Math.max(...a.probabilities) - Math.min(...a.probabilities)).toBeGreaterThan(1e-3);
-    for (let c = 0; c < a.probabilities.length; c++) expect(Math.abs(a.probabilities[c] - b.probabilities[c])).toBeLessThan(1e-6);
-    expect(a.offsets?.shape).toEqual([v, t, s, s, 3, 2]);
+    expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(1e-6);
+    expect(a.offsets?.shape).toEqual([2, 4, 32, 32, 3, 2]);
     // and the bound can fail: weights 1% off give other probabilities
     const nudged = await droppedFolder(out);
     const weights = new Float32Array(await (nudged.get('weights.bin') as Blob).arrayBuffer()).map((w) => w * 1.01);
     nudged.set('weights.bin', new Blob([weights]));
     const other = await loadWebModel(nudged);
-    const c = await classifyViews(other.recognizer, views);
-    expect(Math.max(...c.probabilities.map((p, k) => Math.abs(p - b.probabilities[k])))).toBeGreaterThan(1e-6);
-    other.recognizer.dispose();
-    fromFolder.recognizer.dispose();
-    original.dispose();
+    expect(maxDifference((await classifyViews(other.recognizer, views)).probabilities, b.probabilities)).toBeGreaterThan(1e-6);
+    for (const r of [other.recognizer, fromFolder.recognizer, original]) r.dispose();
     expect(tf.memory().numTensors).toBe(before);
 
     const noWeights = await droppedFolder(out);
@@ -112,5 +123,21 @@ describe('export-web and loadWebModel', () => {
     const short = await droppedFolder(out);
     short.set('weights.bin', (short.get('weights.bin') as Blob).slice(8));
     await expect(loadWebModel(short)).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', path: 'model.json', message: expect.stringMatching(/weight bytes, the model needs/) });
+  });
+
+  it('a model trained jointly with MotionNet: both models exported and loaded, the same probabilities as the checkpoint', async () => {
+    const { checkpoint, out, manifest, files } = await trainedExport('trajectorynet-r18-motionnet-motion-tiny', ['motionnet.width=0.0625']);
+    expect(files.sort()).toEqual(['labels.txt', 'model.json', 'motionnet/model.json', 'motionnet/weights.bin', 'trajectorynet.json', 'weights.bin']);
+    expect(manifest.trajectories.source).toBe('motionnet');
+    const fromFolder = await loadWebModel(await droppedFolder(out));
+    expect(fromFolder.recognizer.motionNet).toBeDefined();
+    const { recognizer: original } = await loadTrainedModel(checkpoint);
+    // MotionNet-(T+1): clips of 5 frames, no flows
+    const views = randomViews(manifest, 6);
+    expect(views.shape[1]).toBe(5);
+    const [a, b] = [await classifyViews(fromFolder.recognizer, views), await classifyViews(original, views)];
+    expect(Math.max(...a.probabilities) - Math.min(...a.probabilities)).toBeGreaterThan(1e-3);
+    expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(1e-6);
+    for (const r of [fromFolder.recognizer, original]) r.dispose();
   });
 });

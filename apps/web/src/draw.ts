@@ -69,7 +69,8 @@ export function trajectoryCanvas(
       const points = Array.from({ length: k }, (_, tap) => toCanvas(x + offsets.data[at(y, x, tap)], y + offsets.data[at(y, x, tap) + 1]));
       context.strokeStyle = 'rgba(255,255,255,0.7)';
       context.beginPath();
-      points.forEach(([px, py], i) => (i === 0 ? context.moveTo(px, py) : context.lineTo(px, py)));
+      context.moveTo(points[0][0], points[0][1]);
+      for (const [px, py] of points.slice(1)) context.lineTo(px, py);
       context.stroke();
       points.forEach(([px, py], tap) => {
         context.fillStyle = colours[Math.round((tap * (colours.length - 1)) / Math.max(1, k - 1))];

@@ -73,24 +73,34 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
   }
 }
 
+/** A table row of text cells (labels come from the model's files: never parsed as HTML); the second cell is a number. */
+function tableRow(cells: (string | HTMLElement)[]): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  for (const [i, content] of cells.entries()) {
+    const cell = row.insertCell();
+    cell.append(content);
+    if (i === 1) cell.className = 'num';
+  }
+  return row;
+}
+
 function renderRun(run: VideoRun, manifest: WebModelManifest): void {
   const probabilities = run.classification.probabilities;
   const order = [...probabilities.keys()].sort((a, b) => probabilities[b] - probabilities[a]).slice(0, 5);
   $('top5').replaceChildren(
     ...order.map((c) => {
-      const row = document.createElement('tr');
-      row.innerHTML = `<td>${manifest.labels[c]}</td><td class="num">${(probabilities[c] * 100).toFixed(2)}%</td><td style="width:40%"><div class="bar" style="width:${(probabilities[c] * 100).toFixed(1)}%"></div></td>`;
+      const bar = document.createElement('div');
+      bar.className = 'bar';
+      bar.style.width = `${(probabilities[c] * 100).toFixed(1)}%`;
+      const row = tableRow([manifest.labels[c], `${(probabilities[c] * 100).toFixed(2)}%`, bar]);
+      row.cells[2].style.width = '40%';
       return row;
     }),
   );
   $('backend').textContent = `tfjs backend: ${state.backend}; ${run.codec}, ${run.plan.frames.length} frames decoded, clip frames ${run.plan.clips.map((c) => c.join(' ')).join(' | ')}`;
   const total = run.timings.reduce((a, t) => a + t.milliseconds, 0);
   $('timings').replaceChildren(
-    ...[...run.timings, { stage: 'total', milliseconds: total }].map((t) => {
-      const row = document.createElement('tr');
-      row.innerHTML = `<td>${t.stage}</td><td class="num">${t.milliseconds.toFixed(0)} ms</td><td>${t.detail ?? ''}</td>`;
-      return row;
-    }),
+    ...[...run.timings, { stage: 'total', milliseconds: total } as Timing].map((t) => tableRow([t.stage, `${t.milliseconds.toFixed(0)} ms`, t.detail ?? ''])),
   );
   const { decoded } = run;
   const scale = Math.max(1, Math.min(3, 260 / decoded.width));

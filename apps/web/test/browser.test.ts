@@ -1,0 +1,138 @@
+/**
+ * The page in a real browser: a small TrajectoryNet trained here on the synthetic set (the
+ * trainer's CLI), exported with `export-web`, the built page served on localhost, Debian's
+ * Chromium driven headless (playwright-core) to load the model and classify a shared video; the
+ * page's probabilities must equal the CLI's `predict` on the same video within 1e-3, on WebGL and
+ * on wasm (what `auto` picks without a GPU), with no error in the console. The built page (dist) comes from `vite build` (the test
+ * script runs it first).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const APP = path.resolve(HERE, '..');
+const DIST = path.join(APP, 'dist');
+const CLI = path.join(APP, 'node_modules/@trajectorynet/trainer/dist/cli.js');
+const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(APP, '../../../shared/data');
+const VIDEO = path.join(DATA, 'videos/part_0.mp4');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RESULTS = path.join(APP, 'test-results');
+// dense clips of 4 frames 2 apart: the page chains TV-L1 flows through the frames in between, as predict does
+const SMALL = ['data.size=32', 'data.frames=4', 'data.frameInterval=2', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.epochs=1'];
+
+const chromiumThere = existsSync(CHROMIUM) && spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).status === 0;
+if (!chromiumThere && process.env.CI === 'true') throw new Error(`Chromium is missing at ${CHROMIUM} (scripts/ensure-system-deps.mjs installs Debian's chromium): the browser test cannot run`);
+
+function cli(args: string[]): string {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' } });
+  if (result.status !== 0) throw new Error(`trajectorynet ${args[0]} exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
+
+/** The built page at /, the exported model at /model/ (plain static files, as any host serves them). */
+function serve(modelDir: string): Promise<http.Server> {
+  const server = http.createServer(async (request, response) => {
+    const url = decodeURIComponent((request.url ?? '/').split('?')[0]);
+    const file = url.startsWith('/model/') ? path.join(modelDir, url.slice('/model/'.length)) : path.join(DIST, url === '/' ? 'index.html' : url);
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404);
+      response.end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+interface PageResult {
+  status: string;
+  backend: string;
+  error?: string;
+  result: { top5: { label: string; probability: number }[]; probabilities: number[]; timings: { stage: string; milliseconds: number; detail?: string }[]; exactPixels: boolean };
+}
+
+describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_000 }, () => {
+  let work: string;
+  let server: http.Server;
+  let cliPrediction: { label: string; score: number }[];
+  let labels: string[];
+  const measured: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    expect(existsSync(path.join(DIST, 'index.html')), 'the page is built (vite build)').toBe(true);
+    expect(existsSync(CLI), 'the trainer is built').toBe(true);
+    work = mkdtempSync(path.join(tmpdir(), 'tjn-web-'));
+    cli(['train', '--preset', 'trajectorynet-r18-tiny', ...SMALL.flatMap((s) => ['--set', s]), '--out', path.join(work, 'run'), '--quiet']);
+    cli(['export-web', '--checkpoint', path.join(work, 'run/best.ckpt'), '--out', path.join(work, 'model')]);
+    labels = (await readFile(path.join(work, 'model/labels.txt'), 'utf8')).trim().split('\n');
+    cliPrediction = JSON.parse(cli(['predict', VIDEO, '--checkpoint', path.join(work, 'run/best.ckpt'), '--json', '--top', String(labels.length)])).predictions;
+    server = await serve(path.join(work, 'model'));
+  });
+
+  afterAll(async () => {
+    server?.close();
+    await mkdir(RESULTS, { recursive: true });
+    await writeFile(path.join(RESULTS, 'browser-parity.json'), `${JSON.stringify(measured, null, 2)}\n`);
+  });
+
+  // `auto` in a browser without a GPU (WebGL on SwiftShader here) must pass over WebGL and take wasm
+  it.each([
+    ['webgl', 'webgl'],
+    ['auto', 'wasm'],
+  ])('?backend=%s (runs on %s): the top-5 of the CLI within 1e-3, trajectories drawn, no console error', async (asked, backend) => {
+    const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1100, height: 1000 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
+    const errors: string[] = [];
+    try {
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      const { port } = server.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${port}/?model=/model/&backend=${asked}`);
+      await page.waitForFunction(() => ['ready', 'error'].includes((window as unknown as { trajectorynet?: { status: string } }).trajectorynet?.status ?? ''), null, { timeout: 120_000 });
+      await page.setInputFiles('#video-input', VIDEO);
+      await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { trajectorynet?: { status: string } }).trajectorynet?.status ?? ''), null, { timeout: 300_000 });
+      const state = (await page.evaluate(() => (window as unknown as { trajectorynet: unknown }).trajectorynet)) as PageResult;
+      expect(state.error).toBeUndefined();
+      expect(state.status).toBe('done');
+      expect(state.backend).toBe(backend);
+      expect(state.result.exactPixels).toBe(true);
+
+      // the same five labels in the same order, each probability within 1e-3; and every class
+      expect(state.result.top5.map((p) => p.label)).toEqual(cliPrediction.slice(0, 5).map((p) => p.label));
+      for (const [i, p] of state.result.top5.entries()) expect(Math.abs(p.probability - cliPrediction[i].score)).toBeLessThan(1e-3);
+      const cliByLabel = new Map(cliPrediction.map((p) => [p.label, p.score]));
+      const differences = labels.map((label, c) => Math.abs(state.result.probabilities[c] - (cliByLabel.get(label) as number)));
+      expect(Math.max(...differences)).toBeLessThan(1e-3);
+
+      // the pictures: one trajectory frame per clip frame, one flow picture per pair
+      expect(await page.locator('#frames canvas').count()).toBe(4);
+      expect(await page.locator('#flows canvas').count()).toBeGreaterThanOrEqual(3);
+      expect(errors).toEqual([]);
+      measured[backend] = { maxProbabilityDifference: Math.max(...differences), top1: state.result.top5[0], cliTop1: cliPrediction[0], timings: state.result.timings };
+      console.log(`[web] ${backend}: max |page - CLI| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);
+      if (asked === 'auto') await page.screenshot({ path: path.join(RESULTS, 'screenshot.jpg'), fullPage: true, type: 'jpeg', quality: 80 });
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { ffmpegPath, yuvPlanes, yuvToRgb } from '../src/index.js';
 /**
  * The frames of a full decode by ffmpeg: what `ffmpeg -i file -vsync passthrough -f rawvideo
  * -pix_fmt yuv420p -` prints (the decoder's own planes for these 4:2:0 videos), each turned into
- * rgb24 by `yuvToRgb` (tested on its own in yuv.test.ts). Decoding tests compare with it: the
+ * rgb24 by `yuvToRgb` (tested on its own in pixels.test.ts). Decoding tests compare with it: the
  * frames, their order and the select filter's picks are what they check.
  * (`-vsync passthrough`: one output frame per coded frame; ffmpeg's default for rawvideo
  * output may duplicate frames to keep a constant rate, e.g. 33 frames for part_0.mp4's 32.)

@@ -8,8 +8,10 @@
  * segment sampling.
  *
  * Paired design: for one seed every model sees the same training and
- * validation clips and starts from the same initial weights where shapes agree,
- * so per-seed differences against S3D cancel the seed's luck. Runs are
+ * validation clips in the same order and is initialised from the same seed
+ * (layers are drawn in build order, so weights agree only up to the first
+ * layer where the architectures differ); per-seed differences against S3D
+ * cancel the data's share of the seed's luck. Runs are
  * seed-major and resumable: a stopped study still compares every model on the
  * seeds it finished. Scores are the last epoch's, validated once at the end
  * (no choice of the best epoch on the reported set).

@@ -17,9 +17,9 @@
  * (no choice of the best epoch on the reported set).
  */
 import path from 'node:path';
-import { barChart, resolveConfig, runTraining } from '@trajectorynet/training';
+import { barChart, formatInterval, meanInterval, pairedDifference, resolveConfig, runTraining } from '@trajectorynet/training';
 import type { Suite, Table } from '../suite.js';
-import { formatInterval, meanInterval, pairedDifference } from '../stats.js';
+
 
 export interface StudyModel {
   key: string;

@@ -1,6 +1,6 @@
 /** The study's statistics on hand-computed cases. */
 import { describe, expect, it } from 'vitest';
-import { formatInterval, meanInterval, pairedDifference, tQuantile975 } from '../src/stats.js';
+import { formatInterval, meanInterval, pairedDifference, tQuantile975 } from '../src/report/stats.js';
 
 describe('meanInterval', () => {
   it('1..5: mean 3, s = sqrt(2.5), half-width t(4) * s / sqrt(5) = 2.776 * 0.70711 = 1.9629', () => {

@@ -1,4 +1,4 @@
-/** Means and 95% confidence intervals over seeds (Student's t), for the accuracy study. */
+/** Means and 95% confidence intervals over seeds (Student t): the accuracy study and the demo. */
 
 /** Two-sided 95% quantiles t(0.975, df) for df = 1..30 (standard tables). */
 const T_975 = [

@@ -22,8 +22,8 @@ export interface SuiteContext {
   outDir: string;
   /** One progress line on stderr. */
   progress(message: string): void;
-  /** Accuracy study budget overrides (--accuracy-seeds, --accuracy-epochs, --accuracy-clips). */
-  accuracy?: { seeds?: number; epochs?: number; clips?: number };
+  /** Accuracy study budget overrides (--accuracy-*). */
+  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string };
 }
 
 export interface Suite {

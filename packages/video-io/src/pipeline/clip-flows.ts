@@ -31,11 +31,15 @@ export function flowFolderOf(dir: string, sample: Sample): string {
 export function pairFlows(sample: Sample, spec: FlowSpec): PairFlows {
   if (spec.source === 'synthetic') {
     if (sample.kind !== 'synthetic') throw new VideoIOError('BAD_ARGUMENT', "flows from 'synthetic' need a synthetic sample", { path: sample.path });
-    let flows: Flow[] | null = null;
+    let flows: ReturnType<typeof renderSyntheticFlows> | null = null;
     return {
       pair: async (j) => {
         flows ??= renderSyntheticFlows(sample);
-        return flows[j];
+        return flows.forward[j];
+      },
+      reverse: async (j) => {
+        flows ??= renderSyntheticFlows(sample);
+        return flows.backward[j];
       },
     };
   }

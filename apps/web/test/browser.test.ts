@@ -1,12 +1,13 @@
 /**
- * The page in a real browser: a small TrajectoryNet trained here on the synthetic set (the
- * trainer's CLI), exported with `export-web`, the built page served on localhost, Debian's
- * Chromium driven headless (playwright-core) to load the model and classify a shared video; the
- * page's probabilities must equal the CLI's `predict` on the same video within 1e-3, on WebGL and
- * on wasm (what `auto` picks without a GPU), with no error in the console. The built page (dist) comes from `vite build` (the test
+ * The page in a real browser: small TrajectoryNets trained here on the synthetic set (the
+ * trainer's CLI; one on TV-L1 trajectories, one jointly with MotionNet), exported with
+ * `export-web`, the built page served on localhost, Debian's Chromium driven headless
+ * (playwright-core) to load a model and classify a shared video; the page's probabilities must
+ * equal the CLI's `predict` on the same video within 1e-3, on WebGL and on wasm (what `auto`
+ * picks without a GPU), with no error in the console. The built page (dist) comes from `vite build` (the test
  * script runs it first).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -14,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -27,23 +29,30 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = path.join(APP, 'test-results');
 // dense clips of 4 frames 2 apart: the page chains TV-L1 flows through the frames in between, as predict does
 const SMALL = ['data.size=32', 'data.frames=4', 'data.frameInterval=2', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.epochs=1'];
+/** The models the test trains: TV-L1 trajectories (the page solves TV-L1), and MotionNet's (run by the model). */
+const MODELS: [string, string, string[]][] = [
+  ['tvl1', 'trajectorynet-r18-tiny', []],
+  ['motionnet', 'trajectorynet-r18-motionnet-motion-tiny', ['motionnet.width=0.0625', 'data.frameInterval=1']],
+];
 
+const execFileAsync = promisify(execFile);
 const chromiumThere = existsSync(CHROMIUM) && spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).status === 0;
 if (!chromiumThere && process.env.CI === 'true') throw new Error(`Chromium is missing at ${CHROMIUM} (scripts/ensure-system-deps.mjs installs Debian's chromium): the browser test cannot run`);
 
-function cli(args: string[]): string {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' } });
-  if (result.status !== 0) throw new Error(`trajectorynet ${args[0]} exited ${result.status}: ${result.stderr}`);
-  return result.stdout;
+async function cli(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' }, maxBuffer: 1 << 24 }).catch((error) => {
+    throw new Error(`trajectorynet ${args[0]} exited ${error.code}: ${error.stderr}`);
+  });
+  return stdout;
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
 
-/** The built page at /, the exported model at /model/ (plain static files, as any host serves them). */
-function serve(modelDir: string): Promise<http.Server> {
+/** The built page at /, exported models at /models/<name>/ (plain static files, as any host serves them). */
+function serve(modelsDir: string): Promise<http.Server> {
   const server = http.createServer(async (request, response) => {
-    const url = decodeURIComponent((request.url ?? '/').split('?')[0]);
-    const file = url.startsWith('/model/') ? path.join(modelDir, url.slice('/model/'.length)) : path.join(DIST, url === '/' ? 'index.html' : url);
+    const url = path.posix.normalize(decodeURIComponent((request.url ?? '/').split('?')[0]));
+    const file = url.startsWith('/models/') ? path.join(modelsDir, url.slice('/models/'.length)) : path.join(DIST, url === '/' ? 'index.html' : url);
     try {
       const body = await readFile(file);
       response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
@@ -66,19 +75,26 @@ interface PageResult {
 describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_000 }, () => {
   let work: string;
   let server: http.Server;
-  let cliPrediction: { label: string; score: number }[];
-  let labels: string[];
+  /** Per model: its labels and `predict --json`'s predictions (every class) on VIDEO. */
+  const models: Record<string, { labels: string[]; predictions: { label: string; score: number }[] }> = {};
   const measured: Record<string, unknown> = {};
 
   beforeAll(async () => {
     expect(existsSync(path.join(DIST, 'index.html')), 'the page is built (vite build)').toBe(true);
     expect(existsSync(CLI), 'the trainer is built').toBe(true);
     work = mkdtempSync(path.join(tmpdir(), 'tjn-web-'));
-    cli(['train', '--preset', 'trajectorynet-r18-tiny', ...SMALL.flatMap((s) => ['--set', s]), '--out', path.join(work, 'run'), '--quiet']);
-    cli(['export-web', '--checkpoint', path.join(work, 'run/best.ckpt'), '--out', path.join(work, 'model')]);
-    labels = (await readFile(path.join(work, 'model/labels.txt'), 'utf8')).trim().split('\n');
-    cliPrediction = JSON.parse(cli(['predict', VIDEO, '--checkpoint', path.join(work, 'run/best.ckpt'), '--json', '--top', String(labels.length)])).predictions;
-    server = await serve(path.join(work, 'model'));
+    // the two models side by side (one process each: the CLI computes on one thread)
+    await Promise.all(
+      MODELS.map(async ([name, preset, extra]) => {
+        const [run, out] = [path.join(work, 'runs', name), path.join(work, 'models', name)];
+        await cli(['train', '--preset', preset, ...[...SMALL, ...extra].flatMap((s) => ['--set', s]), '--out', run, '--quiet']);
+        await cli(['export-web', '--checkpoint', path.join(run, 'best.ckpt'), '--out', out]);
+        const labels = (await readFile(path.join(out, 'labels.txt'), 'utf8')).trim().split('\n');
+        const { predictions } = JSON.parse(await cli(['predict', VIDEO, '--checkpoint', path.join(run, 'best.ckpt'), '--json', '--top', String(labels.length)]));
+        models[name] = { labels, predictions };
+      }),
+    );
+    server = await serve(path.join(work, 'models'));
   });
 
   afterAll(async () => {
@@ -89,9 +105,11 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
 
   // `auto` in a browser without a GPU (WebGL on SwiftShader here) must pass over WebGL and take wasm
   it.each([
-    ['webgl', 'webgl'],
-    ['auto', 'wasm'],
-  ])('?backend=%s (runs on %s): the top-5 of the CLI within 1e-3, trajectories drawn, no console error', async (asked, backend) => {
+    ['tvl1', 'webgl', 'webgl'],
+    ['tvl1', 'auto', 'wasm'],
+    ['motionnet', 'auto', 'wasm'],
+  ])('the %s model, ?backend=%s (runs on %s): the top-5 of the CLI within 1e-3, pictures drawn, no console error', async (name, asked, backend) => {
+    const { labels, predictions: cliPrediction } = models[name];
     const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -107,7 +125,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       });
       page.on('pageerror', (error) => errors.push(error.message));
       const { port } = server.address() as AddressInfo;
-      await page.goto(`http://127.0.0.1:${port}/?model=/model/&backend=${asked}`);
+      await page.goto(`http://127.0.0.1:${port}/?model=/models/${name}/&backend=${asked}`);
       await page.waitForFunction(() => ['ready', 'error'].includes((window as unknown as { trajectorynet?: { status: string } }).trajectorynet?.status ?? ''), null, { timeout: 120_000 });
       await page.setInputFiles('#video-input', VIDEO);
       await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { trajectorynet?: { status: string } }).trajectorynet?.status ?? ''), null, { timeout: 300_000 });
@@ -124,13 +142,14 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       const differences = labels.map((label, c) => Math.abs(state.result.probabilities[c] - (cliByLabel.get(label) as number)));
       expect(Math.max(...differences)).toBeLessThan(1e-3);
 
-      // the pictures: one trajectory frame per clip frame, one flow picture per pair
-      expect(await page.locator('#frames canvas').count()).toBe(4);
-      expect(await page.locator('#flows canvas').count()).toBeGreaterThanOrEqual(3);
+      // the pictures: one frame per clip frame (with trajectories for TV-L1: 4 frames 2 apart), one
+      // flow picture per pair they chain through (6); MotionNet-(T+1) sees 5 frames and no TV-L1
+      expect(await page.locator('#frames canvas').count()).toBe(name === 'tvl1' ? 4 : 5);
+      expect(await page.locator('#flows canvas').count()).toBe(name === 'tvl1' ? 6 : 0);
       expect(errors).toEqual([]);
-      measured[backend] = { maxProbabilityDifference: Math.max(...differences), top1: state.result.top5[0], cliTop1: cliPrediction[0], timings: state.result.timings };
-      console.log(`[web] ${backend}: max |page - CLI| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);
-      if (asked === 'auto') await page.screenshot({ path: path.join(RESULTS, 'screenshot.jpg'), fullPage: true, type: 'jpeg', quality: 80 });
+      measured[`${name} model, ${backend}`] = { maxProbabilityDifference: Math.max(...differences), top1: state.result.top5[0], cliTop1: cliPrediction[0], timings: state.result.timings };
+      console.log(`[web] ${name} model, ${backend}: max |page - CLI| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);
+      if (name === 'tvl1' && asked === 'auto') await page.screenshot({ path: path.join(RESULTS, 'screenshot.jpg'), fullPage: true, type: 'jpeg', quality: 80 });
     } finally {
       await context.close();
     }

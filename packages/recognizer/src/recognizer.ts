@@ -25,6 +25,11 @@ export interface RecognizerOutput {
   logits: tf.Tensor2D;
   /** MotionNet's unsupervised loss when training jointly (a scalar). */
   auxLoss?: tf.Scalar;
+  /**
+   * TrajectoryNet only: where each temporal tap of the trajectory convolutions samples, in pixels of
+   * the clip, [N, T, H, W, 3, 2] (x, y) for taps t-1, t, t+1: from the flows given, or MotionNet's.
+   */
+  offsets?: tf.Tensor;
 }
 
 export interface Recognizer {
@@ -119,7 +124,7 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
       if (!trajectory) return { logits: backbone.apply(input.clips, { training }) as tf.Tensor2D };
       const { offsets, auxLoss } = trajectories(input, training);
       const clips = joint ? (tf.slice(input.clips, [0, 0, 0, 0, 0], [-1, t, -1, -1, -1]) as tf.Tensor5D) : input.clips;
-      return { logits: backbone.apply([clips, offsets], { training }) as tf.Tensor2D, auxLoss };
+      return { logits: backbone.apply([clips, offsets], { training }) as tf.Tensor2D, auxLoss, offsets };
     },
     dispose() {
       for (const m of all) m.dispose();

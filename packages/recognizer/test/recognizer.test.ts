@@ -27,6 +27,20 @@ describe('createRecognizer', () => {
     r.dispose();
   });
 
+  it('gives the trajectories it samples: a uniform motion of (2, -1) px per frame puts the taps at p - (2, -1), p, p + (2, -1)', async () => {
+    const r = createRecognizer(tiny({ variant: 'trajectorynet' }));
+    const clips = tf.randomNormal([1, 4, 32, 32, 3]) as tf.Tensor5D;
+    const motion = (dx: number, dy: number) => tf.tile(tf.tensor5d([dx, dy], [1, 1, 1, 1, 2]), [1, 3, 32, 32, 1]);
+    const flows = { forward: motion(2, -1), backward: motion(-2, 1) };
+    const { offsets } = r.forward({ clips, flows }, false);
+    expect(offsets?.shape).toEqual([1, 4, 32, 32, 3, 2]);
+    // away from the first and last frames (no frame before or after) and the borders
+    const at = (await (offsets as tf.Tensor).array()) as number[][][][][][];
+    for (const t of [1, 2]) for (const [y, x] of [[10, 10], [20, 5]]) expect(at[0][t][y][x]).toEqual([[-2, 1], [0, 0], [2, -1]]);
+    tf.dispose([clips, flows.forward, flows.backward]);
+    r.dispose();
+  });
+
   it('the same seed gives the same initial weights; the backbone does not depend on whether MotionNet exists', async () => {
     const a = createRecognizer(tiny({ variant: 'trajectorynet' }), 3);
     const b = createRecognizer(tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 5 } }), 3);

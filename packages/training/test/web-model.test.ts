@@ -137,6 +137,8 @@ describe('export-web and loadWebModel', { timeout: 300_000 }, () => {
     expect(views.shape[1]).toBe(5);
     const [a, b] = [await classifyViews(fromFolder.recognizer, views), await classifyViews(original, views)];
     expect(Math.max(...a.probabilities) - Math.min(...a.probabilities)).toBeGreaterThan(1e-3);
+    // MotionNet's trajectories, for the backbone's 4 frames
+    expect(a.offsets?.shape).toEqual([2, 4, 32, 32, 3, 2]);
     expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(1e-6);
     for (const r of [fromFolder.recognizer, original]) r.dispose();
   });

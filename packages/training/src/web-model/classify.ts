@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Recognizer } from '@trajectorynet/recognizer';
-import { trajectoriesFromFlow } from '@trajectorynet/trajectory-conv';
 import { clipFromFrames, clipPairs, type PairFlows, pipelineViews, testClipIndices } from '@trajectorynet/video-io';
 import type { WebModelManifest } from './format.js';
 
@@ -55,7 +54,7 @@ export async function clipViews(manifest: WebModelManifest, plan: FramePlan, fra
 export interface Classification {
   /** Mean softmax over the views (what `predict` prints). */
   probabilities: Float32Array;
-  /** Per view: the offsets each temporal tap of a trajectory conv samples at the clip's resolution, [views, T, H, W, K, 2] (TV-L1 models). */
+  /** Per view: the offsets each temporal tap of a trajectory conv samples at the clip's resolution, [views, T, H, W, K, 2] (TrajectoryNet: from TV-L1 or MotionNet). */
   offsets?: { data: Float32Array; shape: number[] };
 }
 
@@ -69,9 +68,9 @@ export async function classifyViews(recognizer: Recognizer, views: ClipViews): P
       const [forward, backward] = tf.unstack(tf.tensor(views.flows, [v, 2, t - 1, h, w, 2]), 1);
       flows = { forward, backward };
     }
-    const { logits } = recognizer.forward({ clips, flows }, false);
+    const { logits, offsets } = recognizer.forward({ clips, flows }, false);
     const probabilities = tf.softmax(logits);
-    return flows != null ? { probabilities, offsets: trajectoriesFromFlow(flows.forward, flows.backward, { taps: 3 }) } : { probabilities };
+    return offsets != null ? { probabilities, offsets } : { probabilities };
   });
   const p = await probabilities.data();
   const classes = p.length / v;

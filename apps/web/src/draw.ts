@@ -55,7 +55,8 @@ export function trajectoryCanvas(
   context.strokeStyle = 'rgba(255,255,0,0.8)';
   context.lineWidth = 1;
   context.strokeRect(box.x * scale, box.y * scale, box.width * scale, box.height * scale);
-  if (offsets == null) return canvas;
+  // MotionNet-(T+1) models see one frame more than their trajectories cover
+  if (offsets == null || t >= offsets.shape[1]) return canvas;
   const [, frames, h, w, k] = offsets.shape;
   // clip pixel (x, y) -> canvas
   const sx = (box.width / w) * scale;

@@ -146,6 +146,18 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       // flow picture per pair they chain through (6); MotionNet-(T+1) sees 5 frames and no TV-L1
       expect(await page.locator('#frames canvas').count()).toBe(name === 'tvl1' ? 4 : 5);
       expect(await page.locator('#flows canvas').count()).toBe(name === 'tvl1' ? 6 : 0);
+      // the trajectories' red dots (taps in the next frame) on every frame they cover; none on
+      // MotionNet's fifth frame, which shows the video alone has no such pixels
+      const redDots = await page.$$eval('#frames canvas', (canvases) =>
+        (canvases as HTMLCanvasElement[]).map((canvas) => {
+          const { data } = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height);
+          let count = 0;
+          for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - 0xff) <= 4 && Math.abs(data[i + 1] - 0x44) <= 4 && Math.abs(data[i + 2] - 0x33) <= 4) count++;
+          return count;
+        }),
+      );
+      expect(redDots.slice(0, 4).every((n) => n > 50), `red pixels per frame: ${redDots}`).toBe(true);
+      if (name === 'motionnet') expect(redDots[4]).toBe(0);
       expect(errors).toEqual([]);
       measured[`${name} model, ${backend}`] = { maxProbabilityDifference: Math.max(...differences), top1: state.result.top5[0], cliTop1: cliPrediction[0], timings: state.result.timings };
       console.log(`[web] ${name} model, ${backend}: max |page - CLI| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);

@@ -5,7 +5,18 @@
  * planes `yuvToRgb` turns into the pixels ffmpeg's planes give in Node),
  * then samples, crops and normalises them, and their flows, as the trainer.
  */
-export { createSyntheticDataset, renderSyntheticClip, renderSyntheticFlows, SYNTHETIC_LABELS, type SyntheticDataset, type SyntheticOptions } from './datasets/synthetic.js';
+export {
+  createSyntheticDataset,
+  renderSyntheticClip,
+  renderSyntheticFlows,
+  SYNTHETIC_DIRECTIONS,
+  SYNTHETIC_LABELS,
+  SYNTHETIC_MOTION,
+  SYNTHETIC_SPINS,
+  type SyntheticDataset,
+  type SyntheticMotion,
+  type SyntheticOptions,
+} from './datasets/synthetic.js';
 export type { Dataset, Sample, SyntheticSample } from './datasets/manifests.js';
 export { VideoIOError, type VideoIOErrorCode } from './errors.js';
 export type { Frames, Size } from './ffmpeg/decode.js';

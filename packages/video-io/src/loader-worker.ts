@@ -3,7 +3,8 @@ import { randomFromState, type RandomState } from '@trajectorynet/core';
 import { defineWorker } from '@trajectorynet/core/node';
 import type { Sample } from './datasets/manifests.js';
 import type { LoadedClip } from './loader.js';
-import { type ClipPipeline, loadClip } from './pipeline/clip-pipeline.js';
+import { loadClip } from './pipeline/clip-pipeline.js';
+import type { ClipPipeline } from './pipeline/views.js';
 
 export interface ClipTask {
   sample: Sample;

@@ -13,7 +13,7 @@ import { createWorkerPool, findBuiltFile, type WorkerPool } from '@trajectorynet
 import type { Sample } from './datasets/manifests.js';
 import { VideoIOError } from './errors.js';
 import { type ClipTask, loadClipTask } from './loader-worker.js';
-import { type ClipPipeline, checkPipeline } from './pipeline/clip-pipeline.js';
+import { type ClipPipeline, checkPipeline } from './pipeline/views.js';
 
 export interface LoadedClip {
   /** [T, H, W, C] floats (or any fixed shape per dataset). */

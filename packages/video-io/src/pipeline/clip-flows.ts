@@ -13,8 +13,6 @@ import { type Flow, readFlo } from '../flow/flo.js';
 import { DEFAULT_BOUND, flowFileNames, readFlowJpegs } from '../flow/flow-jpeg.js';
 import type { PairFlows } from './flow-math.js';
 
-export { chainFlows, clipFlows, flowsToFloat, invertFlow, type PairFlows } from './flow-math.js';
-
 /** Where a pipeline's flows come from. */
 export type FlowSpec =
   /** One folder per sample, `<dir>/<sample id without extension>`: x_/y_ JPEGs (mmaction or dense_flow names, quantised with `bound`) or flow_*.flo. */

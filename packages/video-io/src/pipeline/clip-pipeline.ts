@@ -17,21 +17,6 @@ import { pairFlows } from './clip-flows.js';
 import type { Random } from './sampling.js';
 import { type ClipPipeline, clipFromFrames, clipIndices, type DecodedClips, shorterSide } from './views.js';
 
-export {
-  type ClipPipeline,
-  checkPipeline,
-  clipFromFrames,
-  clipIndices,
-  clipPairs,
-  type DecodedClips,
-  pipelineFlowShape,
-  pipelineShape,
-  pipelineViews,
-  type SamplingSpec,
-  shorterSide,
-  testClipIndices,
-} from './views.js';
-
 /** Frame count and (when resizing) stored frame size, read as cheaply as the sample allows. */
 async function measure(sample: Exclude<Sample, { kind: 'synthetic' }>, template: string, needSize: boolean): Promise<{ frameCount: number; size?: Size }> {
   if (sample.kind === 'video') {

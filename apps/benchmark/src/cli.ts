@@ -16,18 +16,19 @@ const program = new Command()
   .option('--out <dir>', 'results folder', 'bench-results')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
   .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
-  .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 12)', Number)
-  .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 24)', Number)
+  .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 24)', Number)
+  .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)
   .option('--accuracy-val-clips <n>', 'accuracy suite: validation clips per class (default 50: 400 clips)', Number)
-  .addOption(new Option('--accuracy-models <key...>', 'accuracy suite: models (default c2d s3d tn-true tn-true-motion tn-tvl1)').choices(STUDY_MODELS.map((m) => m.key)))
+  .addOption(new Option('--accuracy-models <key...>', 'accuracy suite: models (default c2d s3d tn-true tn-tvl1)').choices(STUDY_MODELS.map((m) => m.key)))
   .addOption(new Option('--accuracy-sampling <kind...>', 'accuracy suite: clip sampling (default dense)').choices(['dense', 'segment']))
+  .option('--accuracy-report-only', 'accuracy suite: report the runs already finished in --out, train nothing', false)
   .option('--accuracy-motionnet <checkpoint>', 'accuracy suite: a pretrain-motionnet checkpoint the MotionNet models start from')
   .addHelpText(
     'after',
     `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n\nExamples:\n  pnpm bench --quick\n  pnpm bench --suite ops flow --out results/today
   pnpm bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean }) => {
     await initBackend({ prefer: 'cpu', log: null }); // the reference some suites compare against
     await initBackend({ prefer: options.backend, log: (m) => console.error(m) });
     const outDir = path.resolve(options.out);
@@ -50,6 +51,7 @@ const program = new Command()
             models: options.accuracyModels,
             sampling: options.accuracySampling,
             motionnetCheckpoint: options.accuracyMotionnet,
+            reportOnly: options.accuracyReportOnly,
           },
         });
         outcomes.push({ name: suite.name, description: suite.description, seconds: (Date.now() - started) / 1000, result });

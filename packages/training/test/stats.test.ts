@@ -38,3 +38,19 @@ describe('meanInterval', () => {
     expect(formatInterval({ mean: 0.05, halfWidth: Number.NaN, n: 1 }, true)).toBe('+5.0');
   });
 });
+
+describe('accuracyInterval (Wilson)', () => {
+  it('40 of 100: [0.309, 0.498] (textbook Wilson interval, z = 1.96)', async () => {
+    const { accuracyInterval } = await import('../src/report/stats.js');
+    const interval = accuracyInterval(0.4, 100);
+    expect(interval.low).toBeCloseTo(0.309, 3);
+    expect(interval.high).toBeCloseTo(0.498, 3);
+  });
+
+  it('stays inside [0, 1] at 0 and 1 (0 of 20: [0, 0.161])', async () => {
+    const { accuracyInterval } = await import('../src/report/stats.js');
+    expect(accuracyInterval(0, 20).low).toBeCloseTo(0, 6);
+    expect(accuracyInterval(0, 20).high).toBeCloseTo(0.161, 3);
+    expect(accuracyInterval(1, 20).high).toBeCloseTo(1, 6);
+  });
+});

@@ -40,3 +40,17 @@ export function formatInterval(interval: Interval, signed = false): string {
   const mean = `${signed && interval.mean > 0 ? '+' : ''}${(interval.mean * 100).toFixed(1)}`;
   return Number.isNaN(interval.halfWidth) ? mean : `${mean} ± ${(interval.halfWidth * 100).toFixed(1)}`;
 }
+
+/**
+ * The Wilson 95% interval of an accuracy measured on `n` clips (one run: the
+ * uncertainty of the validation sample, not of training). Returned as a mean
+ * (the accuracy itself) and the half-width of the Wilson interval around its
+ * centre, which for accuracies near 0 or 1 is not the accuracy.
+ */
+export function accuracyInterval(accuracy: number, n: number): Interval & { low: number; high: number } {
+  if (n <= 0) return { mean: accuracy, halfWidth: Number.NaN, n, low: Number.NaN, high: Number.NaN };
+  const z = 1.96;
+  const centre = (accuracy + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((accuracy * (1 - accuracy)) / n + (z * z) / (4 * n * n));
+  return { mean: accuracy, halfWidth: half, n, low: centre - half, high: centre + half };
+}

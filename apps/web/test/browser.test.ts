@@ -8,7 +8,7 @@
  * script runs it first).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +99,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
 
   afterAll(async () => {
     server?.close();
+    if (work != null) rmSync(work, { recursive: true, force: true });
     await mkdir(RESULTS, { recursive: true });
     await writeFile(path.join(RESULTS, 'browser-parity.json'), `${JSON.stringify(measured, null, 2)}\n`);
   });
@@ -164,6 +165,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       if (name === 'tvl1' && asked === 'auto') await page.screenshot({ path: path.join(RESULTS, 'screenshot.jpg'), fullPage: true, type: 'jpeg', quality: 80 });
     } finally {
       await context.close();
+      rmSync(profile, { recursive: true, force: true });
     }
   });
 });

@@ -23,7 +23,7 @@ export interface SuiteContext {
   /** One progress line on stderr. */
   progress(message: string): void;
   /** Accuracy study budget overrides (--accuracy-*). */
-  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean };
+  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean; onlySeeds?: number[] };
 }
 
 export interface Suite {

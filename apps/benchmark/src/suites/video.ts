@@ -9,7 +9,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { barChart } from '@trajectorynet/training';
 import { type ClipPipeline, createLoader, decodeFrames, ffmpegPath, probeVideo, readFrameFolder, readFrames, type Sample, segmentIndices } from '@trajectorynet/video-io';
-import { dataDir } from '../data.js';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 
@@ -24,8 +23,9 @@ async function decodeAll(file: string): Promise<number> {
 export const videoSuite: Suite = {
   name: 'video',
   description: 'video-io decoding vs ffmpeg to /dev/null, sparse reads, JPEG folders, loader clips/s with worker threads',
-  async run({ quick, progress }) {
-    const data = dataDir();
+  needsData: true,
+  async run({ quick, progress, dataDir }) {
+    const data = dataDir!;
     const runs = quick ? 1 : 5;
     const decodeRows: (string | number)[][] = [];
     const decodeData = [];

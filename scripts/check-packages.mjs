@@ -213,14 +213,15 @@ async function main() {
   report('npm install (the library READMEs\' install lines)', install.status === 0 ? [] : [tail(install)], `${libraryLines.length} lines, ${install.seconds.toFixed(0)} s`);
   if (install.status !== 0) return;
 
-  // the global CLIs install meanwhile (network and disk, not CPU)
-  const appLines = [...new Set(apps.flatMap((p) => p.installCommands))];
-  const globalEnv = cleanEnv({ ...npmEnv, npm_config_prefix: globalPrefix });
-  const globalInstall = (async () => {
+  // the global CLIs install meanwhile (network and disk, not CPU), each app into
+  // its own global prefix so that they can install side by side
+  const globalInstall = Promise.all(apps.map(async (app) => {
+    app.prefix = path.join(globalPrefix, app.folder.replace('/', '-'));
+    const env = cleanEnv({ ...npmEnv, npm_config_prefix: app.prefix });
     const outcomes = [];
-    for (const line of appLines) outcomes.push({ line, ...(await run('npm', line.split(/\s+/).slice(1), { cwd: work, env: globalEnv })) });
+    for (const line of app.installCommands) outcomes.push({ line, ...(await run('npm', line.split(/\s+/).slice(1), { cwd: work, env })) });
     return outcomes;
-  })();
+  })).then((lists) => lists.flat());
 
   await checkTree(project, 'the library project');
   await makeFixtures();
@@ -562,7 +563,7 @@ async function checkLibraryBins(libraries) {
 
 async function checkApp(app) {
   const bins = Object.keys(app.manifest.bin ?? {});
-  const binDir = path.join(globalPrefix, 'bin');
+  const binDir = path.join(app.prefix, 'bin');
   const env = cleanEnv({ PATH: `${binDir}${path.delimiter}${process.env.PATH}` });
   const problems = [];
   for (const bin of bins) {
@@ -573,8 +574,14 @@ async function checkApp(app) {
     const bad = await run(path.join(binDir, bin), ['--no-such-option'], { env, cwd: work });
     if (bad.status !== 2) problems.push(`${bin} --no-such-option: exit ${bad.status}, bad input must exit 2`);
   }
+  // a subcommand's usage errors go through commander's subcommand parser: the quick start's first subcommand, with an unknown option
+  const [program, sub] = app.example.error ? [] : (shellCommands(app.example.code)[0] ?? '').split(/\s+/);
+  if (bins.includes(program) && sub != null && !sub.startsWith('-')) {
+    const badSub = await run(path.join(binDir, program), [sub, '--no-such-option'], { env, cwd: work });
+    if (badSub.status !== 2) problems.push(`${program} ${sub} --no-such-option: exit ${badSub.status}, bad input must exit 2`);
+  }
   report(`${bins.join(', ')}: --help, --version, exit 2 for bad input`, problems);
-  const installedApp = path.join(globalPrefix, 'lib', 'node_modules', ...app.name.split('/'));
+  const installedApp = path.join(app.prefix, 'lib', 'node_modules', ...app.name.split('/'));
   if (existsSync(installedApp)) await checkTree(installedApp, `the global ${app.name}`);
 
   if (app.example.error) return;

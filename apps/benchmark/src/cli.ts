@@ -8,6 +8,7 @@ import { initBackend } from '@trajectorynet/runtime';
 import { checkDataDir, DATA_FILES, resolveDataDir } from './data.js';
 import { machineInfo } from './machine.js';
 import { type SuiteOutcome, writeResults } from './report.js';
+import { STUDY_MODELS } from './suites/accuracy.js';
 import { SUITES } from './suites/index.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,9 +23,14 @@ const program = new Command()
   .option('--out <dir>', 'results folder', 'bench-results')
   .option('--data <dir>', 'the test data folder of the video, flow and motionnet suites (default: env TRAJECTORYNET_DATA, else ../shared/data beside a repository checkout)')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
-  .option('--accuracy-seeds <n>', 'accuracy suite: number of seeds (default 3)', Number)
-  .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 12)', Number)
-  .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 24)', Number)
+  .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
+  .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 24)', Number)
+  .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)
+  .option('--accuracy-val-clips <n>', 'accuracy suite: validation clips per class (default 50: 400 clips)', Number)
+  .addOption(new Option('--accuracy-models <key...>', 'accuracy suite: models (default c2d s3d tn-true tn-tvl1)').choices(STUDY_MODELS.map((m) => m.key)))
+  .addOption(new Option('--accuracy-sampling <kind...>', 'accuracy suite: clip sampling (default dense)').choices(['dense', 'segment']))
+  .option('--accuracy-report-only', 'accuracy suite: report the runs already finished in --out, train nothing', false)
+  .option('--accuracy-motionnet <checkpoint>', 'accuracy suite: a pretrain-motionnet checkpoint the MotionNet models start from')
   .addHelpText(
     'after',
     `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}
@@ -35,9 +41,10 @@ Exit codes: 0 done, 1 a suite failed (its error is in the report) or a bug, 2 ba
 
 Examples:
   trajectorynet-bench --quick --suite ops scaling
-  trajectorynet-bench --suite ops flow --data ~/trajectorynet-data --out results/today`,
+  trajectorynet-bench --suite ops flow --data ~/trajectorynet-data --out results/today
+  trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean }) => {
     const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
     const dataDir = resolveDataDir(options.data);
     checkDataDir(dataDir, selected.filter((s) => s.needsData).map((s) => s.name));
@@ -55,7 +62,16 @@ Examples:
           outDir,
           dataDir,
           progress: (m) => console.error(`[${suite.name}] ${m}`),
-          accuracy: { seeds: options.accuracySeeds, epochs: options.accuracyEpochs, clips: options.accuracyClips },
+          accuracy: {
+            seeds: options.accuracySeeds,
+            epochs: options.accuracyEpochs,
+            clips: options.accuracyClips,
+            valClips: options.accuracyValClips,
+            models: options.accuracyModels,
+            sampling: options.accuracySampling,
+            motionnetCheckpoint: options.accuracyMotionnet,
+            reportOnly: options.accuracyReportOnly,
+          },
         });
         outcomes.push({ name: suite.name, description: suite.description, seconds: (Date.now() - started) / 1000, result });
       } catch (error) {

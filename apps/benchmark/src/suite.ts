@@ -24,8 +24,8 @@ export interface SuiteContext {
   progress(message: string): void;
   /** The test data folder (--data), for the suites that say `needsData`; checked before any suite runs. */
   dataDir?: string;
-  /** Accuracy study budget overrides (--accuracy-seeds, --accuracy-epochs, --accuracy-clips). */
-  accuracy?: { seeds?: number; epochs?: number; clips?: number };
+  /** Accuracy study budget overrides (--accuracy-*). */
+  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean };
 }
 
 export interface Suite {

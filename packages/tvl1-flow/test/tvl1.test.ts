@@ -99,7 +99,7 @@ describe('tvl1', () => {
     const f = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 as const };
     expect(() => tvl1(f, { ...f, width: 3 } as never)).toThrow(Tvl1Error);
     expect(() => tvl1(f, { data: new Uint8Array(5), width: 2, height: 2, channels: 3 })).toThrow(/frame1: data has 5 values, 2x2x3 needs 12/);
-    expect(() => tvl1(f, f, { tau: -1 })).toThrow(/tau must be positive/);
+    expect(() => tvl1(f, f, { tau: -1 })).toThrow(/tvl1\.tau: must be positive/);
   });
 
   it.each([

@@ -25,7 +25,7 @@ export interface SuiteContext {
   /** The test data folder (--data), for the suites that say `needsData`; checked before any suite runs. */
   dataDir?: string;
   /** Accuracy study budget overrides (--accuracy-*). */
-  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean };
+  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean; onlySeeds?: number[] };
 }
 
 export interface Suite {

@@ -6,7 +6,10 @@
  * (TRAJECTORYNET_NATIVE=0), so that both kernel paths stay tested. Sums the
  * JSON reports that vitest.shared.ts makes each run write, and ends with one
  * line: "N passed, N failed". Exits non-zero when anything failed, including
- * a package whose test run crashed before writing its report.
+ * a package whose test run crashed before writing its report. Last, the npm
+ * package check (scripts/check-packages.mjs: packs, installs the tarballs
+ * with npm outside the workspace, runs the READMEs' examples and the CLIs),
+ * each of its checks counted as one test.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -110,8 +113,27 @@ if (secondPass.length > 0) {
   collect(secondPass, ' (TRAJECTORYNET_NATIVE=0)');
 }
 
+// the npm packages as a stranger installs them (scripts/check-packages.mjs): each of its checks counts as one test
+const packageReport = path.join(root, 'test-results', 'package-check.json');
+rmSync(packageReport, { force: true });
+let packageStatus = 0;
+if (buildStatus === 0) {
+  const started = Date.now();
+  packageStatus = spawnSync(process.execPath, [path.join(root, 'scripts', 'check-packages.mjs'), '--no-build'], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+  console.log(`[test-all] package check: exit ${packageStatus} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+if (existsSync(packageReport)) {
+  const report = JSON.parse(readFileSync(packageReport, 'utf8'));
+  passed += report.passed;
+  failed += report.failed;
+  rows.push(`npm package check: ${report.passed} passed, ${report.failed} failed`);
+} else {
+  failed += 1;
+  rows.push('npm package check: no report (it did not run or did not complete)');
+}
+
 console.log('\n[test-all] per package:');
 for (const row of rows) console.log(`  ${row}`);
-if (failed === 0 && (buildStatus !== 0 || testStatus !== 0 || secondStatus !== 0)) failed = 1; // turbo failed outside any test
+if (failed === 0 && (buildStatus !== 0 || testStatus !== 0 || secondStatus !== 0 || packageStatus !== 0)) failed = 1; // turbo failed outside any test
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -1,19 +1,27 @@
 #!/usr/bin/env node
-/** `pnpm bench`: runs the benchmark suites and writes report.md, results.json and SVG charts. */
+/** `trajectorynet-bench`: runs the benchmark suites and writes report.md, results.json and SVG charts. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { describeError, EXIT_CODES, exitCodeFor } from '@trajectorynet/core';
 import { initBackend } from '@trajectorynet/runtime';
+import { checkDataDir, DATA_FILES, resolveDataDir } from './data.js';
 import { machineInfo } from './machine.js';
 import { type SuiteOutcome, writeResults } from './report.js';
 import { STUDY_MODELS } from './suites/accuracy.js';
 import { SUITES } from './suites/index.js';
 
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('trajectorynet-bench')
   .description('Measure TrajectoryNet: op speed, flow, MotionNet, models, cost scaling and an accuracy study.')
+  .version(version)
+  .exitOverride()
   .option('--quick', 'reduced sizes and repetitions (checks that every suite runs; not for quoting)', false)
   .addOption(new Option('--suite <name...>', 'run only these suites').choices(SUITES.map((s) => s.name)))
   .option('--out <dir>', 'results folder', 'bench-results')
+  .option('--data <dir>', 'the test data folder of the video, flow and motionnet suites (default: env TRAJECTORYNET_DATA, else ../shared/data beside a repository checkout)')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
   .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
   .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 24)', Number)
@@ -26,15 +34,25 @@ const program = new Command()
   .option('--accuracy-motionnet <checkpoint>', 'accuracy suite: a pretrain-motionnet checkpoint the MotionNet models start from')
   .addHelpText(
     'after',
-    `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n\nExamples:\n  pnpm bench --quick\n  pnpm bench --suite ops flow --out results/today
-  pnpm bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
+    `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}
+
+The video, flow and motionnet suites read test data: a folder with ${DATA_FILES.join(', ')}
+(mmaction2's test videos and frames, FlowNet2's FlyingChairs examples), given with --data.
+Exit codes: 0 done, 1 a suite failed (its error is in the report) or a bug, 2 bad option.
+
+Examples:
+  trajectorynet-bench --quick --suite ops scaling
+  trajectorynet-bench --suite ops flow --data ~/trajectorynet-data --out results/today
+  trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[] }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[] }) => {
+    const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
+    const dataDir = resolveDataDir(options.data);
+    checkDataDir(dataDir, selected.filter((s) => s.needsData).map((s) => s.name));
     await initBackend({ prefer: 'cpu', log: null }); // the reference some suites compare against
     await initBackend({ prefer: options.backend, log: (m) => console.error(m) });
     const outDir = path.resolve(options.out);
-    const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
-    const command = `pnpm bench ${process.argv.slice(2).join(' ')}`.trim();
+    const command = `trajectorynet-bench ${process.argv.slice(2).join(' ')}`.trim();
     const outcomes: SuiteOutcome[] = [];
     for (const suite of selected) {
       const started = Date.now();
@@ -43,6 +61,7 @@ const program = new Command()
         const result = await suite.run({
           quick: options.quick,
           outDir,
+          dataDir,
           progress: (m) => console.error(`[${suite.name}] ${m}`),
           accuracy: {
             seeds: options.accuracySeeds,
@@ -64,11 +83,15 @@ const program = new Command()
       }
       await writeResults(outDir, outcomes, machineInfo(), command); // after each suite, so a crash keeps what was measured
     }
-    console.error(`report: ${path.join(outDir, 'report.md')}`);
+    console.log(`report: ${path.join(outDir, 'report.md')}`);
     if (outcomes.some((o) => o.error != null)) process.exitCode = 1;
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
+  if (error instanceof CommanderError) {
+    // --help and --version end here too (exit 0); commander has printed the usage error
+    process.exit(error.exitCode === 0 ? 0 : EXIT_CODES.input);
+  }
+  console.error(`trajectorynet-bench: ${describeError(error)}`);
+  process.exit(exitCodeFor(error));
 });

@@ -22,6 +22,8 @@ export interface SuiteContext {
   outDir: string;
   /** One progress line on stderr. */
   progress(message: string): void;
+  /** The test data folder (--data), for the suites that say `needsData`; checked before any suite runs. */
+  dataDir?: string;
   /** Accuracy study budget overrides (--accuracy-*). */
   accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean; onlySeeds?: number[] };
 }
@@ -29,5 +31,7 @@ export interface SuiteContext {
 export interface Suite {
   name: string;
   description: string;
+  /** Whether it reads the test data (data.ts: DATA_FILES). */
+  needsData?: boolean;
   run(context: SuiteContext): Promise<SuiteResult>;
 }

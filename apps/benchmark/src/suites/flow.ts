@@ -19,7 +19,6 @@ import path from 'node:path';
 import { barChart } from '@trajectorynet/training';
 import { createFlowPool, endPointError, type GrayImage, syntheticPair, syntheticPairSpecs, type Tvl1Options, tvl1 } from '@trajectorynet/tvl1-flow';
 import { type Flow, readFlo, readFrames, readImage, writeFlo } from '@trajectorynet/video-io';
-import { dataDir } from '../data.js';
 import type { Suite } from '../suite.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -124,8 +123,9 @@ function median(v: number[]): number {
 export const flowSuite: Suite = {
   name: 'flow',
   description: 'TV-L1 EPE and seconds per pair on synthetic large/small-motion pairs (512x384, 1024x436) and FlyingChairs, pairs/s at 340x256 with 1 and all workers, next to OpenCV DualTVL1 (defaults and full pyramid)',
-  async run({ quick, outDir, progress }) {
-    const data = dataDir();
+  needsData: true,
+  async run({ quick, outDir, progress, dataDir }) {
+    const data = dataDir!;
     const work = path.join(outDir, 'flow-inputs');
     await mkdir(work, { recursive: true });
     const withOpencv = opencvAvailable();

@@ -10,7 +10,6 @@ import { createMotionNet, predictFlow, stackFrames, withInputSize } from '@traje
 import { barChart, pretrainMotionNet } from '@trajectorynet/training';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { readFlo, readImage } from '@trajectorynet/video-io';
-import { dataDir } from '../data.js';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 
@@ -48,8 +47,9 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 export const motionnetSuite: Suite = {
   name: 'motionnet',
   description: 'MotionNet forward speed (paper width and small variants) and FlyingChairs EPE after unsupervised pretraining, next to TV-L1',
-  async run({ quick, outDir, progress }) {
-    const data = dataDir();
+  needsData: true,
+  async run({ quick, outDir, progress, dataDir }) {
+    const data = dataDir!;
     const speed: ({ variant: Variant } & Awaited<ReturnType<typeof forwardSpeed>>)[] = [];
     for (const variant of quick ? QUICK_VARIANTS : FULL_VARIANTS) {
       progress(`forward: ${variant.name}`);

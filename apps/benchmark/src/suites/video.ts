@@ -11,7 +11,6 @@ import { promisify } from 'node:util';
 import { barChart } from '@trajectorynet/training';
 import { extractVideos } from '@trajectorynet/tvl1-flow';
 import { type ClipPipeline, createLoader, decodeFrames, ffmpegPath, probeVideo, readFrameFolder, readFrames, type Sample, segmentIndices } from '@trajectorynet/video-io';
-import { dataDir } from '../data.js';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 
@@ -26,8 +25,9 @@ async function decodeAll(file: string): Promise<number> {
 export const videoSuite: Suite = {
   name: 'video',
   description: 'video-io decoding vs ffmpeg to /dev/null, sparse reads, JPEG folders, loader clips/s with worker threads',
-  async run({ quick, outDir, progress }) {
-    const data = dataDir();
+  needsData: true,
+  async run({ quick, outDir, progress, dataDir }) {
+    const data = dataDir!;
     const runs = quick ? 1 : 5;
     const decodeRows: (string | number)[][] = [];
     const decodeData = [];

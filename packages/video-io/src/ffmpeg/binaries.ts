@@ -1,8 +1,9 @@
 /**
  * Which ffmpeg/ffprobe to run: env FFMPEG_PATH / FFPROBE_PATH, else the ones
- * on PATH, else the static binaries shipped inside the npm packages
- * @ffmpeg-installer/ffmpeg and @ffprobe-installer/ffprobe (so that a fresh
- * machine without ffmpeg works).
+ * on PATH, else the static binaries of the npm packages
+ * @ffmpeg-installer/ffmpeg and @ffprobe-installer/ffprobe. Those are optional
+ * peer dependencies (161 MB, useless where the system has ffmpeg): a machine
+ * with neither gets a NO_FFMPEG error naming what to install.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, statSync } from 'node:fs';
@@ -37,16 +38,25 @@ function resolveBinary(tool: 'ffmpeg' | 'ffprobe'): string {
   const candidates: string[] = [];
   if (fromEnv) candidates.push(fromEnv);
   candidates.push(tool);
+  const packageName = tool === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe';
+  let packaged = `${packageName} (not installed)`;
   try {
-    const pkg = require(tool === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe') as { path: string };
+    const pkg = require(packageName) as { path: string };
     makeExecutable(pkg.path);
     candidates.push(pkg.path);
+    packaged = '';
   } catch {
-    // the packaged binary is optional when a system one exists
+    // an optional peer dependency: the system's binary is enough
   }
   const found = candidates.find(runs);
   if (found == null) {
-    throw new VideoIOError('NO_FFMPEG', `no working ${tool}: tried ${candidates.join(', ')}; set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'} or reinstall @trajectorynet/video-io`, { path: tool });
+    const tried = [...candidates, packaged].filter(Boolean).join(', ');
+    throw new VideoIOError(
+      'NO_FFMPEG',
+      `no working ${tool} (tried ${tried}): install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg), or its static binaries from npm ` +
+        `(npm install @ffmpeg-installer/ffmpeg @ffprobe-installer/ffprobe), or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}`,
+      { path: tool },
+    );
   }
   cache.set(tool, found);
   return found;

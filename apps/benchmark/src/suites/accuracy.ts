@@ -183,7 +183,7 @@ export function studyReport(results: RunResult[], models: StudyModel[], budget: 
       title: `${sampling} sampling: ${budget.trainClips * 8} training and ${budget.valClips * 8} validation clips (8 classes, chance 12.5%), ${budget.epochs} epochs, up to ${budget.seeds} paired seeds`,
       columns: ['model', 'seeds', 'val top-1 % (mean ± 95% CI)', 'minus S3D, paired (± 95% CI)', 'seeds above S3D', 'final train top-1 %', 'train clips/s', 'per seed'],
       rows,
-      note: `Tiny ResNet-18 (width 1/8), 8x64x64 clips from ${budget.videoFrames}-frame videos, Adam, the same budget for every model; last-epoch validation (no best-epoch selection). Intervals: Student t over seeds. Wall time of the study: ${(wallSeconds / 60).toFixed(1)} min.`,
+      note: `Tiny ResNet-18 (width 1/8), 8x64x64 clips from ${budget.videoFrames}-frame videos, Adam, the same budget for every model; last-epoch validation (no best-epoch selection). Intervals: Student t over seeds. Training time summed over these runs: ${(results.filter((r) => r.sampling === sampling).reduce((sum, r) => sum + r.seconds, 0) / 60).toFixed(0)} min; this process: ${(wallSeconds / 60).toFixed(1)} min.`,
     });
   }
   const chart = barChart(groups, { title: 'Validation top-1 (mean and 95% interval over paired seeds)', yLabel: '%' });

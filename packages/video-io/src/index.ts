@@ -26,3 +26,13 @@ export { denseIndices, type DenseOptions, type Random, segmentIndices } from './
 export { type Box, type ClipTransform, type CropKind, cropBox, framesToFloat, IMAGENET_MEAN, IMAGENET_STD, MULTISCALE } from './pipeline/transforms.js';
 export { mixSeeds, seededRandom } from './random.js';
 export { parseSize } from './size.js';
+export {
+  type LayerMotion,
+  type ProceduralOptions,
+  type ProceduralSequence,
+  type ProceduralTextureKind,
+  proceduralSeed,
+  proceduralStream,
+  proceduralValidationSet,
+  renderProceduralSequence,
+} from './datasets/procedural.js';

@@ -1,23 +1,34 @@
 #!/usr/bin/env node
 /**
  * Installs the system programs the tests need and npm cannot provide:
- * redis-server (the flow-queue tests start a real one). Uses apt-get (as root,
- * or through sudo) when the program is missing; prints what to do otherwise.
- * Everything else (ffmpeg, image codecs, tfjs) comes from npm packages.
+ * redis-server (the flow-queue tests start a real one), torchvision for
+ * Python (resnet-s3d checks its inflated weights against torchvision's own
+ * resnet18), and libtorch-dev and g++ (the native kernels of
+ * @trajectorynet/torch-kernels, built by its build script, unless LIBTORCH
+ * names another libtorch). Uses apt-get (as root, or through sudo) when one is
+ * missing; prints what to do otherwise. Everything else (ffmpeg, image
+ * codecs, tfjs) comes from npm packages.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
-const needed = [{ program: 'redis-server', aptPackage: 'redis-server' }];
+const needed = [
+  { aptPackage: 'redis-server', present: () => runs('redis-server', ['--version']) },
+  { aptPackage: 'python3-torchvision', present: () => runs('/usr/bin/python3', ['-c', 'import torch, torchvision']) },
+  { aptPackage: 'libtorch-dev', present: () => process.env.LIBTORCH != null || existsSync('/usr/include/ATen/ATen.h') },
+  { aptPackage: 'g++', present: () => runs(process.env.CXX ?? 'g++', ['--version']) },
+];
 
-const has = (program) => spawnSync(program, ['--version'], { stdio: 'ignore' }).status === 0;
-const missing = needed.filter((n) => !has(n.program));
+const runs = (program, args) => spawnSync(program, args, { stdio: 'ignore' }).status === 0;
+const has = (program) => runs(program, ['--version']);
+const missing = needed.filter((n) => !n.present());
 if (missing.length === 0) process.exit(0);
 
 const packages = missing.map((m) => m.aptPackage);
 const isRoot = process.getuid?.() === 0;
 const prefix = isRoot ? [] : ['sudo', '-n'];
 if (!has('apt-get')) {
-  console.error(`[system-deps] missing ${missing.map((m) => m.program).join(', ')} and no apt-get here: install ${packages.join(', ')} with your package manager`);
+  console.error(`[system-deps] missing ${packages.join(', ')} and no apt-get here: install them with your package manager`);
   process.exit(1);
 }
 console.error(`[system-deps] installing ${packages.join(', ')} with apt-get`);

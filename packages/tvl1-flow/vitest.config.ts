@@ -1,1 +1,6 @@
-export { default } from '../../vitest.shared.js';
+import { mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.js';
+// @ts-expect-error a plain .mjs helper without types
+import { watVitePlugin } from './scripts/wat-plugin.mjs';
+
+export default mergeConfig(shared, { plugins: [watVitePlugin] });

@@ -1,6 +1,6 @@
 /** The results folder: report.md (tables), results.json (every number) and the SVG charts. */
 import path from 'node:path';
-import { writeFileAtomic } from '@trajectorynet/video-io';
+import { writeFileDurable } from '@trajectorynet/core/node';
 import type { MachineInfo } from './machine.js';
 import type { SuiteResult, Table } from './suite.js';
 
@@ -48,13 +48,13 @@ export function markdownReport(outcomes: SuiteOutcome[], machine: MachineInfo, c
 
 export async function writeResults(outDir: string, outcomes: SuiteOutcome[], machine: MachineInfo, command: string): Promise<void> {
   for (const o of outcomes) {
-    for (const [name, svg] of Object.entries(o.result?.charts ?? {})) await writeFileAtomic(path.join(outDir, name), svg);
+    for (const [name, svg] of Object.entries(o.result?.charts ?? {})) await writeFileDurable(path.join(outDir, name), svg);
   }
   const json = {
     command,
     machine,
     suites: outcomes.map((o) => ({ name: o.name, seconds: o.seconds, error: o.error, tables: o.result?.tables, data: o.result?.data })),
   };
-  await writeFileAtomic(path.join(outDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await writeFileAtomic(path.join(outDir, 'report.md'), markdownReport(outcomes, machine, command));
+  await writeFileDurable(path.join(outDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFileDurable(path.join(outDir, 'report.md'), markdownReport(outcomes, machine, command));
 }

@@ -1,46 +1,64 @@
 #!/usr/bin/env node
 /** The `trajectorynet` command line. Each command lives in commands/<name>.ts. */
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CommanderError, Command } from 'commander';
+import { describeError, EXIT_CODES, exitCodeFor } from '@trajectorynet/core';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExtractFlowCommand } from './commands/extract-flow.js';
+import { registerFlowCommand } from './commands/flow.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerPretrainMotionNetCommand } from './commands/pretrain-motionnet.js';
 import { registerTrainCommand } from './commands/train.js';
-import { TrainerError } from './errors.js';
 
-const USER_ERRORS = new Set(['FlowQueueError', 'VideoIOError', 'TrajectoryConvError', 'Tvl1InputError']);
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command()
   .name('trajectorynet')
   .description('Train, evaluate and run TrajectoryNet (trajectory convolution for action recognition) on tfjs.')
+  .version(version)
   .showHelpAfterError()
-  .addHelpText('after', '\nRun `trajectorynet <command> --help` for the options and examples of each command.');
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Run \`trajectorynet <command> --help\` for the options and examples of each command.
+Exit codes: 0 done, 1 internal error (a bug: please report it), 2 bad option or config,
+3 bad data, 4 bad checkpoint, 5 training diverged, 6 disk full or folder not writable.
+Environment: TRAJECTORYNET_BACKEND (tensorflow, wasm, cpu), TRAJECTORYNET_DATA (shared test data).`,
+  );
+// every subcommand reports usage errors through the same path (exit code 2)
+program.hook('preSubcommand', (_, sub) => {
+  sub.exitOverride();
+});
 
 registerDemoCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
+registerFlowCommand(program);
 registerExtractFlowCommand(program);
 registerPretrainMotionNetCommand(program);
 registerInfoCommand(program);
 
-// `pnpm demo -- --out x` forwards the "--" itself: drop it
-program.parseAsync(process.argv.filter((arg, i) => !(arg === '--' && i >= 2))).catch((error: unknown) => {
-  if (error instanceof TrainerError) {
-    console.error(`trajectorynet: ${error.message}`);
-    process.exit(error.exitCode);
-  }
-  if (error instanceof Error && error.name === 'CheckpointError') {
-    console.error(`trajectorynet: ${error.message}`);
-    process.exit(4);
-  }
-  // the packages' own errors name the file or argument: the message is what the user needs
-  if (error instanceof Error && USER_ERRORS.has(error.name)) {
-    console.error(`trajectorynet: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
+// output that cannot be written (a full disk, /dev/full) is an error, not a silent success
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  process.stderr.write(`trajectorynet: cannot write the output (${error.code ?? error.message})\n`);
+  process.exit(EXIT_CODES.environment);
 });
+
+function fail(error: unknown): void {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too: exit 0 when the output is written (its write error would still exit 6)
+    if (error.exitCode === 0) return;
+    process.exit(EXIT_CODES.input);
+  }
+  console.error(`trajectorynet: ${describeError(error)}`);
+  process.exit(exitCodeFor(error));
+}
+
+// `pnpm demo -- --out x` forwards the "--" itself: drop it
+program
+  .parseAsync(process.argv.filter((arg, i) => !(arg === '--' && i >= 2)))
+  .catch(fail);

@@ -1,31 +1,39 @@
 /**
- * The trainer on the real packages, small: train -> eval -> predict through the
- * built CLI, exact resume of a TrajectoryNet run, and clear errors.
+ * The trajectorynet command line on the real packages, small: train -> eval ->
+ * predict, MotionNet pretraining into a joint run, single-pair flow, and one
+ * bad input of each kind with its documented exit code and a one-line error.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config/load.js';
-import { loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
-import type { RunState } from '../src/train/loop.js';
-import { runTraining } from '../src/run.js';
-import { createMotionNet } from '@trajectorynet/motionnet';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
 const SMALL = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1'];
-const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' } });
+const cli = (args: string[], input?: string) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' } });
+const sets = (list: string[]) => list.flatMap((s) => ['--set', s]);
+const tempDir = (name: string) => mkdtemp(path.join(tmpdir(), `tjn-${name}-`));
 
-describe('trainer end to end', () => {
+/** One line on stderr, starting with the program's name; no stack trace. */
+function expectOneLineError(result: ReturnType<typeof cli>, status: number, text: string | RegExp): void {
+  expect(result.status, result.stderr).toBe(status);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines.some((l) => /^\s+at /.test(l)), result.stderr).toBe(false);
+  expect(result.stderr).toMatch(typeof text === 'string' ? new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : text);
+}
+
+// whole CLI runs (training included): minutes on a loaded 2-core machine
+describe('trajectorynet end to end', { timeout: 600_000 }, () => {
   it('train -> eval -> predict through the CLI', async () => {
-    const out = await mkdtemp(path.join(tmpdir(), 'tjn-e2e-'));
-    const sets = [...SMALL, 'train.epochs=2'].flatMap((s) => ['--set', s]);
-    const train = cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets, '--out', out]);
+    const out = await tempDir('e2e');
+    const train = cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, 'train.epochs=2']), '--out', out, '--quiet']);
     expect(train.status, train.stderr).toBe(0);
-    expect(train.stdout).toMatch(/best val top-1 \d+\.\d%/);
+    expect(train.stdout).toMatch(/best val top-1 \d+\.\d%.*trajectories: tvl1/);
     const metrics = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.filter((m) => m.kind === 'epoch')).toHaveLength(2);
     expect(await readFile(path.join(out, 'curves.svg'), 'utf8')).toContain('<svg');
@@ -42,121 +50,164 @@ describe('trainer end to end', () => {
     const predictions = JSON.parse(predict.stdout).predictions;
     expect(predictions).toHaveLength(3);
     expect(predictions[0].score).toBeGreaterThanOrEqual(predictions[1].score);
-
     const folder = cli(['predict', path.join(DATA, 'rawframes'), '--checkpoint', path.join(out, 'best.ckpt')]);
     expect(folder.status, folder.stderr).toBe(0);
+
+    // the same run folder again: refused (nothing is overwritten by a typo), resumed, or replaced on request
+    expectOneLineError(cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, 'train.epochs=2']), '--out', out]), 2, 'already holds a run');
+    const resumed = cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, 'train.epochs=2']), '--out', out, '--resume', '--quiet']);
+    expect(resumed.status, resumed.stderr).toBe(0);
   });
 
-  it('train -> eval -> predict on an mmaction list file made from the shared videos', async () => {
-    const out = await mkdtemp(path.join(tmpdir(), 'tjn-list-'));
+  it('train -> eval -> predict on an mmaction list file made from the shared videos (a path with a space too)', async () => {
+    const out = await tempDir('list');
+    await mkdir(path.join(out, 'my videos'));
+    await writeFile(path.join(out, 'my videos', 'clip one.mp4'), await readFile(path.join(DATA, 'videos/part_0.mp4')));
     const list = path.join(out, 'videos.txt');
-    await writeFile(list, 'videos/test.mp4 0\nvideos/part_0.mp4 1\nvideos/test.avi 2\nvideos/part_0.mp4 1\n');
-    const sets = [...SMALL, 'train.epochs=1', 'data.kind=list', `data.trainList=${list}`, `data.valList=${list}`, `data.root=${DATA}`, 'train.batchSize=2'].flatMap((s) => ['--set', s]);
-    const train = cli(['train', '--preset', 's3d-r18-tiny', ...sets, '--out', out]);
+    await writeFile(list, `${DATA}/videos/test.mp4 0\n${DATA}/videos/part_0.mp4 1\n${DATA}/videos/test.avi 2\n${out}/my videos/clip one.mp4 1\n`);
+    const overrides = [...SMALL, 'train.epochs=1', 'data.kind=list', `data.trainList=${list}`, `data.valList=${list}`, 'train.batchSize=2'];
+    const train = cli(['train', '--preset', 's3d-r18-tiny', ...sets(overrides), '--out', path.join(out, 'run'), '--quiet']);
     expect(train.status, train.stderr).toBe(0);
-    const evaluation = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    const checkpoint = path.join(out, 'run', 'best.ckpt');
+    const evaluation = cli(['eval', '--checkpoint', checkpoint, '--json']);
     expect(evaluation.status, evaluation.stderr).toBe(0);
     expect(JSON.parse(evaluation.stdout).clips).toBe(4);
     // 2 clips x 3 crops per video, averaged per video
-    const multiView = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--set', 'eval.clips=2', '--set', 'eval.crops=3', '--json']);
+    const multiView = cli(['eval', '--checkpoint', checkpoint, '--set', 'eval.clips=2', '--set', 'eval.crops=3', '--json']);
     expect(multiView.status, multiView.stderr).toBe(0);
     expect(JSON.parse(multiView.stdout)).toMatchObject({ clips: 4, views: 24 });
-    const predict = cli(['predict', path.join(DATA, 'videos/test.avi'), '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    // eval changes how the data are viewed, never the model
+    expectOneLineError(cli(['eval', '--checkpoint', checkpoint, '--set', 'model.width=2']), 2, "eval changes only data.* and eval.* settings");
+    const predict = cli(['predict', path.join(DATA, 'videos/test.avi'), '--checkpoint', checkpoint, '--json']);
     expect(predict.status, predict.stderr).toBe(0);
     expect(JSON.parse(predict.stdout).predictions.map((p: { label: string }) => p.label).sort()).toEqual(['0', '1', '2']);
   });
 
-  it('resume after a stop mid-epoch reaches the weights of an uninterrupted run (TrajectoryNet, TV-L1 flows)', async () => {
-    const config = await resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: [...SMALL, 'train.epochs=2', 'train.checkpointEvery=1'] });
-    const straight = await mkdtemp(path.join(tmpdir(), 'tjn-resume-'));
-    const resumed = await mkdtemp(path.join(tmpdir(), 'tjn-resume-'));
-    const cacheDir = path.join(straight, 'cache');
-    await runTraining(config, { outDir: straight, cacheDir, quiet: true, log: () => {} });
-    await runTraining(config, { outDir: resumed, cacheDir, quiet: true, log: () => {}, maxStepsThisRun: 3 }); // stopped in epoch 2 (2 steps per epoch)
-    await runTraining(config, { outDir: resumed, cacheDir, quiet: true, log: () => {}, resume: true });
-    const a = await loadCheckpoint<RunState>(path.join(straight, 'latest.ckpt'));
-    const b = await loadCheckpoint<RunState>(path.join(resumed, 'latest.ckpt'));
-    expect(b.state.step).toBe(a.state.step);
-    for (const [i, w] of a.weights.entries()) expect(Array.from(await b.weights[i].tensor.data()), w.name).toEqual(Array.from(await w.tensor.data()));
-  });
-
-  it('TrajectoryNet with MotionNet trajectories trains jointly, and the classification loss reaches MotionNet', async () => {
-    const config = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-motion-tiny', overrides: [...SMALL, 'train.epochs=1', 'motionnet.width=0.0625', 'motionnet.lossWeight=0', 'optimizer.weightDecay=0'] });
-    // lossWeight 0 and no weight decay: MotionNet can only move through the classification loss
-    const out = await mkdtemp(path.join(tmpdir(), 'tjn-motionnet-'));
-    const summary = await runTraining(config, { outDir: out, quiet: true, log: () => {} });
-    expect(summary.state.step).toBe(2);
-    expect(summary.best).not.toBeNull();
-    const saved = await loadCheckpoint<RunState>(path.join(out, 'latest.ckpt'));
-    // MotionNet's weights are part of the checkpoint and moved during training
-    const flowWeight = saved.weights.find((w) => w.name === 'conv1/kernel');
-    expect(flowWeight).toBeDefined();
-    const fresh = withSeededRandom(`${config.train.seed}:motionnet`, () => createMotionNet({ frames: 4, height: 32, width: 32, widthMultiplier: 0.0625 }));
-    const initial = await fresh.getLayer('conv1').getWeights()[0].data();
-    const trained = await (flowWeight as { tensor: { data(): Promise<Float32Array> } }).tensor.data();
-    expect(Math.max(...Array.from(trained, (v, i) => Math.abs(v - initial[i])))).toBeGreaterThan(1e-6);
-    const predict = cli(['predict', path.join(DATA, 'videos/part_0.mp4'), '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
-    expect(predict.status, predict.stderr).toBe(0);
-  });
-
   it('pretrain-motionnet on the shared videos resumes when run again, and its checkpoint starts the joint model', async () => {
-    const out = await mkdtemp(path.join(tmpdir(), 'tjn-pretrain-'));
-    const args = (steps: number) => ['pretrain-motionnet', path.join(DATA, 'videos'), '--out', out, '--steps', String(steps), '--frames', '4', '--size', '32', '--width', '0.0625', '--batch', '2', '--lr', '1e-3', '--checkpoint-every', '1'];
+    const out = await tempDir('pretrain');
+    const args = (steps: number) => ['pretrain-motionnet', path.join(DATA, 'videos'), '--out', out, '--steps', String(steps), '--frames', '5', '--size', '32', '--width', '0.0625', '--batch', '2', '--lr', '1e-3', '--checkpoint-every', '1'];
     const first = cli(args(2));
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('2 steps');
     const again = cli(args(3));
     expect(again.status, again.stderr).toBe(0);
-    const history = (await readFile(path.join(out, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(history.map((h) => h.step)).toEqual([1, 2, 3]);
+    const steps = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'step');
+    expect(steps.map((h) => h.step)).toEqual([1, 2, 3]);
     expect(await readFile(path.join(out, 'loss.svg'), 'utf8')).toContain('<svg');
-    const checkpoint = path.join(out, 'motionnet.ckpt');
+    const checkpoint = path.join(out, 'latest.ckpt');
 
-    // a joint run from that checkpoint, one step at a negligible rate: MotionNet's weights are the pretrained ones
-    const config = await resolveConfig({
-      preset: 'trajectorynet-r18-motionnet-tiny',
-      overrides: [...SMALL, 'train.epochs=1', 'data.trainClipsPerClass=1', 'motionnet.width=0.0625', `motionnet.pretrained=${checkpoint}`, 'optimizer.lr=1e-12', 'optimizer.weightDecay=0', 'schedule.warmupSteps=0'],
-    });
-    const logs: string[] = [];
-    const run = path.join(out, 'joint');
-    await runTraining(config, { outDir: run, quiet: true, log: (m) => logs.push(m) });
-    expect(logs.join('\n')).toContain(`MotionNet weights from ${checkpoint}`);
-    const pretrained = (await loadCheckpoint(checkpoint)).weights.find((w) => w.name === 'conv1/kernel');
-    const joint = (await loadCheckpoint<RunState>(path.join(run, 'latest.ckpt'))).weights.find((w) => w.name === 'conv1/kernel');
-    const [a, b] = await Promise.all([pretrained, joint].map((w) => (w as { tensor: { data(): Promise<Float32Array> } }).tensor.data()));
-    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-6);
-
-    // a checkpoint for another clip length is refused with the weight that does not fit (the size does not matter: all convolutions)
-    const wrong = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', ...SMALL.flatMap((x) => ['--set', x]), '--set', 'data.frames=8', '--set', 'motionnet.width=0.0625', '--set', `motionnet.pretrained=${checkpoint}`, '--out', path.join(out, 'bad')]);
-    expect(wrong.status).toBe(2);
-    expect(wrong.stderr).toMatch(/motionnet.pretrained: .*motionnet.ckpt: weight '.*' has shape/);
-    const noSource = cli(['pretrain-motionnet', '/no/such/videos', '--out', path.join(out, 'x')]);
-    expect(noSource.status).toBe(2);
-    expect(noSource.stderr).toContain('/no/such/videos');
+    const joint = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', ...sets([...SMALL, 'train.epochs=1', 'motionnet.width=0.0625', `motionnet.pretrained=${checkpoint}`]), '--out', path.join(out, 'joint'), '--quiet']);
+    expect(joint.status, joint.stderr).toBe(0);
+    expect(joint.stderr).toContain(`MotionNet weights from ${checkpoint}`);
+    // a checkpoint for another clip length is refused with the weight that does not fit
+    const wrong = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', ...sets([...SMALL, 'data.frames=8', 'motionnet.width=0.0625', `motionnet.pretrained=${checkpoint}`]), '--out', path.join(out, 'bad')]);
+    expectOneLineError(wrong, 4, /latest\.ckpt: weight '.*' has shape/);
   });
 
-  it('bad input: unknown preset, bad key, damaged checkpoint, missing data; non-zero exits with the reason', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-bad-'));
-    const unknown = cli(['train', '--preset', 'nope', '--out', dir]);
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain("unknown preset 'nope'");
-    const badKey = cli(['train', '--preset', 's3d-r18-tiny', '--set', 'train.epoch=3', '--out', dir]);
-    expect(badKey.status).toBe(2);
-    expect(badKey.stderr).toContain('train.epoch');
+  it('the dataset workflow: Something-Something V1 frame folders + CSVs -> extract-flow -> train on the flows (no TV-L1 solved) -> eval', async () => {
+    const root = await tempDir('sthv1');
+    const frames = path.join(root, 'frames');
+    // SSv1 layout: <root>/<video id>/00001.jpg, from the shared videos (24 frames each, 85x64)
+    const { readFrames, writeFrame } = await import('@trajectorynet/video-io');
+    const videos = [['101', 'test.mp4', 'Pushing something'], ['102', 'part_0.mp4', 'Pulling something'], ['103', 'test.avi', 'Pushing something'], ['104', 'part_0.mp4', 'Pulling something']];
+    for (const [id, file] of videos) {
+      const decoded = await readFrames(path.join(DATA, 'videos', file), { indices: Array.from({ length: 24 }, (_, i) => i), resize: { width: 85, height: 64 } });
+      for (const [i, data] of decoded.frames.entries()) await writeFrame(path.join(frames, id, `${String(i + 1).padStart(5, '0')}.jpg`), { width: 85, height: 64, data });
+    }
+    await writeFile(path.join(root, 'labels.csv'), 'Pulling something\nPushing something\n');
+    await writeFile(path.join(root, 'train.csv'), videos.map(([id, , label]) => `${id};${label}`).join('\n'));
+    await writeFile(path.join(root, 'val.csv'), videos.slice(0, 2).map(([id, , label]) => `${id};${label}`).join('\n'));
+    const data = ['data.kind=sthv1', `data.root=${frames}`, `data.trainList=${root}/train.csv`, `data.valList=${root}/val.csv`, `data.labels=${root}/labels.csv`, `data.flowDir=${root}/flows`, 'data.frameInterval=2'];
+    const extract = cli(['extract-flow', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, ...data])]);
+    expect(extract.status, extract.stderr).toBe(0);
+    expect(extract.stdout).toMatch(/4 videos done \(92 pairs computed\), 0 failed/);
+    expect(existsSync(path.join(root, 'flows', '101', 'x_00023.jpg'))).toBe(true);
+    const out = path.join(root, 'run');
+    const train = cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, ...data, 'train.epochs=1', 'train.batchSize=2']), '--out', out, '--quiet']);
+    expect(train.status, train.stderr).toBe(0);
+    const epoch = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.kind === 'epoch');
+    expect([epoch.flowSource, epoch.tvl1Solves]).toEqual(['precomputed', 0]);
+    const evaluation = cli(['eval', '--checkpoint', path.join(out, 'best.ckpt'), '--json']);
+    expect(evaluation.status, evaluation.stderr).toBe(0);
+    expect(JSON.parse(evaluation.stdout).clips).toBe(2);
+  });
+
+  it('extract-flow goes on past videos that cannot be read, names them, and exits 3', async () => {
+    const dir = await tempDir('extract');
+    await writeFile(path.join(dir, 'empty.mp4'), '');
+    await mkdir(path.join(dir, 'one-frame'));
+    await writeFile(path.join(dir, 'one-frame', 'img_00001.jpg'), await readFile(path.join(DATA, 'rawframes', 'img_00001.jpg')));
+    await writeFile(path.join(dir, 'list.txt'), 'empty.mp4 0\nok.mp4 1\none-frame 1 0\n');
+    await writeFile(path.join(dir, 'ok.mp4'), await readFile(path.join(DATA, 'videos/part_0.mp4')));
+    const result = cli(['extract-flow', '--list', path.join(dir, 'list.txt'), '--root', dir, '--out', path.join(dir, 'flows'), '--resize', '40x30']);
+    expect(result.status, result.stderr).toBe(3);
+    expect(result.stdout).toMatch(/1 videos done \(31 pairs computed\), 2 failed/);
+    expect(result.stderr).toMatch(/empty\.mp4: the file is empty/);
+    expect(result.stderr).toMatch(/one-frame: has 1 frame; flow needs at least 2/);
+  });
+
+  it('flow: TV-L1 for a pair of images, as .flo and a colour PNG', async () => {
+    const out = await tempDir('flow');
+    const result = cli(['flow', path.join(DATA, 'flow/flyingchairs/0000000-img0.ppm'), path.join(DATA, 'flow/flyingchairs/0000000-img1.ppm'), '--out', path.join(out, 'pair.flo')]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/TV-L1 flow 512x384/);
+    expect(existsSync(path.join(out, 'pair.flo'))).toBe(true);
+    expect(existsSync(path.join(out, 'pair.png'))).toBe(true);
+  });
+
+  it('one bad input of each kind: a one-line error and the documented exit code', async () => {
+    const dir = await tempDir('bad');
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'x');
     const damaged = path.join(dir, 'bad.ckpt');
     await writeFile(damaged, 'TJNCKPT1garbage');
-    const load = cli(['predict', path.join(DATA, 'videos/test.mp4'), '--checkpoint', damaged]);
-    expect(load.status).toBe(4);
-    expect(load.stderr).toContain(damaged);
-    const missing = cli(['train', '--preset', 's3d-r18-tiny', '--set', 'data.kind=list', '--set', 'data.trainList=/nonexistent/train.txt', '--out', dir]);
-    expect(missing.status).toBe(3);
-    expect(missing.stderr).toContain('/nonexistent/train.txt');
+    const video = path.join(DATA, 'videos/test.mp4');
+    const cases: [string[], number, string | RegExp][] = [
+      // 2: options and config
+      [['train', '--preset', 'nope', '--out', dir], 2, "unknown preset 'nope'"],
+      [['train', '--preset', 's3d-r18-tiny', '--set', 'train.epoch=3', '--out', dir], 2, 'train.epoch'],
+      [['train', '--preset', 's3d-r18-tiny', '--set', 'data.flowDir=x', '--out', dir], 2, 'data.flowDir'],
+      [['train', '--preset', 's3d-r18-tiny'], 2, /required option.*--out/],
+      [['predict', video, '--checkpoint', damaged, '--top', '0'], 2, /--top.*expected an integer >= 1, got '0'/],
+      [['predict', video, '--checkpoint', damaged, '--top', 'abc'], 2, /expected an integer/],
+      [['predict', video, '--checkpoint', damaged, '--top', '-3'], 2, /expected an integer/],
+      [['pretrain-motionnet', DATA, '--out', dir, '--size', '100'], 2, /--size: must be a multiple of 32/],
+      [['eval', '--checkpoint', damaged, '--split', 'test'], 2, /--split: must be train or val/],
+      [['flow', video, video, '--out', path.join(dir, 'x.png')], 2, /--out: must end with \.flo/],
+      [['train', '--preset', 's3d-r18-tiny', '--set', 'backend=tensorflow', '--out', path.join(dir, 'tf')], 6, /tensorflow/],
+      // 3: data
+      [['train', '--preset', 's3d-r18-tiny', '--set', 'data.kind=list', '--set', 'data.trainList=/nonexistent/train.txt', '--set', 'data.valList=/nonexistent/val.txt', '--out', path.join(dir, 'r3')], 3, '/nonexistent/train.txt'],
+      [['pretrain-motionnet', '/no/such/videos', '--out', path.join(dir, 'x')], 3, '/no/such/videos'],
+      // 4: checkpoints
+      [['predict', video, '--checkpoint', damaged], 4, damaged],
+      [['eval', '--checkpoint', path.join(dir, 'missing.ckpt')], 4, 'missing.ckpt'],
+      // 6: outputs that cannot be written
+      [['train', '--preset', 's3d-r18-tiny', '--out', file], 6, /a-file: is a file, not a folder/],
+      [['pretrain-motionnet', DATA, '--out', file], 6, /a-file: is a file, not a folder/],
+      [['eval', '--checkpoint', damaged, '--out', file], 6, /a-file: is a file, not a folder/],
+      // input files
+      [['predict', path.join(dir, 'nothing.mp4'), '--checkpoint', damaged], 2, 'no such video'],
+      [['flow', path.join(dir, 'nothing.png'), video, '--out', path.join(dir, 'f.flo')], 2, 'no such image'],
+    ];
+    for (const [args, status, message] of cases) {
+      const result = cli(args);
+      expect(result.status, `${args.join(' ')}\n${result.stderr}`).toBe(status);
+      expectOneLineError(result, status, message);
+    }
   });
 
-  it('--help on every command, with examples', () => {
-    for (const command of ['demo', 'train', 'eval', 'predict', 'extract-flow', 'pretrain-motionnet', 'info']) {
+  it('output that cannot be written is an error, not a silent success', () => {
+    if (!existsSync('/dev/full')) return;
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" --help > /dev/full`], { encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
+  });
+
+  it('--help on every command, with examples, and --version', () => {
+    for (const command of ['demo', 'train', 'eval', 'predict', 'flow', 'extract-flow', 'pretrain-motionnet', 'info']) {
       const help = execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
       expect(help, command).toContain('Examples:');
     }
+    expect(execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' })).toContain('Exit codes');
+    expect(execFileSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });

@@ -1,12 +1,12 @@
 /**
  * The videos to extract: a list file with one video (or frame folder) per
- * line, as a path relative to the list's root, optionally followed by other
- * columns (mmaction lists: `path [frames] label`), which are ignored here.
+ * line, as a path relative to the list's root, optionally followed by
+ * numeric columns (mmaction lists: `path [frames] label`), which are ignored
+ * here. The path is everything before those columns, spaces included.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FlowQueueError } from './errors.js';
+import { readVideoList as readList } from '@trajectorynet/video-io';
 
 export interface VideoEntry {
   /** As written in the list (relative to the root); names the output folder too. */
@@ -15,35 +15,9 @@ export interface VideoEntry {
   absolutePath: string;
 }
 
+/** The videos of a list (video-io's `readVideoList`: paths with spaces, numeric columns ignored, collisions refused). */
 export async function readVideoList(listFile: string, root: string): Promise<VideoEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(listFile, 'utf8');
-  } catch (error) {
-    throw new FlowQueueError('BAD_LIST', `${listFile}: cannot read the list (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
-  const entries: VideoEntry[] = [];
-  const seen = new Set<string>();
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const relativePath = line.split(/\s+/)[0];
-    if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
-      throw new FlowQueueError('BAD_LIST', `${listFile}:${i + 1}: '${relativePath}' must be a path inside the dataset root (relative, no '..')`);
-    }
-    if (seen.has(relativePath)) return; // listed twice: one job
-    seen.add(relativePath);
-    entries.push({ relativePath, absolutePath: path.join(root, relativePath) });
-  });
-  const byOutput = new Map<string, string>();
-  for (const entry of entries) {
-    const out = outputFolderFor('', entry.relativePath);
-    const other = byOutput.get(out);
-    if (other != null) throw new FlowQueueError('BAD_LIST', `${listFile}: '${other}' and '${entry.relativePath}' would write to the same output folder '${out}'`);
-    byOutput.set(out, entry.relativePath);
-  }
-  if (entries.length === 0) throw new FlowQueueError('BAD_LIST', `${listFile}: the list has no videos`);
-  return entries;
+  return (await readList(listFile, root)).map((entry) => ({ relativePath: entry.id, absolutePath: entry.path }));
 }
 
 /**

@@ -1,4 +1,11 @@
-/** Runs a worker until a signal (SIGINT/SIGTERM: finish the current job, then stop) or until the queue is empty. */
+/**
+ * Runs a worker until a signal or until the queue is empty. The first
+ * SIGINT/SIGTERM finishes the current video (which needs no Redis), reports
+ * it if Redis answers within a few seconds, and returns; it is honoured the
+ * same while Redis is unreachable. A second signal leaves at once, releasing
+ * the video claims (the working folders stay, to be resumed).
+ */
+import { releaseHeldClaimsSync } from './claim.js';
 import { DEFAULT_QUEUE, openQueue } from './queue.js';
 import { startWorker, type WorkerOptions } from './worker.js';
 
@@ -6,32 +13,52 @@ export interface RunWorkerOptions extends WorkerOptions {
   /** Stop once nothing is waiting, delayed or active (for batch runs and tests). */
   exitWhenEmpty?: boolean;
   pollMs?: number;
+  /** How long to wait for Redis to take the last results once stopping (default 5 s). */
+  reportGraceMs?: number;
 }
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
 export async function runWorkerUntilDone(options: RunWorkerOptions): Promise<void> {
-  const worker = startWorker(options);
+  const log = options.log ?? (() => {});
+  const flow = startWorker(options);
   const queue = openQueue(options.redis, options.queueName ?? DEFAULT_QUEUE);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) process.exit(130); // second Ctrl-C: leave now; the job's lock expires and another worker retakes it
-    stopping = true;
-    options.log?.('stopping after the current video (Ctrl-C again to leave now)');
-    await worker.close();
+  let requestStop = () => {};
+  const stopRequested = new Promise<'stop'>((resolve) => {
+    requestStop = () => resolve('stop');
+  });
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals === 1) {
+      log('stopping: finishing the current video (signal again to leave now)');
+      requestStop();
+    } else {
+      releaseHeldClaimsSync();
+      process.exit(130);
+    }
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const isEmpty = async () => {
+    const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'paused');
+    return (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0) + (c.paused ?? 0) === 0;
+  };
   try {
-    while (!stopping && !worker.closing) {
-      await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
-      if (options.exitWhenEmpty) {
-        const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'paused');
-        if ((c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0) + (c.paused ?? 0) === 0) break;
-      }
+    for (;;) {
+      if ((await Promise.race([sleep(options.pollMs ?? 1000), stopRequested])) === 'stop') break;
+      // while Redis is unreachable the count waits for it: a signal must still get through
+      if (options.exitWhenEmpty && (await Promise.race([isEmpty().catch(() => false), stopRequested])) === true) break;
     }
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
-    await worker.close();
-    await queue.close();
+    flow.stopTakingJobs();
+    await flow.idle();
+    const reported = await Promise.race([flow.reported().then(() => true), sleep(options.reportGraceMs ?? 5000).then(() => false)]);
+    if (!reported) log('Redis does not answer: leaving without reporting the last video; its job returns to the queue when its lock expires, and the next worker finds the video done');
+    // force: never wait on Redis here (a non-forced close waits for it forever)
+    await flow.worker.close(true).catch(() => {});
+    await Promise.race([queue.close().catch(() => {}), sleep(1000)]);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

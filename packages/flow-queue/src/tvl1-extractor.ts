@@ -6,7 +6,15 @@ export function tvl1Extractor(options: { workers?: number } = {}): Extractor & {
   let pool: FlowPool | null = null;
   const extract: Extractor = async (input, outDir, settings, onProgress) => {
     pool ??= createFlowPool(options.workers);
-    const result = await extractFlow(input, outDir, { format: settings.format, bound: settings.bound, resize: settings.resize, pool, onProgress });
+    const result = await extractFlow(input, outDir, {
+      format: settings.format,
+      naming: settings.naming,
+      bound: settings.bound,
+      resize: settings.resize,
+      tvl1: { preset: settings.tvl1 ?? 'accurate' },
+      pool,
+      onProgress,
+    });
     return { pairs: result.pairs };
   };
   return Object.assign(extract, { close: async () => pool?.close() });

@@ -1,4 +1,4 @@
-/** A throwaway redis-server on a free loopback port, for the tests. */
+/** A throwaway redis-server on a free loopback port (no persistence), for the tests; it can be stopped and started again on the same port. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 
@@ -6,7 +6,7 @@ export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -20,12 +20,14 @@ async function freePort(): Promise<number> {
 export interface RedisServer {
   url: string;
   port: number;
+  /** Stops the server (SIGTERM); without persistence, its data is gone. */
   stop(): Promise<void>;
+  /** Starts a new, empty server on the same port. */
+  start(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+async function launch(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -41,14 +43,25 @@ export async function startRedisServer(): Promise<RedisServer> {
       reject(new Error(`redis-server exited with ${code}`));
     });
   });
+  return child;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | null = await launch(port);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode != null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        const current = child;
+        child = null;
+        if (current == null || current.exitCode != null) return resolve();
+        current.once('exit', () => resolve());
+        current.kill('SIGTERM');
       }),
+    start: async () => {
+      if (child == null) child = await launch(port);
+    },
   };
 }

@@ -1,4 +1,6 @@
-/** Bad MotionNet input: a source without usable frames, a bad option or size. */
-export class MotionNetError extends Error {
-  override readonly name = 'MotionNetError';
+/** motionnet's errors: the @trajectorynet/core convention; `path` names the function or option at fault. */
+import { TrajectoryNetError } from '@trajectorynet/core';
+
+export class MotionNetError extends TrajectoryNetError<'BAD_ARGUMENT' | 'BAD_INPUT'> {
+  override name = 'MotionNetError';
 }

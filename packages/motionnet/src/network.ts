@@ -5,6 +5,7 @@
  * convention (flow / 20): multiply by FLOW_FACTORS for pixels at each scale.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MotionNetError } from './errors.js';
 
 /** MotionNet-(17): 17 consecutive frames (16 flows) for the paper's 16-frame clips. */
 export const MOTIONNET_FRAMES = 17;
@@ -28,8 +29,8 @@ type T = tf.SymbolicTensor;
 
 export function createMotionNet(config: MotionNetConfig): tf.LayersModel {
   const { frames = MOTIONNET_FRAMES, height, width } = config;
-  if (!Number.isInteger(frames) || frames < 2 || frames > 17) throw new Error(`motionnet: frames must be 2..17, got ${frames}`);
-  if (height % 32 !== 0 || width % 32 !== 0) throw new Error(`motionnet: input size must be divisible by 32, got ${width}x${height}`);
+  if (!Number.isInteger(frames) || frames < 2 || frames > 17) throw new MotionNetError('BAD_ARGUMENT', `must be 2..17, got ${frames}`, { path: 'frames' });
+  if (height % 32 !== 0 || width % 32 !== 0) throw new MotionNetError('BAD_ARGUMENT', `input size must be divisible by 32, got ${width}x${height}`, { path: 'createMotionNet' });
   const m = config.widthMultiplier ?? 1;
   const ch = (c: number) => Math.max(4, Math.round(c * m));
   const flows = 2 * (frames - 1);

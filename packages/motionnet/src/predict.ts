@@ -6,30 +6,17 @@
  * type as tvl1-flow's `tvl1`, so the two can be compared directly.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Flow, Image } from '@trajectorynet/core';
 import { MotionNetError } from './errors.js';
 import { motionFlows } from './unsupervised.js';
 
-export interface RgbFrame {
-  /** rgb24, row-major, interleaved. */
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
-export interface PredictedFlow {
-  width: number;
-  height: number;
-  /** Horizontal and vertical displacement (pixels) from frame0 to frame1, row-major. */
-  u: Float32Array;
-  v: Float32Array;
-}
 
 /** The same network for another input size (all its layers are convolutions): a new model with the same weights. */
 export async function withInputSize(model: tf.LayersModel, height: number, width: number): Promise<tf.LayersModel> {
-  if (height % 32 !== 0 || width % 32 !== 0) throw new MotionNetError(`motionnet: input size must be divisible by 32, got ${width}x${height}`);
+  if (height % 32 !== 0 || width % 32 !== 0) throw new MotionNetError('BAD_ARGUMENT', `input size must be divisible by 32, got ${width}x${height}`, { path: 'withInputSize' });
   const topology = model.toJSON(undefined, false) as unknown as { config: { layers: { class_name: string; config: { batch_input_shape: number[] } }[] } };
   const input = topology.config.layers.find((l) => l.class_name === 'InputLayer');
-  if (input == null) throw new MotionNetError('motionnet: the model has no input layer');
+  if (input == null) throw new MotionNetError('BAD_INPUT', 'the model has no input layer', { path: 'withInputSize' });
   input.config.batch_input_shape = [null as unknown as number, height, width, input.config.batch_input_shape[3]];
   const resized = await tf.models.modelFromJSON({ modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'] });
   resized.setWeights(model.getWeights());
@@ -37,11 +24,11 @@ export async function withInputSize(model: tf.LayersModel, height: number, width
 }
 
 /** Flow from frame0 to frame1 (a pairwise model: 2 frames in). */
-export function predictFlow(model: tf.LayersModel, frame0: RgbFrame, frame1: RgbFrame): PredictedFlow {
+export function predictFlow(model: tf.LayersModel, frame0: Image, frame1: Image): Flow {
   const [, h, w, channels] = model.inputs[0].shape as number[];
-  if (channels !== 6) throw new MotionNetError(`motionnet: predictFlow needs a pairwise model (2 frames, 6 channels), this one takes ${channels} channels`);
+  if (channels !== 6) throw new MotionNetError('BAD_INPUT', `needs a pairwise model (2 frames, 6 channels), this one takes ${channels} channels`, { path: 'predictFlow' });
   const { width, height } = frame0;
-  if (frame1.width !== width || frame1.height !== height) throw new MotionNetError(`motionnet: frame sizes differ: ${width}x${height} and ${frame1.width}x${frame1.height}`);
+  if (frame1.width !== width || frame1.height !== height) throw new MotionNetError('BAD_INPUT', `frame sizes differ: ${width}x${height} and ${frame1.width}x${frame1.height}`, { path: 'predictFlow' });
   const flow = tf.tidy(() => {
     const frames = [frame0, frame1].map((f) => tf.tensor3d(f.data, [height, width, 3], 'int32'));
     const clip = tf.div(tf.image.resizeBilinear(tf.stack(frames).toFloat() as tf.Tensor4D, [h, w], false, true), 255).reshape([1, 2, h, w, 3]) as tf.Tensor5D;

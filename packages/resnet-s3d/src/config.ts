@@ -1,4 +1,5 @@
 /** The network config: backbone depth and width, per-stage temporal conv kind, motion, head. */
+import { ResNetS3DError } from './errors.js';
 
 export type TemporalKind = 'temporal' | 'trajectory' | 'none';
 
@@ -46,9 +47,9 @@ export function resolveConfig(config: TrajectoryNetConfig): ResolvedConfig {
     dropout: 0.5,
     ...config,
   };
-  if (![18, 34, 50].includes(resolved.depth)) throw new Error(`resnet-s3d: depth must be 18, 34 or 50, got ${resolved.depth}`);
-  if (!(resolved.numClasses >= 1)) throw new Error(`resnet-s3d: numClasses must be >= 1, got ${resolved.numClasses}`);
-  if (resolved.taps % 2 !== 1) throw new Error(`resnet-s3d: taps must be odd, got ${resolved.taps}`);
+  if (![18, 34, 50].includes(resolved.depth)) throw new ResNetS3DError('BAD_ARGUMENT', `must be 18, 34 or 50, got ${resolved.depth}`, { path: 'depth' });
+  if (!(resolved.numClasses >= 1)) throw new ResNetS3DError('BAD_ARGUMENT', `must be >= 1, got ${resolved.numClasses}`, { path: 'numClasses' });
+  if (resolved.taps % 2 !== 1) throw new ResNetS3DError('BAD_ARGUMENT', `must be odd, got ${resolved.taps}`, { path: 'taps' });
   return resolved;
 }
 

@@ -3,4 +3,5 @@ export { BatchNorm5D, GlobalAveragePool3D, SpatialConv3D, SpatialMaxPool3D, Stac
 export { createTrajectoryNet } from './model.js';
 export { type ModelSummary, summarize } from './summary.js';
 export { loadModel, saveModel } from './io.js';
-export { InflationError, type InflationReport, inflateResNet, readSafetensors } from './inflate.js';
+export { ResNetS3DError } from './errors.js';
+export { type InflationReport, inflateResNet, readSafetensors } from './inflate.js';

@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '@trajectorynet/video-io';
+import { writeFileDurable } from '@trajectorynet/core/node';
+import { ResNetS3DError } from './errors.js';
 import './layers/spatial.js';
 import '@trajectorynet/trajectory-conv';
 
@@ -27,8 +28,8 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
         weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
       };
       // weights first: a model.json never points at missing or half-written weights
-      await writeFileAtomic(path.join(dir, WEIGHTS_BIN), weights);
-      await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(manifest));
+      await writeFileDurable(path.join(dir, WEIGHTS_BIN), weights);
+      await writeFileDurable(path.join(dir, MODEL_JSON), JSON.stringify(manifest));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     }),
   );
@@ -41,13 +42,13 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   try {
     manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
   } catch (error) {
-    throw new Error(`${manifestPath}: cannot read the model (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    throw new ResNetS3DError('BAD_CHECKPOINT', `cannot read the model (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { path: manifestPath, cause: error });
   }
   const specs = manifest.weightsManifest.flatMap((g) => g.weights);
   const shards = await Promise.all(manifest.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(dir, p))));
   const bytes = Buffer.concat(shards);
   const expected = specs.reduce((a, s) => a + s.shape.reduce((p, d) => p * d, 1) * 4, 0);
-  if (bytes.byteLength !== expected) throw new Error(`${path.join(dir, WEIGHTS_BIN)}: ${bytes.byteLength} bytes, the manifest needs ${expected}`);
+  if (bytes.byteLength !== expected) throw new ResNetS3DError('BAD_CHECKPOINT', `${bytes.byteLength} bytes, the manifest needs ${expected}`, { path: path.join(dir, WEIGHTS_BIN) });
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: manifest.modelTopology, weightSpecs: specs, weightData }));
 }

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrajectoryNet, inflateResNet, PRESET_STAGES, type TrajectoryNetConfig } from '../src/index.js';
@@ -100,5 +102,56 @@ describe('inflateResNet', () => {
     await expect(inflateResNet(wider, file)).rejects.toThrow(/tensor 'conv1\.weight' has shape \[4,3,7,7\] \(OIHW\), layer stem_conv needs \[8, 3, 7, 7\]/);
     await writeFile(file, 'nonsense');
     await expect(inflateResNet(createTrajectoryNet(base), file)).rejects.toThrow(/bad header length|not a safetensors/);
+  });
+
+  it('a C2D with the classifier copied gives, for a clip, the mean over frames of torchvision resnet18 logits (1e-4 relative)', async () => {
+    const python = '/usr/bin/python3';
+    const probe = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+    if (probe.status !== 0) {
+      // CI installs python3-torchvision (scripts/ensure-system-deps.mjs): there the test must run
+      expect(process.env.CI, `torchvision is needed for this test: ${probe.stderr}`).not.toBe('true');
+      return;
+    }
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-torchvision-'));
+    // torchvision resnet18's own widths (64..512), Kaiming-scaled random weights so that activations stay moderate
+    let s = 12345;
+    const uniform = () => {
+      s = (s * 16807) % 2147483647;
+      return s / 2147483647 - 0.5;
+    };
+    const state = torchvisionLike([64, 128, 256, 512], 11);
+    for (const [name, t] of Object.entries(state)) {
+      if (name.endsWith('.weight') && t.shape.length === 4) {
+        const fanIn = t.shape[1] * t.shape[2] * t.shape[3];
+        t.values = t.values.map(() => uniform() * Math.sqrt(24 / fanIn));
+      } else if (name.endsWith('running_var')) t.values = t.values.map(() => 0.5 + Math.abs(uniform()));
+      else if (name.endsWith('bn1.weight') || name.endsWith('bn2.weight') || name.endsWith('downsample.1.weight')) t.values = t.values.map(() => 0.5 + uniform());
+      else if (!name.startsWith('fc')) t.values = t.values.map(() => 0.2 * uniform());
+    }
+    state['fc.weight'] = { shape: [1000, 512], values: Float32Array.from({ length: 512_000 }, () => uniform() * 0.1) };
+    state['fc.bias'] = { shape: [1000], values: Float32Array.from({ length: 1000 }, () => uniform()) };
+    const weights = path.join(dir, 'r18.safetensors');
+    await writeSafetensors(weights, state);
+    const [t, h, w] = [3, 56, 56]; // 56 -> 28 -> 14 -> 7 -> 4: even and odd sizes through the strided layers
+    const frames = Float32Array.from({ length: t * h * w * 3 }, (_, i) => Math.sin(i * 0.37) + 0.3 * uniform());
+    const framesFile = path.join(dir, 'frames.f32');
+    await writeFile(framesFile, Buffer.from(frames.buffer));
+    const reference = spawnSync(python, [path.join(import.meta.dirname, 'fixtures', 'torchvision_logits.py'), weights, framesFile, String(t), String(h), String(w)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(reference.status, reference.stderr).toBe(0);
+    const perFrame = JSON.parse(reference.stdout) as number[][];
+    const expected = perFrame[0].map((_, k) => perFrame.reduce((sum, row) => sum + row[k], 0) / t);
+
+    const model = createTrajectoryNet({ depth: 18, numClasses: 1000, frames: t, size: 56, width: 1, stages: PRESET_STAGES.c2d, dropout: 0 });
+    const report = await inflateResNet(model, weights, { classifier: true });
+    expect(report.copied).toContain('fc');
+    expect(report.unused).toEqual([]);
+    const clip = tf.tensor5d(frames, [1, t, h, w, 3]);
+    const logits = Array.from(await (model.predict(clip) as tf.Tensor).data());
+    const scale = Math.max(...expected.map(Math.abs));
+    const worst = Math.max(...logits.map((v, k) => Math.abs(v - expected[k])));
+    expect(scale).toBeGreaterThan(0.1);
+    expect(worst / scale).toBeLessThan(1e-4);
+    tf.dispose(clip);
+    model.dispose();
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Chooses and initialises the tfjs backend: the native TensorFlow binding
- * (GPU, then CPU) when it is installed, else WebAssembly, else plain JS.
+ * (GPU, then CPU) when it is installed, else WebAssembly, else plain JS. Under
+ * wasm, the libtorch kernels of @trajectorynet/torch-kernels (an optional
+ * dependency) take over the heavy kernels when their addon is built.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +16,21 @@ export interface InitBackendOptions {
   prefer?: BackendName | 'auto';
   /** Where to report the choice; default: one line on stderr. Pass `null` to stay silent. */
   log?: ((message: string) => void) | null;
+  /**
+   * Native libtorch kernels under wasm (@trajectorynet/torch-kernels): on when
+   * they load unless env TRAJECTORYNET_NATIVE=0; `false` turns them off (and
+   * takes them off the backend if an earlier call put them on); `threads`
+   * overrides env TRAJECTORYNET_NATIVE_THREADS and the package's default.
+   */
+  native?: boolean | { threads?: number };
+}
+
+export interface NativeKernelsInfo {
+  /** The library, e.g. 'libtorch 1.13.1'. */
+  library: string;
+  threads: number;
+  /** The wasm kernels that run natively (each falls back to the stock kernel for unusual inputs). */
+  kernels: string[];
 }
 
 export interface SkippedBackend {
@@ -31,6 +48,10 @@ export interface BackendInfo {
   skipped: SkippedBackend[];
   /** Kernels this package registered on the backend (see README). */
   addedKernels: string[];
+  /** The native libtorch kernels in use under wasm, or null (`nativeReason` says why). */
+  native: NativeKernelsInfo | null;
+  /** Why `native` is null. */
+  nativeReason?: string;
 }
 
 interface Candidate {
@@ -142,12 +163,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       skipped.push({ candidate: candidate.packageName, reason: firstLine(error, candidate.packageName) });
       continue;
     }
-    const info: BackendInfo = {
-      backend: candidate.backend,
-      packageName: candidate.packageName,
-      skipped,
-      addedKernels: registerRuntimeKernels(candidate.backend),
-    };
+    // native kernels wrap this package's ones: take them off while those are (re)registered
+    torchKernels?.unregisterTorchKernels();
+    const addedKernels = registerRuntimeKernels(candidate.backend);
+    const native = await setupNativeKernels(candidate.backend, options.native);
+    const info: BackendInfo = { backend: candidate.backend, packageName: candidate.packageName, skipped, addedKernels, ...native };
     log?.(describeBackend(info));
     return info;
   }
@@ -156,8 +176,46 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   throw new BackendUnavailableError(preference, candidates.map((c) => c.packageName).join(' or '), reasons, last.hint);
 }
 
-/** One line saying which backend is active and why better ones were skipped. */
+type TorchKernels = typeof import('@trajectorynet/torch-kernels');
+let torchKernels: TorchKernels | null = null;
+
+/**
+ * Puts the libtorch kernels on wasm (after this package's own kernels, which
+ * they wrap as their fallbacks), or takes them off when turned off.
+ */
+async function setupNativeKernels(backend: BackendName, option: InitBackendOptions['native']): Promise<Pick<BackendInfo, 'native' | 'nativeReason'>> {
+  const off = option === false || (option == null && process.env.TRAJECTORYNET_NATIVE?.trim() === '0');
+  if (off) {
+    return { native: null, nativeReason: option === false ? 'turned off (native: false)' : 'turned off (TRAJECTORYNET_NATIVE=0)' };
+  }
+  if (backend !== 'wasm') return { native: null, nativeReason: `only under the wasm backend` };
+  try {
+    torchKernels ??= await import('@trajectorynet/torch-kernels');
+  } catch (error) {
+    return { native: null, nativeReason: `@trajectorynet/torch-kernels: ${firstLine(error, '@trajectorynet/torch-kernels')}` };
+  }
+  try {
+    const threads = typeof option === 'object' ? option.threads : undefined;
+    return { native: torchKernels.registerTorchKernels({ threads }) };
+  } catch (error) {
+    const reason = (error as { reason?: string }).reason ?? firstLine(error);
+    return { native: null, nativeReason: reason };
+  }
+}
+
+/** The native libtorch kernels registered on wasm now, or null. */
+export function activeNativeKernels(): NativeKernelsInfo | null {
+  return torchKernels?.torchKernelsInfo() ?? null;
+}
+
+/** One line saying which backend is active, why better ones were skipped, and whether native kernels run. */
 export function describeBackend(info: BackendInfo): string {
   const why = info.skipped.map((s) => `${s.candidate} skipped: ${s.reason}`).join('; ');
-  return `tfjs backend: ${info.backend} (${info.packageName})${why ? ` [${why}]` : ''}`;
+  const native =
+    info.native != null
+      ? ` + ${info.native.library} kernels (${info.native.kernels.length}, ${info.native.threads} thread${info.native.threads === 1 ? '' : 's'})`
+      : info.backend === 'wasm' && info.nativeReason != null
+        ? ` [native kernels off: ${info.nativeReason}]`
+        : '';
+  return `tfjs backend: ${info.backend} (${info.packageName})${native}${why ? ` [${why}]` : ''}`;
 }

@@ -1,16 +1,16 @@
 /**
  * Checkpoints: one file holding the model weights, the optimiser state and the
- * run state (step, epoch, RNG, config, labels). Written atomically (temporary
- * file + rename) and checked with a SHA-256 on load, so a crash mid-write or a
- * damaged file is detected instead of silently loading garbage.
+ * run state (step, epoch, RNG, config, labels). Written durably (every byte
+ * checked, fsync, then rename over the old file) and checked with a SHA-256 on
+ * load, so a crash mid-write or a full disk leaves the previous checkpoint, and
+ * a damaged file is detected instead of silently loading garbage.
  *
  * Layout: "TJNCKPT1" | uint32 LE header length | header JSON | tensor bytes.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileDurable } from '@trajectorynet/core/node';
 import { CheckpointError } from './errors.js';
 
 /** A tensor with a name, as tfjs optimisers exchange their state. */
@@ -46,7 +46,7 @@ async function pack(file: string, tensors: NamedTensor[], chunks: Buffer[], star
   let offset = start;
   for (const { name, tensor } of tensors) {
     if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') {
-      throw new CheckpointError(file, `cannot store tensor '${name}' of dtype ${tensor.dtype}`);
+      throw new CheckpointError('BAD_CHECKPOINT', `cannot store tensor '${name}' of dtype ${tensor.dtype}`, { path: file });
     }
     const values = await tensor.data();
     const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
@@ -57,7 +57,7 @@ async function pack(file: string, tensors: NamedTensor[], chunks: Buffer[], star
   return [entries, offset];
 }
 
-/** Writes the checkpoint to `file` atomically. */
+/** Writes the checkpoint to `file` durably; throws DISK_FULL or NOT_WRITABLE (core) and leaves the previous file whole. */
 export async function saveCheckpoint<State>(file: string, checkpoint: Checkpoint<State>): Promise<void> {
   const chunks: Buffer[] = [];
   const [weights, afterWeights] = await pack(file, checkpoint.weights, chunks, 0);
@@ -70,14 +70,14 @@ export async function saveCheckpoint<State>(file: string, checkpoint: Checkpoint
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.byteLength, MAGIC.length);
 
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, Buffer.concat([prefix, header, data]));
+  // every byte checked, fsynced, then renamed: a full disk or a kill leaves the previous checkpoint
+  await writeFileDurable(file, Buffer.concat([prefix, header, data]));
 }
 
 function unpack(entries: TensorEntry[], data: Buffer, file: string): NamedTensor[] {
   return entries.map(({ name, shape, dtype, offset }) => {
     const count = shape.reduce((a, b) => a * b, 1);
-    if (offset + count * 4 > data.byteLength) throw new CheckpointError(file, `tensor '${name}' runs past the end of the file`);
+    if (offset + count * 4 > data.byteLength) throw new CheckpointError('BAD_CHECKPOINT', `tensor '${name}' runs past the end of the file`, { path: file });
     const copy = new Uint8Array(data.subarray(offset, offset + count * 4));
     const values = dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
     return { name, tensor: tf.tensor(values, shape, dtype) };
@@ -90,10 +90,10 @@ export async function loadCheckpoint<State>(file: string): Promise<Checkpoint<St
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new CheckpointError(file, `cannot read checkpoint (${(error as NodeJS.ErrnoException).code ?? error})`, { cause: error });
+    throw new CheckpointError('BAD_CHECKPOINT', `cannot read checkpoint (${(error as NodeJS.ErrnoException).code ?? error})`, { path: file, cause: error });
   }
   if (bytes.byteLength < MAGIC.length + 4 || bytes.toString('ascii', 0, MAGIC.length) !== MAGIC) {
-    throw new CheckpointError(file, 'not a TrajectoryNet checkpoint (bad magic bytes)');
+    throw new CheckpointError('BAD_CHECKPOINT', 'not a TrajectoryNet checkpoint (bad magic bytes)', { path: file });
   }
   const headerLength = bytes.readUInt32LE(MAGIC.length);
   const dataStart = MAGIC.length + 4 + headerLength;
@@ -101,13 +101,13 @@ export async function loadCheckpoint<State>(file: string): Promise<Checkpoint<St
   try {
     header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, dataStart));
   } catch (error) {
-    throw new CheckpointError(file, 'the header is damaged or truncated', { cause: error });
+    throw new CheckpointError('BAD_CHECKPOINT', 'the header is damaged or truncated', { path: file, cause: error });
   }
   const data = bytes.subarray(dataStart);
   const { sha256, ...body } = header;
   const actual = createHash('sha256').update(JSON.stringify(body)).update(data).digest('hex');
   if (data.byteLength !== header.dataBytes || actual !== sha256) {
-    throw new CheckpointError(file, `checksum mismatch: the file is damaged or truncated (${data.byteLength} of ${header.dataBytes} data bytes)`);
+    throw new CheckpointError('BAD_CHECKPOINT', `checksum mismatch: the file is damaged or truncated (${data.byteLength} of ${header.dataBytes} data bytes)`, { path: file });
   }
   return { state: header.state, weights: unpack(header.weights, data, file), optimizer: unpack(header.optimizer, data, file) };
 }
@@ -126,10 +126,31 @@ export function assignWeights(weights: readonly tf.LayerVariable[], saved: Named
   const byName = new Map(saved.map((s) => [s.name, s.tensor]));
   for (const weight of weights) {
     const value = byName.get(weight.originalName);
-    if (value == null) throw new CheckpointError(file, `has no weight '${weight.originalName}' (was it saved from another model config?)`);
+    if (value == null) throw new CheckpointError('BAD_CHECKPOINT', `has no weight '${weight.originalName}' (was it saved from another model config?)`, { path: file });
     if (value.shape.join(',') !== weight.shape.join(',')) {
-      throw new CheckpointError(file, `weight '${weight.originalName}' has shape [${value.shape}] but the model needs [${weight.shape}]`);
+      throw new CheckpointError('BAD_CHECKPOINT', `weight '${weight.originalName}' has shape [${value.shape}] but the model needs [${weight.shape}]`, { path: file });
     }
     weight.write(value);
   }
+}
+
+/**
+ * Copies the saved weights whose name and shape match into `weights`
+ * (transfer: another label set, a backbone without its old head); the others
+ * keep their values. Says which were copied and which were not, and why.
+ */
+export function assignMatchingWeights(weights: readonly tf.LayerVariable[], saved: NamedTensor[]): { loaded: string[]; skipped: { name: string; reason: string }[] } {
+  const byName = new Map(saved.map((s) => [s.name, s.tensor]));
+  const loaded: string[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const weight of weights) {
+    const value = byName.get(weight.originalName);
+    if (value == null) skipped.push({ name: weight.originalName, reason: 'not in the checkpoint' });
+    else if (value.shape.join(',') !== weight.shape.join(',')) skipped.push({ name: weight.originalName, reason: `shape [${value.shape}] there, [${weight.shape}] here` });
+    else {
+      weight.write(value);
+      loaded.push(weight.originalName);
+    }
+  }
+  return { loaded, skipped };
 }

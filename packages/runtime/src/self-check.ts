@@ -1,13 +1,18 @@
 /**
  * A quick check that training works on the active backend: the gradients of a
  * small conv -> depthwise conv -> max-pool -> gather network (which exercise
- * the kernels this package adds) are compared with the plain cpu backend's.
+ * the kernels this package adds, and under wasm the native libtorch conv2d,
+ * its backprops and relu when they are on) are compared with the plain cpu
+ * backend's.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeKernels } from './backend.js';
 import { registerRuntimeKernels } from './kernels/register.js';
 
 export interface SelfCheckResult {
   backend: string;
+  /** The native kernels' library when they ran in the check (e.g. 'libtorch 1.13.1'), else null. */
+  native: string | null;
   /** Largest |a - b| / max(1, |b|) over all gradient entries, active backend vs cpu. */
   maxRelativeError: number;
   /** Tensors alive after the check minus before (0 when nothing leaks). */
@@ -33,7 +38,8 @@ export async function selfCheck(): Promise<SelfCheckResult> {
   const before = tf.memory().numTensors;
   const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
   const inputs = () => [
-    seeded([2, 9, 8, 3], 1) as tf.Tensor4D,
+    // the conv's output, [2, 32, 64, 4], is just large enough for the native kernels (16384 elements)
+    seeded([2, 64, 64, 3], 1) as tf.Tensor4D,
     seeded([3, 3, 3, 4], 2) as tf.Tensor4D,
     seeded([2, 2, 4, 1], 3) as tf.Tensor4D,
     tf.tensor1d([0, 2, 2, 3], 'int32'),
@@ -56,7 +62,8 @@ export async function selfCheck(): Promise<SelfCheckResult> {
       }
     });
     const leakedTensors = tf.memory().numTensors - before;
-    return { backend, maxRelativeError, leakedTensors, ok: maxRelativeError < 1e-4 && leakedTensors === 0 };
+    const native = backend === 'wasm' ? (activeNativeKernels()?.library ?? null) : null;
+    return { backend, native, maxRelativeError, leakedTensors, ok: maxRelativeError < 1e-4 && leakedTensors === 0 };
   } finally {
     await tf.setBackend(backend);
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
-import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
+import { assignMatchingWeights, loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
 import { CheckpointError } from '../src/errors.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
@@ -56,5 +56,37 @@ describe('checkpoints', () => {
     await writeFile(file, 'hello');
     await expect(loadCheckpoint(file)).rejects.toThrow(/bad magic/);
     await expect(loadCheckpoint(path.join(dir, 'missing.ckpt'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a save that fills the disk fails with DISK_FULL and leaves the previous checkpoint loadable', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tjn-ckpt-'));
+    const { file } = await sample(dir);
+    const before = await readFile(file);
+    process.env.TRAJECTORYNET_FAIL_WRITE = 'run.ckpt=ENOSPC@4096';
+    try {
+      const error = await saveCheckpoint(file, { state: { step: 13 }, weights: [{ name: 'w', tensor: tf.zeros([1000]) }], optimizer: [] }).catch((e) => e);
+      expect(error.code).toBe('DISK_FULL');
+      expect(error.path).toBe(dir);
+    } finally {
+      delete process.env.TRAJECTORYNET_FAIL_WRITE;
+    }
+    expect((await readFile(file)).equals(before)).toBe(true);
+    expect((await loadCheckpoint<{ step: number }>(file)).state.step).toBe(12);
+    expect(await readdir(dir)).toEqual(['run.ckpt']);
+  });
+
+  it('assignMatchingWeights copies what matches by name and shape and reports the rest', async () => {
+    const make = (classes: number) =>
+      tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], name: 'features' }), tf.layers.dense({ units: classes, name: 'head' })] });
+    const source = make(5);
+    const target = make(7);
+    const saved = source.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
+    const { loaded, skipped } = assignMatchingWeights(target.weights, saved);
+    expect(loaded).toEqual(['features/kernel', 'features/bias']);
+    expect(skipped.map((s) => s.name)).toEqual(['head/kernel', 'head/bias']);
+    expect(skipped[0].reason).toBe('shape [4,5] there, [4,7] here');
+    expect(Array.from(await target.weights[0].read().data())).toEqual(Array.from(await source.weights[0].read().data()));
+    source.dispose();
+    target.dispose();
   });
 });

@@ -99,7 +99,7 @@ describe('wasm gradients used by the networks', () => {
         'wasm',
         weightedGrad((t) => tf.maxPool(t as tf.Tensor4D, k, s, pad), () => tf.tensor(x, shape)),
       );
-      const expected = naiveMaxPoolGrad(x, shape, k, s, pad, (i) => Math.sin(i * 0.37));
+      const expected = naiveMaxPoolGrad(x, shape, k, s, pad, (i) => Math.sin(Math.fround(i * Math.fround(0.37))) /* the float32 argument tfjs computes */);
       // a position collects up to k*k float32 dy values: ~1e-7 relative rounding each
       expect(maxRelativeError(got, expected), `${shape} k${k} s${s} ${pad}`).toBeLessThan(1e-5);
     }

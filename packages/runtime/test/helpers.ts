@@ -1,4 +1,4 @@
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/index.js';
 
@@ -30,7 +30,7 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return scale === 0 ? diff : diff / scale;
 }
 
-/** Deterministic pseudo-random numbers (video-io's seeded generator). */
+/** Deterministic pseudo-random numbers (core's seeded generator). */
 export const rng = seededRandom;
 
 export function randomArray(n: number, next: () => number): Float32Array {

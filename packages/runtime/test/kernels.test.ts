@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { unsortedSegmentSumValues } from '../src/index.js';
+import { unsortedSegmentSumValues } from '../src/kernels/unsorted-segment-sum.js';
 import { maxRelativeError, onBackend, randomArray, randomInt, rng, setupBackends } from './helpers.js';
 
 const TOL = 1e-4;

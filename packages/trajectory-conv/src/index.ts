@@ -1,5 +1,4 @@
 export { registerTrajectoryKernels } from './kernels/register.js';
-export { sampleForward, sampleGradOffsets, sampleGradX, type SampleGeometry } from './kernels/trajectory-sample.js';
 export { TrajectoryConvError } from './ops/errors.js';
 export { temporalConv } from './ops/temporal-conv.js';
 export { resizeOffsets, subsampleOffsets, type TrajectoryOptions, trajectoriesFromFlow } from './ops/trajectories.js';

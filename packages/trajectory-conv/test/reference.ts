@@ -1,4 +1,4 @@
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 /**
  * Independent float64 references for the tests: plain loops written from the
  * definition in the README, sharing no code with src/.
@@ -15,7 +15,7 @@ export interface Dims {
   dilation: number;
 }
 
-/** Deterministic pseudo-random numbers (video-io's seeded generator). */
+/** Deterministic pseudo-random numbers (core's seeded generator). */
 export const rng = seededRandom;
 
 export const outT = (d: Dims) => Math.ceil(d.t / d.stride);

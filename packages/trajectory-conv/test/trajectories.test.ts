@@ -103,9 +103,59 @@ describe('resizeOffsets and subsampleOffsets', () => {
     expect(worst).toBeLessThan(1e-6);
   });
 
-  it('subsample keeps frames 0, s, 2s, ...', async () => {
-    const offsets = tf.reshape(tf.range(0, 5 * 2), [1, 5, 1, 1, 1, 2]);
-    expect(Array.from(await subsampleOffsets(offsets, 2).data())).toEqual([0, 1, 4, 5, 8, 9]);
+  it('subsample with stride s follows each point over s frames (a naive tracker through the one-step offsets)', async () => {
+    const r = rng(11);
+    const [n, t, h, w, k] = [1, 7, 6, 8, 3];
+    for (const stride of [2, 3]) {
+      // one-step offsets: tap 2 = displacement to the next frame, tap 0 = to the previous one (0 where there is none)
+      const forward = Float32Array.from({ length: t * h * w * 2 }, () => 1.6 * r() - 0.8);
+      const backward = Float32Array.from({ length: t * h * w * 2 }, () => 1.6 * r() - 0.8);
+      const offsets = new Float32Array(n * t * h * w * k * 2);
+      for (let f = 0; f < t; f++)
+        for (let p = 0; p < h * w; p++)
+          for (let c = 0; c < 2; c++) {
+            const at = (tap: number) => ((f * h * w + p) * k + tap) * 2 + c;
+            offsets[at(2)] = f < t - 1 ? forward[(f * h * w + p) * 2 + c] : 0;
+            offsets[at(0)] = f > 0 ? backward[(f * h * w + p) * 2 + c] : 0;
+          }
+      const got = await subsampleOffsets(tf.tensor(offsets, [n, t, h, w, k, 2]), stride).data();
+      const times = Array.from({ length: Math.ceil(t / stride) }, (_, i) => i * stride);
+      let worst = 0;
+      for (const [i, f] of times.entries()) {
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            for (const [tap, direction] of [[2, 1], [0, -1]] as const) {
+              // follow the point step by step through the frames in between
+              let [px, py] = [x, y];
+              let valid = true;
+              for (let step = 0; step < stride; step++) {
+                const frame = f + direction * step;
+                if (frame + direction < 0 || frame + direction >= t) {
+                  valid = false;
+                  break;
+                }
+                const field = direction > 0 ? forward.subarray(frame * h * w * 2, (frame + 1) * h * w * 2) : backward.subarray(frame * h * w * 2, (frame + 1) * h * w * 2);
+                const [du, dv] = sampleFlow(field, h, w, px, py);
+                px += du;
+                py += dv;
+              }
+              const o = (((i * h + y) * w + x) * k + tap) * 2;
+              const [ex, ey] = valid ? [px - x, py - y] : [0, 0];
+              worst = Math.max(worst, Math.abs(got[o] - ex), Math.abs(got[o + 1] - ey));
+            }
+            // the centre tap reads the frame itself
+            const c = (((i * h + y) * w + x) * k + 1) * 2;
+            worst = Math.max(worst, Math.abs(got[c]), Math.abs(got[c + 1]));
+          }
+      }
+      expect(worst, `stride ${stride}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('subsample with stride 1 keeps the offsets, and refuses a bad stride', async () => {
+    const offsets = tf.reshape(tf.range(0, 5 * 3 * 2), [1, 5, 1, 1, 3, 2]);
+    expect(Array.from(await subsampleOffsets(offsets, 1).data())).toEqual(Array.from(await offsets.data()));
+    expect(() => subsampleOffsets(offsets, 0)).toThrow(/stride must be a positive integer/);
   });
 });
 

@@ -1,13 +1,9 @@
-/** Average end-point error against ground truth, ignoring unknown ground-truth values (> 1e9, Middlebury). */
-export interface FlowLike {
-  width: number;
-  height: number;
-  u: Float32Array;
-  v: Float32Array;
-}
+import type { Flow } from '@trajectorynet/core';
+import { Tvl1Error } from './errors.js';
 
-export function endPointError(flow: FlowLike, truth: FlowLike): number {
-  if (flow.width !== truth.width || flow.height !== truth.height) throw new RangeError(`epe: sizes differ (${flow.width}x${flow.height} vs ${truth.width}x${truth.height})`);
+/** Average end-point error against ground truth, ignoring unknown ground-truth values (> 1e9, Middlebury). */
+export function endPointError(flow: Flow, truth: Flow): number {
+  if (flow.width !== truth.width || flow.height !== truth.height) throw new Tvl1Error('BAD_INPUT', `sizes differ (${flow.width}x${flow.height} vs ${truth.width}x${truth.height})`, { path: 'endPointError' });
   let sum = 0;
   let count = 0;
   for (let i = 0; i < flow.u.length; i++) {

@@ -1,20 +1,15 @@
-/** worker_threads entry: computes TV-L1 for the frame pairs the pool sends. */
-import { parentPort } from 'node:worker_threads';
+/** Worker-thread entry of the flow pool (core's pool): TV-L1 for one frame pair, the flow moved back. */
+import { defineWorker } from '@trajectorynet/core/node';
 import type { Tvl1Options } from './options.js';
+import type { Flow } from '@trajectorynet/core';
 import { type FrameInput, tvl1 } from './tvl1.js';
 
-export interface PairRequest {
-  id: number;
+export interface PairTask {
   frame0: FrameInput;
   frame1: FrameInput;
   options: Tvl1Options;
 }
 
-parentPort?.on('message', (request: PairRequest) => {
-  try {
-    const flow = tvl1(request.frame0, request.frame1, request.options);
-    parentPort?.postMessage({ id: request.id, flow }, [flow.u.buffer as ArrayBuffer, flow.v.buffer as ArrayBuffer]);
-  } catch (error) {
-    parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
-  }
-});
+export const computePair = (task: PairTask): Flow => tvl1(task.frame0, task.frame1, task.options);
+
+export default defineWorker(computePair, (flow: Flow) => [flow.u.buffer as ArrayBuffer, flow.v.buffer as ArrayBuffer]);

@@ -21,7 +21,7 @@ async function* folderFrames(dir: string, template: string, resize?: Size): Asyn
     const image = await readImage(file, resize);
     first ??= image;
     if (image.width !== first.width || image.height !== first.height) {
-      throw new VideoIOError(file, 'CORRUPT', `size ${image.width}x${image.height} differs from the folder's ${first.width}x${first.height}`);
+      throw new VideoIOError('CORRUPT', `size ${image.width}x${image.height} differs from the folder's ${first.width}x${first.height}`, { path: file });
     }
     yield image;
   }

@@ -48,7 +48,7 @@ function gaussianKernel(sigma: number): Float32Array {
   return k;
 }
 
-/** Separable Gaussian blur with replicated borders. */
+/** Separable Gaussian blur with replicated borders (clamped taps only within the kernel radius of a border). */
 export function gaussianBlur(src: Float32Array, width: number, height: number, sigma: number): Float32Array {
   if (sigma <= 0) return Float32Array.from(src);
   const k = gaussianKernel(sigma);
@@ -59,20 +59,25 @@ export function gaussianBlur(src: Float32Array, width: number, height: number, s
     const row = y * width;
     for (let x = 0; x < width; x++) {
       let s = 0;
-      for (let i = -r; i <= r; i++) {
-        const xx = x + i < 0 ? 0 : x + i >= width ? width - 1 : x + i;
-        s += k[i + r] * src[row + xx];
-      }
+      if (x >= r && x + r < width) for (let i = -r; i <= r; i++) s += k[i + r] * src[row + x + i];
+      else
+        for (let i = -r; i <= r; i++) {
+          const xx = x + i < 0 ? 0 : x + i >= width ? width - 1 : x + i;
+          s += k[i + r] * src[row + xx];
+        }
       tmp[row + x] = s;
     }
   }
   for (let y = 0; y < height; y++) {
+    const inside = y >= r && y + r < height;
     for (let x = 0; x < width; x++) {
       let s = 0;
-      for (let i = -r; i <= r; i++) {
-        const yy = y + i < 0 ? 0 : y + i >= height ? height - 1 : y + i;
-        s += k[i + r] * tmp[yy * width + x];
-      }
+      if (inside) for (let i = -r; i <= r; i++) s += k[i + r] * tmp[(y + i) * width + x];
+      else
+        for (let i = -r; i <= r; i++) {
+          const yy = y + i < 0 ? 0 : y + i >= height ? height - 1 : y + i;
+          s += k[i + r] * tmp[yy * width + x];
+        }
       out[y * width + x] = s;
     }
   }

@@ -6,6 +6,7 @@
  * sort of 25 values. Values must be finite (flow components are): the
  * leaving values are found by equality.
  */
+import { Tvl1Error } from './errors.js';
 
 /** Scratch buffers, reused between calls of the same size. */
 let scratch = { size: 0, columns: new Float64Array(0), window: new Float64Array(0), next: new Float64Array(0) };
@@ -20,7 +21,7 @@ function buffers(width: number, size: number) {
 
 /** out[i] = median of the size x size window around pixel i (size odd; out must not alias src). */
 export function medianFilter(src: Float32Array, width: number, height: number, size: number, out: Float32Array): void {
-  if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new RangeError(`medianFilter: size must be a positive odd integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new Tvl1Error('BAD_ARGUMENT', `size must be a positive odd integer, got ${size}`, { path: 'medianFilter' });
   const r = (size - 1) >> 1;
   const area = size * size;
   const mid = area >> 1;

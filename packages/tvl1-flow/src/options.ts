@@ -1,8 +1,10 @@
 /**
  * TV-L1 parameters and three presets: 'accurate' (the default: the IPOL
- * scheme with a shallower pyramid), 'ipol' (the IPOL article's parameters)
- * and 'opencv' (OpenCV's DualTVL1OpticalFlow defaults).
+ * scheme with a structure-texture split and a second, restarted flow fused
+ * in at the middle levels), 'ipol' (the IPOL article's parameters) and
+ * 'opencv' (OpenCV's DualTVL1OpticalFlow defaults).
  */
+import { Tvl1Error } from './errors.js';
 
 export type Tvl1Preset = 'accurate' | 'ipol' | 'opencv';
 
@@ -37,6 +39,17 @@ export interface Tvl1Settings {
   presmoothSigma: number;
   /** Structure-texture decomposition: the weight alpha of the ROF structure removed from each frame (0: none; Wedel et al. use 0.95). */
   structureTexture: number;
+  /**
+   * Also solve from zero flow at the coarsest level whose shorter side is at
+   * least this many pixels (0: off), carry that second flow down
+   * `fusionLevels` levels next to the main one, and at each of them keep per
+   * pixel the flow whose residual |I1(x + u) - I0(x)|, summed over a
+   * (2 fusionRadius + 1)^2 window, is lower. Never at the finest level (it
+   * would double its cost): smaller frames skip it.
+   */
+  restartSize: number;
+  fusionLevels: number;
+  fusionRadius: number;
 }
 
 export type Tvl1Options = Partial<Tvl1Settings>;
@@ -59,21 +72,25 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
   normalise: true,
   presmoothSigma: 0.8,
   structureTexture: 0,
+  restartSize: 0,
+  fusionLevels: 2,
+  fusionRadius: 1,
 };
 
 /**
- * The default: the IPOL scheme with two changes, each measured on the
- * FlyingChairs pairs (see the README). Flow is computed on the texture part
- * of the frames (structure-texture decomposition, Wedel et al. 2009, alpha
- * 0.95), so smooth shading differences do not pull the L1 data term. The
- * coarsest level keeps at least 64 px on its shorter side (3 levels for
- * 512x384 or 340x256 frames, instead of 5 down to 16 px): objects a few tens
- * of pixels wide vanish from smaller levels, whose flow (the background's)
- * then overwrites theirs; OpenCV's shallow pyramid (5 levels at 0.8, down to
- * 0.41) avoids this too. Smaller frames (e.g. 64x64 training clips) still get
- * 3 levels, down to a quarter of their size.
+ * The default: the IPOL scheme (a full 0.5 pyramid down to about 16 px, so
+ * that motions of tens of pixels are found) with three changes, each
+ * measured on the FlyingChairs pairs and synthetic pairs with known motion
+ * (see the README). Flow is computed on the texture part of the frames
+ * (structure-texture decomposition, Wedel et al. 2009, alpha 0.95), so smooth
+ * shading differences do not pull the L1 data term. Small objects vanish from
+ * the coarse levels, whose flow (the background's, or a large motion spread
+ * over them) then overwrites theirs: a second flow started from zero at the
+ * coarsest level of at least 64 px is carried down two levels and fused in
+ * per pixel by the warped residual. And 4 warps per level instead of 5.
+ * Frames too small for a deep pyramid still get 3 levels (`minLevels`).
  */
-export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minSize: 64, minLevels: 3, structureTexture: 0.95 };
+export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minLevels: 3, warps: 4, structureTexture: 0.95, restartSize: 64 };
 
 /** cv::optflow::DualTVL1OpticalFlow::create() defaults. */
 export const OPENCV_DEFAULTS: Tvl1Settings = {
@@ -94,17 +111,20 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
   normalise: false,
   presmoothSigma: 0,
   structureTexture: 0,
+  restartSize: 0,
+  fusionLevels: 2,
+  fusionRadius: 1,
 };
 
 const PRESETS: Record<Tvl1Preset, Tvl1Settings> = { accurate: ACCURATE_DEFAULTS, ipol: IPOL_DEFAULTS, opencv: OPENCV_DEFAULTS };
 
-/** The preset's settings overridden by the defined options; a RangeError names the first bad one. */
+/** The preset's settings overridden by the defined options; a Tvl1Error (BAD_ARGUMENT) names the first bad one. */
 export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   const preset = options.preset ?? 'accurate';
-  if (!Object.hasOwn(PRESETS, preset)) throw new RangeError(`tvl1: preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${preset}`);
+  if (!Object.hasOwn(PRESETS, preset)) throw new Tvl1Error('BAD_ARGUMENT', `must be one of ${Object.keys(PRESETS).join(', ')}, got ${preset}`, { path: 'tvl1.preset' });
   const s = { ...PRESETS[preset], ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Tvl1Settings;
   const fail = (key: keyof Tvl1Settings, must: string) => {
-    throw new RangeError(`tvl1: ${key} must be ${must}, got ${s[key]}`);
+    throw new Tvl1Error('BAD_ARGUMENT', `must be ${must}, got ${s[key]}`, { path: `tvl1.${key}` });
   };
   for (const key of ['tau', 'lambda', 'theta', 'epsilon'] as const) if (!(s[key] > 0 && s[key] < Number.POSITIVE_INFINITY)) fail(key, 'positive');
   if (!(s.zoom > 0 && s.zoom < 1)) fail('zoom', 'in (0, 1)');
@@ -115,5 +135,8 @@ export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   if (typeof s.normalise !== 'boolean') fail('normalise', 'true or false');
   if (!(s.presmoothSigma >= 0 && s.presmoothSigma < Number.POSITIVE_INFINITY)) fail('presmoothSigma', 'a number >= 0');
   if (!(s.structureTexture >= 0 && s.structureTexture < 1)) fail('structureTexture', 'in [0, 1)');
+  if (!(s.restartSize >= 0 && s.restartSize < Number.POSITIVE_INFINITY)) fail('restartSize', 'a number >= 0');
+  if (!Number.isInteger(s.fusionLevels) || s.fusionLevels < 1) fail('fusionLevels', 'a positive integer');
+  if (!Number.isInteger(s.fusionRadius) || s.fusionRadius < 0) fail('fusionRadius', 'an integer >= 0');
   return s;
 }

@@ -1,75 +1,41 @@
 /**
- * A pool of worker_threads computing TV-L1 pairs in parallel (one per core by
- * default). The worker is the built `flow-worker.js` next to this module;
- * when it is absent (running from TypeScript sources), pairs are computed in
- * this thread instead, with the same results.
+ * TV-L1 pairs in parallel on @trajectorynet/core's worker pool (one thread
+ * per core by default). A thread that dies (e.g. out of memory on a huge
+ * frame) fails that pair with a WORKER error naming it and is replaced, so an
+ * extraction never hangs. One worker is a thread too, so TV-L1 never blocks
+ * the caller's event loop; only when the worker is not built (running from the
+ * TypeScript sources) are pairs computed in this thread, with the same results.
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '@trajectorynet/video-io';
+import { createWorkerPool, findBuiltFile } from '@trajectorynet/core/node';
+import { Tvl1Error } from './errors.js';
+import { computePair, type PairTask } from './flow-worker.js';
 import type { Tvl1Options } from './options.js';
-import { type FlowField, type FrameInput, tvl1 } from './tvl1.js';
+import type { Flow } from '@trajectorynet/core';
+import type { FrameInput } from './tvl1.js';
 
 export interface FlowPool {
-  compute(frame0: FrameInput, frame1: FrameInput, options: Tvl1Options): Promise<FlowField>;
-  /** Threads in use (1 when running in-process). */
+  /** The flow from frame0 to frame1; `name` (e.g. "video.mp4 pair 12") is named if the pair fails. */
+  compute(frame0: FrameInput, frame1: FrameInput, options: Tvl1Options, name?: string): Promise<Flow>;
+  /** Threads in use (1 when computing in this thread). */
   readonly size: number;
   close(): Promise<void>;
 }
 
-function workerFile(): string | null {
-  const candidates = [new URL('./flow-worker.js', import.meta.url), new URL('../dist/flow-worker.js', import.meta.url)];
-  for (const url of candidates) {
-    const file = fileURLToPath(url);
-    if (existsSync(file)) return file;
-  }
-  return null;
-}
-
 export function createFlowPool(workers = os.availableParallelism()): FlowPool {
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`createFlowPool: workers must be a positive integer, got ${workers}`);
-  const file = workerFile();
-  if (file == null || workers <= 1) {
-    return { compute: async (a, b, o) => tvl1(a, b, o), size: 1, close: async () => {} };
-  }
-  const threads = Array.from({ length: workers }, () => new Worker(file, { execArgv: workerExecArgv() }));
-  const idle = [...threads];
-  const queue: (() => void)[] = [];
-  let nextId = 0;
-  const acquire = async (): Promise<Worker> => {
-    while (idle.length === 0) await new Promise<void>((resolve) => queue.push(resolve));
-    return idle.pop() as Worker;
-  };
-  const release = (worker: Worker) => {
-    idle.push(worker);
-    queue.shift()?.();
-  };
+  if (!Number.isInteger(workers) || workers < 1) throw new Tvl1Error('BAD_ARGUMENT', `must be a positive integer, got ${workers}`, { path: 'workers' });
+  const file = findBuiltFile([new URL('./flow-worker.js', import.meta.url), new URL('../dist/flow-worker.js', import.meta.url)]);
+  const pool = createWorkerPool<PairTask, Flow>({
+    file: file ?? 'flow-worker.js',
+    // one worker is a thread too: TV-L1 never blocks the caller's event loop (lock renewals, progress)
+    threads: file == null ? 0 : workers,
+    inline: computePair,
+    label: 'TV-L1 pair',
+    errorType: Tvl1Error,
+  });
   return {
-    size: workers,
-    async compute(frame0, frame1, options) {
-      const worker = await acquire();
-      const id = nextId++;
-      try {
-        return await new Promise<FlowField>((resolve, reject) => {
-          const onMessage = (message: { id: number; flow?: FlowField; error?: string }) => {
-            if (message.id !== id) return;
-            worker.off('message', onMessage);
-            worker.off('error', reject);
-            if (message.error != null) reject(new Error(message.error));
-            else resolve(message.flow as FlowField);
-          };
-          worker.on('message', onMessage);
-          worker.once('error', reject);
-          worker.postMessage({ id, frame0, frame1, options });
-        });
-      } finally {
-        release(worker);
-      }
-    },
-    async close() {
-      await Promise.all(threads.map((t) => t.terminate()));
-    },
+    size: Math.max(1, pool.threads),
+    compute: (frame0, frame1, options, name) => pool.run({ frame0, frame1, options }, { name }),
+    close: () => pool.close(),
   };
 }

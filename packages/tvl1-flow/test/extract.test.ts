@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSyntheticDataset, readFlo, readFrames, renderSyntheticClip, VideoIOError, writeFrame } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
-import { createFlowPool, ExtractError, extractFlow, type FlowPool, tvl1 } from '../src/index.js';
+import { createFlowPool, Tvl1Error, extractFlow, type FlowPool, tvl1 } from '../src/index.js';
 import { DATA } from './data.js';
 
 describe('extractFlow', () => {
@@ -79,7 +79,7 @@ describe('extractFlow', () => {
     const dir = await frameFolder(1);
     const out = path.join(dir, 'flow');
     const one = extractFlow(path.join(dir, 'frames'), out, { template: 'img_{:05d}.png' });
-    await expect(one).rejects.toThrow(ExtractError);
+    await expect(one).rejects.toThrow(Tvl1Error);
     await expect(extractFlow(path.join(dir, 'frames'), out, { template: 'img_{:05d}.png' })).rejects.toThrow(/frames: has 1 frame; flow needs at least 2/);
     await writeFile(path.join(dir, 'empty.mp4'), '');
     await expect(extractFlow(path.join(dir, 'empty.mp4'), out)).rejects.toThrow(VideoIOError);
@@ -101,7 +101,7 @@ describe('extractFlow', () => {
       close: async () => {},
     };
     const run = extractFlow(path.join(dir, 'frames'), out, { pool, template: 'img_{:05d}.png' });
-    await expect(run).rejects.toThrow(ExtractError);
+    await expect(run).rejects.toThrow(Tvl1Error);
     await expect(extractFlow(path.join(dir, 'frames'), out, { pool, template: 'img_{:05d}.png' })).rejects.toThrow(/a-file\/flow: cannot write flow files here \(ENOTDIR\)/);
     expect(computed).toBe(0);
   });
@@ -116,13 +116,12 @@ describe('extractFlow', () => {
   });
 
   it.each([
-    [{ bound: Number.NaN }, /bound must be a positive number, got NaN/],
-    [{ workers: Number.NaN }, /workers must be a positive integer, got NaN/],
-    [{ format: 'png' }, /format must be 'jpg' or 'flo', got png/],
-    [{ tvl1: { lambda: Number.NaN } }, /tvl1: lambda must be positive, got NaN/],
+    [{ bound: Number.NaN }, /bound: must be a positive number, got NaN/],
+    [{ workers: Number.NaN }, /workers: must be a positive integer, got NaN/],
+    [{ format: 'png' }, /format: must be 'jpg' or 'flo', got png/],
+    [{ tvl1: { lambda: Number.NaN } }, /tvl1\.lambda: must be positive, got NaN/],
   ])('refuses the option %o before reading or writing anything', async (options, message) => {
     const out = path.join(tmpdir(), `tjn-never-${process.pid}`);
-    await expect(extractFlow(path.join(DATA, 'videos/part_0.mp4'), out, options as never)).rejects.toThrow(RangeError);
     await expect(extractFlow(path.join(DATA, 'videos/part_0.mp4'), out, options as never)).rejects.toThrow(message);
     expect(existsSync(out)).toBe(false);
   });
@@ -141,7 +140,45 @@ console.log(pool.size, flow.u.length);`;
   });
 
   it('createFlowPool refuses a worker count that is not a positive integer', () => {
-    expect(() => createFlowPool(0)).toThrow(/workers must be a positive integer, got 0/);
-    expect(() => createFlowPool(Number.NaN)).toThrow(RangeError);
+    expect(() => createFlowPool(0)).toThrow(/workers: must be a positive integer, got 0/);
+    expect(() => createFlowPool(Number.NaN)).toThrow(Tvl1Error);
+  });
+
+  it('a flow thread that dies mid-extraction fails the run naming the pair, never hangs, and a rerun completes', async () => {
+    const video = path.join(DATA, 'videos/part_0.mp4');
+    const out = await mkdtemp(path.join(tmpdir(), 'tjn-extract-crash-'));
+    const options = { resize: { width: 48, height: 36 }, workers: 2, format: 'flo' as const };
+    process.env.TRAJECTORYNET_FAIL_WORKER = 'TV-L1 pair@4'; // every flow thread exits at its 4th pair
+    let error: Error & { code?: string; path?: string };
+    try {
+      error = await extractFlow(video, out, options).then(() => new Error('no failure'), (e) => e);
+    } finally {
+      delete process.env.TRAJECTORYNET_FAIL_WORKER;
+    }
+    expect(error.code).toBe('WORKER');
+    expect(error.path).toMatch(/part_0\.mp4 pair \d+ \(frames \d+-\d+\)$/);
+    const written = (await readdir(out)).filter((n) => n.endsWith('.flo'));
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.length).toBeLessThan(31);
+    // the pairs written before the failure are whole files: a rerun keeps them and computes the rest
+    const rerun = await extractFlow(video, out, options);
+    expect(rerun.skipped).toBe(written.length);
+    expect(rerun.computed + rerun.skipped).toBe(31);
+  });
+
+  it('pairs: only the pairs asked for, decoding only their frames, equal to the same pairs of a full extraction', async () => {
+    const video = path.join(DATA, 'videos/part_0.mp4');
+    const [all, some] = [await mkdtemp(path.join(tmpdir(), 'tjn-all-')), await mkdtemp(path.join(tmpdir(), 'tjn-some-'))];
+    const options = { resize: { width: 40, height: 30 }, format: 'flo' as const, workers: 1 };
+    await extractFlow(video, all, options);
+    const result = await extractFlow(video, some, { ...options, pairs: [7, 3, 7, 30] });
+    expect(result).toMatchObject({ pairs: 3, computed: 3, skipped: 0 });
+    expect((await readdir(some)).sort()).toEqual(['flow_00004.flo', 'flow_00008.flo', 'flow_00031.flo']);
+    for (const name of ['flow_00004.flo', 'flow_00008.flo', 'flow_00031.flo']) {
+      const [a, b] = await Promise.all([readFlo(path.join(all, name)), readFlo(path.join(some, name))]);
+      expect(Buffer.from(b.u.buffer).equals(Buffer.from(a.u.buffer)), name).toBe(true);
+    }
+    expect((await extractFlow(video, some, { ...options, pairs: [3] })).computed).toBe(0);
+    await expect(extractFlow(video, some, { ...options, pairs: [31] })).rejects.toThrow(/pair 31 needs frame 33, the input has 32/);
   });
 });

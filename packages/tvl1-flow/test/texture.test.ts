@@ -1,4 +1,4 @@
-import { seededRandom } from '@trajectorynet/video-io';
+import { seededRandom } from '@trajectorynet/core';
 import { describe, expect, it } from 'vitest';
 import { structureTexture } from '../src/texture.js';
 
@@ -35,7 +35,7 @@ function naiveRof(f: number[][], theta: number, tau: number, iterations: number)
 }
 
 describe('structureTexture', () => {
-  it('equals f - alpha * ROF(f) from an independent ROF solver, on random images of random sizes', () => {
+  it.each([true, false])('equals f - alpha * ROF(f) from an independent ROF solver, on random images of random sizes (SIMD %s)', (simd) => {
     const rand = seededRandom(42);
     for (let trial = 0; trial < 6; trial++) {
       const width = 3 + Math.floor(rand() * 20);
@@ -43,7 +43,7 @@ describe('structureTexture', () => {
       const a = new Float32Array(width * height).map(() => 255 * rand());
       const b = new Float32Array(width * height).map((_, i) => (i % width) * 4 + 30 * rand());
       const alpha = 0.95;
-      const [ta, tb] = structureTexture(a, b, width, height, alpha);
+      const [ta, tb] = structureTexture(a, b, width, height, alpha, { simd });
       for (const [f, t] of [[a, ta], [b, tb]]) {
         const rows = Array.from({ length: height }, (_, y) => Array.from(f.subarray(y * width, (y + 1) * width)));
         const structure = naiveRof(rows, 0.125, 0.25, 50).flat();

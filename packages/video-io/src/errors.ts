@@ -1,4 +1,6 @@
-/** The one error type of video-io: which file, what kind of problem, and what happened. */
+/** video-io's errors: the core convention (code, path, cause), named VideoIOError. */
+import { TrajectoryNetError } from '@trajectorynet/core';
+
 export type VideoIOErrorCode =
   | 'ENOENT' // the file or folder does not exist
   | 'CORRUPT' // not a readable video/image/flow file
@@ -9,21 +11,13 @@ export type VideoIOErrorCode =
   | 'BAD_ARGUMENT' // an option with a bad value
   | 'WORKER'; // a loader worker thread died or was closed while loading the file
 
-export class VideoIOError extends Error {
-  readonly path: string;
-  readonly code: VideoIOErrorCode;
-
-  constructor(path: string, code: VideoIOErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(`${path}: ${message}`, options);
-    this.name = 'VideoIOError';
-    this.path = path;
-    this.code = code;
-  }
+export class VideoIOError extends TrajectoryNetError<VideoIOErrorCode> {
+  override name = 'VideoIOError';
 }
 
 /** Maps a Node fs error on `path` to a VideoIOError (ENOENT stays ENOENT, the rest CORRUPT). */
 export function fromFsError(path: string, error: unknown): VideoIOError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new VideoIOError(path, 'ENOENT', 'no such file or folder', { cause: error });
-  return new VideoIOError(path, 'CORRUPT', `cannot read (${code ?? (error as Error).message})`, { cause: error });
+  if (code === 'ENOENT') return new VideoIOError('ENOENT', 'no such file or folder', { path, cause: error });
+  return new VideoIOError('CORRUPT', `cannot read (${code ?? (error as Error).message})`, { path, cause: error });
 }

@@ -1,17 +1,17 @@
-/** worker_threads entry: runs `loadClip` for the requests of loader-workers.ts and transfers each clip back. */
-import { parentPort } from 'node:worker_threads';
-import { VideoIOError } from './errors.js';
-import type { ClipReply, ClipRequest } from './loader-workers.js';
-import { loadClip } from './pipeline/clip-pipeline.js';
-import { seededRandom } from './random.js';
+/** Worker-thread entry of the loader (core's pool): `loadClip` for one sample, the clip moved back. */
+import { randomFromState, type RandomState } from '@trajectorynet/core';
+import { defineWorker } from '@trajectorynet/core/node';
+import type { Sample } from './datasets/manifests.js';
+import type { LoadedClip } from './loader.js';
+import { type ClipPipeline, loadClip } from './pipeline/clip-pipeline.js';
 
-parentPort?.on('message', async ({ id, sample, pipeline, seed }: ClipRequest) => {
-  try {
-    const clip = await loadClip(sample, pipeline, seededRandom(seed));
-    parentPort?.postMessage({ id, clip } satisfies ClipReply, [clip.data.buffer as ArrayBuffer]);
-  } catch (error) {
-    // loadClip's errors are VideoIOErrors naming the sample; anything else still names it
-    const e = error instanceof VideoIOError ? error : new VideoIOError(sample.path, 'WORKER', String((error as Error)?.message ?? error));
-    parentPort?.postMessage({ id, error: { path: e.path, code: e.code, message: e.message } } satisfies ClipReply);
-  }
-});
+export interface ClipTask {
+  sample: Sample;
+  pipeline: ClipPipeline;
+  /** The sample's random stream (from the run seed, epoch and index), so results do not depend on the thread. */
+  random: RandomState;
+}
+
+export const loadClipTask = (task: ClipTask): Promise<LoadedClip> => loadClip(task.sample, task.pipeline, randomFromState(task.random));
+
+export default defineWorker(loadClipTask, (clip: LoadedClip) => [clip.data.buffer as ArrayBuffer, ...(clip.flows != null ? [clip.flows.buffer as ArrayBuffer] : [])]);

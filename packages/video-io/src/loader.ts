@@ -8,19 +8,20 @@
  * pipeline to each sample, in this thread or in `workers` worker_threads,
  * with the same batches either way for the same seed.
  */
+import { mixSeeds, seededRandom } from '@trajectorynet/core';
+import { createWorkerPool, findBuiltFile, type WorkerPool } from '@trajectorynet/core/node';
 import type { Sample } from './datasets/manifests.js';
 import { VideoIOError } from './errors.js';
-import { type ClipWorkers, createClipWorkers } from './loader-workers.js';
-import { type ClipPipeline, checkPipeline, loadClip } from './pipeline/clip-pipeline.js';
-import { mixSeeds, seededRandom } from './random.js';
+import { type ClipTask, loadClipTask } from './loader-worker.js';
+import { type ClipPipeline, checkPipeline } from './pipeline/clip-pipeline.js';
 
 export interface LoadedClip {
   /** [T, H, W, C] floats (or any fixed shape per dataset). */
   data: Float32Array;
   shape: number[];
   label: number;
-  /** A second per-sample array (e.g. the clip's optical flows), collated like `data`. */
-  extra?: Float32Array;
+  /** The clip's flows (a pipeline with `flows`): [2, T-1, H, W, 2] per view, collated like `data`. */
+  flows?: Float32Array;
 }
 
 export interface Batch {
@@ -30,8 +31,8 @@ export interface Batch {
   labels: Int32Array;
   /** Positions of the batch's samples in the dataset. */
   indices: Int32Array;
-  /** The samples' `extra` arrays, concatenated (when every sample has one). */
-  extra?: Float32Array;
+  /** The samples' flows, concatenated (when every sample has them). */
+  flows?: Float32Array;
 }
 
 export interface LoaderOptions {
@@ -54,6 +55,8 @@ export interface DatasetLoaderOptions {
   seed?: number;
   /** Epoch number, mixed into the seed so that each epoch differs. Default 0. */
   epoch?: number;
+  /** Start this many samples into the epoch's order (resuming mid-epoch); the rest of the epoch is unchanged. */
+  startAt?: number;
   /** worker_threads decoding in parallel; 0 (default) loads in this thread. */
   workers?: number;
   /** Samples loaded ahead. Default 2 * batchSize. */
@@ -69,11 +72,6 @@ export interface Loader extends AsyncIterable<Batch> {
   readonly skipped: { index: number; error: string }[];
   /** Worker threads running now: only while a pass over a dataset loader with `workers` > 0 is in progress. */
   readonly workers: number;
-}
-
-/** The random stream of sample `index` in `epoch`: the same whichever thread loads it. */
-export function sampleSeed(seed: number, epoch: number, index: number): number {
-  return mixSeeds(seed, epoch, index);
 }
 
 export function createLoader(count: number, load: (index: number) => Promise<LoadedClip>, options: LoaderOptions): Loader;
@@ -94,31 +92,38 @@ export function createLoader(
   const o = options as DatasetLoaderOptions;
   checkPipeline(pipeline);
   const workerCount = o.workers ?? 0;
-  if (!Number.isInteger(workerCount) || workerCount < 0) throw new VideoIOError('workers', 'BAD_ARGUMENT', `must be a non-negative integer, got ${o.workers}`);
+  if (!Number.isInteger(workerCount) || workerCount < 0) throw new VideoIOError('BAD_ARGUMENT', `must be a non-negative integer, got ${o.workers}`, { path: 'workers' });
   const { samples } = source;
   const seed = o.seed ?? 0;
   const epoch = o.epoch ?? 0;
-  const order = o.shuffle ? shuffledOrder(samples.length, mixSeeds(seed, epoch)) : samples.map((_, i) => i);
-  let pool: ClipWorkers | null = null;
+  const order = (o.shuffle ? seededRandom(seed, epoch, 'order').permutation(samples.length) : samples.map((_, i) => i)).slice(o.startAt ?? 0);
+  let pool: WorkerPool<ClipTask, LoadedClip> | null = null;
   async function* pass(): AsyncGenerator<Batch> {
-    const threads = workerCount > 0 ? createClipWorkers(workerCount) : null;
+    // the built worker beside this module (dist), or in ../dist when running from sources (tests)
+    const threads = createWorkerPool<ClipTask, LoadedClip>({
+      file: findBuiltFile([new URL('./loader-worker.js', import.meta.url), new URL('../dist/loader-worker.js', import.meta.url)]) ?? 'loader-worker.js',
+      threads: workerCount,
+      inline: loadClipTask,
+      label: 'clip',
+      errorType: VideoIOError,
+    });
+    if (workerCount > 0 && threads.threads === 0) throw new VideoIOError('BAD_ARGUMENT', 'the loader worker is not built (build @trajectorynet/video-io), or use workers: 0', { path: 'workers' });
     pool = threads;
-    const load = (index: number) => {
-      const s = sampleSeed(seed, epoch, index);
-      return threads != null ? threads.load(samples[index], pipeline, s) : loadClip(samples[index], pipeline, seededRandom(s));
-    };
+    // each sample's stream depends only on (seed, epoch, index): the same clip in any thread
+    const load = (index: number) => threads.run({ sample: samples[index], pipeline, random: mixSeeds(seed, epoch, index) }, { name: samples[index].path });
     try {
       yield* batches(order, load, o, skipped);
     } finally {
       // also when the consumer stops early (break in for await): no thread outlives the pass
-      await threads?.close();
+      pool = null;
+      await threads.close();
     }
   }
   return {
     [Symbol.asyncIterator]: pass,
     skipped,
     get workers() {
-      return pool?.live ?? 0;
+      return pool?.threads ?? 0;
     },
   };
 }
@@ -171,25 +176,14 @@ function collate(group: { clip: LoadedClip; index: number }[]): Batch {
   const size = group[0].clip.data.length;
   const data = new Float32Array(size * group.length);
   group.forEach(({ clip, index }, i) => {
-    if (clip.data.length !== size) throw new VideoIOError(`sample ${index}`, 'BAD_ARGUMENT', `clip shape [${clip.shape}] differs from the batch's [${shape}]`);
+    if (clip.data.length !== size) throw new VideoIOError('BAD_ARGUMENT', `clip shape [${clip.shape}] differs from the batch's [${shape}]`, { path: `sample ${index}` });
     data.set(clip.data, i * size);
   });
-  let extra: Float32Array | undefined;
-  const extraSize = group[0].clip.extra?.length;
-  if (extraSize != null && group.every((g) => g.clip.extra?.length === extraSize)) {
-    extra = new Float32Array(extraSize * group.length);
-    for (const [i, { clip }] of group.entries()) extra.set(clip.extra as Float32Array, i * extraSize);
+  let flows: Float32Array | undefined;
+  const flowSize = group[0].clip.flows?.length;
+  if (flowSize != null && group.every((g) => g.clip.flows?.length === flowSize)) {
+    flows = new Float32Array(flowSize * group.length);
+    for (const [i, { clip }] of group.entries()) flows.set(clip.flows as Float32Array, i * flowSize);
   }
-  return { data, shape: [group.length, ...shape], labels: Int32Array.from(group.map((g) => g.clip.label)), indices: Int32Array.from(group.map((g) => g.index)), extra };
-}
-
-/** A seeded permutation of 0..n-1 (mulberry32 + Fisher-Yates), e.g. an epoch's order from (seed, epoch). */
-export function shuffledOrder(n: number, seed: number): number[] {
-  const random = seededRandom(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
+  return { data, shape: [group.length, ...shape], labels: Int32Array.from(group.map((g) => g.clip.label)), indices: Int32Array.from(group.map((g) => g.index)), flows };
 }

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, ffmpegPath, probeVideo, readFrames, seededRandom, VideoIOError } from '../src/index.js';
+import { seededRandom } from '@trajectorynet/core';
+import { decodeFrames, ffmpegPath, probeVideo, readFrames, VideoIOError } from '../src/index.js';
 import { DATA } from './data.js';
 import { ffmpegReference } from './ffmpeg-reference.js';
 

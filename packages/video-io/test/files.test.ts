@@ -44,6 +44,16 @@ describe('frame folders', () => {
     expect(detectFrameTemplate(dir)).toBeNull();
     await writeFile(path.join(dir, '00001.jpg'), '');
     expect(detectFrameTemplate(dir)).toBe('{:05d}.jpg');
+    // other prefixes, widths and image types, numbered from 1
+    for (const [name, template] of [['frame_0001.png', 'frame_{:04d}.png'], ['1.bmp', '{:01d}.bmp'], ['x_000001.jpeg', 'x_{:06d}.jpeg']]) {
+      const other = await mkdtemp(path.join(tmpdir(), 'tjn-template-'));
+      await writeFile(path.join(other, 'notes.txt'), '');
+      await writeFile(path.join(other, name), '');
+      expect(detectFrameTemplate(other), name).toBe(template);
+    }
+    const zeroBased = await mkdtemp(path.join(tmpdir(), 'tjn-template-'));
+    await writeFile(path.join(zeroBased, 'img_0000.png'), '');
+    expect(detectFrameTemplate(zeroBased)).toBeNull();
   });
 
   it('writes PNG losslessly and atomically; a corrupt JPEG is named', async () => {

@@ -15,16 +15,14 @@ import {
   type Loader,
   renderSyntheticClip,
   type Sample,
-  sampleSeed,
-  seededRandom,
   VideoIOError,
 } from '../src/index.js';
-import { loaderWorkerFile } from '../src/loader-workers.js';
+import { seededRandom } from '@trajectorynet/core';
 import { DATA } from './data.js';
 import { ffmpegReference } from './ffmpeg-reference.js';
 
-const video = (name: string, label: number): Sample => ({ path: path.join(DATA, 'videos', name), label, frameCount: 0, kind: 'video' });
-const REAL: Sample[] = [video('test.mp4', 0), video('part_0.mp4', 1), video('test.avi', 2), { path: path.join(DATA, 'rawframes'), label: 3, frameCount: 10, kind: 'frames' }];
+const video = (name: string, label: number): Sample => ({ path: path.join(DATA, 'videos', name), id: name, label, frameCount: 0, kind: 'video' });
+const REAL: Sample[] = [video('test.mp4', 0), video('part_0.mp4', 1), video('test.avi', 2), { path: path.join(DATA, 'rawframes'), id: 'rawframes', label: 3, frameCount: 10, kind: 'frames' }];
 
 const TRAIN: ClipPipeline = { sampling: { kind: 'segments', segments: 4 }, mode: 'train', crop: 'multiscale', size: [40, 32], flip: true };
 const TEST: ClipPipeline = { sampling: { kind: 'dense', clipLength: 3, interval: 2, numClips: 2 }, mode: 'test', resizeShorter: 64, crop: 'three', size: [24, 24], flip: false };
@@ -42,7 +40,7 @@ beforeAll(async () => {
       await writeFile(raw, Buffer.concat(frames));
       const file = path.join(dir, `${i}.mp4`);
       execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '64x48', '-r', '8', '-i', raw, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file]);
-      return { path: file, label: sample.label, frameCount: 0, kind: 'video' as const };
+      return { path: file, id: `${i}.mp4`, label: sample.label, frameCount: 0, kind: 'video' as const };
     }),
   );
 });
@@ -74,8 +72,13 @@ function clipsByIndex(batches: Batch[]): Map<number, Buffer> {
 }
 
 describe('dataset loader with worker threads', () => {
-  it('the worker file is built (these tests run the workers, not a fallback)', () => {
-    expect(loaderWorkerFile()).toMatch(/dist[/\\]loader-worker\.js$/);
+  it('runs on worker threads, not a fallback in this thread', async () => {
+    const loader = createLoader({ samples: REAL.slice(0, 2) }, TRAIN, { batchSize: 1, workers: 2 });
+    for await (const _ of loader) {
+      expect(loader.workers).toBe(2);
+      break;
+    }
+    expect(loader.workers).toBe(0);
   });
 
   it.each([
@@ -93,7 +96,7 @@ describe('dataset loader with worker threads', () => {
     expect(twoThreads.workers).toBe(0); // stopped at the end of the pass
     // each sample is loadClip on its own stream (seed, epoch, index), not on a shared one
     const first = main[0].indices[1];
-    const alone = await loadClip(dataset.samples[first], pipeline, seededRandom(sampleSeed(11, 2, first)));
+    const alone = await loadClip(dataset.samples[first], pipeline, seededRandom(11, 2, first));
     const size = alone.data.length;
     expect(Buffer.from(main[0].data.buffer, size * 4, size * 4).equals(Buffer.from(alone.data.buffer))).toBe(true);
     // another epoch: other random choices in training, the same views in testing
@@ -169,7 +172,7 @@ describe('dataset loader with worker threads', () => {
   });
 
   it('an unexpected error inside a worker comes back as a VideoIOError naming the sample', async () => {
-    const broken = { path: 'synthetic://broken', label: 0, frameCount: 8, kind: 'synthetic' as const }; // no render settings
+    const broken = { path: 'synthetic://broken', id: 'broken', label: 0, frameCount: 8, kind: 'synthetic' as const } as Sample; // no render settings
     const error = await collect(createLoader({ samples: [generated[0], broken] }, TRAIN, { batchSize: 1, workers: 2 })).catch((e) => e);
     expect(error).toBeInstanceOf(VideoIOError);
     expect(error.message).toMatch(/^synthetic:\/\/broken: cannot load the sample: /);

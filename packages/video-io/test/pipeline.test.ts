@@ -1,3 +1,4 @@
+import { seededRandom } from '@trajectorynet/core';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,11 +9,12 @@ import {
   cropBox,
   denseIndices,
   framesToFloat,
+  listTypeOf,
   readMmactionList,
+  readVideoList,
   renderSyntheticClip,
   SYNTHETIC_LABELS,
   segmentIndices,
-  shuffledOrder,
 } from '../src/index.js';
 
 describe('synthetic dataset', () => {
@@ -86,12 +88,34 @@ describe('manifests and loader', () => {
     await writeFile(list, 'a 30 0\nb 12 2\n');
     const ds = await readMmactionList(list, { root: dir, type: 'rawframes' });
     expect(ds.samples).toEqual([
-      { path: path.join(dir, 'a'), label: 0, frameCount: 30, kind: 'frames' },
-      { path: path.join(dir, 'b'), label: 2, frameCount: 12, kind: 'frames' },
+      { path: path.join(dir, 'a'), id: 'a', label: 0, frameCount: 30, kind: 'frames' },
+      { path: path.join(dir, 'b'), id: 'b', label: 2, frameCount: 12, kind: 'frames' },
     ]);
     expect(ds.labels).toEqual(['0', '1', '2']);
     await writeFile(list, 'a 30 0\nb twelve 2\n');
     await expect(readMmactionList(list, { root: dir, type: 'rawframes' })).rejects.toThrow(/train\.txt: line 2: total_frames/);
+    // paths with spaces: the numbers are read from the right
+    await writeFile(list, 'my clips/a b.mp4 4\nsingle.mp4 0\n');
+    expect(listTypeOf('my clips/a b.mp4 4\n')).toBe('videos');
+    expect(listTypeOf('frames/x 30 2\n')).toBe('rawframes');
+    const videos = await readMmactionList(list, { root: dir, type: 'videos' });
+    expect(videos.samples.map((s) => [s.id, s.path, s.label])).toEqual([
+      ['my clips/a b.mp4', path.join(dir, 'my clips/a b.mp4'), 4],
+      ['single.mp4', path.join(dir, 'single.mp4'), 0],
+    ]);
+    await writeFile(list, 'lonely\n');
+    await expect(readMmactionList(list, { root: dir, type: 'videos' })).rejects.toThrow(/line 1: expected 2 columns/);
+    // lists for flow extraction: paths (with spaces), with or without the numeric columns
+    await writeFile(list, 'my clips/a b.mp4 4\nframes/x 30 2\nplain.avi\nplain.avi\n');
+    expect(await readVideoList(list, dir)).toEqual([
+      { id: 'my clips/a b.mp4', path: path.join(dir, 'my clips/a b.mp4') },
+      { id: 'frames/x', path: path.join(dir, 'frames/x') },
+      { id: 'plain.avi', path: path.join(dir, 'plain.avi') },
+    ]);
+    await writeFile(list, 'a.mp4 0\na.avi 1\n');
+    await expect(readVideoList(list, dir)).rejects.toThrow(/line 2: 'a\.mp4' and 'a\.avi' would write the same flow folder 'a'/);
+    await writeFile(list, '../outside.mp4\n');
+    await expect(readVideoList(list, dir)).rejects.toThrow(/must be a path inside the dataset root/);
   });
 
   it('loader: batches in the given order, at most `prefetch` loads in flight, bad samples skipped when asked', async () => {
@@ -105,7 +129,7 @@ describe('manifests and loader', () => {
       if (i === 3) throw new Error('sample 3 is broken');
       return { data: Float32Array.from([i, i]), shape: [2], label: i % 2 };
     };
-    const order = shuffledOrder(7, 1);
+    const order = seededRandom(1).permutation(7);
     const loader = createLoader(7, load, { batchSize: 2, order, prefetch: 3, skipBad: true });
     const seen: number[] = [];
     for await (const batch of loader) {
@@ -121,7 +145,7 @@ describe('manifests and loader', () => {
         for await (const _ of createLoader(7, load, { batchSize: 2 })) void _;
       })(),
     ).rejects.toThrow(/sample 3 is broken/);
-    expect(shuffledOrder(7, 1)).toEqual(order);
+    expect(seededRandom(1).permutation(7)).toEqual(order);
     expect([...order].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 });

@@ -159,6 +159,14 @@ describe('procedural sequences', () => {
     expect(() => renderProceduralSequence({ width: 32, height: 32, frames: 1 }, 1)).toThrow(/frames/);
     expect(() => renderProceduralSequence({ width: 32, height: 32, textureKinds: ['real'] }, 1)).toThrow(/no textures/);
     expect(() => renderProceduralSequence({ width: 32, height: 32, layers: [3, 1] }, 1)).toThrow(/layers/);
+    const error = (() => {
+      try {
+        renderProceduralSequence({ width: 32, height: 32, frames: 0 }, 1);
+      } catch (e) {
+        return e as { code?: string; path?: string };
+      }
+    })();
+    expect([error?.code, error?.path]).toEqual(['BAD_ARGUMENT', 'frames']);
   });
 });
 
@@ -171,7 +179,7 @@ describe('training stream and validation set', () => {
     const train = [stream.next().value, stream.next().value] as ProceduralSequence[];
     expect(train[0].frames[0]).toEqual(renderProceduralSequence(options, proceduralSeed('train', 5, 0)).frames[0]);
     for (const v of val) for (const t of train) expect(t.frames[0]).not.toEqual(v.frames[0]);
-    const valSeeds = new Set(Array.from({ length: 10_000 }, (_, i) => proceduralSeed('val', 5, i)));
-    for (let i = 0; i < 10_000; i++) expect(valSeeds.has(proceduralSeed('train', 5, i))).toBe(false);
+    const valSeeds = new Set(Array.from({ length: 10_000 }, (_, i) => proceduralSeed('val', 5, i).join(',')));
+    for (let i = 0; i < 10_000; i++) expect(valSeeds.has(proceduralSeed('train', 5, i).join(','))).toBe(false);
   });
 });

@@ -20,9 +20,9 @@ describe('Something-Something V2', () => {
     const ds = await readSomethingV2(path.join(dir, 'train.json'), path.join(dir, 'labels.json'), path.join(dir, 'videos'));
     expect(ds.labels).toEqual(['Approaching something with your camera', 'Pushing something from left to right', 'Holding something next to something']);
     expect(ds.samples).toEqual([
-      { path: path.join(dir, 'videos', '78687.webm'), label: 2, frameCount: 0, kind: 'video' },
-      { path: path.join(dir, 'videos', '42.webm'), label: 1, frameCount: 0, kind: 'video' },
-      { path: path.join(dir, 'videos', '7.webm'), label: 0, frameCount: 0, kind: 'video' },
+      { path: path.join(dir, 'videos', '78687.webm'), id: '78687.webm', label: 2, frameCount: 0, kind: 'video' },
+      { path: path.join(dir, 'videos', '42.webm'), id: '42.webm', label: 1, frameCount: 0, kind: 'video' },
+      { path: path.join(dir, 'videos', '7.webm'), id: '7.webm', label: 0, frameCount: 0, kind: 'video' },
     ]);
 
     // SSv2 videos are VP9 webm; the shipped ffmpeg encodes one with libvpx-vp9

@@ -5,7 +5,7 @@
  * the same training budget for all.
  */
 import path from 'node:path';
-import { barChart, resolveConfig, runTraining } from '@trajectorynet/trainer';
+import { barChart, resolveConfig, runTraining } from '@trajectorynet/training';
 import type { Suite } from '../suite.js';
 
 const VARIANTS = [
@@ -34,7 +34,7 @@ export const accuracySuite: Suite = {
           preset: v.preset,
           overrides: [`train.epochs=${budget.epochs}`, `train.seed=${seed}`, `data.trainClipsPerClass=${budget.clips}`, `data.valClipsPerClass=${budget.val}`],
         });
-        const summary = await runTraining(config, { outDir: path.join(outDir, 'accuracy', `${v.preset}-seed${seed}`), cacheDir: path.join(outDir, 'accuracy', '.flow-cache'), quiet: true, log: () => {} });
+        const summary = await runTraining(config, { outDir: path.join(outDir, 'accuracy', `${v.preset}-seed${seed}`), cacheDir: path.join(outDir, 'accuracy', '.cache'), resume: true, quiet: true, log: () => {} });
         top1.get(v.name)?.push(summary.best?.top1 ?? 0);
         data.push({ variant: v.name, seed, top1: summary.best?.top1, top5: summary.best?.top5, seconds: summary.seconds });
       }

@@ -1,11 +1,16 @@
-/** Training and inference clips/s, parameters, MACs, peak RSS and tensor counts of C2D, S3D and TrajectoryNet. */
+/**
+ * Training and inference clips/s, parameters, MACs, peak RSS and tensor counts
+ * of C2D, S3D and TrajectoryNet on each engine (wasm, wasm + libtorch at 1 and
+ * 2 threads), and the same S3D ResNet-18 in PyTorch, all in one run.
+ */
 import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createTrajectoryNet, PRESET_STAGES, summarize, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
+import { restoreEngine, speedEngines, useEngine } from '../engines.js';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 
@@ -40,6 +45,56 @@ async function pytorchS3D(setting: { frames: number; size: number; batch: number
   return results;
 }
 
+interface Measured {
+  name: string;
+  config: TrajectoryNetConfig;
+  summary: ReturnType<typeof summarize>;
+  trainMs: number;
+  inferMs: number;
+  trainClips: number;
+  inferClips: number;
+  peakRssMiB: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+/** One Adam step per training measurement and one predict per inference measurement (medians). */
+async function measureModel(name: string, config: TrajectoryNetConfig, setting: { frames: number; size: number; batch: number; steps: number }): Promise<Measured> {
+  const model = createTrajectoryNet(config);
+  const summary = summarize(model);
+  const clip = tf.randomNormal([setting.batch, setting.frames, setting.size, setting.size, 3]);
+  const offsets = tf.randomUniform([setting.batch, setting.frames, setting.size, setting.size, 3, 2], -3, 3);
+  const labels = tf.oneHot(tf.tensor1d([1, 2], 'int32'), 174);
+  const feed = model.inputs.length === 2 ? [clip, offsets] : [clip];
+  const optimizer = tf.train.adam(1e-4);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const trainStep = () => {
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(feed, { training: true }) as tf.Tensor) as tf.Scalar, variables);
+      optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
+      value.dataSync();
+    });
+  };
+  const inferStep = () => {
+    tf.tidy(() => {
+      (model.predict(feed) as tf.Tensor).dataSync();
+    });
+  };
+  trainStep();
+  const tensorsBefore = tf.memory().numTensors;
+  const train = await timeIt(trainStep, { warmup: 0, minRuns: setting.steps, minSeconds: 0 });
+  const tensorsAfter = tf.memory().numTensors;
+  const infer = await timeIt(inferStep, { warmup: 1, minRuns: setting.steps, minSeconds: 0 });
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  tf.dispose([clip, offsets, labels]);
+  optimizer.dispose();
+  model.dispose();
+  return {
+    name, config, summary, trainMs: train.medianMs, inferMs: infer.medianMs, trainClips: setting.batch / (train.medianMs / 1000),
+    inferClips: setting.batch / (infer.medianMs / 1000), peakRssMiB, tensorsBefore, tensorsAfter,
+  };
+}
+
 export const modelSuite: Suite = {
   name: 'model',
   description: 'ResNet-18 C2D / S3D / TrajectoryNet: train and inference clips/s, parameters, MACs, memory',
@@ -47,74 +102,68 @@ export const modelSuite: Suite = {
     const setting = quick ? { frames: 8, size: 64, width: 0.125, batch: 2, steps: 2 } : { frames: 8, size: 112, width: 1, batch: 2, steps: 4 };
     const rows: (string | number)[][] = [];
     const groups = [];
-    const data = [];
-    for (const [name, stages, withMotion] of VARIANTS) {
-      progress(`${name} ${setting.frames}x${setting.size}x${setting.size} width ${setting.width}`);
-      const config: TrajectoryNetConfig = { depth: 18, numClasses: 174, frames: setting.frames, size: setting.size, width: setting.width, stages, withMotion };
-      const model = createTrajectoryNet(config);
-      const summary = summarize(model);
-      const clip = tf.randomNormal([setting.batch, setting.frames, setting.size, setting.size, 3]);
-      const offsets = tf.randomUniform([setting.batch, setting.frames, setting.size, setting.size, 3, 2], -3, 3);
-      const labels = tf.oneHot(tf.tensor1d([1, 2], 'int32'), 174);
-      const feed = model.inputs.length === 2 ? [clip, offsets] : [clip];
-      const optimizer = tf.train.adam(1e-4);
-      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const trainStep = () => {
-        tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(feed, { training: true }) as tf.Tensor) as tf.Scalar, variables);
-          optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
-          value.dataSync();
-        });
-      };
-      const inferStep = () => {
-        tf.tidy(() => (model.predict(feed) as tf.Tensor).dataSync());
-      };
-      trainStep();
-      const tensorsBefore = tf.memory().numTensors;
-      const train = await timeIt(trainStep, { warmup: 0, minRuns: setting.steps, minSeconds: 0 });
-      const tensorsAfter = tf.memory().numTensors;
-      const infer = await timeIt(inferStep, { warmup: 1, minRuns: setting.steps, minSeconds: 0 });
-      const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-      const trainClips = setting.batch / (train.medianMs / 1000);
-      const inferClips = setting.batch / (infer.medianMs / 1000);
-      rows.push([name, summary.parameters / 1e6, (summary.macs + summary.samplingMacs) / 1e9, trainClips, inferClips, peakRssMiB, `${tensorsBefore} -> ${tensorsAfter}`]);
-      groups.push({ group: name, bars: [{ name: 'train clips/s', value: trainClips }, { name: 'inference clips/s', value: inferClips }] });
-      data.push({ name, config, summary, trainMs: train.medianMs, inferMs: infer.medianMs, trainClips, inferClips, peakRssMiB, tensorsBefore, tensorsAfter });
-      tf.dispose([clip, offsets, labels]);
-      optimizer.dispose();
-      model.dispose();
+    const data: (Measured & { engine: string })[] = [];
+    // --quick checks that the suite runs: the native engine alone when it loads
+    const { engines, note } = await speedEngines({ twoThreads: !quick, plain: !quick });
+    progress(`engines: ${engines.map((e) => e.label).join(', ')} (${note})`);
+    for (const engine of engines) {
+      await useEngine(engine);
+      // the second thread: measured on the two models the issue's targets name
+      const variants = engine.nativeThreads === 2 ? VARIANTS.filter(([name]) => name === 'S3D' || name === 'TrajectoryNet') : VARIANTS;
+      for (const [name, stages, withMotion] of variants) {
+        progress(`${engine.label}: ${name} ${setting.frames}x${setting.size}x${setting.size} width ${setting.width}`);
+        const m = await measureModel(name, { depth: 18, numClasses: 174, frames: setting.frames, size: setting.size, width: setting.width, stages, withMotion }, setting);
+        rows.push([engine.label, name, m.summary.parameters / 1e6, (m.summary.macs + m.summary.samplingMacs) / 1e9, m.trainClips, m.inferClips, m.peakRssMiB, `${m.tensorsBefore} -> ${m.tensorsAfter}`]);
+        groups.push({ group: `${name} (${engine.label})`, bars: [{ name: 'train clips/s', value: m.trainClips }, { name: 'inference clips/s', value: m.inferClips }] });
+        data.push({ ...m, engine: engine.label });
+      }
     }
+    await restoreEngine();
+    const stepRatios = engines.flatMap((engine) => {
+      const of = (name: string) => data.find((d) => d.engine === engine.label && d.name === name);
+      const [s3dRun, trajectoryRun] = [of('S3D'), of('TrajectoryNet')];
+      return s3dRun && trajectoryRun ? [[engine.label, trajectoryRun.trainMs, s3dRun.trainMs, trajectoryRun.trainMs / s3dRun.trainMs]] : [];
+    });
     // PyTorch side by side: the paper-width S3D only (its mirror is written for width 1)
-    const s3d = data.find((d) => d.name === 'S3D');
+    const s3dRuns = data.filter((d) => d.name === 'S3D');
     let torch: TorchResult[] | null = null;
     const tables = [];
-    if (setting.width === 1 && s3d != null) {
+    if (setting.width === 1 && s3dRuns.length > 0) {
       progress('S3D ResNet-18 in PyTorch (1 and 2 threads), same clips');
       torch = await pytorchS3D(setting);
       if (torch != null) {
+        const twoThreads = torch.find((t) => t.threads === 2) ?? torch[torch.length - 1];
         tables.push({
-          title: `S3D ResNet-18 side by side with PyTorch ${torch[0].torch} on the CPU (same architecture: ${torch[0].parameters.toLocaleString('en')} parameters vs ${s3d.summary.parameters.toLocaleString('en')} here)`,
-          columns: ['engine', 'train clips/s', 'inference clips/s', 'ours / it (train)', 'ours / it (inference)'],
+          title: `S3D ResNet-18 side by side with PyTorch ${torch[0].torch} on the CPU (same architecture: ${torch[0].parameters.toLocaleString('en')} parameters vs ${s3dRuns[0].summary.parameters.toLocaleString('en')} here)`,
+          columns: ['engine', 'train clips/s', 'inference clips/s', 'train / PyTorch 2 threads', 'inference / PyTorch 2 threads'],
           rows: [
-            ['tfjs wasm (this project, 1 thread)', s3d.trainClips, s3d.inferClips, 1, 1],
-            ...torch.map((t) => [`PyTorch, ${t.threads} thread${t.threads > 1 ? 's' : ''}`, t.trainClipsPerSecond, t.inferenceClipsPerSecond, s3d.trainClips / t.trainClipsPerSecond, s3d.inferClips / t.inferenceClipsPerSecond]),
+            ...s3dRuns.map((d) => [`tfjs ${d.engine}`, d.trainClips, d.inferClips, d.trainClips / twoThreads.trainClipsPerSecond, d.inferClips / twoThreads.inferenceClipsPerSecond]),
+            ...torch.map((t) => [`PyTorch, ${t.threads} thread${t.threads > 1 ? 's' : ''}`, t.trainClipsPerSecond, t.inferenceClipsPerSecond, t.trainClipsPerSecond / twoThreads.trainClipsPerSecond, t.inferenceClipsPerSecond / twoThreads.inferenceClipsPerSecond]),
           ],
-          note: 'PyTorch: SGD step with momentum (train mode), eval() + no_grad for inference, median of the steps; ours: an Adam step. Both measured in this run on the same machine.',
+          note: 'PyTorch: SGD step with momentum (train mode), eval() + no_grad for inference, median of the steps; ours: an Adam step. All measured in this run on the same machine, one after the other.',
         });
       } else progress('python3-torch not importable: PyTorch columns left out');
+    }
+    if (stepRatios.length > 0) {
+      tables.push({
+        title: 'A TrajectoryNet training step against an S3D step (same engine)',
+        columns: ['engine', 'TrajectoryNet step ms', 'S3D step ms', 'ratio'],
+        rows: stepRatios,
+        note: 'Median Adam steps from the first table; the goal is a ratio of at most 1.3.',
+      });
     }
     return {
       tables: [
         {
           title: `ResNet-18, ${setting.frames}x${setting.size}x${setting.size}, width ${setting.width}, batch ${setting.batch}`,
-          columns: ['model', 'params (M)', 'GMACs/clip', 'train clips/s', 'inference clips/s', 'peak RSS (MiB, process)', `tensors before -> after ${setting.steps} steps`],
+          columns: ['engine', 'model', 'params (M)', 'GMACs/clip', 'train clips/s', 'inference clips/s', 'peak RSS (MiB, process)', `tensors before -> after ${setting.steps} steps`],
           rows,
           note: 'One Adam step per training measurement (median). GMACs include the bilinear sampling of trajectory convs. Peak RSS is the process maximum so far.',
         },
         ...tables,
       ],
       charts: { 'model-throughput.svg': barChart(groups, { title: 'Clips per second (higher is better)', yLabel: 'clips/s' }) },
-      data: { models: data, pytorch: torch },
+      data: { engines, models: data, pytorch: torch, stepRatios },
     };
   },
 };

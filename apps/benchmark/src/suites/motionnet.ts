@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createMotionNet, predictFlow, stackFrames, trainMotionNet, withInputSize } from '@trajectorynet/motionnet';
-import { barChart } from '@trajectorynet/trainer';
+import { createMotionNet, predictFlow, stackFrames, withInputSize } from '@trajectorynet/motionnet';
+import { barChart, pretrainMotionNet } from '@trajectorynet/training';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { readFlo, readImage } from '@trajectorynet/video-io';
 import { dataDir } from '../data.js';
@@ -48,7 +48,7 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 export const motionnetSuite: Suite = {
   name: 'motionnet',
   description: 'MotionNet forward speed (paper width and small variants) and FlyingChairs EPE after unsupervised pretraining, next to TV-L1',
-  async run({ quick, progress }) {
+  async run({ quick, outDir, progress }) {
     const data = dataDir();
     const speed: ({ variant: Variant } & Awaited<ReturnType<typeof forwardSpeed>>)[] = [];
     for (const variant of quick ? QUICK_VARIANTS : FULL_VARIANTS) {
@@ -60,7 +60,9 @@ export const motionnetSuite: Suite = {
     const budget = quick ? { steps: 3, size: 64, width: 0.125, batch: 2 } : { steps: 400, size: 128, width: 0.25, batch: 4 };
     const started = performance.now();
     let lastLine = 0;
-    const pretrained = await trainMotionNet(path.join(data, 'videos'), {
+    const pretrained = await pretrainMotionNet(path.join(data, 'videos'), {
+      outDir: path.join(outDir, 'motionnet-pretraining'),
+      overwrite: true,
       steps: budget.steps,
       frames: 2,
       height: budget.size,
@@ -73,7 +75,8 @@ export const motionnetSuite: Suite = {
       onStep: (r) => {
         if (performance.now() - lastLine > 10_000 || r.step === r.steps) {
           lastLine = performance.now();
-          progress(`pretraining on the shared videos: step ${r.step}/${r.steps}, loss ${r.loss.total.toFixed(3)}, ${r.stacksPerSecond.toFixed(2)} pairs/s, ETA ${r.etaSeconds.toFixed(0)} s`);
+          const eta = (r.steps - r.step) * (budget.batch / Math.max(1e-9, r.itemsPerSecond));
+          progress(`pretraining on the shared videos: step ${r.step}/${r.steps}, loss ${r.loss.toFixed(3)}, ${r.itemsPerSecond.toFixed(2)} pairs/s, ETA ${eta.toFixed(0)} s`);
         }
       },
     });
@@ -100,7 +103,7 @@ export const motionnetSuite: Suite = {
     const speedRows = speed.map((s) => [s.variant.name, s.parameters / 1e6, s.ms, s.stacksPerSecond, s.stacksPerSecond * (s.variant.frames - 1)]);
     const epeRows: (string | number)[][] = pairs.map((p) => [p.id, p.motionnet, p.tvl1, p.zero, p.motionnetSeconds, p.tvl1Seconds]);
     epeRows.push(['mean', ...(['motionnet', 'tvl1', 'zero', 'motionnetSeconds', 'tvl1Seconds'] as const).map((k) => mean(pairs.map((p) => p[k])))]);
-    const losses = pretrained.history.map((h) => h.loss.total);
+    const losses = pretrained.state.history.map((h) => h.train.loss);
     return {
       tables: [
         {

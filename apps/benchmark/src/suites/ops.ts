@@ -1,7 +1,8 @@
-/** Trajectory conv vs the plain temporal conv, forward and forward+backward, measured side by side. */
+/** Trajectory conv vs the plain temporal conv, forward and forward+backward, on each engine (wasm, wasm + libtorch), measured side by side. */
 import * as tf from '@tensorflow/tfjs';
 import { temporalConv, trajectoryConv } from '@trajectorynet/trajectory-conv';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
+import { restoreEngine, speedEngines, useEngine } from '../engines.js';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 
@@ -65,23 +66,29 @@ export const opsSuite: Suite = {
     const rows: (string | number)[][] = [];
     const data: unknown[] = [];
     const groups = [];
+    const { engines, note } = await speedEngines({ twoThreads: false, plain: true });
+    progress(`engines: ${engines.map((e) => e.label).join(', ')} (${note})`);
     for (const s of shapes) {
       const label = `N${s.n} T${s.t} ${s.h}x${s.h} C${s.c}`;
-      progress(label);
-      const m = await measureOps(s, quick);
-      data.push({ shape: s, measurements: m });
-      for (const pass of ['forward', 'forward+backward'] as const) {
-        const traj = m.find((r) => r.op === 'trajectory' && r.pass === pass) as OpMeasurement;
-        const temp = m.find((r) => r.op === 'temporal' && r.pass === pass) as OpMeasurement;
-        rows.push([label, pass, traj.ms, temp.ms, traj.ms / temp.ms, traj.gflops, temp.gflops, traj.leakedTensors + temp.leakedTensors]);
+      for (const engine of engines) {
+        await useEngine(engine);
+        progress(`${label} on ${engine.label}`);
+        const m = await measureOps(s, quick);
+        data.push({ engine: engine.label, shape: s, measurements: m });
+        for (const pass of ['forward', 'forward+backward'] as const) {
+          const traj = m.find((r) => r.op === 'trajectory' && r.pass === pass) as OpMeasurement;
+          const temp = m.find((r) => r.op === 'temporal' && r.pass === pass) as OpMeasurement;
+          rows.push([engine.label, label, pass, traj.ms, temp.ms, traj.ms / temp.ms, traj.gflops, temp.gflops, traj.leakedTensors + temp.leakedTensors]);
+        }
+        groups.push({ group: `${label} ${engine.label}`, bars: m.map((r) => ({ name: `${r.op} ${r.pass}`, value: r.ms })) });
       }
-      groups.push({ group: label, bars: m.map((r) => ({ name: `${r.op} ${r.pass}`, value: r.ms })) });
     }
+    await restoreEngine();
     return {
       tables: [
         {
           title: 'Trajectory conv vs temporal conv',
-          columns: ['shape', 'pass', 'trajectory ms', 'temporal ms', 'ratio', 'trajectory GFLOP/s', 'temporal GFLOP/s', 'leaked tensors'],
+          columns: ['engine', 'shape', 'pass', 'trajectory ms', 'temporal ms', 'ratio', 'trajectory GFLOP/s', 'temporal GFLOP/s', 'leaked tensors'],
           rows,
           note: 'Median of repeated runs in one process; ratio = trajectory / temporal time. GFLOP/s counts the conv arithmetic only (bilinear sampling is extra work for the trajectory op).',
         },

@@ -1,5 +1,5 @@
 /** How the trajectory conv's forward+backward time grows with clip length, resolution and channels. */
-import { lineChart } from '@trajectorynet/trainer';
+import { lineChart } from '@trajectorynet/training';
 import type { Suite } from '../suite.js';
 import { measureOps } from './ops.js';
 

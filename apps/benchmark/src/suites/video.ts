@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { barChart } from '@trajectorynet/trainer';
+import { barChart } from '@trajectorynet/training';
 import { type ClipPipeline, createLoader, decodeFrames, ffmpegPath, probeVideo, readFrameFolder, readFrames, type Sample, segmentIndices } from '@trajectorynet/video-io';
 import { dataDir } from '../data.js';
 import type { Suite } from '../suite.js';
@@ -51,7 +51,7 @@ export const videoSuite: Suite = {
 
     // the loader on the shared videos (repeated), 8 segments at 112x112, with 0, 1 and 2 worker threads
     const videos = ['test.mp4', 'part_0.mp4', 'test.avi'];
-    const samples: Sample[] = Array.from({ length: quick ? 6 : 24 }, (_, i) => ({ path: path.join(data, 'videos', videos[i % 3]), label: i % 3, frameCount: 0, kind: 'video' }));
+    const samples: Sample[] = Array.from({ length: quick ? 6 : 24 }, (_, i) => ({ path: path.join(data, 'videos', videos[i % 3]), id: `${i}-${videos[i % 3]}`, label: i % 3, frameCount: 0, kind: 'video' }));
     const pipeline: ClipPipeline = { sampling: { kind: 'segments', segments: 8 }, mode: 'train', crop: 'multiscale', size: [112, 112], flip: false };
     const loaderRows: (string | number)[][] = [];
     const loaderData = [];

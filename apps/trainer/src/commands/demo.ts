@@ -5,8 +5,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { resolveConfig } from '../config/load.js';
-import { runTraining } from '../run.js';
+import { resolveConfig, runTraining } from '@trajectorynet/training';
 
 interface DemoOptions {
   out: string;
@@ -37,7 +36,7 @@ export function registerDemoCommand(program: Command): void {
           preset: m.preset,
           overrides: [`train.epochs=${o.epochs}`, `data.trainClipsPerClass=${o.clips}`, `train.seed=${o.seed}`, 'data.kind=synthetic'],
         });
-        const summary = await runTraining(config, { outDir: path.join(o.out, m.preset), cacheDir: path.join(o.out, '.flow-cache') });
+        const summary = await runTraining(config, { outDir: path.join(o.out, m.preset), cacheDir: path.join(o.out, '.cache'), overwrite: true });
         const best = summary.best;
         rows.push([
           m.name,

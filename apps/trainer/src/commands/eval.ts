@@ -1,52 +1,64 @@
 /** `trajectorynet eval`: a checkpoint on a dataset split, multi-view, with a confusion matrix. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createFlowPool } from '@trajectorynet/tvl1-flow';
-import { deepMerge, parseOverride } from '../config/load.js';
-import { ConfigSchema } from '../config/schema.js';
-import { loadDataset } from '../data/datasets.js';
-import { TrainerError } from '../errors.js';
-import { evaluate } from '../eval/evaluate.js';
-import { writeEvaluation } from '../report/run-report.js';
-import { datasetBatches, loadTrainedModel } from '../run.js';
+import { ensureWritableFolder } from '@trajectorynet/core/node';
+import { ConfigSchema, deepMerge, evaluate, loadDatasets, loadTrainedModel, parseOverride, prepareFlows, testBatches, TrainingError, writeEvaluation } from '@trajectorynet/training';
+import { collect } from '../options.js';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+interface EvalOptions {
+  checkpoint: string;
+  set: string[];
+  split: string;
+  out?: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** What eval may change in the checkpoint's config: where the data is and how it is viewed, never the model. */
+const EVAL_SECTIONS = ['data', 'eval'];
 
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
     .description('evaluate a checkpoint: top-1, top-5, mean class accuracy, confusion matrix (CSV + SVG), per class')
     .requiredOption('--checkpoint <file>', 'a .ckpt written by train')
-    .option('-s, --set <key=value>', 'override a data/eval setting of the checkpoint config, e.g. --set eval.clips=3 --set eval.crops=3', collect, [])
+    .option('-s, --set <key=value>', 'override a data.* or eval.* setting of the checkpoint config, e.g. --set eval.clips=3 --set eval.crops=3', collect, [])
     .option('--split <split>', 'train or val', 'val')
     .option('-o, --out <dir>', 'where to write eval.json, confusion.csv, confusion.svg (default: beside the checkpoint)')
     .option('--json', 'print the report as JSON', false)
-    .addHelpText('after', '\nExamples:\n  trajectorynet eval --checkpoint runs/tiny/best.ckpt\n  trajectorynet eval --checkpoint runs/s3d/best.ckpt --set eval.clips=3 --json')
-    .action(async (o: { checkpoint: string; set: string[]; split: string; out?: string; json: boolean }) => {
-      if (o.split !== 'train' && o.split !== 'val') throw new TrainerError('BAD_INPUT', `--split must be train or val, got '${o.split}'`);
-      const { model, state } = await loadTrainedModel(o.checkpoint);
-      let merged = state.config as unknown as Record<string, unknown>;
-      for (const s of o.set) merged = deepMerge(merged, parseOverride(s));
-      const parsed = ConfigSchema.safeParse(merged);
-      if (!parsed.success) throw new TrainerError('BAD_CONFIG', parsed.error.issues.map((i) => `key '${i.path.join('.')}': ${i.message}`).join('; '));
-      const config = parsed.data;
-      const dataset = await loadDataset(config.data, o.split, config.train.seed);
-      if (dataset.labels.join('\n') !== state.labels.join('\n')) {
-        throw new TrainerError('BAD_CHECKPOINT', `its label map (${state.labels.length} classes) does not match the dataset's (${dataset.labels.length})`, { path: o.checkpoint });
-      }
-      const flowPool = config.model.variant === 'trajectorynet' ? createFlowPool() : undefined;
+    .option('-q, --quiet', 'no progress bars', false)
+    .addHelpText('after', '\nExamples:\n  trajectorynet eval --checkpoint runs/tiny/best.ckpt\n  trajectorynet eval --checkpoint runs/s3d/best.ckpt --set eval.clips=3 --set eval.crops=3 --json')
+    .action(async (o: EvalOptions) => {
+      if (o.split !== 'train' && o.split !== 'val') throw new TrainingError('BAD_INPUT', `must be train or val, got '${o.split}'`, { path: '--split' });
+      const overrides = o.set.map((s) => {
+        const section = s.split('=')[0].split('.')[0];
+        if (!EVAL_SECTIONS.includes(section)) throw new TrainingError('BAD_CONFIG', `eval changes only data.* and eval.* settings (the model is the checkpoint's), got '${s}'`, { path: '--set' });
+        return parseOverride(s);
+      });
+      const outDir = o.out ?? path.dirname(o.checkpoint);
+      await ensureWritableFolder(outDir);
+      const { recognizer, meta } = await loadTrainedModel(o.checkpoint);
       try {
-        const cacheDir = path.join(path.dirname(path.dirname(path.resolve(o.checkpoint))), '.trajectorynet-cache', 'flow');
-        const report = await evaluate(model, datasetBatches(dataset, config, { mode: 'test', flowPool, cacheDir, clips: config.eval.clips, crops: config.eval.crops })(0, 0), dataset.labels);
-        await writeEvaluation(o.out ?? path.dirname(o.checkpoint), report, dataset.labels, { checkpoint: o.checkpoint, split: o.split });
+        let merged = meta.config as unknown as Record<string, unknown>;
+        for (const override of overrides) merged = deepMerge(merged, override);
+        const parsed = ConfigSchema.safeParse(merged);
+        if (!parsed.success) throw new TrainingError('BAD_CONFIG', parsed.error.issues.map((i) => `key '${i.path.join('.')}': ${i.message}`).join('; '), { path: '--set' });
+        const config = parsed.data;
+        const dataset = (await loadDatasets(config.data, config.train.seed))[o.split];
+        if (dataset.labels.join('\n') !== meta.labels.join('\n')) {
+          throw new TrainingError('BAD_CHECKPOINT', `its label map (${meta.labels.length} classes) does not match the dataset's (${dataset.labels.length})`, { path: o.checkpoint });
+        }
+        const cacheRoot = path.join(path.dirname(path.dirname(path.resolve(o.checkpoint))), '.trajectorynet-cache');
+        const flows = await prepareFlows(config, [dataset], { cacheRoot, quiet: o.quiet || o.json });
+        const report = await evaluate(recognizer, testBatches(config, dataset, flows)(0, 0), dataset.labels);
+        await writeEvaluation(outDir, report, dataset.labels, { checkpoint: o.checkpoint, split: o.split, flowSource: flows.source });
         if (o.json) console.log(JSON.stringify(report, null, 2));
         else {
           console.log(`${report.clips} videos (${report.views} views): top-1 ${(report.top1 * 100).toFixed(1)}%, top-5 ${(report.top5 * 100).toFixed(1)}%, mean class ${(report.meanClassAccuracy * 100).toFixed(1)}%, ${report.clipsPerSecond.toFixed(1)} clips/s`);
           for (const c of report.perClass) console.log(`  ${c.label.padEnd(28)} ${(c.top1 * 100).toFixed(1).padStart(5)}%  (${c.clips})`);
         }
       } finally {
-        await flowPool?.close();
-        model.dispose();
+        recognizer.dispose();
       }
     });
 }

@@ -1,7 +1,7 @@
 /** `trajectorynet info`: the tfjs backend this machine gets and whether training works on it. */
 import type { Command } from 'commander';
 import { initBackend, selfCheck } from '@trajectorynet/runtime';
-import { PRESET_NAMES } from '../config/presets.js';
+import { PRESET_NAMES } from '@trajectorynet/training';
 
 export function registerInfoCommand(program: Command): void {
   program

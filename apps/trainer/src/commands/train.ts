@@ -1,33 +1,50 @@
 /** `trajectorynet train`: a config (file, preset, --set overrides) -> a trained model in --out. */
 import type { Command } from 'commander';
-import { resolveConfig } from '../config/load.js';
-import { PRESET_NAMES } from '../config/presets.js';
-import { runTraining } from '../run.js';
+import { ensureWritableFolder } from '@trajectorynet/core/node';
+import { PRESET_NAMES, resolveConfig, runTraining } from '@trajectorynet/training';
+import { collect } from '../options.js';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+interface TrainOptions {
+  config?: string;
+  preset?: string;
+  set: string[];
+  out: string;
+  resume: boolean;
+  overwrite: boolean;
+  initFrom?: string;
+  quiet: boolean;
+}
 
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
     .description('train a model; checkpoints, metrics.jsonl, curves.svg and the best model evaluation go to --out')
-    .option('-c, --config <file>', 'a JSON or YAML config (sections: model, data, train, optimizer, schedule, eval)')
+    .option('-c, --config <file>', 'a JSON or YAML config (sections: model, data, train, optimizer, schedule, motionnet, eval)')
     .option('-p, --preset <name>', `a preset to start from: ${PRESET_NAMES.join(', ')}`)
     .option('-s, --set <key=value>', 'override one setting, e.g. --set train.epochs=5 (repeatable)', collect, [])
     .requiredOption('-o, --out <dir>', 'the run folder')
-    .option('--resume', 'continue the run in --out from its last checkpoint', false)
+    .option('--resume', 'continue the run in --out from its last checkpoint (a new run if it has none)', false)
+    .option('--overwrite', 'replace a run already in --out', false)
+    .option('--init-from <checkpoint>', 'start from the weights of another run whose names and shapes match (another label set is fine: the head is new)')
+    .option('-q, --quiet', 'no progress bars', false)
     .addHelpText(
       'after',
       `
 Examples:
   trajectorynet train --preset trajectorynet-r18-tiny --out runs/tiny
   trajectorynet train --preset s3d-r18 --set data.kind=list --set data.trainList=train.txt --set data.valList=val.txt --out runs/s3d
+  trajectorynet train --preset trajectorynet-r18 --set data.kind=sthv1 --set data.root=frames --set data.flowDir=flows \\
+      --set data.trainList=train.csv --set data.valList=val.csv --set data.labels=labels.csv --set data.frameInterval=1 --out runs/sth
+  trajectorynet train --config sth.yaml --init-from runs/kinetics/best.ckpt --out runs/sth-from-kinetics
   trajectorynet train --config my-run.yaml --out runs/a --resume`,
     )
-    .action(async (o: { config?: string; preset?: string; set: string[]; out: string; resume: boolean }) => {
-      const config = await resolveConfig({ file: o.config, preset: o.preset, overrides: o.set });
-      const summary = await runTraining(config, { outDir: o.out, resume: o.resume });
+    .action(async (o: TrainOptions) => {
+      const overrides = o.initFrom != null ? [...o.set, `train.initFrom=${JSON.stringify(o.initFrom)}`] : o.set;
+      const config = await resolveConfig({ file: o.config, preset: o.preset, overrides });
+      await ensureWritableFolder(o.out);
+      const summary = await runTraining(config, { outDir: o.out, resume: o.resume, overwrite: o.overwrite, quiet: o.quiet });
       if (summary.best != null) {
-        console.log(`best val top-1 ${(summary.best.top1 * 100).toFixed(1)}%, top-5 ${(summary.best.top5 * 100).toFixed(1)}% (${o.out}/best.ckpt)`);
+        console.log(`best val top-1 ${(summary.best.top1 * 100).toFixed(1)}%, top-5 ${(summary.best.top5 * 100).toFixed(1)}% (${o.out}/best.ckpt; trajectories: ${summary.flows.source})`);
       }
     });
 }

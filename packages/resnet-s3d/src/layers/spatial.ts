@@ -6,12 +6,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resizeOffsets, subsampleOffsets } from '@trajectorynet/trajectory-conv';
+import { batchNormTraining } from './batch-norm-training.js';
 
 type Shape = (number | null)[];
 
 const fold = (x: tf.Tensor) => tf.reshape(x, [-1, x.shape[2] as number, x.shape[3] as number, x.shape[4] as number]) as tf.Tensor4D;
 const unfold = (x: tf.Tensor, n: number, t: number) => tf.reshape(x, [n, t, x.shape[1] as number, x.shape[2] as number, x.shape[3] as number]);
 const spatialOut = (size: number | null, stride: number) => (size == null ? null : Math.ceil(size / stride));
+
+/**
+ * PyTorch's padding: (k-1)/2 on every side. TF's 'same' is that for stride 1
+ * but pads one more pixel at the bottom/right than the top/left with stride 2
+ * (on even sizes), which shifts every strided layer of inflated torchvision
+ * weights by a pixel; with a stride, pad explicitly and use 'valid'. The
+ * output size is the same either way (ceil(size / stride) for odd k).
+ */
+function symmetricPad(x: tf.Tensor4D, kernelSize: number, stride: number, value: number): [tf.Tensor4D, 'same' | 'valid'] {
+  if (stride === 1) return [x, 'same'];
+  const p = (kernelSize - 1) / 2;
+  return [tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], value), 'valid'];
+}
 
 export interface SpatialConvArgs {
   filters: number;
@@ -20,7 +34,7 @@ export interface SpatialConvArgs {
   name?: string;
 }
 
-/** 1 x k x k convolution, 'same' padding, no bias (a BatchNorm follows). */
+/** 1 x k x k convolution (odd k), padded (k-1)/2 on every side as PyTorch's ResNet, no bias (a BatchNorm follows). */
 export class SpatialConv3D extends tf.layers.Layer {
   static className = 'SpatialConv3D';
   readonly filters: number;
@@ -49,7 +63,8 @@ export class SpatialConv3D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const y = tf.conv2d(fold(x), (this.kernel as tf.LayerVariable).read() as tf.Tensor4D, this.stride, 'same');
+      const [padded, mode] = symmetricPad(fold(x), this.kernelSize, this.stride, 0);
+      const y = tf.conv2d(padded, (this.kernel as tf.LayerVariable).read() as tf.Tensor4D, this.stride, mode);
       return unfold(y, x.shape[0], x.shape[1] as number);
     });
   }
@@ -101,15 +116,15 @@ export class BatchNorm5D extends tf.layers.Layer {
       return tf.tidy(() => tf.reshape(tf.batchNorm(fold(x), movingMean.read(), movingVariance.read(), beta, gamma, this.epsilon), x.shape));
     }
     return tf.tidy(() => {
-      // tfjs's batchNorm (and its gradient) handle rank <= 4: fold time into the batch
-      const folded = fold(x);
-      const { mean, variance } = tf.moments(folded, [0, 1, 2]);
-      const count = x.size / (x.shape[4] as number);
+      // one op with its gradient written out, over the rows of the [N*T*H*W, C] view
+      const channels = x.shape[4] as number;
+      const { y, mean, variance } = batchNormTraining(tf.reshape(x, [-1, channels]) as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.epsilon);
+      const count = x.size / channels;
       // moving statistics: the unbiased batch variance, as PyTorch keeps it
       const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
       movingMean.write(tf.add(tf.mul(movingMean.read(), 1 - this.momentum), tf.mul(mean, this.momentum)));
       movingVariance.write(tf.add(tf.mul(movingVariance.read(), 1 - this.momentum), tf.mul(unbiased, this.momentum)));
-      return tf.reshape(tf.batchNorm(folded, mean, variance, beta, gamma, this.epsilon), x.shape);
+      return tf.reshape(y, x.shape);
     });
   }
 
@@ -118,7 +133,7 @@ export class BatchNorm5D extends tf.layers.Layer {
   }
 }
 
-/** 1 x k x k max-pool with 'same' padding. */
+/** 1 x k x k max-pool (odd k), padded (k-1)/2 on every side as PyTorch's (padding never wins the max). */
 export class SpatialMaxPool3D extends tf.layers.Layer {
   static className = 'SpatialMaxPool3D';
   readonly poolSize: number;
@@ -138,7 +153,8 @@ export class SpatialMaxPool3D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return unfold(tf.maxPool(fold(x), this.poolSize, this.stride, 'same'), x.shape[0], x.shape[1] as number);
+      const [padded, mode] = symmetricPad(fold(x), this.poolSize, this.stride, Number.NEGATIVE_INFINITY);
+      return unfold(tf.maxPool(padded, this.poolSize, this.stride, mode), x.shape[0], x.shape[1] as number);
     });
   }
 

@@ -1,7 +1,9 @@
 /**
  * Registers the trajectory-sampling kernels on the backends that can run JS
- * kernels (cpu, wasm, tensorflow) and the op's gradient. Idempotent; the ops
- * call it, so users never need to.
+ * kernels (cpu, wasm, tensorflow) and the op's gradient, where no kernel of
+ * that name is registered (native ones from @trajectorynet/torch-kernels stay).
+ * Idempotent and cheap; the ops call it each time, so users never need to, and
+ * the kernels come back if native ones were taken off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { trajectorySampleGradient } from '../gradients/trajectory-sample-grad.js';
@@ -21,15 +23,11 @@ const KERNELS: [string, tf.KernelFunc][] = [
   [TRAJECTORY_SAMPLE_GRAD_OFFSETS, trajectorySampleGradOffsetsKernel],
 ];
 
-let registered = false;
-
 export function registerTrajectoryKernels(): void {
-  if (registered) return;
   for (const backendName of BACKENDS) {
     for (const [kernelName, kernelFunc] of KERNELS) {
       if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
     }
   }
   if (tf.getGradient(TRAJECTORY_SAMPLE) == null) tf.registerGradient(trajectorySampleGradient);
-  registered = true;
 }

@@ -5,6 +5,7 @@
  * start at 0.2, as in the paper's released code for its new temporal convs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { TrajectoryConvError } from '../ops/errors.js';
 import { temporalConv } from '../ops/temporal-conv.js';
 import { trajectoryConv } from '../ops/trajectory-conv.js';
 import { outputLength } from '../ops/trajectory-sample.js';
@@ -42,7 +43,7 @@ abstract class TemporalLayerBase extends tf.layers.Layer {
     this.dilation = args.dilation ?? 1;
     this.useBias = args.useBias ?? true;
     this.biasInit = args.biasInit ?? 0.2;
-    if (this.kernelSize % 2 !== 1) throw new Error(`${this.getClassName()}: kernelSize must be odd, got ${this.kernelSize}`);
+    if (this.kernelSize % 2 !== 1) throw new TrajectoryConvError('BAD_ARGUMENT', `kernelSize must be odd, got ${this.kernelSize}`, { path: this.getClassName() });
   }
 
   protected buildWeights(channels: number): void {
@@ -103,7 +104,7 @@ export class TrajectoryConv3D extends TemporalLayerBase {
 
   /** inputs: [features [N, T, H, W, C], offsets [N, ceil(T / stride), H, W, K, 2]]. */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    if (!Array.isArray(inputs) || inputs.length !== 2) throw new Error('TrajectoryConv3D: call it on [features, offsets]');
+    if (!Array.isArray(inputs) || inputs.length !== 2) throw new TrajectoryConvError('BAD_ARGUMENT', 'call it on [features, offsets]', { path: 'TrajectoryConv3D' });
     return trajectoryConv(inputs[0], inputs[1], (this.kernel as tf.LayerVariable).read(), {
       stride: this.stride,
       dilation: this.dilation,

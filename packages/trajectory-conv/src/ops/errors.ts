@@ -1,7 +1,6 @@
-/** A shape or argument error of a trajectory-conv op, naming the argument. */
-export class TrajectoryConvError extends Error {
-  constructor(op: string, message: string) {
-    super(`${op}: ${message}`);
-    this.name = 'TrajectoryConvError';
-  }
+/** trajectory-conv's errors: the @trajectorynet/core convention; `path` names the op or layer, the message the argument. */
+import { TrajectoryNetError } from '@trajectorynet/core';
+
+export class TrajectoryConvError extends TrajectoryNetError<'BAD_ARGUMENT'> {
+  override name = 'TrajectoryConvError';
 }

@@ -1,8 +1,10 @@
 /**
  * `temporalConv`: the plain Kx1x1 convolution over time (the S3D baseline),
  * with the same tap/stride/padding rules as trajectoryConv with zero offsets.
- * Frames are gathered (zero frames outside the clip) and weighted with one
- * matMul; this avoids tfjs's 3D kernels, which are slow or wrong on wasm.
+ * It avoids tfjs's 3D kernels, which are slow or wrong on wasm: without
+ * dilation it is ONE conv2d with a Kx1 filter over the free [N, T, H*W, C]
+ * view (time as rows); with dilation (whose conv2d gradient tfjs refuses) the
+ * frames are gathered per tap and weighted with matMuls.
  */
 import * as tf from '@tensorflow/tfjs';
 import { TrajectoryConvError } from './errors.js';
@@ -12,12 +14,13 @@ import { outputLength } from './trajectory-sample.js';
 /** x [N, T, H, W, Cin], kernel [K, Cin, Cout] -> [N, ceil(T / stride), H, W, Cout]. */
 export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptions = {}): tf.Tensor {
   const op = 'temporalConv';
-  if (x.rank !== 5) throw new TrajectoryConvError(op, `x must be [N, T, H, W, C], got shape [${x.shape}]`);
+  if (x.rank !== 5) throw new TrajectoryConvError('BAD_ARGUMENT', `x must be [N, T, H, W, C], got shape [${x.shape}]`, { path: op });
   const k = kernel.shape[0] as number;
-  if (k % 2 !== 1) throw new TrajectoryConvError(op, `the number of taps K must be odd, got ${k}`);
+  if (k % 2 !== 1) throw new TrajectoryConvError('BAD_ARGUMENT', `the number of taps K must be odd, got ${k}`, { path: op });
   checkKernel(op, kernel, k, x.shape[4] as number);
   const stride = options.stride ?? 1;
   const dilation = options.dilation ?? 1;
+  if (dilation === 1) return temporalConvAsConv2d(x, kernel, stride, options.bias);
   return tf.tidy(() => {
     const [n, t, h, w, c] = x.shape;
     const cout = kernel.shape[2] as number;
@@ -40,5 +43,22 @@ export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptio
     }
     if (options.bias != null) y = tf.add(y as tf.Tensor, options.bias);
     return tf.reshape(y as tf.Tensor, [n, to, h, w, cout]);
+  });
+}
+
+/** Time as the rows of a conv2d: x [N, T, H*W, Cin] with a [K, 1, Cin, Cout] filter, zero frames around the clip. */
+function temporalConvAsConv2d(x: tf.Tensor, kernel: tf.Tensor, stride: number, bias?: tf.Tensor1D): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, t, h, w, c] = x.shape;
+    const [k, , cout] = kernel.shape;
+    const half = (k - 1) / 2;
+    const to = outputLength(t, stride);
+    // output o reads frames o * stride - half ... o * stride + half; enough zero frames behind for the last one
+    const back = Math.max(0, (to - 1) * stride + k - t - half);
+    const filter = tf.reshape(kernel, [k, 1, c, cout]) as tf.Tensor4D;
+    const pad: [[0, 0], [number, number], [0, 0], [0, 0]] = [[0, 0], [half, back], [0, 0], [0, 0]];
+    let y: tf.Tensor = tf.conv2d(tf.reshape(x, [n, t, h * w, c]) as tf.Tensor4D, filter, [stride, 1], pad);
+    if (bias != null) y = tf.add(y, bias);
+    return tf.reshape(y, [n, to, h, w, cout]);
   });
 }

@@ -35,10 +35,10 @@ export function trajectoriesFromFlow(forward: tf.Tensor, backward: tf.Tensor, op
   const op = 'trajectoriesFromFlow';
   const taps = options.taps ?? 3;
   const dilation = options.dilation ?? 1;
-  if (taps % 2 !== 1 || taps < 1) throw new TrajectoryConvError(op, `taps must be odd, got ${taps}`);
-  if (forward.rank !== 5 || forward.shape[4] !== 2) throw new TrajectoryConvError(op, `forward must be [N, T-1, H, W, 2], got shape [${forward.shape}]`);
+  if (taps % 2 !== 1 || taps < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `taps must be odd, got ${taps}`, { path: op });
+  if (forward.rank !== 5 || forward.shape[4] !== 2) throw new TrajectoryConvError('BAD_ARGUMENT', `forward must be [N, T-1, H, W, 2], got shape [${forward.shape}]`, { path: op });
   if (backward.shape.join(',') !== forward.shape.join(',')) {
-    throw new TrajectoryConvError(op, `backward [${backward.shape}] must have the shape of forward [${forward.shape}]`);
+    throw new TrajectoryConvError('BAD_ARGUMENT', `backward [${backward.shape}] must have the shape of forward [${forward.shape}]`, { path: op });
   }
   return tf.tidy(() => {
     const [n, f, h, w] = forward.shape;
@@ -72,8 +72,8 @@ export function trajectoriesFromFlow(forward: tf.Tensor, backward: tf.Tensor, op
  * (pixels of the smaller map). Sizes round up, like a 'same' strided conv.
  */
 export function resizeOffsets(offsets: tf.Tensor, factor: number): tf.Tensor {
-  if (!Number.isInteger(factor) || factor < 1) throw new TrajectoryConvError('resizeOffsets', `factor must be a positive integer, got ${factor}`);
-  if (offsets.rank !== 6) throw new TrajectoryConvError('resizeOffsets', `offsets must be [N, T, H, W, K, 2], got shape [${offsets.shape}]`);
+  if (!Number.isInteger(factor) || factor < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `factor must be a positive integer, got ${factor}`, { path: 'resizeOffsets' });
+  if (offsets.rank !== 6) throw new TrajectoryConvError('BAD_ARGUMENT', `offsets must be [N, T, H, W, K, 2], got shape [${offsets.shape}]`, { path: 'resizeOffsets' });
   if (factor === 1) return tf.clone(offsets);
   return tf.tidy(() => {
     const [n, t, h, w, k] = offsets.shape;
@@ -83,12 +83,27 @@ export function resizeOffsets(offsets: tf.Tensor, factor: number): tf.Tensor {
   });
 }
 
-/** Offsets for a temporal stride: the output times to read around input times 0, s, 2s, ... */
+/**
+ * Offsets for a temporal stride s: the stage works on input times 0, s, 2s,
+ * ..., so its neighbouring frames are s input frames apart, and each tap must
+ * follow the point over s steps. The one-step offsets (taps -1 and +1:
+ * displacements to the previous and next frame) are chained over s frames
+ * as flows are (trajectoriesFromFlow with dilation s), then times 0, s, 2s,
+ * ... are kept.
+ */
 export function subsampleOffsets(offsets: tf.Tensor, stride: number): tf.Tensor {
+  if (!Number.isInteger(stride) || stride < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `stride must be a positive integer, got ${stride}`, { path: 'subsampleOffsets' });
+  if (offsets.rank !== 6) throw new TrajectoryConvError('BAD_ARGUMENT', `offsets must be [N, T, H, W, K, 2], got shape [${offsets.shape}]`, { path: 'subsampleOffsets' });
   if (stride === 1) return tf.clone(offsets);
   return tf.tidy(() => {
-    const t = offsets.shape[1] as number;
+    const [n, t, h, w, k] = offsets.shape;
+    const half = (k - 1) / 2;
+    const tap = (j: number) => tf.reshape(tf.slice(offsets, [0, 0, 0, 0, j, 0], [n, t, h, w, 1, 2]), [n, t, h, w, 2]);
+    // forward[t] = frame t -> t+1 (tap +1 at times 0..T-2); backward[t-1] = frame t -> t-1 (tap -1 at times 1..T-1)
+    const forward = tf.slice(tap(half + 1), [0, 0, 0, 0, 0], [n, t - 1, h, w, 2]);
+    const backward = tf.slice(tap(half - 1), [0, 1, 0, 0, 0], [n, t - 1, h, w, 2]);
+    const chained = trajectoriesFromFlow(forward, backward, { taps: k, dilation: stride });
     const indices = Array.from({ length: Math.ceil(t / stride) }, (_, i) => i * stride);
-    return tf.gather(offsets, tf.tensor1d(indices, 'int32'), 1);
+    return tf.gather(chained, tf.tensor1d(indices, 'int32'), 1);
   });
 }

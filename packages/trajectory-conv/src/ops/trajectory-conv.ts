@@ -13,7 +13,7 @@ export interface ConvOptions extends TemporalOptions {
 
 export function checkKernel(op: string, kernel: tf.Tensor, k: number, c: number): void {
   if (kernel.rank !== 3 || kernel.shape[0] !== k || kernel.shape[1] !== c) {
-    throw new TrajectoryConvError(op, `kernel must be [K=${k}, Cin=${c}, Cout], got shape [${kernel.shape}]`);
+    throw new TrajectoryConvError('BAD_ARGUMENT', `kernel must be [K=${k}, Cin=${c}, Cout], got shape [${kernel.shape}]`, { path: op });
   }
 }
 
@@ -35,7 +35,7 @@ export function weightTaps(taps: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor1
 export function trajectoryConv(x: tf.Tensor, offsets: tf.Tensor, kernel: tf.Tensor, options: ConvOptions = {}): tf.Tensor {
   if (x.rank === 5) checkKernel('trajectoryConv', kernel, offsets.shape[4] as number, x.shape[4] as number);
   if (options.bias != null && (options.bias.rank !== 1 || options.bias.shape[0] !== kernel.shape[2])) {
-    throw new TrajectoryConvError('trajectoryConv', `bias must be [Cout=${kernel.shape[2]}], got shape [${options.bias.shape}]`);
+    throw new TrajectoryConvError('BAD_ARGUMENT', `bias must be [Cout=${kernel.shape[2]}], got shape [${options.bias.shape}]`, { path: 'trajectoryConv' });
   }
   return tf.tidy(() => weightTaps(trajectorySample(x, offsets, options), kernel, options.bias));
 }

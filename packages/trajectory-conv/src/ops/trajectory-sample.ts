@@ -17,7 +17,7 @@ export function outputLength(t: number, stride: number): number {
 }
 
 function checkInteger(op: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new TrajectoryConvError(op, `${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `${name} must be a positive integer, got ${value}`, { path: op });
 }
 
 /**
@@ -30,16 +30,16 @@ export function trajectorySample(x: tf.Tensor, offsets: tf.Tensor, options: Temp
   const dilation = options.dilation ?? 1;
   checkInteger(op, 'stride', stride);
   checkInteger(op, 'dilation', dilation);
-  if (x.rank !== 5) throw new TrajectoryConvError(op, `x must be [N, T, H, W, C], got shape [${x.shape}]`);
-  if (offsets.rank !== 6 || offsets.shape[5] !== 2) throw new TrajectoryConvError(op, `offsets must be [N, To, H, W, K, 2], got shape [${offsets.shape}]`);
+  if (x.rank !== 5) throw new TrajectoryConvError('BAD_ARGUMENT', `x must be [N, T, H, W, C], got shape [${x.shape}]`, { path: op });
+  if (offsets.rank !== 6 || offsets.shape[5] !== 2) throw new TrajectoryConvError('BAD_ARGUMENT', `offsets must be [N, To, H, W, K, 2], got shape [${offsets.shape}]`, { path: op });
   const [n, t, h, w] = x.shape;
   const to = outputLength(t, stride);
   const expected = [n, to, h, w];
   if (offsets.shape.slice(0, 4).some((d, i) => d !== expected[i])) {
-    throw new TrajectoryConvError(op, `offsets shape [${offsets.shape}] does not fit x [${x.shape}] with stride ${stride}: expected [${expected}, K, 2]`);
+    throw new TrajectoryConvError('BAD_ARGUMENT', `offsets shape [${offsets.shape}] does not fit x [${x.shape}] with stride ${stride}: expected [${expected}, K, 2]`, { path: op });
   }
-  if ((offsets.shape[4] as number) % 2 !== 1) throw new TrajectoryConvError(op, `the number of taps K must be odd, got ${offsets.shape[4]}`);
-  if (x.dtype !== 'float32' || offsets.dtype !== 'float32') throw new TrajectoryConvError(op, 'x and offsets must be float32');
+  if ((offsets.shape[4] as number) % 2 !== 1) throw new TrajectoryConvError('BAD_ARGUMENT', `the number of taps K must be odd, got ${offsets.shape[4]}`, { path: op });
+  if (x.dtype !== 'float32' || offsets.dtype !== 'float32') throw new TrajectoryConvError('BAD_ARGUMENT', 'x and offsets must be float32', { path: op });
   registerTrajectoryKernels();
   return tf.engine().runKernel(TRAJECTORY_SAMPLE, { x, offsets }, { stride, dilation }) as tf.Tensor;
 }

@@ -5,10 +5,10 @@ import { trajectorySample } from './trajectory-sample.js';
 
 /** image [B, H, W, C], flow [B, H, W, 2] (u then v, pixels) -> [B, H, W, C]. */
 export function warpBilinear(image: tf.Tensor, flow: tf.Tensor): tf.Tensor {
-  if (image.rank !== 4) throw new TrajectoryConvError('warpBilinear', `image must be [B, H, W, C], got shape [${image.shape}]`);
-  if (flow.rank !== 4 || flow.shape[3] !== 2) throw new TrajectoryConvError('warpBilinear', `flow must be [B, H, W, 2], got shape [${flow.shape}]`);
+  if (image.rank !== 4) throw new TrajectoryConvError('BAD_ARGUMENT', `image must be [B, H, W, C], got shape [${image.shape}]`, { path: 'warpBilinear' });
+  if (flow.rank !== 4 || flow.shape[3] !== 2) throw new TrajectoryConvError('BAD_ARGUMENT', `flow must be [B, H, W, 2], got shape [${flow.shape}]`, { path: 'warpBilinear' });
   if (flow.shape.slice(0, 3).some((d, i) => d !== image.shape[i])) {
-    throw new TrajectoryConvError('warpBilinear', `flow [${flow.shape}] does not match image [${image.shape}]`);
+    throw new TrajectoryConvError('BAD_ARGUMENT', `flow [${flow.shape}] does not match image [${image.shape}]`, { path: 'warpBilinear' });
   }
   return tf.tidy(() => {
     const [b, h, w, c] = image.shape;

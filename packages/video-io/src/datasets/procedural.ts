@@ -18,7 +18,8 @@
  */
 import type { Flow } from '../flow/flo.js';
 import type { RgbImage } from '../frames/folder.js';
-import { mixSeeds, seededRandom } from '../random.js';
+import { mixSeeds, type RandomState, randomFromState, seededRandom } from '@trajectorynet/core';
+import { VideoIOError } from '../errors.js';
 
 /** Texture kinds: crops of the given real images, or synthetic ones. `ramp` (linear colour gradients) is for exactness tests. */
 export type ProceduralTextureKind = 'real' | 'noise' | 'gratings' | 'checker' | 'ramp';
@@ -288,8 +289,8 @@ function layerStates(initial: Float64Array, limits: LayerMotion, side: number, f
 function resolveKinds(options: ProceduralOptions): ProceduralTextureKind[] {
   const real = (options.textures?.length ?? 0) > 0;
   const kinds = options.textureKinds ?? (real ? ['real', 'real', 'real', 'noise', 'gratings', 'checker'] : ['noise', 'gratings', 'checker']);
-  if (kinds.length === 0) throw new RangeError('procedural: textureKinds is empty');
-  if (kinds.includes('real') && !real) throw new RangeError("procedural: textureKinds has 'real' but no textures were given");
+  if (kinds.length === 0) throw new VideoIOError('BAD_ARGUMENT', 'procedural: textureKinds is empty', { path: 'textureKinds' });
+  if (kinds.includes('real') && !real) throw new VideoIOError('BAD_ARGUMENT', "procedural: textureKinds has 'real' but no textures were given", { path: 'textures' });
   return kinds;
 }
 
@@ -302,18 +303,18 @@ function makeTexture(kinds: ProceduralTextureKind[], textures: RgbImage[] | unde
 function checkOptions(options: ProceduralOptions): void {
   const { width, height } = options;
   const frames = options.frames ?? 2;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 8 || height < 8) throw new RangeError(`procedural: width and height must be integers >= 8, got ${width}x${height}`);
-  if (!Number.isInteger(frames) || frames < 2) throw new RangeError(`procedural: frames must be an integer >= 2, got ${frames}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 8 || height < 8) throw new VideoIOError('BAD_ARGUMENT', `procedural: width and height must be integers >= 8, got ${width}x${height}`, { path: 'width' });
+  if (!Number.isInteger(frames) || frames < 2) throw new VideoIOError('BAD_ARGUMENT', `procedural: frames must be an integer >= 2, got ${frames}`, { path: 'frames' });
   const [lo, hi] = options.layers ?? [2, 6];
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo) throw new RangeError(`procedural: layers must be integers 0 <= min <= max, got [${lo}, ${hi}]`);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo) throw new VideoIOError('BAD_ARGUMENT', `procedural: layers must be integers 0 <= min <= max, got [${lo}, ${hi}]`, { path: 'layers' });
 }
 
-/** Renders the sequence of `seed`: frames, forward flows and occlusion masks. */
-export function renderProceduralSequence(options: ProceduralOptions, seed: number): ProceduralSequence {
+/** Renders the sequence of `seed` (a number or a core random state): frames, forward flows and occlusion masks. */
+export function renderProceduralSequence(options: ProceduralOptions, seed: number | RandomState): ProceduralSequence {
   checkOptions(options);
   const { width, height } = options;
   const frameCount = options.frames ?? 2;
-  const r = seededRandom(seed);
+  const r = typeof seed === 'number' ? seededRandom('procedural', seed) : randomFromState(seed);
   const side = Math.min(width, height);
   const kinds = resolveKinds(options);
   const bgLimits = options.background ?? DEFAULT_BACKGROUND;
@@ -398,8 +399,8 @@ export function renderProceduralSequence(options: ProceduralOptions, seed: numbe
 }
 
 /** The seed of sequence `index` of a split: training and validation draw from unrelated streams of the same base seed. */
-export function proceduralSeed(split: 'train' | 'val', seed: number, index: number): number {
-  return mixSeeds(seed, split === 'train' ? 0x7261696e : 0x76616c21, index);
+export function proceduralSeed(split: 'train' | 'val', seed: number, index: number): RandomState {
+  return mixSeeds('procedural', split, seed, index);
 }
 
 /** Training sequences without end: sequence i is renderProceduralSequence(options, proceduralSeed('train', seed, i)). */
@@ -409,6 +410,6 @@ export function* proceduralStream(options: ProceduralOptions, seed = 1): Generat
 
 /** A fixed validation set: `count` sequences from the validation seeds (never drawn by the training stream of the same base seed). */
 export function proceduralValidationSet(options: ProceduralOptions, count: number, seed = 1): ProceduralSequence[] {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`procedural: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1) throw new VideoIOError('BAD_ARGUMENT', `procedural: count must be a positive integer, got ${count}`, { path: 'count' });
   return Array.from({ length: count }, (_, i) => renderProceduralSequence(options, proceduralSeed('val', seed, i)));
 }

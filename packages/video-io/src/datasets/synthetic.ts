@@ -14,7 +14,9 @@
  *   across frames.
  */
 import type { Frames } from '../ffmpeg/decode.js';
-import { seededRandom } from '../random.js';
+import type { Flow } from '../flow/flo.js';
+import type { SyntheticSample } from './manifests.js';
+import { seededRandom } from '@trajectorynet/core';
 
 export const SYNTHETIC_DIRECTIONS = ['right', 'down', 'left', 'up'] as const;
 export const SYNTHETIC_SPINS = ['clockwise', 'anticlockwise'] as const;
@@ -28,17 +30,8 @@ export interface SyntheticOptions {
   frames?: number;
   width?: number;
   height?: number;
-  /** Base seed; train, val and test draw from disjoint seed ranges. */
+  /** Dataset seed; each clip is rendered from (seed, split, index), so train, val and test never share a clip. */
   seed?: number;
-}
-
-export interface SyntheticSample {
-  path: string;
-  label: number;
-  frameCount: number;
-  kind: 'synthetic';
-  /** Everything needed to render the clip. */
-  synthetic: { seed: number; frames: number; width: number; height: number };
 }
 
 export interface SyntheticDataset {
@@ -46,24 +39,20 @@ export interface SyntheticDataset {
   labels: string[];
 }
 
-const SPLIT_OFFSET = { train: 0, val: 1_000_003, test: 2_000_029 };
+const SPLIT_CODE = { train: 0, val: 1, test: 2 };
 
 export function createSyntheticDataset(options: SyntheticOptions): SyntheticDataset {
   const frames = options.frames ?? 8;
   const width = options.width ?? 64;
   const height = options.height ?? 64;
-  const base = (options.seed ?? 1) * 7_919 + SPLIT_OFFSET[options.split];
+  const seed = options.seed ?? 1;
   const samples: SyntheticSample[] = [];
   for (let i = 0; i < options.clipsPerClass; i++) {
     for (let label = 0; label < SYNTHETIC_LABELS.length; label++) {
       const index = i * SYNTHETIC_LABELS.length + label;
-      samples.push({
-        path: `synthetic://${options.split}/${String(index).padStart(5, '0')}`,
-        label,
-        frameCount: frames,
-        kind: 'synthetic',
-        synthetic: { seed: base + index, frames, width, height },
-      });
+      const id = `${options.split}/${String(index).padStart(5, '0')}`;
+      // each clip's stream from (dataset seed, split, index): splits and seeds never share a clip
+      samples.push({ path: `synthetic://${id}`, id, label, frameCount: frames, kind: 'synthetic', synthetic: { seed: [seed, SPLIT_CODE[options.split], index], frames, width, height } });
     }
   }
   return { samples, labels: [...SYNTHETIC_LABELS] };
@@ -77,10 +66,55 @@ function wrapDelta(a: number, b: number, period: number): number {
   return d;
 }
 
+/** The square's pose over time: centre (x0 + vx f, y0 + vy f), angle angle0 + turn f, on a torus. */
+interface ObjectMotion {
+  x0: number;
+  y0: number;
+  angle0: number;
+  vx: number;
+  vy: number;
+  turn: number;
+  half: number;
+}
+
+/** Calls `visit(px, py, ox, oy)` for each pixel the square covers in frame f, with the point's object coordinates. */
+function forEachObjectPixel(m: ObjectMotion, f: number, width: number, height: number, visit: (px: number, py: number, ox: number, oy: number) => void): void {
+  const cx = m.x0 + m.vx * f;
+  const cy = m.y0 + m.vy * f;
+  const angle = m.angle0 + m.turn * f;
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  const reach = Math.ceil(m.half * Math.SQRT2) + 1;
+  for (let dyInt = -reach; dyInt <= reach; dyInt++) {
+    for (let dxInt = -reach; dxInt <= reach; dxInt++) {
+      const px = (((Math.round(cx) + dxInt) % width) + width) % width;
+      const py = (((Math.round(cy) + dyInt) % height) + height) % height;
+      const dx = wrapDelta(px, cx, width);
+      const dy = wrapDelta(py, cy, height);
+      // into object coordinates: (dx, dy) = R(angle) (ox, oy)
+      const ox = cos * dx + sin * dy;
+      const oy = -sin * dx + cos * dy;
+      if (Math.abs(ox) <= m.half && Math.abs(oy) <= m.half) visit(px, py, ox, oy);
+    }
+  }
+}
+
 /** Renders a sample's clip: `frames` rgb24 buffers. */
 export function renderSyntheticClip(sample: SyntheticSample): Frames {
+  return render(sample, false).clip;
+}
+
+/**
+ * The true motion of a sample's clip: for each consecutive pair, the forward
+ * flow (frame f -> f + 1) of every pixel: the square's rigid motion where it
+ * is in frame f, 0 on the (static) background.
+ */
+export function renderSyntheticFlows(sample: SyntheticSample): Flow[] {
+  return render(sample, true).flows;
+}
+
+function render(sample: SyntheticSample, withFlows: boolean): { clip: Frames; flows: Flow[] } {
   const { seed, frames: frameCount, width, height } = sample.synthetic;
-  const r = seededRandom(seed);
+  const r = seededRandom(...seed);
   const scale = Math.min(width, height) / 64;
 
   // background: three colour gratings with random frequency, angle and phase
@@ -119,39 +153,34 @@ export function renderSyntheticClip(sample: SyntheticSample): Frames {
     [-1, 0],
     [0, -1],
   ][direction].map((v) => v * speed);
-  const x0 = r() * width;
-  const y0 = r() * height;
-  const angle0 = r() * 2 * Math.PI;
+  const object: ObjectMotion = { x0: r() * width, y0: r() * height, angle0: r() * 2 * Math.PI, vx, vy, turn: spin * turn, half: side / 2 };
 
   const frames: Uint8Array[] = [];
-  const half = side / 2;
-  const reach = Math.ceil(half * Math.SQRT2) + 1;
   for (let f = 0; f < frameCount; f++) {
     const data = new Uint8Array(width * height * 3);
     for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.max(0, Math.min(255, base[c] + background[i * 3 + c]));
-    const cx = x0 + vx * f;
-    const cy = y0 + vy * f;
-    const angle = angle0 + spin * turn * f;
-    const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
-    for (let dyInt = -reach; dyInt <= reach; dyInt++) {
-      for (let dxInt = -reach; dxInt <= reach; dxInt++) {
-        const px = (((Math.round(cx) + dxInt) % width) + width) % width;
-        const py = (((Math.round(cy) + dyInt) % height) + height) % height;
-        const dx = wrapDelta(px, cx, width);
-        const dy = wrapDelta(py, cy, height);
-        // into object coordinates
-        const ox = cos * dx + sin * dy;
-        const oy = -sin * dx + cos * dy;
-        if (Math.abs(ox) > half || Math.abs(oy) > half) continue;
-        let colour = Math.floor(((ox + half) / side) * stripes) % 2 === 0 ? colourA : colourB;
-        if (ox > half * 0.4 && oy > half * 0.4) colour = marker;
-        const o = (py * width + px) * 3;
-        data[o] = colour[0];
-        data[o + 1] = colour[1];
-        data[o + 2] = colour[2];
-      }
-    }
+    forEachObjectPixel(object, f, width, height, (px, py, ox, oy) => {
+      let colour = Math.floor(((ox + object.half) / (2 * object.half)) * stripes) % 2 === 0 ? colourA : colourB;
+      if (ox > object.half * 0.4 && oy > object.half * 0.4) colour = marker;
+      const o = (py * width + px) * 3;
+      data[o] = colour[0];
+      data[o + 1] = colour[1];
+      data[o + 2] = colour[2];
+    });
     frames.push(data);
   }
-  return { width, height, frames };
+  const flows: Flow[] = [];
+  for (let f = 0; withFlows && f + 1 < frameCount; f++) {
+    const u = new Float32Array(width * height);
+    const v = new Float32Array(width * height);
+    const [a0, a1] = [object.angle0 + object.turn * f, object.angle0 + object.turn * (f + 1)];
+    forEachObjectPixel(object, f, width, height, (px, py, ox, oy) => {
+      // where the same object point is one frame later, minus where it is now
+      const i = py * width + px;
+      u[i] = object.vx + (Math.cos(a1) - Math.cos(a0)) * ox - (Math.sin(a1) - Math.sin(a0)) * oy;
+      v[i] = object.vy + (Math.sin(a1) - Math.sin(a0)) * ox + (Math.cos(a1) - Math.cos(a0)) * oy;
+    });
+    flows.push({ width, height, u, v });
+  }
+  return { clip: { width, height, frames }, flows };
 }

@@ -96,7 +96,7 @@ export async function* decodeFrames(path: string, options: DecodeOptions = {}): 
     }
     const code = await exited;
     if (code !== 0) {
-      throw new VideoIOError(path, count === 0 ? 'CORRUPT' : 'TRUNCATED', `ffmpeg failed after ${count} frames: ${stderr.trim().split('\n')[0] || `exit code ${code}`}`);
+      throw new VideoIOError(count === 0 ? 'CORRUPT' : 'TRUNCATED', `ffmpeg failed after ${count} frames: ${stderr.trim().split('\n')[0] || `exit code ${code}`}`, { path });
     }
   } finally {
     if (child.exitCode == null) child.kill('SIGKILL');
@@ -113,7 +113,7 @@ export interface Frames {
 /** Decodes the frames at `indices` (0-based; all frames when omitted); only those frames are converted and piped. */
 export async function readFrames(path: string, options: { indices?: number[]; resize?: Size } = {}): Promise<Frames> {
   const wanted = options.indices;
-  if (wanted?.some((i) => !Number.isInteger(i) || i < 0)) throw new VideoIOError(path, 'BAD_ARGUMENT', `frame indices must be non-negative integers, got [${wanted}]`);
+  if (wanted?.some((i) => !Number.isInteger(i) || i < 0)) throw new VideoIOError('BAD_ARGUMENT', `frame indices must be non-negative integers, got [${wanted}]`, { path });
   if (wanted?.length === 0) return { width: options.resize?.width ?? 0, height: options.resize?.height ?? 0, frames: [] };
   const byIndex = new Map<number, Uint8Array>();
   const all: Uint8Array[] = [];
@@ -129,7 +129,7 @@ export async function readFrames(path: string, options: { indices?: number[]; re
   const missing = wanted.filter((i) => !byIndex.has(i));
   if (missing.length > 0) {
     const { frameCount } = await probeVideo(path);
-    throw new VideoIOError(path, 'OUT_OF_RANGE', `frame ${Math.min(...missing)} requested but the video has ${frameCount} decodable frames`);
+    throw new VideoIOError('OUT_OF_RANGE', `frame ${Math.min(...missing)} requested but the video has ${frameCount} decodable frames`, { path });
   }
   return { width, height, frames: wanted.map((i) => byIndex.get(i) as Uint8Array) };
 }

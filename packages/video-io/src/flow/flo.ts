@@ -1,15 +1,11 @@
 /** Middlebury .flo files: float32 202021.25, int32 width, int32 height, then (u, v) float32 pairs row by row (little-endian). */
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../atomic.js';
+import { writeFileDurable } from '@trajectorynet/core/node';
 import { fromFsError, VideoIOError } from '../errors.js';
 
-export interface Flow {
-  width: number;
-  height: number;
-  /** Horizontal and vertical displacement in pixels, row-major. Values above 1e9 mean unknown. */
-  u: Float32Array;
-  v: Float32Array;
-}
+import type { Flow } from '@trajectorynet/core';
+
+export type { Flow };
 
 const MAGIC = 202021.25;
 
@@ -20,12 +16,12 @@ export async function readFlo(path: string): Promise<Flow> {
   } catch (error) {
     throw fromFsError(path, error);
   }
-  if (bytes.length < 12 || bytes.readFloatLE(0) !== MAGIC) throw new VideoIOError(path, 'CORRUPT', 'not a .flo file (bad magic number)');
+  if (bytes.length < 12 || bytes.readFloatLE(0) !== MAGIC) throw new VideoIOError('CORRUPT', 'not a .flo file (bad magic number)', { path });
   const width = bytes.readInt32LE(4);
   const height = bytes.readInt32LE(8);
-  if (width <= 0 || height <= 0 || width > 1 << 16 || height > 1 << 16) throw new VideoIOError(path, 'CORRUPT', `implausible size ${width}x${height}`);
+  if (width <= 0 || height <= 0 || width > 1 << 16 || height > 1 << 16) throw new VideoIOError('CORRUPT', `implausible size ${width}x${height}`, { path });
   const expected = 12 + width * height * 8;
-  if (bytes.length < expected) throw new VideoIOError(path, 'TRUNCATED', `${bytes.length} bytes, a ${width}x${height} flow needs ${expected}`);
+  if (bytes.length < expected) throw new VideoIOError('TRUNCATED', `${bytes.length} bytes, a ${width}x${height} flow needs ${expected}`, { path });
   const u = new Float32Array(width * height);
   const v = new Float32Array(width * height);
   for (let i = 0; i < width * height; i++) {
@@ -48,5 +44,5 @@ export function encodeFlo(flow: Flow): Buffer {
 }
 
 export async function writeFlo(path: string, flow: Flow): Promise<void> {
-  await writeFileAtomic(path, encodeFlo(flow));
+  await writeFileDurable(path, encodeFlo(flow));
 }

@@ -5,7 +5,7 @@
  * y_00001.jpg, dense_flow flow_x_00001.jpg / flow_y_00001.jpg.
  */
 import sharp from 'sharp';
-import { writeFileAtomic } from '../atomic.js';
+import { writeFileDurable } from '@trajectorynet/core/node';
 import { VideoIOError } from '../errors.js';
 import type { Flow } from './flo.js';
 
@@ -32,14 +32,14 @@ async function readGray(file: string): Promise<{ width: number; height: number; 
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) };
   } catch (error) {
     const missing = /missing|no such file/i.test((error as Error).message);
-    throw new VideoIOError(file, missing ? 'ENOENT' : 'CORRUPT', missing ? 'no such flow image' : `cannot decode the flow image: ${(error as Error).message}`, { cause: error });
+    throw new VideoIOError(missing ? 'ENOENT' : 'CORRUPT', missing ? 'no such flow image' : `cannot decode the flow image: ${(error as Error).message}`, { path: file, cause: error });
   }
 }
 
 export async function readFlowJpegs(xPath: string, yPath: string, options: { bound?: number } = {}): Promise<Flow> {
   const bound = options.bound ?? DEFAULT_BOUND;
   const [x, y] = await Promise.all([readGray(xPath), readGray(yPath)]);
-  if (x.width !== y.width || x.height !== y.height) throw new VideoIOError(yPath, 'CORRUPT', `size ${y.width}x${y.height} differs from ${xPath} (${x.width}x${x.height})`);
+  if (x.width !== y.width || x.height !== y.height) throw new VideoIOError('CORRUPT', `size ${y.width}x${y.height} differs from ${xPath} (${x.width}x${x.height})`, { path: yPath });
   return { width: x.width, height: x.height, u: dequantiseFlow(x.data, bound), v: dequantiseFlow(y.data, bound) };
 }
 
@@ -50,7 +50,7 @@ export async function writeFlowJpegs(xPath: string, yPath: string, flow: Flow, o
       .jpeg({ quality: options.quality ?? 95 })
       .toBuffer();
   const [x, y] = await Promise.all([encode(flow.u), encode(flow.v)]);
-  await Promise.all([writeFileAtomic(xPath, x), writeFileAtomic(yPath, y)]);
+  await Promise.all([writeFileDurable(xPath, x), writeFileDurable(yPath, y)]);
 }
 
 /** File names of the flow from frame `index1Based` to the next. */

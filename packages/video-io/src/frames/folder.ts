@@ -2,22 +2,19 @@
  * Frame folders (mmaction "rawframes": img_00001.jpg; Something-Something V1:
  * 00001.jpg) decoded with sharp to rgb24, and frames written back atomically.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { writeFileAtomic } from '../atomic.js';
+import type { Image } from '@trajectorynet/core';
+import { writeFileDurable } from '@trajectorynet/core/node';
 import { fromFsError, VideoIOError } from '../errors.js';
 import type { Frames, Size } from '../ffmpeg/decode.js';
 import { probeVideo } from '../ffmpeg/probe.js';
 import { decodePnm } from './pnm.js';
 
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** rgb24, row-major. */
-  data: Uint8Array;
-}
+/** An rgb24 image (@trajectorynet/core's `Image`). */
+export type RgbImage = Image;
 
 /** Default file-name template: `{}` is the 1-based frame number, `{:05d}` zero-padded to 5 digits. */
 export const DEFAULT_TEMPLATE = 'img_{:05d}.jpg';
@@ -48,9 +45,9 @@ export async function readImage(file: string, resize?: Size): Promise<RgbImage> 
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || /missing|no such file/i.test((error as Error).message)) {
-      throw new VideoIOError(file, 'ENOENT', 'no such image file', { cause: error });
+      throw new VideoIOError('ENOENT', 'no such image file', { path: file, cause: error });
     }
-    throw new VideoIOError(file, 'CORRUPT', `cannot decode the image: ${(error as Error).message}`, { cause: error });
+    throw new VideoIOError('CORRUPT', `cannot decode the image: ${(error as Error).message}`, { path: file, cause: error });
   }
 }
 
@@ -59,7 +56,7 @@ async function readImageBuffer(file: string, image: RgbImage, size: Size): Promi
     .resize(size.width, size.height, { fit: 'fill', kernel: 'linear' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new VideoIOError(file, 'CORRUPT', `expected 3 channels after resizing, got ${info.channels}`);
+  if (info.channels !== 3) throw new VideoIOError('CORRUPT', `expected 3 channels after resizing, got ${info.channels}`, { path: file });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
@@ -70,8 +67,8 @@ export async function writeFrame(file: string, image: RgbImage, options: { quali
   let encoded: Buffer;
   if (ext === '.jpg' || ext === '.jpeg') encoded = await raw.jpeg({ quality: options.quality ?? 95 }).toBuffer();
   else if (ext === '.png') encoded = await raw.png().toBuffer();
-  else throw new VideoIOError(file, 'BAD_ARGUMENT', `unsupported image extension '${ext}' (use .jpg or .png)`);
-  await writeFileAtomic(file, encoded);
+  else throw new VideoIOError('BAD_ARGUMENT', `unsupported image extension '${ext}' (use .jpg or .png)`, { path: file });
+  await writeFileDurable(file, encoded);
 }
 
 export interface FolderOptions {
@@ -84,7 +81,21 @@ export interface FolderOptions {
 /** The file-name template of a frame folder: mmaction's img_00001.jpg or Something-Something's 00001.jpg; null for neither. */
 export function detectFrameTemplate(dir: string): string | null {
   if (existsSync(path.join(dir, frameFileName(DEFAULT_TEMPLATE, 0)))) return DEFAULT_TEMPLATE;
-  return existsSync(path.join(dir, frameFileName('{:05d}.jpg', 0))) ? '{:05d}.jpg' : null;
+  if (existsSync(path.join(dir, frameFileName('{:05d}.jpg', 0)))) return '{:05d}.jpg';
+  // any other <prefix><zero-padded 1>.<image extension>, e.g. frame_0001.png
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    const match = /^(.*?)(0*1)\.(jpe?g|png|bmp|webp)$/i.exec(name);
+    if (match == null) continue;
+    const template = `${match[1]}{:0${match[2].length}d}.${match[3]}`;
+    if (frameFileName(template, 0) === name) return template;
+  }
+  return null;
 }
 
 /** Number of frames in a folder: consecutive files 1, 2, ... under the template. */
@@ -98,7 +109,7 @@ export async function countFolderFrames(dir: string, template = DEFAULT_TEMPLATE
   const present = new Set(names);
   let count = 0;
   while (present.has(frameFileName(template, count))) count += 1;
-  if (count === 0) throw new VideoIOError(dir, 'CORRUPT', `no frames named like ${frameFileName(template, 0)}`);
+  if (count === 0) throw new VideoIOError('CORRUPT', `no frames named like ${frameFileName(template, 0)}`, { path: dir });
   return count;
 }
 
@@ -107,14 +118,14 @@ export async function readFrameFolder(dir: string, options: FolderOptions = {}):
   const count = await countFolderFrames(dir, template);
   const indices = options.indices ?? Array.from({ length: count }, (_, i) => i);
   const past = indices.find((i) => i >= count || i < 0);
-  if (past != null) throw new VideoIOError(dir, 'OUT_OF_RANGE', `frame ${past} requested but the folder has ${count} frames (${frameFileName(template, 0)}...)`);
+  if (past != null) throw new VideoIOError('OUT_OF_RANGE', `frame ${past} requested but the folder has ${count} frames (${frameFileName(template, 0)}...)`, { path: dir });
   const unique = [...new Set(indices)];
   const images = new Map<number, RgbImage>();
   await Promise.all(unique.map(async (i) => images.set(i, await readImage(path.join(dir, frameFileName(template, i)), options.resize))));
   const first = images.get(indices[0]) as RgbImage;
   for (const [i, image] of images) {
     if (image.width !== first.width || image.height !== first.height) {
-      throw new VideoIOError(path.join(dir, frameFileName(template, i)), 'CORRUPT', `size ${image.width}x${image.height} differs from the folder's ${first.width}x${first.height}`);
+      throw new VideoIOError('CORRUPT', `size ${image.width}x${image.height} differs from the folder's ${first.width}x${first.height}`, { path: path.join(dir, frameFileName(template, i)) });
     }
   }
   return { width: first.width, height: first.height, frames: indices.map((i) => (images.get(i) as RgbImage).data) };

@@ -20,11 +20,11 @@ export function decodePnm(file: string, bytes: Uint8Array): { width: number; hei
   const width = Number(w);
   const height = Number(h);
   if ((magic !== 'P6' && magic !== 'P5') || !(width > 0) || !(height > 0) || Number(max) !== 255) {
-    throw new VideoIOError(file, 'CORRUPT', `not an 8-bit binary PPM/PGM (header '${fields.join(' ')}')`);
+    throw new VideoIOError('CORRUPT', `not an 8-bit binary PPM/PGM (header '${fields.join(' ')}')`, { path: file });
   }
   const channels = magic === 'P6' ? 3 : 1;
   const pixels = bytes.subarray(i, i + width * height * channels);
-  if (pixels.length < width * height * channels) throw new VideoIOError(file, 'TRUNCATED', `${pixels.length} pixel bytes, ${width}x${height} needs ${width * height * channels}`);
+  if (pixels.length < width * height * channels) throw new VideoIOError('TRUNCATED', `${pixels.length} pixel bytes, ${width}x${height} needs ${width * height * channels}`, { path: file });
   if (channels === 3) return { width, height, data: Uint8Array.from(pixels) };
   const data = new Uint8Array(width * height * 3);
   for (let p = 0; p < width * height; p++) data[p * 3] = data[p * 3 + 1] = data[p * 3 + 2] = pixels[p];

@@ -6,12 +6,13 @@
  */
 import path from 'node:path';
 import type { Sample } from '../datasets/manifests.js';
-import { renderSyntheticClip, type SyntheticSample } from '../datasets/synthetic.js';
+import { renderSyntheticClip } from '../datasets/synthetic.js';
 import { VideoIOError } from '../errors.js';
 import { type Frames, readFrames, type Size } from '../ffmpeg/decode.js';
 import { probeVideo } from '../ffmpeg/probe.js';
-import { countFolderFrames, DEFAULT_TEMPLATE, frameFileName, readFrameFolder, readImage } from '../frames/folder.js';
+import { countFolderFrames, DEFAULT_TEMPLATE, detectFrameTemplate, frameFileName, readFrameFolder, readImage } from '../frames/folder.js';
 import type { LoadedClip } from '../loader.js';
+import { clipFlows, type FlowSpec, flowsToFloat, pairFlows } from './clip-flows.js';
 import { denseIndices, type Random, segmentIndices } from './sampling.js';
 import { type CropKind, cropBox, framesToFloat, IMAGENET_MEAN, IMAGENET_STD } from './transforms.js';
 
@@ -37,8 +38,10 @@ export interface ClipPipeline {
   /** Per-channel mean and std of the 0..1 pixels; default ImageNet's. */
   mean?: [number, number, number];
   std?: [number, number, number];
-  /** Frame folders' file names; default img_{:05d}.jpg. */
+  /** Frame folders' file names; default: detected from the folder (img_{:05d}.jpg, {:05d}.jpg, ...). */
   template?: string;
+  /** Also give the flows between consecutive sampled frames, transformed like the frames (trajectory models). */
+  flows?: FlowSpec;
 }
 
 const THREE: CropKind[] = ['three-left', 'three-centre', 'three-right'];
@@ -48,7 +51,7 @@ const positiveInteger = (v: unknown) => Number.isInteger(v) && (v as number) > 0
 
 /** Throws a VideoIOError naming the bad field; the loader checks before starting any work. */
 export function checkPipeline(p: ClipPipeline): void {
-  const bad = (why: string) => new VideoIOError('pipeline', 'BAD_ARGUMENT', why);
+  const bad = (why: string) => new VideoIOError('BAD_ARGUMENT', why, { path: 'pipeline' });
   const s = p.sampling;
   if (s?.kind === 'segments') {
     if (!positiveInteger(s.segments)) throw bad(`sampling.segments must be a positive integer, got ${s.segments}`);
@@ -60,6 +63,11 @@ export function checkPipeline(p: ClipPipeline): void {
   if (!CROPS.includes(p.crop)) throw bad(`crop must be one of ${CROPS.join(', ')}, got ${JSON.stringify(p.crop)}`);
   if (!Array.isArray(p.size) || p.size.length !== 2 || !p.size.every(positiveInteger)) throw bad(`size must be [width, height] in pixels, got ${JSON.stringify(p.size)}`);
   if (p.resizeShorter != null && !positiveInteger(p.resizeShorter)) throw bad(`resizeShorter must be a positive integer, got ${p.resizeShorter}`);
+  if (p.flows != null) {
+    if (p.flows.source === 'files' && typeof p.flows.dir !== 'string') throw bad(`flows.dir must be a folder, got ${JSON.stringify(p.flows.dir)}`);
+    if (p.flows.source !== 'files' && p.flows.source !== 'synthetic') throw bad(`flows.source must be 'files' or 'synthetic', got ${JSON.stringify((p.flows as { source?: unknown }).source)}`);
+    if (p.flows.source === 'files' && p.flows.bound != null && !(p.flows.bound > 0)) throw bad(`flows.bound must be positive, got ${p.flows.bound}`);
+  }
 }
 
 /** Views per sample: test-time clips times crops (1 in training). */
@@ -69,12 +77,30 @@ export function pipelineViews(p: ClipPipeline): number {
 
 const clipCount = (p: ClipPipeline) => (p.mode === 'test' ? (p.sampling.numClips ?? 1) : 1);
 
+const clipFrames = (p: ClipPipeline) => (p.sampling.kind === 'segments' ? p.sampling.segments : p.sampling.clipLength);
+
 /** The shape of `loadClip`'s data: [T, H, W, 3], or [views, T, H, W, 3] with several views. */
 export function pipelineShape(p: ClipPipeline): number[] {
-  const t = p.sampling.kind === 'segments' ? p.sampling.segments : p.sampling.clipLength;
-  const clip = [t, p.size[1], p.size[0], 3];
+  const clip = [clipFrames(p), p.size[1], p.size[0], 3];
   const views = pipelineViews(p);
   return views === 1 ? clip : [views, ...clip];
+}
+
+/** The shape of `loadClip`'s flows: [2, T-1, H, W, 2] (forward then backward), or [views, 2, T-1, H, W, 2]. */
+export function pipelineFlowShape(p: ClipPipeline): number[] {
+  const flows = [2, clipFrames(p) - 1, p.size[1], p.size[0], 2];
+  const views = pipelineViews(p);
+  return views === 1 ? flows : [views, ...flows];
+}
+
+/**
+ * The frame numbers (0-based) of each clip a test pipeline takes from a video
+ * of `frameCount` frames: fixed, so known before decoding (e.g. to compute
+ * only the flows those clips need).
+ */
+export function testClipIndices(p: ClipPipeline, frameCount: number): number[][] {
+  if (p.mode !== 'test') throw new VideoIOError('BAD_ARGUMENT', 'training clips are drawn at random: only a test pipeline has fixed frames', { path: 'pipeline.mode' });
+  return clipIndices(p, frameCount, () => 0.5);
 }
 
 function clipIndices(p: ClipPipeline, frameCount: number, random: Random): number[][] {
@@ -86,13 +112,14 @@ function clipIndices(p: ClipPipeline, frameCount: number, random: Random): numbe
   });
 }
 
-function shorterSide(size: Size, shorter: number): Size {
+/** The size a frame of `size` is decoded at with `resizeShorter: shorter` (aspect kept, rounded). */
+export function shorterSide(size: Size, shorter: number): Size {
   const scale = shorter / Math.min(size.width, size.height);
   return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
 }
 
 /** Frame count and (when resizing) stored frame size, read as cheaply as the sample allows. */
-async function measure(sample: Sample, template: string, needSize: boolean): Promise<{ frameCount: number; size?: Size }> {
+async function measure(sample: Exclude<Sample, { kind: 'synthetic' }>, template: string, needSize: boolean): Promise<{ frameCount: number; size?: Size }> {
   if (sample.kind === 'video') {
     if (sample.frameCount > 0 && !needSize) return { frameCount: sample.frameCount };
     const info = await probeVideo(sample.path);
@@ -102,20 +129,20 @@ async function measure(sample: Sample, template: string, needSize: boolean): Pro
   return { frameCount, size: needSize ? await readImage(path.join(sample.path, frameFileName(template, 0))) : undefined };
 }
 
-async function decode(sample: Sample, p: ClipPipeline, random: Random): Promise<{ frames: Frames; clips: number[][] }> {
+/** The decoded frames and, per clip, its video frame numbers and their positions in `frames`. */
+async function decode(sample: Sample, p: ClipPipeline, random: Random): Promise<{ frames: Frames; clips: { indices: number[]; positions: number[] }[] }> {
   if (sample.kind === 'synthetic') {
-    if (p.resizeShorter != null) throw new VideoIOError(sample.path, 'BAD_ARGUMENT', 'resizeShorter is not supported for synthetic samples (render them at the size you want)');
-    const rendered = renderSyntheticClip(sample as SyntheticSample);
-    const clips = clipIndices(p, rendered.frames.length, random);
-    return { frames: rendered, clips };
+    if (p.resizeShorter != null) throw new VideoIOError('BAD_ARGUMENT', 'resizeShorter is not supported for synthetic samples (render them at the size you want)', { path: sample.path });
+    const rendered = renderSyntheticClip(sample);
+    return { frames: rendered, clips: clipIndices(p, rendered.frames.length, random).map((indices) => ({ indices, positions: indices })) };
   }
-  const template = p.template ?? DEFAULT_TEMPLATE;
+  const template = p.template ?? (sample.kind === 'frames' ? detectFrameTemplate(sample.path) : null) ?? DEFAULT_TEMPLATE;
   const { frameCount, size } = await measure(sample, template, p.resizeShorter != null);
   const resize = size != null && p.resizeShorter != null ? shorterSide(size, p.resizeShorter) : undefined;
   const clips = clipIndices(p, frameCount, random);
-  const indices = [...new Set(clips.flat())].sort((a, b) => a - b);
-  const frames = sample.kind === 'frames' ? await readFrameFolder(sample.path, { indices, template, resize }) : await readFrames(sample.path, { indices, resize });
-  return { frames, clips: clips.map((clip) => clip.map((i) => indices.indexOf(i))) };
+  const unique = [...new Set(clips.flat())].sort((a, b) => a - b);
+  const frames = sample.kind === 'frames' ? await readFrameFolder(sample.path, { indices: unique, template, resize }) : await readFrames(sample.path, { indices: unique, resize });
+  return { frames, clips: clips.map((indices) => ({ indices, positions: indices.map((i) => unique.indexOf(i)) })) };
 }
 
 /**
@@ -129,20 +156,27 @@ export async function loadClip(sample: Sample, pipeline: ClipPipeline, random: R
     const { width, height } = frames;
     const shape = pipelineShape(pipeline);
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const pairs = pipeline.flows != null ? pairFlows(sample, pipeline.flows) : null;
+    const flowShape = pipelineFlowShape(pipeline);
+    const flows = pairs != null ? new Float32Array(flowShape.reduce((a, b) => a * b, 1)) : undefined;
     const crops = pipeline.crop === 'three' ? THREE : [pipeline.crop as CropKind];
     let offset = 0;
+    let flowOffset = 0;
     for (const clip of clips) {
-      const clipFrames = clip.map((i) => frames.frames[i]);
+      const clipFrames = clip.positions.map((i) => frames.frames[i]);
+      // a clip's flows do not depend on the crop: computed once, resampled per view
+      const between = pairs != null ? await clipFlows(pairs, clip.indices) : null;
       for (const kind of crops) {
         const box = cropBox(kind, width, height, random);
         const flip = pipeline.flip && pipeline.mode === 'train' && random() < 0.5;
         const transform = { box, outWidth: pipeline.size[0], outHeight: pipeline.size[1], flip, mean: pipeline.mean ?? IMAGENET_MEAN, std: pipeline.std ?? IMAGENET_STD };
         offset += framesToFloat(clipFrames, width, height, transform, data, offset);
+        if (between != null && flows != null) flowOffset += flowsToFloat([...between.forward, ...between.backward], width, height, transform, flows, flowOffset);
       }
     }
-    return { data, shape, label: sample.label };
+    return { data, shape, label: sample.label, flows };
   } catch (error) {
     if (error instanceof VideoIOError) throw error;
-    throw new VideoIOError(sample.path, 'CORRUPT', `cannot load the sample: ${(error as Error).message}`, { cause: error });
+    throw new VideoIOError('CORRUPT', `cannot load the sample: ${(error as Error).message}`, { path: sample.path, cause: error });
   }
 }

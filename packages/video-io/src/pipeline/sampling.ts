@@ -5,6 +5,7 @@
  * `numClips` evenly spread windows when testing). Random choices come from
  * the `random` function passed in, so a seeded run is repeatable.
  */
+/** A uniform source in [0, 1), e.g. `seededRandom(...)` of @trajectorynet/core. */
 export type Random = () => number;
 
 /**

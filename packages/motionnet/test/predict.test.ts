@@ -1,0 +1,64 @@
+/** Flow prediction for pairs of any size, and the network at another input size. */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@trajectorynet/runtime';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createMotionNet, motionFlows, predictFlow, withInputSize } from '../src/index.js';
+
+beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
+
+async function weightsOf(model: tf.LayersModel): Promise<number[][]> {
+  return Promise.all(model.getWeights().map(async (w) => Array.from(await w.data())));
+}
+
+describe('predictFlow', () => {
+  it('at the input size equals motionFlows; at another size the flow is resized and scaled to its pixels', async () => {
+    const model = createMotionNet({ frames: 2, height: 32, width: 64, widthMultiplier: 1 / 16 });
+    const random = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (Math.sin(i * 12.9898 + seed) * 43758.5453 - Math.floor(Math.sin(i * 12.9898 + seed) * 43758.5453)) * 255);
+    const [f0, f1] = [random(32 * 64 * 3, 1), random(32 * 64 * 3, 2)].map((data) => ({ data, width: 64, height: 32 }));
+    const direct = predictFlow(model, f0, f1);
+    const clip = tf.div(tf.tensor5d(Float32Array.from([...f0.data, ...f1.data]), [1, 2, 32, 64, 3]), 255) as tf.Tensor5D;
+    const reference = (await motionFlows(model, clip).forward.data()) as Float32Array;
+    for (let i = 0; i < 32 * 64; i++) {
+      expect(direct.u[i]).toBeCloseTo(reference[2 * i], 4);
+      expect(direct.v[i]).toBeCloseTo(reference[2 * i + 1], 4);
+    }
+    // frames twice as large, made by repeating pixels: the flow field comes back at twice the size and twice the displacement
+    const upscale = (f: typeof f0) => {
+      const data = new Uint8Array(128 * 64 * 3);
+      for (let y = 0; y < 64; y++) for (let x = 0; x < 128; x++) for (let c = 0; c < 3; c++) data[(y * 128 + x) * 3 + c] = f.data[((y >> 1) * 64 + (x >> 1)) * 3 + c];
+      return { data, width: 128, height: 64 };
+    };
+    const large = predictFlow(model, upscale(f0), upscale(f1));
+    expect([large.width, large.height, large.u.length]).toEqual([128, 64, 128 * 64]);
+    // reference: the 64x32 flow upsampled with pixel centres aligned (a naive bilinear written here), times 2
+    const upsampled = (field: Float32Array, X: number, Y: number) => {
+      const sx = Math.min(Math.max((X + 0.5) / 2 - 0.5, 0), 63);
+      const sy = Math.min(Math.max((Y + 0.5) / 2 - 0.5, 0), 31);
+      const [x0, y0] = [Math.min(Math.floor(sx), 62), Math.min(Math.floor(sy), 30)];
+      const [fx, fy] = [sx - x0, sy - y0];
+      const at = (x: number, y: number) => field[y * 64 + x];
+      return (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+    };
+    for (let Y = 0; Y < 64; Y += 3) {
+      for (let X = 0; X < 128; X += 5) {
+        expect(large.u[Y * 128 + X]).toBeCloseTo(2 * upsampled(direct.u, X, Y), 4);
+        expect(large.v[Y * 128 + X]).toBeCloseTo(2 * upsampled(direct.v, X, Y), 4);
+      }
+    }
+    tf.dispose(clip);
+  });
+
+  it('withInputSize keeps the weights, so a resized network computes the same function', async () => {
+    const model = createMotionNet({ frames: 2, height: 32, width: 32, widthMultiplier: 1 / 16 });
+    const bigger = await withInputSize(model, 64, 96);
+    expect(bigger.inputs[0].shape).toEqual([null, 64, 96, 6]);
+    const original = await weightsOf(model);
+    expect(await weightsOf(bigger)).toEqual(original);
+    // resized to its own size, the network computes exactly the original's outputs
+    const same = await withInputSize(model, 32, 32);
+    const input = tf.randomUniform([1, 32, 32, 6], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const outputs = await Promise.all([model, same].map((m) => Promise.all((m.predict(input) as tf.Tensor[]).map((t) => t.data()))));
+    expect(outputs[1].map((o) => Array.from(o))).toEqual(outputs[0].map((o) => Array.from(o)));
+    await expect(withInputSize(model, 50, 64)).rejects.toThrow(/divisible by 32/);
+  });
+});

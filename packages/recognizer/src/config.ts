@@ -1,0 +1,76 @@
+/**
+ * What a recognizer is: its backbone, and where a TrajectoryNet's
+ * trajectories come from. Small on purpose: it is what a checkpoint needs to
+ * rebuild the network, and what a browser page needs to run it.
+ */
+import { PRESET_STAGES, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
+import { RecognizerError } from './errors.js';
+
+export interface RecognizerConfig {
+  /** c2d: no temporal conv; s3d: 3x1x1 temporal convs; trajectorynet: trajectory convs in res3 and res4. */
+  variant: 'c2d' | 's3d' | 'trajectorynet';
+  depth: 18 | 34 | 50;
+  /** Channel multiplier of the ResNet widths (1 = the paper's network). */
+  width: number;
+  /** TrajectoryNet: also stack the trajectory offsets onto the features ("with motion"). */
+  withMotion: boolean;
+  dropout: number;
+  /** Frames T of the backbone's clip and its square size. */
+  frames: number;
+  size: number;
+  numClasses: number;
+  /** TrajectoryNet: flows given with each clip (TV-L1, precomputed or ground truth), or MotionNet trained jointly. */
+  trajectories: 'flow' | 'motionnet';
+  /** MotionNet: its channel multiplier and input frames (consecutive; the first `frames` are the backbone's clip). */
+  motionnet: { width: number; frames: number };
+  /** How clips were normalised (MotionNet takes RGB in 0..1): per-channel mean and std of the 0..1 pixels. */
+  inputMean: [number, number, number];
+  inputStd: [number, number, number];
+  /** BatchNorm when training: train (batch statistics), frozen (all fixed), partial (all but the first fixed, as TSN). */
+  batchNorm: 'train' | 'frozen' | 'partial';
+}
+
+/** The defaults of every key but numClasses. */
+export const RECOGNIZER_DEFAULTS: Omit<RecognizerConfig, 'numClasses'> = {
+  variant: 's3d',
+  depth: 18,
+  width: 1,
+  withMotion: false,
+  dropout: 0.5,
+  frames: 8,
+  size: 112,
+  trajectories: 'flow',
+  motionnet: { width: 0.25, frames: 9 },
+  inputMean: [0.485, 0.456, 0.406],
+  inputStd: [0.229, 0.224, 0.225],
+  batchNorm: 'train',
+};
+
+/** What the recognizer needs with each clip. */
+export function recognizerInputs(config: RecognizerConfig): { clipFrames: number; flows: boolean } {
+  const motionnet = config.variant === 'trajectorynet' && config.trajectories === 'motionnet';
+  return { clipFrames: motionnet ? config.motionnet.frames : config.frames, flows: config.variant === 'trajectorynet' && config.trajectories === 'flow' };
+}
+
+export function checkRecognizerConfig(config: RecognizerConfig): void {
+  const bad = (key: string, why: string) => new RecognizerError('BAD_ARGUMENT', why, { path: key });
+  if (!Number.isInteger(config.numClasses) || config.numClasses < 1) throw bad('numClasses', `must be a positive integer, got ${config.numClasses}`);
+  if (!Number.isInteger(config.frames) || config.frames < 2) throw bad('frames', `must be an integer >= 2, got ${config.frames}`);
+  if (config.variant === 'trajectorynet' && config.trajectories === 'motionnet' && !(config.motionnet.frames >= config.frames)) {
+    throw bad('motionnet.frames', `must be at least the clip's ${config.frames} frames (MotionNet sees the clip and the frames after it), got ${config.motionnet.frames}`);
+  }
+}
+
+/** The backbone's config (resnet-s3d). */
+export function backboneConfig(config: RecognizerConfig): TrajectoryNetConfig {
+  return {
+    depth: config.depth,
+    numClasses: config.numClasses,
+    frames: config.frames,
+    size: config.size,
+    width: config.width,
+    stages: PRESET_STAGES[config.variant],
+    withMotion: config.withMotion,
+    dropout: config.dropout,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * A recognizer (mmaction2's term): clips in, class logits out. It owns the
+ * backbone and, for a TrajectoryNet, where the trajectories come from: flows
+ * given with the clip (TV-L1, precomputed or ground truth) turned into
+ * trajectories, or MotionNet run on the clip and trained jointly, whose
+ * unsupervised loss is returned as an auxiliary loss.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createMotionNet, passFlows, passLoss, runMotionNet } from '@trajectorynet/motionnet';
+import { BatchNorm5D, createTrajectoryNet } from '@trajectorynet/resnet-s3d';
+import { withSeededRandom } from '@trajectorynet/runtime';
+import { trajectoriesFromFlow } from '@trajectorynet/trajectory-conv';
+import { backboneConfig, checkRecognizerConfig, type RecognizerConfig } from './config.js';
+import { RecognizerError } from './errors.js';
+
+export interface RecognizerInput {
+  /** [N, T', H, W, 3], normalised with the config's mean and std (T' = motionnet.frames for MotionNet trajectories, else T). */
+  clips: tf.Tensor5D;
+  /** Flow trajectories: forward [N, T-1, H, W, 2] (frame t -> t+1) and backward [N, T-1, H, W, 2] (frame t+1 -> t), in pixels of the clip. */
+  flows?: { forward: tf.Tensor; backward: tf.Tensor };
+}
+
+export interface RecognizerOutput {
+  /** [N, classes]. */
+  logits: tf.Tensor2D;
+  /** MotionNet's unsupervised loss when training jointly (a scalar). */
+  auxLoss?: tf.Scalar;
+}
+
+export interface Recognizer {
+  readonly config: RecognizerConfig;
+  /** Every weight to checkpoint (trainable and not: BatchNorm statistics too), backbone then MotionNet. */
+  readonly weights: readonly tf.LayerVariable[];
+  /** The variables an optimiser updates, in a fixed order. */
+  trainableVariables(): tf.Variable[];
+  forward(input: RecognizerInput, training: boolean): RecognizerOutput;
+  /** The backbone (a tfjs LayersModel: save it, inflate ImageNet weights into it). */
+  readonly backbone: tf.LayersModel;
+  /** MotionNet, when it gives the trajectories. */
+  readonly motionNet?: tf.LayersModel;
+  dispose(): void;
+}
+
+/** The input size of a joint MotionNet for clips of `size`: the next multiple of 32 (MotionNet's five poolings). */
+export function motionNetSize(size: number): number {
+  return Math.ceil(size / 32) * 32;
+}
+
+/** batchNorm frozen fixes every BatchNorm, partial all but the first (TSN). */
+function applyBatchNormMode(model: tf.LayersModel, mode: RecognizerConfig['batchNorm']): void {
+  const norms = model.layers.filter((l): l is BatchNorm5D => l instanceof BatchNorm5D);
+  if (mode === 'frozen') for (const bn of norms) bn.frozen = true;
+  if (mode === 'partial') for (const bn of norms.slice(1)) bn.frozen = true;
+}
+
+/**
+ * Builds the recognizer a config describes. Initial weights follow `seed`
+ * (backbone and MotionNet from separate streams, so adding MotionNet does not
+ * change the backbone's start).
+ */
+export function createRecognizer(config: RecognizerConfig, seed = 1): Recognizer {
+  checkRecognizerConfig(config);
+  const backbone = withSeededRandom([seed, 'backbone'], () => createTrajectoryNet(backboneConfig(config)));
+  applyBatchNormMode(backbone, config.batchNorm);
+  const trajectory = config.variant === 'trajectorynet';
+  const joint = trajectory && config.trajectories === 'motionnet';
+  const motionNet = joint
+    ? withSeededRandom([seed, 'motionnet'], () => {
+        const side = motionNetSize(config.size);
+        return createMotionNet({ frames: config.motionnet.frames, height: side, width: side, widthMultiplier: config.motionnet.width });
+      })
+    : undefined;
+  const models = motionNet != null ? [backbone, motionNet] : [backbone];
+  const [mean, std] = [tf.tensor1d(config.inputMean), tf.tensor1d(config.inputStd)];
+  const t = config.frames;
+
+  const trajectories = (input: RecognizerInput, training: boolean): { offsets: tf.Tensor; auxLoss?: tf.Scalar } => {
+    if (motionNet == null) {
+      if (input.flows == null) throw new RecognizerError('BAD_INPUT', 'a TrajectoryNet with flow trajectories needs flows with each clip', { path: 'flows' });
+      return { offsets: trajectoriesFromFlow(input.flows.forward, input.flows.backward, { taps: 3 }) };
+    }
+    // MotionNet sees RGB in 0..1: undo the clip's normalisation
+    const rgb = tf.add(tf.mul(input.clips, std), mean) as tf.Tensor5D;
+    const pass = runMotionNet(motionNet, rgb, training);
+    const { forward, backward } = passFlows(pass);
+    const [n, , h, w] = forward.shape;
+    // the backbone's frames are the first T of MotionNet's: their T-1 flows in each direction
+    const take = (f: tf.Tensor) => tf.slice(f, [0, 0, 0, 0, 0], [n, t - 1, h, w, 2]);
+    return { offsets: trajectoriesFromFlow(take(forward), take(backward), { taps: 3 }), auxLoss: training ? passLoss(pass).total : undefined };
+  };
+
+  return {
+    config,
+    backbone,
+    motionNet,
+    weights: models.flatMap((m) => m.weights),
+    trainableVariables: () => models.flatMap((m) => m.trainableWeights).map((w) => w.read() as tf.Variable),
+    forward(input, training) {
+      const expectedFrames = joint ? config.motionnet.frames : t;
+      if (input.clips.rank !== 5 || input.clips.shape[1] !== expectedFrames) {
+        throw new RecognizerError('BAD_INPUT', `clips must be [N, ${expectedFrames}, H, W, 3], got [${input.clips.shape}]`, { path: 'clips' });
+      }
+      if (!trajectory) return { logits: backbone.apply(input.clips, { training }) as tf.Tensor2D };
+      const { offsets, auxLoss } = trajectories(input, training);
+      const clips = joint ? (tf.slice(input.clips, [0, 0, 0, 0, 0], [-1, t, -1, -1, -1]) as tf.Tensor5D) : input.clips;
+      return { logits: backbone.apply([clips, offsets], { training }) as tf.Tensor2D, auxLoss };
+    },
+    dispose() {
+      for (const m of models) m.dispose();
+      tf.dispose([mean, std]);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** Every kernel this package puts on the wasm backend. */
+import { avgPool } from './avg-pool.js';
+import { fusedBatchNorm } from './batch-norm.js';
+import { binaryKernels } from './binary.js';
+import { concat } from './concat.js';
+import { conv2d } from './conv2d.js';
+import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInput } from './conv2d-backprop-input.js';
+import { fusedConv2d } from './fused-conv2d.js';
+import { identity } from './identity.js';
+import { batchMatMul, fusedMatMul } from './mat-mul.js';
+import { pad } from './pad.js';
+import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
+import { reduceKernels } from './reduce.js';
+import { slice } from './slice.js';
+import { tile } from './tile.js';
+import { transpose } from './transpose.js';
+import { trajectorySample, trajectorySampleGradOffsets, trajectorySampleGradX } from './trajectory-sample.js';
+import type { NativeKernel } from './types.js';
+import { unaryKernels } from './unary.js';
+
+export const NATIVE_KERNELS: NativeKernel[] = [
+  conv2d,
+  fusedConv2d,
+  conv2dBackpropInput,
+  conv2dBackpropFilter,
+  batchMatMul,
+  fusedMatMul,
+  ...binaryKernels,
+  ...unaryKernels,
+  ...reduceKernels,
+  tile,
+  slice,
+  pad,
+  transpose,
+  concat,
+  maxPoolGrad,
+  avgPool,
+  avgPoolGrad,
+  fusedBatchNorm,
+  identity,
+  trajectorySample,
+  trajectorySampleGradX,
+  trajectorySampleGradOffsets,
+];

@@ -1,0 +1,69 @@
+/**
+ * Loads the addon that scripts/build-addon.mjs built (build/torch_kernels.node)
+ * and says why when it cannot: not built (and why), or not loadable.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Offset = number;
+type Shape = number[];
+
+/** The addon's functions: heap is the wasm memory's ArrayBuffer, offsets are byte offsets into it. */
+export interface NativeAddon {
+  setThreads(threads: number): number;
+  getThreads(): number;
+  conv2d(heap: ArrayBuffer, x: Offset, xShape: Shape, w: Offset, wShape: Shape, y: Offset, yShape: Shape, strides: number[], pads: number[], dilations: number[]): void;
+  conv2dBackpropInput(heap: ArrayBuffer, dy: Offset, dyShape: Shape, w: Offset, wShape: Shape, dx: Offset, dxShape: Shape, strides: number[], pads: number[], dilations: number[]): void;
+  conv2dBackpropFilter(heap: ArrayBuffer, x: Offset, xShape: Shape, dy: Offset, dyShape: Shape, dw: Offset, wShape: Shape, strides: number[], pads: number[], dilations: number[]): void;
+  matMul(heap: ArrayBuffer, a: Offset, b: Offset, out: Offset, batchA: number, batchB: number, m: number, n: number, k: number, transA: boolean, transB: boolean, bias: Offset, relu: boolean): void;
+  binary(heap: ArrayBuffer, op: string, a: Offset, aShape: Shape, b: Offset, bShape: Shape, out: Offset, outShape: Shape): void;
+  unary(heap: ArrayBuffer, op: string, x: Offset, size: number, out: Offset, alpha: number): void;
+  reduce(heap: ArrayBuffer, op: string, x: Offset, xShape: Shape, axes: number[], out: Offset): void;
+  tile(heap: ArrayBuffer, x: Offset, xShape: Shape, reps: number[], out: Offset): void;
+  slice(heap: ArrayBuffer, x: Offset, xShape: Shape, begin: number[], size: number[], out: Offset): void;
+  pad(heap: ArrayBuffer, x: Offset, xShape: Shape, before: number[], after: number[], value: number, out: Offset): void;
+  transpose(heap: ArrayBuffer, x: Offset, xShape: Shape, perm: number[], out: Offset): void;
+  concat(heap: ArrayBuffer, inputs: Offset[], shapes: Shape[], axis: number, out: Offset, outShape: Shape): void;
+  maxPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
+  avgPool(heap: ArrayBuffer, x: Offset, xShape: Shape, y: Offset, yShape: Shape, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
+  avgPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
+  batchNorm(heap: ArrayBuffer, x: Offset, size: number, channels: number, mean: Offset, variance: Offset, offset: Offset, scale: Offset, epsilon: number, out: Offset): void;
+  trajectorySample(heap: ArrayBuffer, x: Offset, xShape: Shape, offsets: Offset, offsetShape: Shape, out: Offset, stride: number, dilation: number): void;
+  trajectorySampleGradX(heap: ArrayBuffer, dy: Offset, offsets: Offset, offsetShape: Shape, xShape: Shape, dx: Offset, stride: number, dilation: number): void;
+  trajectorySampleGradOffsets(heap: ArrayBuffer, dy: Offset, offsets: Offset, offsetShape: Shape, x: Offset, xShape: Shape, dOffsets: Offset, stride: number, dilation: number): void;
+}
+
+export type NativeLoad = { ok: true; addon: NativeAddon; library: string } | { ok: false; reason: string };
+
+// build/ beside src/ and dist/
+const buildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'build');
+
+let loaded: NativeLoad | null = null;
+
+/** Loads the addon once per process. Never throws: a failure comes back with its reason. */
+export function loadNative(): NativeLoad {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): NativeLoad {
+  const addonPath = path.join(buildDir, 'torch_kernels.node');
+  const statusPath = path.join(buildDir, 'status.json');
+  const status = existsSync(statusPath) ? (JSON.parse(readFileSync(statusPath, 'utf8')) as { built: boolean; reason?: string; library?: string }) : null;
+  if (!existsSync(addonPath) || status?.built === false) {
+    const why = status?.reason ?? 'the install script did not run';
+    return { ok: false, reason: `addon not built (${why}); install libtorch-dev and g++, then reinstall or run its build script` };
+  }
+  // libgomp reads its wait policy once, when it loads: spinning threads starve
+  // the other processes of a shared machine (and each other at 2 threads)
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  try {
+    const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+    return { ok: true, addon, library: status?.library ?? 'libtorch' };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { ok: false, reason: `addon failed to load: ${message.slice(0, 300)}` };
+  }
+}

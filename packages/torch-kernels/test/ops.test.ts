@@ -1,0 +1,202 @@
+/**
+ * The matMul, elementwise, reduction, data-movement, pooling and BatchNorm
+ * kernels, native against the cpu backend on random shapes (broadcasting,
+ * transposes, strides, paddings), each checked to have taken the native path;
+ * and sizes around the threshold below which the stock kernel runs.
+ * Tolerances: 1e-6 relative for elementwise and data kernels (at most one
+ * rounding apart), 1e-4 for sums, products and pooling (summation order).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { maxRelativeError, nativeAvailable, randomInt, randomTensor, rng, setupBackends, weightedSum, withNative, withoutNative } from './helpers.js';
+
+const SUM_TOL = 1e-4;
+const EXACT_TOL = 1e-6;
+
+/** Runs `f` with the native kernels and on cpu; checks values and that `call` ran natively (`times`, default at least once). */
+async function expectNative(f: () => tf.Tensor | tf.Tensor[], call: string, tol: number, label: string, times?: number) {
+  const native = await withNative(f);
+  // a fallback is checked against the stock wasm kernel it hands over to (wasm's own MaxPoolGrad is wrong for
+  // some shapes; @trajectorynet/runtime replaces it)
+  const reference = await withoutNative(times === 0 ? 'wasm' : 'cpu', f);
+  if (times == null) expect(native.calls[call] ?? 0, `${label}: native ${call} calls`).toBeGreaterThan(0);
+  else expect(native.calls[call] ?? 0, `${label}: native ${call} calls`).toBe(times);
+  native.values.forEach((v, i) => {
+    expect(maxRelativeError(v, reference[i]), `${label} output ${i}`).toBeLessThanOrEqual(tol);
+  });
+}
+
+describe.runIf(nativeAvailable())('native kernels against the cpu backend', () => {
+  beforeAll(setupBackends);
+
+  it('matMul: transposes, batches (equal and broadcast), bias and relu', async () => {
+    const next = rng(21);
+    for (let trial = 0; trial < 10; trial++) {
+      const [m, k, n] = [randomInt(60, 200, next), randomInt(1, 150, next), randomInt(100, 300, next)];
+      const [ta, tb] = [next() < 0.5, next() < 0.5];
+      const batchA = [1, 3][randomInt(0, 1, next)];
+      const batchB = batchA === 1 ? [1, 3][randomInt(0, 1, next)] : [1, 3][randomInt(0, 1, next)];
+      const a = randomTensor([batchA, ...(ta ? [k, m] : [m, k])], next);
+      const b = randomTensor([batchB, ...(tb ? [n, k] : [k, n])], next);
+      const label = `batch ${batchA}/${batchB} m ${m} k ${k} n ${n} transposes ${ta}/${tb}`;
+      // native from 16384 output elements
+      const times = Math.max(batchA, batchB) * m * n >= 16384 ? 1 : 0;
+      await expectNative(() => tf.matMul(a(), b(), ta, tb), 'matMul', SUM_TOL, label, times);
+      if (trial % 2 === 0) {
+        const bias = randomTensor([n], next);
+        await expectNative(() => tf.fused.matMul({ a: a(), b: b(), transposeA: ta, transposeB: tb, bias: bias(), activation: 'relu' }), 'matMul', SUM_TOL, `fused ${label}`, times);
+      }
+    }
+  });
+
+  it('matMul gradients (transposed products) equal the cpu backend', async () => {
+    const next = rng(22);
+    const a = randomTensor([200, 90], next);
+    const b = randomTensor([90, 120], next);
+    await expectNative(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => weightedSum(tf.matMul(x, y)))([a(), b()]), 'matMul', SUM_TOL, 'grads');
+  });
+
+  it('binary ops with numpy broadcasting', async () => {
+    const next = rng(23);
+    const shapes: [number[], number[]][] = [
+      [[64, 300], [64, 300]],
+      [[4, 8, 30, 25], [25]],
+      [[4, 1, 30, 25], [1, 8, 1, 25]],
+      [[1], [20000]],
+      [[7, 3000], [7, 1]],
+    ];
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+      ['Add', tf.add], ['Sub', tf.sub], ['Multiply', tf.mul], ['RealDiv', tf.div], ['Maximum', tf.maximum], ['Minimum', tf.minimum], ['SquaredDifference', tf.squaredDifference],
+    ];
+    for (const [kernel, op] of ops) {
+      for (const [sa, sb] of shapes) {
+        const a = randomTensor(sa, next);
+        const b = randomTensor(sb, next, 0.5, 2);
+        await expectNative(() => op(a(), b()), `binary:${kernel}`, EXACT_TOL, `${kernel} [${sa}] [${sb}]`, 1);
+      }
+    }
+  });
+
+  it('unary ops, including LeakyRelu with its alpha', async () => {
+    const next = rng(24);
+    const x = randomTensor([40, 700], next, -3, 3);
+    const positive = randomTensor([40, 700], next, 0.1, 4);
+    const cases: [string, () => tf.Tensor][] = [
+      ['Relu', () => tf.relu(x())],
+      ['Relu6', () => tf.relu6(x().mul(4))],
+      ['Sqrt', () => tf.sqrt(positive())],
+      ['Rsqrt', () => tf.rsqrt(positive())],
+      ['Exp', () => tf.exp(x())],
+      ['Log', () => tf.log(positive())],
+      ['Neg', () => tf.neg(x())],
+      ['Abs', () => tf.abs(x())],
+      ['Sigmoid', () => tf.sigmoid(x())],
+      ['Tanh', () => tf.tanh(x())],
+      ['LeakyRelu', () => tf.leakyRelu(x(), 0.13)],
+    ];
+    for (const [name, f] of cases) await expectNative(f, `unary:${name}`, EXACT_TOL, name);
+  });
+
+  it('reductions over random axes, with and without keepDims', async () => {
+    const next = rng(25);
+    for (let trial = 0; trial < 8; trial++) {
+      const shape = [randomInt(2, 6, next), randomInt(10, 40, next), randomInt(10, 40, next), randomInt(3, 30, next)];
+      const axes = [0, 1, 2, 3].filter(() => next() < 0.5);
+      const axis = axes.length === 0 ? [1] : axes;
+      const keepDims = next() < 0.5;
+      const x = randomTensor(shape, next);
+      const times = shape.reduce((a, b) => a * b, 1) >= 16384 ? 1 : 0;
+      const reductions: [string, (t: tf.Tensor, axis: number[], keepDims: boolean) => tf.Tensor][] = [['Sum', tf.sum], ['Mean', tf.mean], ['Max', tf.max], ['Min', tf.min]];
+      for (const [kernel, op] of reductions) {
+        await expectNative(() => op(x(), axis, keepDims), `reduce:${kernel}`, SUM_TOL, `${kernel} [${shape}] axes ${axis} keepDims ${keepDims}`, times);
+      }
+    }
+  });
+
+  it('tile, slice, pad, transpose and concat on random shapes', async () => {
+    const next = rng(26);
+    for (let trial = 0; trial < 6; trial++) {
+      const shape = [randomInt(1, 4, next), randomInt(8, 30, next), randomInt(8, 30, next), randomInt(1, 40, next)];
+      const x = randomTensor(shape, next);
+      const size = shape.reduce((a, b) => a * b, 1);
+      // the native path from 16384 output elements
+      const times = (n: number) => (n >= 16384 ? 1 : 0);
+      const reps = shape.map(() => randomInt(1, 3, next));
+      await expectNative(() => tf.tile(x(), reps), 'tile', 0, `tile [${shape}] x [${reps}]`, times(size * reps.reduce((a, b) => a * b, 1)));
+      const big = randomTensor([shape[0] + 2, shape[1] + 5, shape[2] + 5, shape[3] + 3], next);
+      const begin = [randomInt(0, 2, next), randomInt(0, 5, next), randomInt(0, 5, next), randomInt(0, 3, next)];
+      const sliced = () => tf.slice(big(), begin, [...shape.slice(0, 3), -1]);
+      await expectNative(sliced, 'slice', 0, `slice begin ${begin}`, times((size / shape[3]) * (shape[3] + 3 - begin[3])));
+      const paddings = shape.map(() => [randomInt(0, 3, next), randomInt(0, 3, next)] as [number, number]);
+      const padded = shape.reduce((a, d, i) => a * (d + paddings[i][0] + paddings[i][1]), 1);
+      await expectNative(() => tf.pad(x(), paddings, 0.5), 'pad', 0, `pad ${JSON.stringify(paddings)}`, times(padded));
+      const perm = [0, 1, 2, 3].sort(() => next() - 0.5);
+      await expectNative(() => tf.transpose(x(), perm), 'transpose', 0, `transpose [${shape}] ${perm}`, times(size));
+      const axis = randomInt(0, 3, next);
+      const otherShape = shape.map((d, i) => (i === axis ? randomInt(1, 5, next) : d));
+      const other = randomTensor(otherShape, next);
+      const joined = 2 * size + otherShape.reduce((a, b) => a * b, 1);
+      await expectNative(() => tf.concat([x(), other(), x()], axis), 'concat', 0, `concat axis ${axis}`, times(joined));
+    }
+  });
+
+  it('the max-pool gradient, average pooling and its gradient: odd and even sizes, strides 1-3, same and valid', async () => {
+    const next = rng(27);
+    for (let trial = 0; trial < 10; trial++) {
+      const shape = [randomInt(2, 3, next), randomInt(30, 57, next), randomInt(30, 57, next), randomInt(4, 16, next)];
+      const size = randomInt(1, 4, next);
+      const stride = randomInt(1, 3, next);
+      const pad = next() < 0.5 ? 'same' : 'valid';
+      const x = randomTensor(shape, next);
+      const label = `[${shape}] ${size}x${size} stride ${stride} ${pad}`;
+      // ATen pads symmetrically: tfjs's 'same' with an even window at stride 1 (one more row below than above) stays
+      // stock, and so do inputs below 16384 elements
+      const times = (pad === 'same' && stride === 1 && size % 2 === 0) || shape.reduce((a, b) => a * b, 1) < 16384 ? 0 : 1;
+      await expectNative(() => tf.avgPool(x() as tf.Tensor4D, size, stride, pad), 'avgPool', SUM_TOL, `avgPool ${label}`, times);
+      await expectNative(() => tf.grad((a: tf.Tensor) => weightedSum(tf.maxPool(a as tf.Tensor4D, size, stride, pad)))(x()), 'maxPoolGrad', SUM_TOL, `maxPoolGrad ${label}`, times);
+      const avgGrad = () => tf.grad((a: tf.Tensor) => weightedSum(tf.avgPool(a as tf.Tensor4D, size, stride, pad)))(x());
+      if (pad === 'valid') await expectNative(avgGrad, 'avgPoolGrad', SUM_TOL, `avgPoolGrad ${label}`, times);
+      else if (times === 1) {
+        // tfjs's own AvgPoolGrad divides by the full window even where its forward divides by the
+        // in-map part ('same' borders), so it is not the gradient of tfjs's avgPool there. The
+        // native one is: average pooling is linear, so <avgPool(x), dy> = <x, grad(dy)> exactly.
+        const native = await withNative(() => {
+          const pooled = tf.avgPool(x() as tf.Tensor4D, size, stride, pad);
+          const dy = tf.range(0, pooled.size).reshape(pooled.shape).sin();
+          return [tf.sum(tf.mul(pooled, dy)), tf.sum(tf.mul(x(), avgGrad()))];
+        });
+        expect(native.calls.avgPoolGrad, label).toBe(1);
+        expect(Math.abs(native.values[0][0] - native.values[1][0]), label).toBeLessThan(1e-4 * Math.abs(native.values[0][0]) + 1e-3);
+      }
+    }
+  });
+
+  it('batchNorm with per-channel statistics, with and without offset and scale', async () => {
+    const next = rng(28);
+    const c = 24;
+    const x = randomTensor([4, 20, 20, c], next, -2, 3);
+    const mean = randomTensor([c], next);
+    const variance = randomTensor([c], next, 0.2, 2);
+    const offset = randomTensor([c], next);
+    const scale = randomTensor([c], next, 0.5, 1.5);
+    await expectNative(() => tf.batchNorm(x(), mean(), variance(), offset(), scale(), 1e-3), 'batchNorm', 1e-5, 'full', 1);
+    await expectNative(() => tf.batchNorm(x(), mean(), variance(), undefined, undefined, 1e-5), 'batchNorm', 1e-5, 'no offset/scale', 1);
+  });
+
+  it('leaves tensors below 16384 elements and int32 tensors to the stock kernels, with the same results', async () => {
+    const next = rng(29);
+    const small = randomTensor([16383], next);
+    const edge = randomTensor([16384], next);
+    const ints = () => tf.tensor1d(Array.from({ length: 20000 }, (_, i) => i % 7), 'int32');
+    for (const [f, calls, label] of [
+      [() => tf.add(small(), small()), 0, '16383 elements'],
+      [() => tf.add(edge(), edge()), 1, '16384 elements'],
+      [() => tf.add(ints(), ints()).toFloat(), 0, 'int32'],
+    ] as const) {
+      const native = await withNative(f);
+      const reference = await withoutNative('cpu', f);
+      expect(native.calls['binary:Add'] ?? 0, label).toBe(calls);
+      expect(maxRelativeError(native.values[0], reference[0]), label).toBe(0);
+    }
+  });
+});

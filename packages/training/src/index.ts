@@ -1,0 +1,24 @@
+/**
+ * @trajectorynet/training: configs and presets, the one training loop with
+ * pluggable objectives, classification runs, evaluation, run reports and
+ * SVG charts.
+ */
+export { deepMerge, parseOverride, readConfigFile, resolveConfig, type ConfigSources } from './config/load.js';
+export { PRESET_NAMES, presetConfig, presetRequirements } from './config/presets.js';
+export { ConfigSchema, type DataConfig, type ModelConfig, motionNetFrames, type TrainConfig } from './config/schema.js';
+export { type BatchOptions, type ClipBatch, clipBatches, recognizerInput } from './data/batches.js';
+export { loadDataset, loadDatasets } from './data/datasets.js';
+export { extractionJobs, type FlowSource, flowCacheDir, flowSourceOf, prepareFlows, type RunFlows } from './data/flows.js';
+export { clipFrames, clipPipeline, decodeShorterSide } from './data/pipelines.js';
+export { TrainingError, type TrainingErrorCode } from './errors.js';
+export { type EvaluationReport, evaluate, scoreVideos, type VideoScores } from './eval/evaluate.js';
+export { type ClassificationReport, confusionCsv, MetricsAccumulator, topK } from './eval/metrics.js';
+export { type LoopSettings, type Objective, type RunState, type TrainableModel, trainLoop, type TrainLoopOptions, type Validation } from './loop/loop.js';
+export { createOptimizer, type OptimizerConfig, OptimizerSchema } from './loop/optimizer.js';
+export { BEST, type EpochRecord, LATEST, METRICS, parseMetrics, type StepRecord } from './loop/run-files.js';
+export { learningRateAt, type Schedule, ScheduleSchema } from './loop/schedule.js';
+export { classificationObjective } from './objectives/classification.js';
+export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
+export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
+export { type ClassifierMeta, loadTrainedModel, predictVideo, recognizerConfig, type RunOptions, type RunSummary, runTraining, testBatches, useBackend } from './run.js';
+export { loadMotionNet, type MotionNetMeta, type MotionNetSource, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';

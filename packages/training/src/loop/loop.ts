@@ -1,0 +1,292 @@
+/**
+ * The one training loop: micro-batches -> gradients (accumulated) -> one
+ * optimiser step, for any objective (classification, MotionNet's unsupervised
+ * loss). Validation at epoch ends, checkpoints from which `resume` continues
+ * exactly, metrics appended to metrics.jsonl.
+ *
+ * Exact resume rests on three things: the data of an epoch depend only on
+ * (seed, epoch) (the caller's `batches(epoch, skip)`), the run's random
+ * stream (dropout, initialisers) is saved in the checkpoint, and checkpoints
+ * are taken only between optimiser steps.
+ *
+ * Values stay on the device: losses and metric sums are accumulated as
+ * tensors and read only at log points (every `logEvery` steps, before each
+ * checkpoint and at epoch ends), so a GPU backend is never stalled per step.
+ * A non-finite loss found at a log point stops the run before any checkpoint
+ * holds the damaged weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { removeStaleTemporaries } from '@trajectorynet/core/node';
+import { assignWeights, createRunRandom, loadCheckpoint, namedWeights } from '@trajectorynet/runtime';
+import type { RandomState } from '@trajectorynet/core';
+import { TrainingError } from '../errors.js';
+import { createOptimizer, type OptimizerConfig } from './optimizer.js';
+import { type EpochRecord, type RunFiles, runFiles, type StepRecord } from './run-files.js';
+import { learningRateAt, type Schedule } from './schedule.js';
+
+/** What the loop trains: the weights it checkpoints and the variables it updates. */
+export interface TrainableModel {
+  /** Every weight to checkpoint (trainable and not: BatchNorm statistics too). */
+  readonly weights: readonly tf.LayerVariable[];
+  /** The variables the optimiser updates, in a fixed order. */
+  trainableVariables(): tf.Variable[];
+}
+
+/** A loss to minimise, and the running sums reported beside it (e.g. correct predictions). */
+export interface Objective<Batch> {
+  /** Called inside the gradient tape: the mean loss of the batch and metric sums over its items. */
+  compute(batch: Batch, training: boolean): { loss: tf.Scalar; sums?: Record<string, tf.Scalar> };
+  /** Items (clips, frame stacks) in a batch: metric sums are divided by the items seen. */
+  count(batch: Batch): number;
+}
+
+export interface LoopSettings {
+  epochs: number;
+  /** Micro-batches per epoch (`batches` gives this many; leftovers that do not fill a step are dropped). */
+  batchesPerEpoch: number;
+  /** Micro-batches whose gradients are summed before one update. */
+  accumulate: number;
+  seed: number;
+  optimizer: OptimizerConfig;
+  schedule: Schedule;
+  /** Save latest.ckpt every N optimiser steps (0: only at epoch ends). */
+  checkpointEvery: number;
+  /** Validate every N epochs (and after the last). */
+  validateEvery: number;
+  /** Read the loss from the device every N steps (progress, NaN check). */
+  logEvery: number;
+}
+
+/** What a checkpoint carries besides tensors. */
+export interface RunState<Meta> {
+  /** The caller's description of the run (config, labels...). */
+  meta: Meta;
+  /** Optimiser steps taken. */
+  step: number;
+  /** Completed epochs, and the optimiser steps already taken in the one in progress. */
+  epoch: number;
+  stepInEpoch: number;
+  random: RandomState;
+  /** The best validation score so far (validate's `score`) and its epoch. */
+  best: { score: number; epoch: number } | null;
+  history: EpochRecord[];
+  /** Running sums of the epoch in progress, so that a resumed epoch reports what the uninterrupted one would. */
+  epochSums: Record<string, number>;
+  epochItems: number;
+  epochSeconds: number;
+}
+
+export interface Validation {
+  /** Higher is better: best.ckpt holds the weights of the highest score. */
+  score: number;
+  metrics: Record<string, number>;
+}
+
+export interface TrainLoopOptions<Batch, Meta> {
+  settings: LoopSettings;
+  model: TrainableModel;
+  objective: Objective<Batch>;
+  /** The micro-batches of `epoch`, skipping the first `skip` (deterministic in seed and epoch). */
+  batches(epoch: number, skip: number): AsyncIterable<Batch>;
+  validate?(): Promise<Validation>;
+  /** Written with every checkpoint; `checkResume` may refuse a saved one that does not fit. */
+  meta: Meta;
+  checkResume?(saved: Meta, file: string): void;
+  /** Extra fields for each epoch record (e.g. where trajectories came from). */
+  epochExtras?(): Record<string, unknown>;
+  outDir: string;
+  resume?: boolean;
+  /** Replace a run already in outDir (otherwise refused). */
+  overwrite?: boolean;
+  /** (resume: a folder without a checkpoint starts a new run.) */
+  /** Stop (as if killed) after this many optimiser steps in this process; for tests. */
+  maxStepsThisRun?: number;
+  onStep?(record: StepRecord & { stepsPerEpoch: number }): void;
+  onEpoch?(record: EpochRecord): void;
+}
+
+/** Sums of the loss and metrics on the device, read at log points. */
+class DeviceSums {
+  private sums: Record<string, tf.Tensor> = {};
+
+  add(values: Record<string, tf.Scalar>): void {
+    for (const [key, value] of Object.entries(values)) {
+      const previous = this.sums[key];
+      this.sums[key] = previous == null ? tf.keep(value) : tf.keep(tf.add(previous, value));
+      if (previous != null) tf.dispose([previous, value]);
+    }
+  }
+
+  /** Reads every sum (one device read each) and clears them. */
+  async drain(): Promise<Record<string, number>> {
+    const entries = Object.entries(this.sums);
+    this.sums = {};
+    const values = await Promise.all(entries.map(async ([key, t]) => [key, (await t.data())[0]] as const));
+    tf.dispose(entries.map(([, t]) => t));
+    return Object.fromEntries(values);
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.sums));
+    this.sums = {};
+  }
+}
+
+export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Meta>): Promise<RunState<Meta>> {
+  const { settings, model, objective } = options;
+  const files: RunFiles = runFiles(options.outDir);
+  const stepsPerEpoch = Math.floor(settings.batchesPerEpoch / settings.accumulate);
+  if (stepsPerEpoch < 1) {
+    throw new TrainingError('BAD_DATA', `the training set gives ${settings.batchesPerEpoch} batches per epoch, fewer than train.accumulate (${settings.accumulate})`);
+  }
+  const totalSteps = stepsPerEpoch * settings.epochs;
+  const variables = model.trainableVariables();
+  const optimizer = createOptimizer(settings.optimizer, variables);
+
+  const resuming = await files.prepare(options.resume === true, options.overwrite === true);
+  await removeStaleTemporaries(options.outDir);
+  let state: RunState<Meta>;
+  let random: ReturnType<typeof createRunRandom>;
+  if (resuming) {
+    const saved = await loadCheckpoint<RunState<Meta>>(files.latest);
+    options.checkResume?.(saved.state.meta, files.latest);
+    assignWeights(model.weights, saved.weights, files.latest);
+    await optimizer.setState(saved.optimizer);
+    tf.dispose(saved.weights.map((w) => w.tensor));
+    state = saved.state;
+    random = createRunRandom(settings.seed, state.random);
+    await files.truncateMetrics(state.step, state.epoch);
+  } else {
+    random = createRunRandom([settings.seed, 'run']);
+    state = { meta: options.meta, step: 0, epoch: 0, stepInEpoch: 0, random: random.state(), best: null, history: [], epochSums: {}, epochItems: 0, epochSeconds: 0 };
+  }
+
+  const save = async (file: string) => {
+    state.random = random.state();
+    const optimizerState = await optimizer.getState();
+    try {
+      await files.saveCheckpoint(file, state, namedWeights(model.weights), optimizerState);
+    } finally {
+      // the optimiser's slots are its own variables; its step count is a fresh scalar each time
+      tf.dispose(optimizerState.map((s) => s.tensor).filter((t) => !(t instanceof tf.Variable)));
+    }
+  };
+
+  const pending = new DeviceSums();
+  let pendingSteps = 0;
+  let pendingItems = 0;
+  let logClock = { time: Date.now(), items: 0 };
+  /** A log point: read the sums, stop on a non-finite loss, record the steps since the last one. */
+  const logPoint = async (lr: number) => {
+    if (pendingSteps === 0) return;
+    const sums = await pending.drain();
+    const loss = sums.loss / pendingSteps;
+    if (!Number.isFinite(loss)) {
+      throw new TrainingError(
+        'DIVERGED',
+        `the loss became ${loss} at epoch ${state.epoch + 1}, step ${state.step} (or up to ${pendingSteps - 1} steps before); the last good checkpoint is ${files.latest} (try a lower optimizer.lr or gradient clipping: optimizer.clipNorm)`,
+      );
+    }
+    for (const [key, value] of Object.entries(sums)) state.epochSums[key] = (state.epochSums[key] ?? 0) + value;
+    state.epochItems += pendingItems;
+    const seconds = (Date.now() - logClock.time) / 1000;
+    const record: StepRecord = {
+      epoch: state.epoch + 1,
+      step: state.step,
+      lr,
+      loss,
+      metrics: Object.fromEntries(Object.entries(sums).filter(([k]) => k !== 'loss').map(([k, v]) => [k, v / Math.max(1, pendingItems)])),
+      itemsPerSecond: seconds > 0 ? logClock.items / seconds : 0,
+    };
+    pendingSteps = 0;
+    pendingItems = 0;
+    logClock = { time: Date.now(), items: 0 };
+    await files.appendMetrics({ kind: 'step', ...record });
+    options.onStep?.({ ...record, stepsPerEpoch });
+  };
+
+  let stepsThisRun = 0;
+  try {
+    while (state.epoch < settings.epochs) {
+      const epochStarted = Date.now() - state.epochSeconds * 1000;
+      let accumulated: tf.Tensor[] | null = null;
+      let micro = 0;
+      let lr = learningRateAt(settings.optimizer.lr, settings.schedule, state.step, totalSteps);
+      for await (const batch of options.batches(state.epoch, state.stepInEpoch * settings.accumulate)) {
+        if (micro === 0 && state.stepInEpoch >= stepsPerEpoch) break; // leftover micro-batches
+        const items = objective.count(batch);
+        const { grads, sums } = tf.tidy(() => {
+          let kept: Record<string, tf.Scalar> = {};
+          const { value, grads: g } = tf.variableGrads(() => {
+            const { loss, sums: extra } = objective.compute(batch, true);
+            kept = Object.fromEntries(Object.entries(extra ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+            return loss;
+          }, variables);
+          // the step's loss is the mean over its micro-batches
+          return { grads: variables.map((v) => g[v.name]), sums: { ...kept, loss: tf.div(value, settings.accumulate) as tf.Scalar } };
+        });
+        pending.add(sums);
+        if (accumulated == null) {
+          accumulated = grads;
+        } else {
+          const previous: tf.Tensor[] = accumulated;
+          accumulated = previous.map((a, i) => tf.add(a, grads[i]));
+          tf.dispose([...previous, ...grads]);
+        }
+        micro += 1;
+        pendingItems += items;
+        logClock.items += items;
+        if (micro < settings.accumulate) continue;
+
+        lr = learningRateAt(settings.optimizer.lr, settings.schedule, state.step, totalSteps);
+        const summed = accumulated;
+        const averaged = tf.tidy(() => Object.fromEntries(variables.map((v, i) => [v.name, tf.div(summed[i], settings.accumulate)])));
+        optimizer.step(averaged, lr);
+        tf.dispose([...Object.values(averaged), ...summed]);
+        accumulated = null;
+        micro = 0;
+        state.step += 1;
+        state.stepInEpoch += 1;
+        pendingSteps += 1;
+        stepsThisRun += 1;
+        state.epochSeconds = (Date.now() - epochStarted) / 1000;
+        const checkpointing = settings.checkpointEvery > 0 && state.step % settings.checkpointEvery === 0;
+        if (checkpointing || state.step % settings.logEvery === 0) await logPoint(lr);
+        if (checkpointing) await save(files.latest);
+        if (options.maxStepsThisRun != null && stepsThisRun >= options.maxStepsThisRun) return state;
+      }
+      tf.dispose(accumulated ?? []);
+      await logPoint(lr);
+
+      const train = Object.fromEntries(
+        Object.entries(state.epochSums).map(([k, v]) => [k, k === 'loss' ? v / Math.max(1, state.stepInEpoch) : v / Math.max(1, state.epochItems)]),
+      );
+      const record: EpochRecord = { epoch: state.epoch + 1, step: state.step, train, seconds: (Date.now() - epochStarted) / 1000, ...options.epochExtras?.() };
+      const validating = options.validate != null && ((state.epoch + 1) % settings.validateEvery === 0 || state.epoch + 1 === settings.epochs);
+      let improved = false;
+      if (validating && options.validate != null) {
+        const validation = await options.validate();
+        record.val = { score: validation.score, ...validation.metrics };
+        improved = state.best == null || validation.score > state.best.score;
+        if (improved) state.best = { score: validation.score, epoch: record.epoch };
+      }
+      state.history.push(record);
+      state.epoch += 1;
+      state.stepInEpoch = 0;
+      state.epochSums = {};
+      state.epochItems = 0;
+      state.epochSeconds = 0;
+      await files.appendMetrics({ kind: 'epoch', ...record });
+      options.onEpoch?.(record);
+      // best before latest: a kill between the two leaves latest at the previous epoch, whose
+      // resumption repeats this epoch and writes best again (the same score is an improvement there)
+      if (improved) await save(files.best);
+      await save(files.latest);
+    }
+    return state;
+  } finally {
+    pending.dispose();
+    random.release();
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * MotionNet pretraining without flow labels, through the one training loop:
+ * MotionNet's unsupervised loss is the objective, the data are stacks of
+ * consecutive frames at a random time and a random crop of a video, frame
+ * folder or any video-io dataset, loaded by the one clip pipeline (on worker
+ * threads when asked). A "round" of `checkpointEvery` steps plays the part of
+ * an epoch: a checkpoint at the end of each, from which a stopped run resumes
+ * exactly, and an optional validation (e.g. EPE on flows with ground truth).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { seededRandom } from '@trajectorynet/core';
+import { createMotionNet, type LossParts, unsupervisedLoss } from '@trajectorynet/motionnet';
+import { assignWeights, loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
+import { type ClipPipeline, createLoader, type Dataset, detectFrameTemplate, type Sample } from '@trajectorynet/video-io';
+import { TrainingError } from './errors.js';
+import { type Objective, type RunState, trainLoop, type Validation } from './loop/loop.js';
+import { LATEST, type StepRecord } from './loop/run-files.js';
+
+/** A folder of videos (searched recursively), one video, one frame folder, or the samples of any video-io dataset. */
+export type MotionNetSource = string | Dataset;
+
+export interface PretrainMotionNetOptions {
+  /** The run folder: latest.ckpt (resumed from when it exists and `resume` is set), metrics.jsonl. */
+  outDir: string;
+  /** Optimisation steps in all (rounded up to whole rounds of `checkpointEvery`). */
+  steps: number;
+  /** Consecutive frames per stack (n + 1 in, n flows out). Default 2. */
+  frames?: number;
+  /** Network input size, multiples of 32. Default 128 x 128. */
+  height?: number;
+  width?: number;
+  /** Channel multiplier of the original widths (1 = 64 ... 1024). Default 1. */
+  widthMultiplier?: number;
+  /** Take every `frameStep`-th frame of the video. Default 1. */
+  frameStep?: number;
+  /** Stacks per step. Default 4. */
+  batchSize?: number;
+  /** Adam learning rate (Hidden Two-Stream: 3.2e-5). */
+  lr?: number;
+  /** Multiply the rate by `factor` every `every` steps. Default: constant. */
+  lrDecay?: { every: number; factor: number };
+  /** Seeds the initial weights and every draw of data. Default 1. */
+  seed?: number;
+  /** Steps per round (checkpoint, log line, validation). Default 100. */
+  checkpointEvery?: number;
+  /** Stacks decoded ahead of the step, and loader threads. */
+  prefetch?: number;
+  workers?: number;
+  resume?: boolean;
+  overwrite?: boolean;
+  /** A score for the current model after each round, higher is better (e.g. minus the EPE on a validation set). */
+  validate?: (model: tf.LayersModel) => Promise<Validation>;
+  onStep?: (record: StepRecord & { steps: number }) => void;
+  log?: (message: string) => void;
+}
+
+/** What a MotionNet checkpoint carries besides its tensors. */
+export interface MotionNetMeta {
+  kind: 'motionnet';
+  settings: { frames: number; height: number; width: number; widthMultiplier: number; frameStep: number; batchSize: number; lr: number; seed: number };
+}
+
+export interface PretrainMotionNetResult {
+  model: tf.LayersModel;
+  state: RunState<MotionNetMeta>;
+}
+
+const VIDEO_EXTENSIONS = /\.(mp4|avi|webm|mkv|mov|m4v)$/i;
+
+/** The samples of a source; a folder gives its videos and frame folders (recursively). */
+export async function sourceSamples(source: MotionNetSource): Promise<Sample[]> {
+  if (typeof source !== 'string') {
+    if (source.samples.length === 0) throw new TrainingError('BAD_DATA', 'the dataset has no samples');
+    return source.samples;
+  }
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(source);
+  } catch {
+    throw new TrainingError('BAD_DATA', 'no such file or folder', { path: source });
+  }
+  if (info.isFile()) return [{ path: source, id: path.basename(source), label: 0, frameCount: 0, kind: 'video' }];
+  const samples: Sample[] = [];
+  const visit = async (dir: string) => {
+    if (detectFrameTemplate(dir) != null) {
+      samples.push({ path: dir, id: path.relative(source, dir) || path.basename(dir), label: 0, frameCount: 0, kind: 'frames' });
+      return;
+    }
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await visit(full);
+      else if (VIDEO_EXTENSIONS.test(entry.name)) samples.push({ path: full, id: path.relative(source, full), label: 0, frameCount: 0, kind: 'video' });
+    }
+  };
+  await visit(source);
+  if (samples.length === 0) throw new TrainingError('BAD_DATA', `no videos (${VIDEO_EXTENSIONS.source}) or frame folders found`, { path: source });
+  return samples;
+}
+
+function settingsOf(options: PretrainMotionNetOptions): MotionNetMeta['settings'] {
+  const s = {
+    frames: options.frames ?? 2,
+    height: options.height ?? 128,
+    width: options.width ?? 128,
+    widthMultiplier: options.widthMultiplier ?? 1,
+    frameStep: options.frameStep ?? 1,
+    batchSize: options.batchSize ?? 4,
+    lr: options.lr ?? 3.2e-5,
+    seed: options.seed ?? 1,
+  };
+  const bad = (key: string, why: string) => new TrainingError('BAD_CONFIG', why, { path: key });
+  const positiveInt = { steps: options.steps, frames: s.frames - 1, frameStep: s.frameStep, batchSize: s.batchSize, checkpointEvery: options.checkpointEvery ?? 1, workers: (options.workers ?? 0) + 1 };
+  for (const [key, value] of Object.entries(positiveInt)) if (!Number.isInteger(value) || value < 1) throw bad(key, `must be a positive integer${key === 'frames' ? ' above 1' : ''}, got ${(options as unknown as Record<string, unknown>)[key]}`);
+  if (!(s.lr > 0)) throw bad('lr', `must be positive, got ${s.lr}`);
+  for (const key of ['height', 'width'] as const) if (!(Number.isInteger(s[key]) && s[key] > 0 && s[key] % 32 === 0)) throw bad(key, `must be a positive multiple of 32 (MotionNet's five poolings), got ${s[key]}`);
+  const decay = options.lrDecay;
+  if (decay != null && !(Number.isInteger(decay.every) && decay.every > 0 && decay.factor > 0)) throw bad('lrDecay', `needs a positive integer 'every' and a positive 'factor', got ${JSON.stringify(decay)}`);
+  return s;
+}
+
+/** The stacks of round `round` (skipping `skip` micro-batches): every draw from (seed, position). */
+function stackBatches(samples: Sample[], s: MotionNetMeta['settings'], stepsPerRound: number, options: PretrainMotionNetOptions) {
+  const pipeline: ClipPipeline = {
+    sampling: { kind: 'dense', clipLength: s.frames, interval: s.frameStep },
+    mode: 'train',
+    // the largest square at a random place, then the network's size; decoding at that shorter side is enough
+    crop: 'random',
+    resizeShorter: samples.every((x) => x.kind !== 'synthetic') ? Math.min(s.height, s.width) : undefined,
+    size: [s.width, s.height],
+    flip: false,
+    // pixels in 0..1, as MotionNet takes them
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+  };
+  if (s.height !== s.width && samples.some((x) => x.kind !== 'synthetic')) pipeline.crop = 'multiscale';
+  return async function* (round: number, skip: number): AsyncIterable<tf.Tensor5D> {
+    // which sample each stack of the round comes from
+    const pick = seededRandom(s.seed, 'pick', round);
+    const drawn = Array.from({ length: stepsPerRound * s.batchSize }, () => samples[pick.int(samples.length)]);
+    const loader = createLoader({ samples: drawn }, pipeline, {
+      batchSize: s.batchSize,
+      seed: s.seed,
+      epoch: round,
+      startAt: skip * s.batchSize,
+      workers: options.workers ?? 0,
+      prefetch: options.prefetch ?? 2 * s.batchSize,
+      dropLast: true,
+    });
+    for await (const batch of loader) yield tf.tensor5d(batch.data, batch.shape as [number, number, number, number, number]);
+  };
+}
+
+function unsupervisedObjective(model: tf.LayersModel): Objective<tf.Tensor5D> {
+  return {
+    compute(stacks, training) {
+      const parts: LossParts = unsupervisedLoss(model, stacks, training);
+      const n = stacks.shape[0];
+      // the loss terms are batch means: times the batch size, they sum over stacks like the loop's other metrics
+      const sum = (t: tf.Scalar) => tf.mul(t, n) as tf.Scalar;
+      return { loss: parts.total, sums: { photometric: sum(parts.photometric), ssim: sum(parts.ssim), smoothness: sum(parts.smoothness) } };
+    },
+    count: (stacks) => stacks.shape[0],
+  };
+}
+
+/** Pretrains MotionNet on `source` without labels; see PretrainMotionNetOptions. */
+export async function pretrainMotionNet(source: MotionNetSource, options: PretrainMotionNetOptions): Promise<PretrainMotionNetResult> {
+  const s = settingsOf(options);
+  const samples = await sourceSamples(source);
+  const stepsPerRound = Math.min(options.checkpointEvery ?? 100, options.steps);
+  const rounds = Math.ceil(options.steps / stepsPerRound);
+  const model = withSeededRandom([s.seed, 'motionnet'], () => createMotionNet(s));
+  const meta: MotionNetMeta = { kind: 'motionnet', settings: s };
+  const batches = stackBatches(samples, s, stepsPerRound, options);
+  try {
+    const state = await trainLoop<tf.Tensor5D, MotionNetMeta>({
+      settings: {
+        epochs: rounds,
+        batchesPerEpoch: stepsPerRound,
+        accumulate: 1,
+        seed: s.seed,
+        optimizer: { name: 'adam', lr: s.lr, momentum: 0, nesterov: false, weightDecay: 0, clipNorm: 0 },
+        schedule:
+          options.lrDecay != null
+            ? { kind: 'step', warmupSteps: 0, gamma: options.lrDecay.factor, milestones: decayMilestones(options.lrDecay.every, rounds * stepsPerRound), minRatio: 0 }
+            : { kind: 'constant', warmupSteps: 0, gamma: 1, milestones: [0.5], minRatio: 0 },
+        checkpointEvery: 0,
+        validateEvery: 1,
+        logEvery: 1,
+      },
+      model: { weights: model.weights, trainableVariables: () => model.trainableWeights.map((w) => w.read() as tf.Variable) },
+      objective: unsupervisedObjective(model),
+      batches: (round, skip) => disposingEach(batches(round, skip)),
+      validate: options.validate != null ? () => (options.validate as NonNullable<PretrainMotionNetOptions['validate']>)(model) : undefined,
+      meta,
+      checkResume: (saved, file) => {
+        const a = saved.settings;
+        if (saved.kind !== 'motionnet' || a.frames !== s.frames || a.height !== s.height || a.width !== s.width || a.widthMultiplier !== s.widthMultiplier) {
+          throw new TrainingError('BAD_CHECKPOINT', `the checkpoint is of another run (${JSON.stringify(a)}); use another folder or the same settings`, { path: file });
+        }
+      },
+      outDir: options.outDir,
+      resume: options.resume,
+      overwrite: options.overwrite,
+      onStep: (record) => options.onStep?.({ ...record, steps: rounds * stepsPerRound }),
+      onEpoch: (record) => options.log?.(`step ${record.step}: loss ${record.train.loss.toFixed(4)}${record.val != null ? `, validation score ${record.val.score.toFixed(4)}` : ''}`),
+    });
+    return { model, state };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** Milestones (fractions of the run) at every `every` steps, for the 'step' schedule. */
+function decayMilestones(every: number, total: number): number[] {
+  const out: number[] = [];
+  for (let step = every; step < total; step += every) out.push(step / total);
+  return out.length > 0 ? out : [0.999999];
+}
+
+/** Disposes each batch tensor once the loop has moved past it. */
+async function* disposingEach(batches: AsyncIterable<tf.Tensor5D>): AsyncIterable<tf.Tensor5D> {
+  let previous: tf.Tensor5D | null = null;
+  try {
+    for await (const batch of batches) {
+      previous?.dispose();
+      previous = batch;
+      yield batch;
+    }
+  } finally {
+    previous?.dispose();
+  }
+}
+
+/** A MotionNet from a pretraining checkpoint (latest.ckpt of its folder, or the file). */
+export async function loadMotionNet(file: string): Promise<{ model: tf.LayersModel; meta: MotionNetMeta }> {
+  const target = file.endsWith('.ckpt') ? file : path.join(file, LATEST);
+  const saved = await loadCheckpoint<RunState<MotionNetMeta>>(target);
+  try {
+    const meta = saved.state.meta;
+    if (meta?.kind !== 'motionnet') throw new TrainingError('BAD_CHECKPOINT', 'not a MotionNet checkpoint (write one with `trajectorynet pretrain-motionnet`)', { path: target });
+    const model = createMotionNet(meta.settings);
+    assignWeights(model.weights, saved.weights, target);
+    return { model, meta };
+  } finally {
+    tf.dispose([...saved.weights, ...saved.optimizer].map((t) => t.tensor));
+  }
+}

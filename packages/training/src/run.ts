@@ -1,0 +1,280 @@
+/**
+ * A classification training run from a resolved config: datasets, flows,
+ * recognizer, loaders, the loop, validation, and the files it leaves in
+ * `outDir` (checkpoints, metrics.jsonl, curves.svg, config.json, and the
+ * evaluation of the best model).
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createProgress, type Progress, writeFileDurable } from '@trajectorynet/core/node';
+import { createRecognizer, type Recognizer, type RecognizerConfig } from '@trajectorynet/recognizer';
+import { inflateResNet, ResNetS3DError } from '@trajectorynet/resnet-s3d';
+import { assignMatchingWeights, assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
+import { type Dataset, IMAGENET_MEAN, IMAGENET_STD, type Sample } from '@trajectorynet/video-io';
+import { presetRequirements } from './config/presets.js';
+import { motionNetFrames, type TrainConfig } from './config/schema.js';
+import { type ClipBatch, clipBatches } from './data/batches.js';
+import { loadDatasets } from './data/datasets.js';
+import { type FlowSource, prepareFlows, type RunFlows } from './data/flows.js';
+import { clipPipeline } from './data/pipelines.js';
+import { TrainingError } from './errors.js';
+import { type EvaluationReport, evaluate, scoreVideos } from './eval/evaluate.js';
+import { type RunState, trainLoop } from './loop/loop.js';
+import { BEST } from './loop/run-files.js';
+import { classificationObjective } from './objectives/classification.js';
+import { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
+
+/** What a classifier checkpoint carries besides its tensors. */
+export interface ClassifierMeta {
+  kind: 'classifier';
+  config: TrainConfig;
+  labels: string[];
+  recognizer: RecognizerConfig;
+}
+
+export interface RunOptions {
+  outDir: string;
+  resume?: boolean;
+  /** Replace a run already in outDir (otherwise refused, so that nothing is lost by a typo). */
+  overwrite?: boolean;
+  /** Where computed TV-L1 flows are kept (default: .trajectorynet-cache beside outDir). */
+  cacheDir?: string;
+  log?: (message: string) => void;
+  /** Stop after this many steps in this process (tests of resume). */
+  maxStepsThisRun?: number;
+  quiet?: boolean;
+}
+
+export interface RunSummary {
+  state: RunState<ClassifierMeta>;
+  best: EvaluationReport | null;
+  flows: { source: FlowSource; solves: number };
+  trainClipsPerSecond: number;
+  seconds: number;
+  outDir: string;
+}
+
+export async function useBackend(config: TrainConfig): Promise<void> {
+  await initBackend({ prefer: config.backend === 'auto' ? undefined : (config.backend as BackendName), log: null });
+}
+
+/** The recognizer a training config describes. */
+export function recognizerConfig(config: TrainConfig, numClasses: number): RecognizerConfig {
+  const { model, data } = config;
+  return {
+    variant: model.variant,
+    depth: model.depth,
+    width: model.width,
+    withMotion: model.withMotion,
+    dropout: model.dropout,
+    frames: data.frames,
+    size: data.size,
+    numClasses,
+    trajectories: model.trajectorySource === 'motionnet' ? 'motionnet' : 'flow',
+    motionnet: { width: config.motionnet.width, frames: motionNetFrames(config) },
+    inputMean: IMAGENET_MEAN,
+    inputStd: IMAGENET_STD,
+    batchNorm: config.train.batchNorm,
+  };
+}
+
+const disposeCheckpoint = (c: { weights: { tensor: tf.Tensor }[]; optimizer: { tensor: tf.Tensor }[] }) => tf.dispose([...c.weights, ...c.optimizer].map((t) => t.tensor));
+
+/** The starting weights of a new run: ImageNet inflation, a pretrained MotionNet, a checkpoint of another run. */
+async function initialWeights(recognizer: Recognizer, config: TrainConfig, log: (m: string) => void): Promise<void> {
+  if (config.model.pretrained != null) {
+    try {
+      const report = await inflateResNet(recognizer.backbone, config.model.pretrained);
+      log(`inflated ${report.copied.length} layers from ${config.model.pretrained}`);
+    } catch (error) {
+      if (error instanceof ResNetS3DError) throw new TrainingError('BAD_CONFIG', `model.pretrained: ${error.message}`, { path: config.model.pretrained, cause: error });
+      throw error;
+    }
+  }
+  if (config.motionnet.pretrained != null) {
+    const file = config.motionnet.pretrained;
+    if (recognizer.motionNet == null) throw new TrainingError('BAD_CONFIG', "motionnet.pretrained is set but the model has no MotionNet (use model.trajectorySource 'motionnet')", { path: 'motionnet.pretrained' });
+    const saved = await loadCheckpoint<{ meta?: { kind?: string } }>(file);
+    try {
+      if (saved.state.meta?.kind !== 'motionnet') throw new CheckpointError('BAD_CHECKPOINT', 'not a MotionNet checkpoint (write one with `trajectorynet pretrain-motionnet`)', { path: file });
+      assignWeights(recognizer.motionNet.weights, saved.weights, file);
+    } finally {
+      disposeCheckpoint(saved);
+    }
+    log(`MotionNet weights from ${file}`);
+  }
+  if (config.train.initFrom != null) {
+    const saved = await loadCheckpoint(config.train.initFrom);
+    try {
+      const { loaded, skipped } = assignMatchingWeights(recognizer.weights, saved.weights);
+      if (loaded.length === 0) throw new TrainingError('BAD_CHECKPOINT', 'no weight of this checkpoint fits the model (another architecture?)', { path: config.train.initFrom });
+      log(`init from ${config.train.initFrom}: ${loaded.length} weights loaded, ${skipped.length} kept as initialised${skipped.length > 0 ? ` (${skipped.slice(0, 4).map((s) => `${s.name}: ${s.reason}`).join('; ')}${skipped.length > 4 ? '; ...' : ''})` : ''}`);
+    } finally {
+      disposeCheckpoint(saved);
+    }
+  }
+}
+
+function checkRequirements(config: TrainConfig): void {
+  for (const key of presetRequirements(config.preset ?? '')) {
+    const [section, name] = key.split('.') as [keyof TrainConfig, string];
+    if ((config[section] as Record<string, unknown> | undefined)?.[name] == null) {
+      throw new TrainingError('BAD_CONFIG', `the preset '${config.preset}' needs ${key} (e.g. --set ${key}=resnet18.safetensors)`, { path: key });
+    }
+  }
+}
+
+/** Batches of a dataset with the test pipeline (clips x crops views), as validation, `eval` and `predict` load them. */
+export function testBatches(config: TrainConfig, val: Dataset, flows: RunFlows) {
+  return clipBatches(val, clipPipeline(config, 'test', flows.spec), {
+    batchSize: config.train.batchSize,
+    seed: config.train.seed,
+    shuffle: false,
+    workers: config.data.workers,
+    prefetch: config.data.prefetch,
+    dropLast: false,
+    skipBad: config.data.skipBad,
+  });
+}
+
+export async function runTraining(config: TrainConfig, options: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const log = options.log ?? ((m: string) => console.error(m));
+  checkRequirements(config);
+  await useBackend(config);
+  const { train: trainSet, val: valSet } = await loadDatasets(config.data, config.train.seed);
+  const cacheRoot = options.cacheDir ?? path.join(path.dirname(path.resolve(options.outDir)), '.trajectorynet-cache');
+  const flows = await prepareFlows(config, [trainSet, valSet], { cacheRoot, quiet: options.quiet, log });
+  let unreportedSolves = flows.solves;
+
+  const recognizer = createRecognizer(recognizerConfig(config, trainSet.labels.length), config.train.seed);
+  const meta: ClassifierMeta = { kind: 'classifier', config, labels: trainSet.labels, recognizer: recognizer.config };
+  let progress: Progress | null = null;
+  let clipsSeen = 0;
+  let trainSeconds = 0;
+  let epochStarted = Date.now();
+  try {
+    if (!options.resume) await initialWeights(recognizer, config, log);
+    const trainBatches = clipBatches(trainSet, clipPipeline(config, 'train', flows.spec), {
+      batchSize: config.train.batchSize,
+      seed: config.train.seed,
+      shuffle: true,
+      workers: config.data.workers,
+      prefetch: config.data.prefetch,
+      dropLast: true,
+      skipBad: config.data.skipBad,
+      onSkip: (sample, error) => log(`skipped ${sample}: ${error}`),
+    });
+    const valBatches = testBatches(config, valSet, flows);
+    const state = await trainLoop<ClipBatch, ClassifierMeta>({
+      settings: {
+        epochs: config.train.epochs,
+        batchesPerEpoch: Math.floor(trainSet.samples.length / config.train.batchSize),
+        accumulate: config.train.accumulate,
+        seed: config.train.seed,
+        optimizer: config.optimizer,
+        schedule: config.schedule,
+        checkpointEvery: config.train.checkpointEvery,
+        validateEvery: config.train.validateEvery,
+        logEvery: config.train.logEvery,
+      },
+      model: recognizer,
+      objective: classificationObjective(recognizer, { auxWeight: config.motionnet.lossWeight }),
+      batches: trainBatches,
+      validate: async () => {
+        const report = await evaluate(recognizer, valBatches(0, 0), valSet.labels);
+        return { score: report.top1, metrics: { top1: report.top1, top5: report.top5, meanClassAccuracy: report.meanClassAccuracy, loss: report.loss } };
+      },
+      meta,
+      checkResume: (saved, file) => {
+        if (saved.labels.join('\n') !== trainSet.labels.join('\n')) {
+          throw new TrainingError('BAD_CHECKPOINT', 'its label map differs from the dataset being trained on (to start from it with other classes, use --init-from)', { path: file });
+        }
+      },
+      epochExtras: () => {
+        // TV-L1 pairs solved for this epoch's flows (all before the first epoch of a run; none when cached)
+        const extras = { flowSource: flows.source, tvl1Solves: unreportedSolves };
+        unreportedSolves = 0;
+        return extras;
+      },
+      outDir: options.outDir,
+      resume: options.resume,
+      overwrite: options.overwrite,
+      maxStepsThisRun: options.maxStepsThisRun,
+      onStep: (record) => {
+        if (progress == null) {
+          epochStarted = Date.now();
+          progress = options.quiet ? null : createProgress({ label: `epoch ${record.epoch}/${config.train.epochs}`, total: record.stepsPerEpoch, unit: 'steps' });
+        }
+        progress?.update(record.step - (record.epoch - 1) * record.stepsPerEpoch, { loss: record.loss, lr: record.lr, 'clips/s': record.itemsPerSecond });
+      },
+      onEpoch: (record) => {
+        progress?.stop();
+        progress = null;
+        trainSeconds += (Date.now() - epochStarted) / 1000;
+        clipsSeen += trainSet.samples.length - (trainSet.samples.length % config.train.batchSize);
+        const val = record.val != null ? `, val top-1 ${(record.val.top1 * 100).toFixed(1)}%, top-5 ${(record.val.top5 * 100).toFixed(1)}%` : '';
+        log(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(3)}, train top-1 ${(record.train.top1 * 100).toFixed(1)}%${val}`);
+      },
+    });
+    await writeFileDurable(path.join(options.outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileDurable(path.join(options.outDir, 'curves.svg'), trainingCurvesSvg(state.history, config.preset ?? 'training'));
+    let best: EvaluationReport | null = null;
+    if (state.epoch >= config.train.epochs && state.best != null) {
+      // the final report is of the best checkpoint
+      const bestFile = path.join(options.outDir, BEST);
+      const checkpoint = await loadCheckpoint(bestFile);
+      assignWeights(recognizer.weights, checkpoint.weights, bestFile);
+      disposeCheckpoint(checkpoint);
+      best = await evaluate(recognizer, valBatches(0, 0), valSet.labels);
+      await writeEvaluation(options.outDir, best, valSet.labels, { checkpoint: bestFile, split: 'val', flowSource: flows.source });
+    }
+    return {
+      state,
+      best,
+      flows: { source: flows.source, solves: flows.solves },
+      trainClipsPerSecond: trainSeconds > 0 ? clipsSeen / trainSeconds : 0,
+      seconds: (Date.now() - started) / 1000,
+      outDir: options.outDir,
+    };
+  } finally {
+    (progress as Progress | null)?.stop();
+    recognizer.dispose();
+  }
+}
+
+/** Rebuilds the recognizer of a classifier checkpoint, with its weights. */
+export async function loadTrainedModel(checkpointPath: string): Promise<{ recognizer: Recognizer; meta: ClassifierMeta }> {
+  // a backend before any tensor exists (TRAJECTORYNET_BACKEND or the best available)
+  await initBackend({ log: null });
+  const checkpoint = await loadCheckpoint<RunState<ClassifierMeta>>(checkpointPath);
+  try {
+    const meta = checkpoint.state.meta;
+    if (meta?.kind !== 'classifier') {
+      throw new CheckpointError('BAD_CHECKPOINT', `not a classifier checkpoint (${meta?.kind === 'motionnet' ? 'a MotionNet one: use it as motionnet.pretrained' : 'written by another version or tool'})`, { path: checkpointPath });
+    }
+    if (meta.config.backend !== 'auto') await useBackend(meta.config);
+    const recognizer = createRecognizer(meta.recognizer, meta.config.train.seed);
+    assignWeights(recognizer.weights, checkpoint.weights, checkpointPath);
+    return { recognizer, meta };
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+}
+
+/** Class probabilities of one video or frame folder with a trained model: the test pipeline's views, averaged. */
+export async function predictVideo(
+  recognizer: Recognizer,
+  meta: ClassifierMeta,
+  input: string,
+  options: { cacheDir: string; kind: 'video' | 'frames'; quiet?: boolean },
+): Promise<Float32Array> {
+  const sample: Sample = { kind: options.kind, path: path.resolve(input), id: path.basename(input), label: 0, frameCount: 0 };
+  // a new video has no precomputed flows: TV-L1 into the cache, at the resolution the model was trained with
+  const config: TrainConfig = { ...meta.config, data: { ...meta.config.data, flowDir: undefined, workers: 0 } };
+  const dataset = { samples: [sample], labels: meta.labels };
+  // only the pairs the test views need, not every pair of the video
+  const flows = await prepareFlows(config, [dataset], { cacheRoot: options.cacheDir, quiet: options.quiet, onlyFor: clipPipeline(config, 'test') });
+  const { videos } = await scoreVideos(recognizer, testBatches(config, dataset, flows)(0, 0));
+  return videos[0].probabilities;
+}

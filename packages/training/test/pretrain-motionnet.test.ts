@@ -1,0 +1,89 @@
+/** MotionNet pretraining through the training loop: sources, frame stacks, exact resumption, bad input. */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@trajectorynet/runtime';
+import { createSyntheticDataset } from '@trajectorynet/video-io';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMotionNet, pretrainMotionNet, sourceSamples } from '../src/index.js';
+
+beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
+
+const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(import.meta.dirname, '../../../../shared/data');
+
+const tiny = { frames: 2, height: 32, width: 32, widthMultiplier: 1 / 16, batchSize: 2, lr: 1e-3 };
+const synthetic = () => createSyntheticDataset({ split: 'train', clipsPerClass: 1, frames: 6, width: 40, height: 32 });
+const tempDir = () => mkdtemp(path.join(tmpdir(), 'tjn-mn-'));
+
+async function weightsOf(model: tf.LayersModel): Promise<number[][]> {
+  return Promise.all(model.getWeights().map(async (w) => Array.from(await w.data())));
+}
+
+describe('sources', () => {
+  it('a folder gives its videos and frame folders; a file gives itself; bad paths fail with the path', async () => {
+    const videos = await sourceSamples(path.join(DATA, 'videos'));
+    expect(videos.map((s) => path.basename(s.path)).sort()).toEqual(['part_0.mp4', 'test.avi', 'test.mp4']);
+    expect(videos.every((s) => s.kind === 'video')).toBe(true);
+    const whole = await sourceSamples(DATA);
+    expect(whole.filter((s) => s.kind === 'frames').map((s) => s.path)).toEqual([path.join(DATA, 'rawframes')]);
+    expect(await sourceSamples(path.join(DATA, 'videos', 'test.avi'))).toHaveLength(1);
+    await expect(sourceSamples('/no/such/folder')).rejects.toThrow(/\/no\/such\/folder: no such file/);
+    const empty = await tempDir();
+    await expect(sourceSamples(empty)).rejects.toThrow(new RegExp(`${empty}: no videos`));
+  });
+});
+
+describe('pretrainMotionNet', () => {
+  it('a run stopped after round 1 and resumed ends with the weights of an uninterrupted run', async () => {
+    const whole = await pretrainMotionNet(synthetic(), { ...tiny, steps: 4, checkpointEvery: 2, seed: 3, outDir: await tempDir() });
+    expect(whole.state.step).toBe(4);
+    for (const h of whole.state.history) expect(Number.isFinite(h.train.loss) && h.train.loss > 0).toBe(true);
+
+    const dir = await tempDir();
+    (await pretrainMotionNet(synthetic(), { ...tiny, steps: 2, checkpointEvery: 2, seed: 3, outDir: dir })).model.dispose();
+    const seen: number[] = [];
+    const resumed = await pretrainMotionNet(synthetic(), { ...tiny, steps: 4, checkpointEvery: 2, seed: 3, outDir: dir, resume: true, onStep: (r) => seen.push(r.step) });
+    expect(seen).toEqual([3, 4]);
+    expect(resumed.state.history.map((h) => h.train.loss)).toEqual(whole.state.history.map((h) => h.train.loss));
+    expect(await weightsOf(resumed.model)).toEqual(await weightsOf(whole.model));
+    // the checkpoint rebuilds the same network
+    const loaded = await loadMotionNet(dir);
+    expect(await weightsOf(loaded.model)).toEqual(await weightsOf(whole.model));
+    expect(loaded.meta.settings.frames).toBe(2);
+    // the weights moved: one step from the same seed differs
+    const fresh = await pretrainMotionNet(synthetic(), { ...tiny, steps: 1, seed: 3, outDir: await tempDir() });
+    expect(await weightsOf(fresh.model)).not.toEqual(await weightsOf(whole.model));
+    for (const m of [whole.model, resumed.model, fresh.model, loaded.model]) m.dispose();
+  });
+
+  it('leaks no tensors across steps', async () => {
+    const before = tf.memory().numTensors;
+    const run = await pretrainMotionNet(synthetic(), { ...tiny, steps: 3, seed: 5, outDir: await tempDir() });
+    run.model.dispose();
+    expect(tf.memory().numTensors - before).toBe(0);
+  });
+
+  it('trains on real videos (decoded by ffmpeg on worker threads) with a frame step, and reports the loss terms', async () => {
+    const run = await pretrainMotionNet(path.join(DATA, 'videos'), { ...tiny, steps: 2, frameStep: 2, seed: 1, workers: 2, outDir: await tempDir() });
+    expect(run.state.step).toBe(2);
+    const train = run.state.history[0].train;
+    for (const key of ['loss', 'photometric', 'ssim', 'smoothness']) expect(Number.isFinite(train[key]), key).toBe(true);
+    run.model.dispose();
+  });
+
+  it('refuses bad options, a checkpoint of another architecture, and a damaged checkpoint, naming the file', async () => {
+    const dir = await tempDir();
+    await expect(pretrainMotionNet(synthetic(), { ...tiny, steps: 0, outDir: dir })).rejects.toThrow(/steps: must be a positive integer/);
+    await expect(pretrainMotionNet(synthetic(), { ...tiny, steps: 1, lr: Number.NaN, outDir: dir })).rejects.toThrow(/lr: must be positive/);
+    await expect(pretrainMotionNet(synthetic(), { ...tiny, steps: 1, height: 48, outDir: dir })).rejects.toThrow(/height: must be a positive multiple of 32/);
+    (await pretrainMotionNet(synthetic(), { ...tiny, steps: 1, outDir: dir })).model.dispose();
+    await expect(pretrainMotionNet(synthetic(), { ...tiny, widthMultiplier: 1 / 8, steps: 2, outDir: dir, resume: true })).rejects.toThrow(/the checkpoint is of another run/);
+    const damaged = await tempDir();
+    await mkdir(damaged, { recursive: true });
+    await writeFile(path.join(damaged, 'latest.ckpt'), 'not a checkpoint');
+    const error = await pretrainMotionNet(synthetic(), { ...tiny, steps: 2, outDir: damaged, resume: true }).catch((e) => e);
+    expect(error.code).toBe('BAD_CHECKPOINT');
+    expect(error.path).toBe(path.join(damaged, 'latest.ckpt'));
+  });
+});

@@ -10,6 +10,7 @@ export { type BatchOptions, type ClipBatch, clipBatches, recognizerInput } from 
 export { loadDataset, loadDatasets } from './data/datasets.js';
 export { extractionJobs, type FlowSource, flowCacheDir, flowSourceOf, prepareFlows, type RunFlows } from './data/flows.js';
 export { clipFrames, clipPipeline, decodeShorterSide } from './data/pipelines.js';
+export { loadTextureFrames, type ProceduralSource, proceduralStacks, type StackBatch } from './data/procedural.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';
 export { type EvaluationReport, evaluate, scoreVideos, type VideoScores } from './eval/evaluate.js';
 export { type ClassificationReport, confusionCsv, MetricsAccumulator, topK } from './eval/metrics.js';
@@ -21,4 +22,4 @@ export { classificationObjective } from './objectives/classification.js';
 export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
 export { type ClassifierMeta, loadTrainedModel, predictVideo, recognizerConfig, type RunOptions, type RunSummary, runTraining, testBatches, useBackend } from './run.js';
-export { loadMotionNet, type MotionNetMeta, type MotionNetSource, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';
+export { loadMotionNet, type MotionNetMeta, PROCEDURAL_PRETRAINING, type MotionNetSource, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';

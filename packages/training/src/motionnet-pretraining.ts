@@ -14,19 +14,20 @@ import { seededRandom } from '@trajectorynet/core';
 import { createMotionNet, type LossParts, unsupervisedLoss } from '@trajectorynet/motionnet';
 import { assignWeights, loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
 import { type ClipPipeline, createLoader, type Dataset, detectFrameTemplate, type Sample } from '@trajectorynet/video-io';
+import { type ProceduralSource, proceduralStacks } from './data/procedural.js';
 import { TrainingError } from './errors.js';
 import { type Objective, type RunState, trainLoop, type Validation } from './loop/loop.js';
 import { LATEST, type StepRecord } from './loop/run-files.js';
 
-/** A folder of videos (searched recursively), one video, one frame folder, or the samples of any video-io dataset. */
-export type MotionNetSource = string | Dataset;
+/** A folder of videos (searched recursively), one video, one frame folder, the samples of any video-io dataset, or the procedural generator. */
+export type MotionNetSource = string | Dataset | ProceduralSource;
 
 export interface PretrainMotionNetOptions {
   /** The run folder: latest.ckpt (resumed from when it exists and `resume` is set), metrics.jsonl. */
   outDir: string;
   /** Optimisation steps in all (rounded up to whole rounds of `checkpointEvery`). */
   steps: number;
-  /** Consecutive frames per stack (n + 1 in, n flows out). Default 2. */
+  /** Consecutive frames per stack (n + 1 in, n flows out): 2 for a pairwise network, MOTIONNET_FRAMES (17) for the joint presets' MotionNet-(17). Default 2. */
   frames?: number;
   /** Network input size, multiples of 32. Default 128 x 128. */
   height?: number;
@@ -69,8 +70,39 @@ export interface PretrainMotionNetResult {
 
 const VIDEO_EXTENSIONS = /\.(mp4|avi|webm|mkv|mov|m4v)$/i;
 
+/**
+ * The documented MotionNet pretraining recipe (`trajectorynet pretrain-motionnet
+ * procedural` with no other option): a pairwise network, unsupervised, on the
+ * procedural generator, sized for well under an hour of a 2-core CPU with the
+ * wasm backend and libtorch kernels. Its numbers are in the motionnet README
+ * and the benchmark's motionnet suite.
+ */
+export const PROCEDURAL_PRETRAINING = {
+  /** The generator's settings other than size, frames and textures. */
+  generator: {} as NonNullable<ProceduralSource['options']>,
+  /** Frames per video (and frame folder) decoded for textures. */
+  texturesPerVideo: 8,
+  options: {
+    steps: 1500,
+    frames: 2,
+    height: 128,
+    width: 128,
+    widthMultiplier: 0.25,
+    batchSize: 4,
+    lr: 1e-3,
+    lrDecay: { every: 1000, factor: 0.5 },
+    seed: 1,
+    checkpointEvery: 100,
+  } satisfies Omit<PretrainMotionNetOptions, 'outDir'>,
+  /**
+   * predictFlow's `scale` for frames of about FlyingChairs' size (512x384): the
+   * network then sees motion in the range it was trained on.
+   */
+  inferenceScale: 0.5,
+};
+
 /** The samples of a source; a folder gives its videos and frame folders (recursively). */
-export async function sourceSamples(source: MotionNetSource): Promise<Sample[]> {
+export async function sourceSamples(source: string | Dataset): Promise<Sample[]> {
   if (typeof source !== 'string') {
     if (source.samples.length === 0) throw new TrainingError('BAD_DATA', 'the dataset has no samples');
     return source.samples;
@@ -152,6 +184,17 @@ function stackBatches(samples: Sample[], s: MotionNetMeta['settings'], stepsPerR
   };
 }
 
+function isProcedural(source: MotionNetSource): source is ProceduralSource {
+  return typeof source !== 'string' && 'kind' in source && source.kind === 'procedural';
+}
+
+/** The stacks of round `round` from the procedural generator (rendered on this thread: cheap next to a training step). */
+function proceduralBatches(source: ProceduralSource, s: MotionNetMeta['settings'], stepsPerRound: number) {
+  return async function* (round: number, skip: number): AsyncIterable<tf.Tensor5D> {
+    for (const batch of proceduralStacks(source, s, round, skip * s.batchSize, stepsPerRound - skip)) yield tf.tensor5d(batch.data, batch.shape);
+  };
+}
+
 function unsupervisedObjective(model: tf.LayersModel): Objective<tf.Tensor5D> {
   return {
     compute(stacks, training) {
@@ -168,12 +211,11 @@ function unsupervisedObjective(model: tf.LayersModel): Objective<tf.Tensor5D> {
 /** Pretrains MotionNet on `source` without labels; see PretrainMotionNetOptions. */
 export async function pretrainMotionNet(source: MotionNetSource, options: PretrainMotionNetOptions): Promise<PretrainMotionNetResult> {
   const s = settingsOf(options);
-  const samples = await sourceSamples(source);
   const stepsPerRound = Math.min(options.checkpointEvery ?? 100, options.steps);
   const rounds = Math.ceil(options.steps / stepsPerRound);
+  const batches = isProcedural(source) ? proceduralBatches(source, s, stepsPerRound) : stackBatches(await sourceSamples(source), s, stepsPerRound, options);
   const model = withSeededRandom([s.seed, 'motionnet'], () => createMotionNet(s));
   const meta: MotionNetMeta = { kind: 'motionnet', settings: s };
-  const batches = stackBatches(samples, s, stepsPerRound, options);
   try {
     const state = await trainLoop<tf.Tensor5D, MotionNetMeta>({
       settings: {

@@ -22,6 +22,8 @@ export interface SuiteContext {
   outDir: string;
   /** One progress line on stderr. */
   progress(message: string): void;
+  /** A `pretrain-motionnet` run (folder or .ckpt) for the motionnet suite to evaluate instead of running the pretraining recipe (--motionnet-checkpoint). */
+  motionnetCheckpoint?: string;
   /** Accuracy study budget overrides (--accuracy-seeds, --accuracy-epochs, --accuracy-clips). */
   accuracy?: { seeds?: number; epochs?: number; clips?: number };
 }

@@ -19,6 +19,7 @@
  * stack's pairs are its channels, which matters for the normalisations below.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MotionNetError } from './errors.js';
 
 /** The Caffe mean (BGR 104, 117, 123 in the prototxt), as RGB in 0..1 units. */
 export const CAFFE_MEAN_RGB = [123 / 255, 117 / 255, 104 / 255];
@@ -61,7 +62,7 @@ export function maskArea(height: number, width: number, ratio = 0.1): number {
  * (1 + (r^2 + g^2 + b^2) / 9)^0.7. [B, H, W, 3] -> [B, H, W, 3].
  */
 export function lrnNormalise(images: tf.Tensor4D): tf.Tensor4D {
-  if (images.shape[3] !== 3) throw new Error(`lrnNormalise: RGB images expected, got ${images.shape[3]} channels`);
+  if (images.shape[3] !== 3) throw new MotionNetError('BAD_INPUT', `RGB images expected, got ${images.shape[3]} channels`, { path: 'lrnNormalise' });
   return tf.tidy(() => {
     const centred = tf.sub(images, tf.tensor1d(CAFFE_MEAN_RGB));
     const scale = tf.add(1, tf.div(tf.sum(tf.square(centred), -1, true), 9));
@@ -78,7 +79,7 @@ export function lrnNormalise(images: tf.Tensor4D): tf.Tensor4D {
  * coarsest scale is 7x7) is the mean, our choice.
  */
 export function downsampleWeights(n: number, m: number): Float32Array {
-  if (!Number.isInteger(m) || m < 1 || m > n) throw new Error(`downsampleWeights: cannot resample ${n} to ${m}`);
+  if (!Number.isInteger(m) || m < 1 || m > n) throw new MotionNetError('BAD_ARGUMENT', `cannot resample ${n} to ${m}`, { path: 'downsampleWeights' });
   const weights = new Float32Array(m * n);
   if (m === n) {
     for (let i = 0; i < m; i++) weights[i * n + i] = 1;
@@ -117,7 +118,7 @@ export function downsampleImages(images: tf.Tensor4D, height: number, width: num
 
 /** Checks that a batch of `batch` pair images splits into `samples` stacks. */
 function pairsPerSample(batch: number, samples: number): number {
-  if (!Number.isInteger(samples) || samples < 1 || batch % samples !== 0) throw new Error(`motionnet loss: a batch of ${batch} pairs does not split into ${samples} samples`);
+  if (!Number.isInteger(samples) || samples < 1 || batch % samples !== 0) throw new MotionNetError('BAD_INPUT', `a batch of ${batch} pairs does not split into ${samples} samples`, { path: 'samples' });
   return batch / samples;
 }
 

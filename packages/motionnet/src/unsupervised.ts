@@ -34,7 +34,7 @@ export function stackFrames(clip: tf.Tensor5D): tf.Tensor4D {
 }
 
 /** Prediction [N, h, w, 2(T-1)] -> flows [N*(T-1), h, w, 2] in pixels at that scale. */
-function pairFlows(prediction: tf.Tensor, factor: number): tf.Tensor4D {
+export function pairFlows(prediction: tf.Tensor, factor: number): tf.Tensor4D {
   const [n, h, w, c] = prediction.shape as number[];
   const pairs = c / 2;
   return tf.reshape(tf.transpose(tf.reshape(tf.mul(prediction, factor), [n, h, w, pairs, 2]), [0, 3, 1, 2, 4]), [n * pairs, h, w, 2]) as tf.Tensor4D;

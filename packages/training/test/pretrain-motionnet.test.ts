@@ -121,4 +121,14 @@ describe('procedural source', () => {
     for (const m of [whole.model, resumed.model]) m.dispose();
     expect(PROCEDURAL_PRETRAINING.options.frames).toBe(2);
   });
+
+  it("supervision 'flow' trains on the generator's true flow (reported as epe); other sources are refused", async () => {
+    const run = await pretrainMotionNet({ kind: 'procedural' }, { ...tiny, steps: 2, seed: 1, supervision: 'flow', outDir: await tempDir() });
+    const train = run.state.history[0].train;
+    expect(Number.isFinite(train.epe) && train.epe > 0 && train.loss > train.epe).toBe(true);
+    expect(run.state.meta.settings.supervision).toBe('flow');
+    run.model.dispose();
+    const error = await pretrainMotionNet(synthetic(), { ...tiny, steps: 1, supervision: 'flow', outDir: await tempDir() }).catch((e) => e);
+    expect([error.code, error.path]).toEqual(['BAD_CONFIG', 'supervision']);
+  });
 });

@@ -7,7 +7,7 @@
  * TrajectoryNet + MotionNet presets (motionnet.pretrained).
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createProgress, ensureWritableFolder, writeFileDurable } from '@trajectorynet/core/node';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
 import { lineChart, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
@@ -20,6 +20,7 @@ interface PretrainOptions {
   root: string;
   type: 'videos' | 'rawframes';
   textures: string[];
+  supervision?: 'none' | 'flow';
   steps?: number;
   frames?: number;
   size?: number;
@@ -71,6 +72,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--root <dir>', 'root of the list paths', '.')
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
     .option('--textures <path>', "procedural: videos, frame folders or images whose frames are cropped into textures (repeatable; none: synthetic textures only)", collect, [])
+    .addOption(new Option('--supervision <kind>', "none: MotionNet's unsupervised loss (no labels); flow: end-point error against the procedural generator's true flow").choices(['none', 'flow']))
     .option('--steps <n>', `optimisation steps in all (default ${VIDEO_DEFAULTS.steps}; procedural ${PROCEDURAL_DEFAULTS.steps})`, integer(1))
     .option('--frames <n>', `consecutive frames per stack: 2 for \`trajectorynet flow\`, motionnet.frames (data.frames + 1, MotionNet-(17) for 16-frame clips) for the joint presets (default ${VIDEO_DEFAULTS.frames}; procedural ${PROCEDURAL_DEFAULTS.frames})`, integer(2, 17))
     .option('--size <px>', `input size (square, a multiple of 32; default ${VIDEO_DEFAULTS.size})`, multipleOf32)
@@ -113,17 +115,19 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           lr: o.lr,
           lrDecay,
           frameStep: o.frameStep,
+          supervision: o.supervision,
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
-          onStep: (r) => progress.update(r.step, { loss: r.loss, photometric: r.metrics.photometric, lr: r.lr }),
+          onStep: (r) => progress.update(r.step, { loss: r.loss, ...(o.supervision === 'flow' ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
         });
       } finally {
         progress.stop();
       }
       const history = run.state.history;
       const curve = (key: string) => ({ name: key, points: history.map((r) => ({ x: r.step, y: r.train[key] })) });
-      await writeFileDurable(path.join(o.out, 'loss.svg'), lineChart([curve('loss'), curve('photometric'), curve('ssim'), curve('smoothness')], { title: 'MotionNet unsupervised loss', xLabel: 'step', yLabel: 'loss' }));
+      const curves = o.supervision === 'flow' ? [curve('loss'), curve('epe')] : [curve('loss'), curve('photometric'), curve('ssim'), curve('smoothness')];
+      await writeFileDurable(path.join(o.out, 'loss.svg'), lineChart(curves, { title: `MotionNet ${o.supervision === 'flow' ? 'supervised' : 'unsupervised'} loss`, xLabel: 'step', yLabel: 'loss' }));
       run.model.dispose();
       console.log(`motionnet: ${run.state.step} steps, loss ${history.at(-1)?.train.loss.toFixed(4) ?? '?'}; checkpoint ${path.join(o.out, 'latest.ckpt')}`);
     });

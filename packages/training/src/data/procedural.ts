@@ -62,10 +62,12 @@ export async function loadTextureFrames(paths: string[], framesPerVideo = 8): Pr
   return images;
 }
 
-/** One batch of stacks [batch, frames, height, width, 3] in 0..1, as MotionNet takes them. */
+/** One batch of stacks [batch, frames, height, width, 3] in 0..1, as MotionNet takes them, and their true forward flows [batch, frames - 1, height, width, 2] (pixels). */
 export interface StackBatch {
   data: Float32Array;
   shape: [number, number, number, number, number];
+  flows: Float32Array;
+  flowShape: [number, number, number, number, number];
 }
 
 /**
@@ -84,13 +86,21 @@ export function* proceduralStacks(
   const frameSize = height * width * 3;
   for (let b = 0; b < count; b++) {
     const data = new Float32Array(batchSize * frames * frameSize);
+    const flows = new Float32Array(batchSize * (frames - 1) * height * width * 2);
     for (let k = 0; k < batchSize; k++) {
       const sequence = renderProceduralSequence(options, mixSeeds(s.seed, 'procedural', round, start + b * batchSize + k));
       sequence.frames.forEach((frame, t) => {
         const offset = (k * frames + t) * frameSize;
         for (let i = 0; i < frameSize; i++) data[offset + i] = frame[i] / 255;
       });
+      sequence.flows.forEach((flow, t) => {
+        const offset = (k * (frames - 1) + t) * height * width * 2;
+        for (let i = 0; i < height * width; i++) {
+          flows[offset + 2 * i] = flow.u[i];
+          flows[offset + 2 * i + 1] = flow.v[i];
+        }
+      });
     }
-    yield { data, shape: [batchSize, frames, height, width, 3] };
+    yield { data, shape: [batchSize, frames, height, width, 3], flows, flowShape: [batchSize, frames - 1, height, width, 2] };
   }
 }

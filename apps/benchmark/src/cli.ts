@@ -14,7 +14,7 @@ const program = new Command()
   .addOption(new Option('--suite <name...>', 'run only these suites').choices(SUITES.map((s) => s.name)))
   .option('--out <dir>', 'results folder', 'bench-results')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
-  .option('--motionnet-checkpoint <file>', 'motionnet suite: evaluate this pretraining run (folder or .ckpt) instead of running the recipe (about an hour of CPU)')
+  .option('--motionnet-checkpoint <run...>', 'motionnet suite: evaluate this pretraining run (folder or .ckpt) instead of running the recipe (about an hour of CPU); further runs are compared on the same pairs')
   .option('--accuracy-seeds <n>', 'accuracy suite: number of seeds (default 3)', Number)
   .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 12)', Number)
   .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 24)', Number)
@@ -22,7 +22,7 @@ const program = new Command()
     'after',
     `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n\nExamples:\n  pnpm bench --quick\n  pnpm bench --suite ops flow --out results/today`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number }) => {
     await initBackend({ prefer: 'cpu', log: null }); // the reference some suites compare against
     await initBackend({ prefer: options.backend, log: (m) => console.error(m) });
     const outDir = path.resolve(options.out);

@@ -22,8 +22,8 @@ export interface SuiteContext {
   outDir: string;
   /** One progress line on stderr. */
   progress(message: string): void;
-  /** A `pretrain-motionnet` run (folder or .ckpt) for the motionnet suite to evaluate instead of running the pretraining recipe (--motionnet-checkpoint). */
-  motionnetCheckpoint?: string;
+  /** `pretrain-motionnet` runs (folders or .ckpt): the first replaces the motionnet suite's pretraining recipe, the others are compared on the same pairs (--motionnet-checkpoint). */
+  motionnetCheckpoint?: string[];
   /** Accuracy study budget overrides (--accuracy-seeds, --accuracy-epochs, --accuracy-clips). */
   accuracy?: { seeds?: number; epochs?: number; clips?: number };
 }

@@ -114,9 +114,10 @@ export const motionnetSuite: Suite = {
     let model: tf.LayersModel;
     let pretraining: string;
     let losses: number[] = [];
-    if (motionnetCheckpoint != null) {
-      model = (await loadMotionNet(motionnetCheckpoint)).model;
-      pretraining = `loaded from ${motionnetCheckpoint}`;
+    const [recipeRun, ...otherRuns] = motionnetCheckpoint ?? [];
+    if (recipeRun != null) {
+      model = (await loadMotionNet(recipeRun)).model;
+      pretraining = `loaded from ${recipeRun}`;
     } else {
       let lastLine = 0;
       const run = await pretrainMotionNet(
@@ -155,11 +156,22 @@ export const motionnetSuite: Suite = {
     const chairsResults = await measurePairs(model, chairs, progress);
     const validationResults = await measurePairs(model, validation, progress);
     model.dispose();
+    // other pretraining runs (e.g. the supervised sanity check): MotionNet's EPE on the same pairs
+    const others: { run: string; settings: unknown; chairs: number; validation: number }[] = [];
+    for (const run of otherRuns) {
+      progress(`MotionNet of ${run}`);
+      const loaded = await loadMotionNet(run);
+      const epeOf = async (pairs: Pair[]) => mean(await Promise.all(pairs.map(async (p) => endPointError(await predictFlow(loaded.model, p.a, p.b, { scale: p.scale }), p.truth))));
+      others.push({ run, settings: loaded.meta.settings, chairs: await epeOf(chairs), validation: await epeOf(validation) });
+      loaded.model.dispose();
+    }
+    const zeroChairs = mean(chairsResults.map((p) => p.zero));
+    const zeroValidation = mean(validationResults.map((p) => p.zero));
 
     const speedRows = speed.map((s) => [s.variant.name, s.parameters / 1e6, s.ms, s.stacksPerSecond, s.stacksPerSecond * (s.variant.frames - 1)]);
     const validationSummary = epeRows(validationResults).at(-1) as (string | number)[];
     validationSummary[0] = `mean of ${validationCount} pairs`;
-    const setup = `MotionNet: width ${training.widthMultiplier}, pairwise, trained at ${training.width}x${training.height} without labels on the procedural generator (PROCEDURAL_PRETRAINING, textures from the shared videos and frames: batch ${training.batchSize}, Adam ${training.lr}${training.lrDecay == null ? '' : ` x${training.lrDecay.factor} every ${training.lrDecay.every} steps`}); ${pretraining}${losses.length > 0 ? `; loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)}` : ''}. TV-L1: @trajectorynet/tvl1-flow defaults.`;
+    const setup = `MotionNet: width ${training.widthMultiplier}, pairwise, trained at ${training.width}x${training.height} without labels on the procedural generator (PROCEDURAL_PRETRAINING, textures from the shared videos and frames: batch ${training.batchSize}, Adam ${training.lr}${training.lrDecay == null ? '' : ` x${training.lrDecay.factor} every ${training.lrDecay.every} steps`}); ${pretraining}${losses.length > 0 ? `; loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)}` : ''}. TV-L1: @trajectorynet/tvl1-flow defaults (preset 'accurate', its most accurate).`;
     return {
       tables: [
         {
@@ -180,6 +192,19 @@ export const motionnetSuite: Suite = {
           rows: [validationSummary],
           note: 'The same generator settings as the training stream, validation seeds; MotionNet at scale 1.',
         },
+        ...(others.length > 0
+          ? [
+              {
+                title: 'Other pretraining runs on the same pairs: MotionNet end-point error (mean)',
+                columns: ['run', 'supervision', 'FlyingChairs EPE', 'FlyingChairs / zero', 'procedural EPE', 'procedural / zero'],
+                rows: others.map((o) => {
+                  const settings = o.settings as { supervision?: string };
+                  return [o.run, settings.supervision ?? 'none', o.chairs, o.chairs / zeroChairs, o.validation, o.validation / zeroValidation];
+                }),
+                note: `Loaded with --motionnet-checkpoint; FlyingChairs at scale ${recipe.inferenceScale}, procedural at scale 1, as above.`,
+              },
+            ]
+          : []),
       ],
       charts: {
         'motionnet-speed.svg': barChart(
@@ -198,7 +223,7 @@ export const motionnetSuite: Suite = {
           { title: 'End-point error (lower is better)', yLabel: 'EPE (px)' },
         ),
       },
-      data: { speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults },
+      data: { speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults, others },
     };
   },
 };

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { initBackend } from '@trajectorynet/runtime';
 import { machineInfo } from './machine.js';
 import { type SuiteOutcome, writeResults } from './report.js';
+import { STUDY_MODELS } from './suites/accuracy.js';
 import { SUITES } from './suites/index.js';
 
 const program = new Command()
@@ -15,14 +16,20 @@ const program = new Command()
   .option('--out <dir>', 'results folder', 'bench-results')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
   .option('--motionnet-checkpoint <run...>', 'motionnet suite: evaluate this pretraining run (folder or .ckpt) instead of running the recipe (about an hour of CPU); further runs are compared on the same pairs')
-  .option('--accuracy-seeds <n>', 'accuracy suite: number of seeds (default 3)', Number)
-  .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 12)', Number)
-  .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 24)', Number)
+  .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
+  .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 24)', Number)
+  .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)
+  .option('--accuracy-val-clips <n>', 'accuracy suite: validation clips per class (default 50: 400 clips)', Number)
+  .addOption(new Option('--accuracy-models <key...>', 'accuracy suite: models (default c2d s3d tn-true tn-tvl1)').choices(STUDY_MODELS.map((m) => m.key)))
+  .addOption(new Option('--accuracy-sampling <kind...>', 'accuracy suite: clip sampling (default dense)').choices(['dense', 'segment']))
+  .option('--accuracy-report-only', 'accuracy suite: report the runs already finished in --out, train nothing', false)
+  .option('--accuracy-motionnet <checkpoint>', 'accuracy suite: a pretrain-motionnet checkpoint the MotionNet models start from')
   .addHelpText(
     'after',
-    `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n\nExamples:\n  pnpm bench --quick\n  pnpm bench --suite ops flow --out results/today`,
+    `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n\nExamples:\n  pnpm bench --quick\n  pnpm bench --suite ops flow --out results/today
+  pnpm bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean }) => {
     await initBackend({ prefer: 'cpu', log: null }); // the reference some suites compare against
     await initBackend({ prefer: options.backend, log: (m) => console.error(m) });
     const outDir = path.resolve(options.out);
@@ -38,7 +45,16 @@ const program = new Command()
           outDir,
           progress: (m) => console.error(`[${suite.name}] ${m}`),
           motionnetCheckpoint: options.motionnetCheckpoint,
-          accuracy: { seeds: options.accuracySeeds, epochs: options.accuracyEpochs, clips: options.accuracyClips },
+          accuracy: {
+            seeds: options.accuracySeeds,
+            epochs: options.accuracyEpochs,
+            clips: options.accuracyClips,
+            valClips: options.accuracyValClips,
+            models: options.accuracyModels,
+            sampling: options.accuracySampling,
+            motionnetCheckpoint: options.accuracyMotionnet,
+            reportOnly: options.accuracyReportOnly,
+          },
         });
         outcomes.push({ name: suite.name, description: suite.description, seconds: (Date.now() - started) / 1000, result });
       } catch (error) {

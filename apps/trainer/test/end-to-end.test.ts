@@ -132,6 +132,23 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(JSON.parse(evaluation.stdout).clips).toBe(2);
   });
 
+  it('demo: three models (S3D, true-motion and TV-L1 TrajectoryNet) in one table with intervals', async () => {
+    const out = await tempDir('demo');
+    const result = cli(['demo', '--epochs', '1', '--clips', '1', '--val-clips', '1', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    for (const name of ['S3D-R18 (temporal conv)', 'TrajectoryNet-R18 (true motion)', 'TrajectoryNet-R18 (TV-L1)']) {
+      // "| name | 12.5% [2.2, 47.1] |": the accuracy, then its interval around it
+      const row = result.stdout.split('\n').find((line) => line.startsWith(`| ${name}`));
+      const match = row?.match(/\| ([\d.]+)% \[([\d.]+), ([\d.]+)\]/);
+      expect(match, `${name} in\n${result.stdout}`).not.toBeNull();
+      const [accuracy, low, high] = (match as RegExpMatchArray).slice(1).map(Number);
+      expect(low).toBeLessThanOrEqual(accuracy);
+      expect(high).toBeGreaterThanOrEqual(accuracy);
+    }
+    const epochs = (await readFile(path.join(out, 'trajectorynet-true-motion', 'metrics.jsonl'), 'utf8')).split('\n').filter((l) => l.includes('"kind":"epoch"'));
+    expect(JSON.parse(epochs[0]).flowSource).toBe('groundtruth');
+  });
+
   it('extract-flow goes on past videos that cannot be read, names them, and exits 3', async () => {
     const dir = await tempDir('extract');
     await writeFile(path.join(dir, 'empty.mp4'), '');

@@ -224,3 +224,50 @@ describe('UnsortedSegmentSum', () => {
     expect(maxRelativeError(wasm, cpu)).toBeLessThan(1e-5);
   });
 });
+
+describe('Slice of rank 5 and more (contiguous runs instead of per-element copies)', () => {
+  /** Nested-index reference: element by element from the flat row-major layout. */
+  function naiveSlice(x: Float32Array, shape: number[], begin: number[], size: number[]): Float32Array {
+    const count = size.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(count);
+    const index = new Array<number>(shape.length).fill(0);
+    for (let o = 0; o < count; o++) {
+      let rest = o;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        index[d] = (rest % size[d]) + begin[d];
+        rest = Math.floor(rest / size[d]);
+      }
+      let flat = 0;
+      for (let d = 0; d < shape.length; d++) flat = flat * shape[d] + index[d];
+      out[o] = x[flat];
+    }
+    return out;
+  }
+
+  it('matches a naive per-element slice on random shapes and windows of rank 5 and 6, on wasm and cpu', async () => {
+    const next = rng(11);
+    for (let trial = 0; trial < 24; trial++) {
+      const rank = randomInt(5, 6, next);
+      // extents of 1 and whole-axis windows exercise the collapsing; long inner axes the run copies
+      const shape = Array.from({ length: rank }, (_, d) => (d === rank - 1 && trial % 3 === 0 ? randomInt(16, 40, next) : randomInt(1, 4, next)));
+      const begin = shape.map((extent) => randomInt(0, extent - 1, next));
+      const size = shape.map((extent, d) => (trial % 4 === 0 && d % 2 === 0 ? extent - begin[d] : randomInt(1, extent - begin[d], next)));
+      const x = randomArray(shape.reduce((a, b) => a * b, 1), next);
+      const expected = naiveSlice(x, shape, begin, size);
+      for (const backend of ['wasm', 'cpu'] as const) {
+        const [got] = await onBackend(backend, () => tf.slice(tf.tensor(x, shape), begin, size));
+        expect(Array.from(got), `${backend} shape ${shape} begin ${begin} size ${size}`).toEqual(Array.from(expected));
+      }
+    }
+  });
+
+  it('keeps int32 values and accepts -1 sizes', async () => {
+    const shape = [2, 3, 2, 3, 4];
+    const x = Int32Array.from({ length: 144 }, (_, i) => i * 7 - 50);
+    const expected = naiveSlice(Float32Array.from(x), shape, [1, 0, 1, 1, 2], [1, 3, 1, 2, 2]);
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const [got] = await onBackend(backend, () => tf.slice(tf.tensor(x, shape, 'int32'), [1, 0, 1, 1, 2], [-1, -1, 1, -1, 2]));
+      expect(Array.from(got), backend).toEqual(Array.from(expected));
+    }
+  });
+});

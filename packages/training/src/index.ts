@@ -21,5 +21,6 @@ export { learningRateAt, type Schedule, ScheduleSchema } from './loop/schedule.j
 export { classificationObjective } from './objectives/classification.js';
 export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
+export { accuracyInterval, formatInterval, type Interval, meanInterval, pairedDifference, tQuantile975 } from './report/stats.js';
 export { type ClassifierMeta, loadTrainedModel, predictVideo, recognizerConfig, type RunOptions, type RunSummary, runTraining, testBatches, useBackend } from './run.js';
 export { loadMotionNet, type MotionNetMeta, PROCEDURAL_PRETRAINING, type MotionNetSource, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';

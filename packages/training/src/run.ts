@@ -152,7 +152,6 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   let progress: Progress | null = null;
   let clipsSeen = 0;
   let trainSeconds = 0;
-  let epochStarted = Date.now();
   try {
     if (!options.resume) await initialWeights(recognizer, config, log);
     const trainBatches = clipBatches(trainSet, clipPipeline(config, 'train', flows.spec), {
@@ -203,7 +202,6 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       maxStepsThisRun: options.maxStepsThisRun,
       onStep: (record) => {
         if (progress == null) {
-          epochStarted = Date.now();
           progress = options.quiet ? null : createProgress({ label: `epoch ${record.epoch}/${config.train.epochs}`, total: record.stepsPerEpoch, unit: 'steps' });
         }
         progress?.update(record.step - (record.epoch - 1) * record.stepsPerEpoch, { loss: record.loss, lr: record.lr, 'clips/s': record.itemsPerSecond });
@@ -211,7 +209,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       onEpoch: (record) => {
         progress?.stop();
         progress = null;
-        trainSeconds += (Date.now() - epochStarted) / 1000;
+        trainSeconds += record.seconds; // the epoch's training time (resumed parts included), without validation
         clipsSeen += trainSet.samples.length - (trainSet.samples.length % config.train.batchSize);
         const val = record.val != null ? `, val top-1 ${(record.val.top1 * 100).toFixed(1)}%, top-5 ${(record.val.top5 * 100).toFixed(1)}%` : '';
         log(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(3)}, train top-1 ${(record.train.top1 * 100).toFixed(1)}%${val}`);

@@ -78,6 +78,7 @@ describe('config', () => {
       [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=0'], /data\.frameInterval.*consecutive frames/],
       [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=1', 'motionnet.frames=4'], /motionnet\.frames.*at least data\.frames/],
       [['model.variant=c2d', 'model.withMotion=true'], /model\.withMotion/],
+      [['data.frames=8', 'data.syntheticFrames=6'], /data\.syntheticFrames.*at least data\.frames/],
     ];
     for (const [overrides, message] of cases) {
       const error = await resolveConfig({ overrides }).catch((e) => e);
@@ -95,5 +96,16 @@ describe('config', () => {
       expect([full.data.frames, motionNetFrames(full)], preset).toEqual([16, 17]);
     }
     expect((await resolveConfig({ preset: 'trajectorynet-r18' })).data.frames).toBe(8);
+  });
+});
+
+describe('data.syntheticFrames', () => {
+  it('renders synthetic clips longer than the sampled clip (so dense and segment sampling differ)', async () => {
+    const { loadDataset } = await import('../src/data/datasets.js');
+    const config = await resolveConfig({ overrides: ['data.frames=8', 'data.syntheticFrames=20', 'data.trainClipsPerClass=1'] });
+    const train = await loadDataset(config.data, 'train', 1);
+    expect(train.samples.every((s) => s.frameCount === 20)).toBe(true);
+    const plain = await loadDataset((await resolveConfig({ overrides: ['data.frames=6', 'data.trainClipsPerClass=1'] })).data, 'train', 1);
+    expect(plain.samples[0].frameCount).toBe(6);
   });
 });

@@ -4,8 +4,10 @@ export {
   renderSyntheticFlows,
   SYNTHETIC_DIRECTIONS,
   SYNTHETIC_LABELS,
+  SYNTHETIC_MOTION,
   SYNTHETIC_SPINS,
   type SyntheticDataset,
+  type SyntheticMotion,
   type SyntheticOptions,
 } from './datasets/synthetic.js';
 export {

@@ -1,64 +1,189 @@
 /**
- * The paper's comparison on the embedded synthetic dataset (class = motion):
- * C2D, S3D and TrajectoryNet with TV-L1 or jointly trained MotionNet
- * trajectories, with and without the motion representation; several seeds,
- * the same training budget for all.
+ * The paper's question at CPU scale: on the synthetic motion dataset (class =
+ * motion only, objects moving about one res3 cell per frame), does trajectory
+ * convolution beat S3D's temporal convolution, and do better trajectories help
+ * more? Controls: C2D (no temporal modelling), S3D, TrajectoryNet with the
+ * generator's true motion (the oracle), with TV-L1 and with jointly trained
+ * MotionNet, each with and without the motion representation; dense and
+ * segment sampling.
+ *
+ * Paired design: for one seed every model sees the same training and
+ * validation clips in the same order and is initialised from the same seed
+ * (layers are drawn in build order, so weights agree only up to the first
+ * layer where the architectures differ); per-seed differences against S3D
+ * cancel the data's share of the seed's luck. Runs are
+ * seed-major and resumable: a stopped study still compares every model on the
+ * seeds it finished. Scores are the last epoch's, validated once at the end
+ * (no choice of the best epoch on the reported set).
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { barChart, resolveConfig, runTraining } from '@trajectorynet/training';
-import type { Suite } from '../suite.js';
+import { barChart, type EpochRecord, formatInterval, METRICS, meanInterval, pairedDifference, parseMetrics, resolveConfig, runTraining } from '@trajectorynet/training';
+import type { Suite, Table } from '../suite.js';
 
-const VARIANTS = [
-  { name: 'C2D', preset: 'c2d-r18-tiny' },
-  { name: 'S3D', preset: 's3d-r18-tiny' },
-  { name: 'TrajectoryNet (TV-L1)', preset: 'trajectorynet-r18-tiny' },
-  { name: 'TrajectoryNet (TV-L1) + motion', preset: 'trajectorynet-r18-motion-tiny' },
-  { name: 'TrajectoryNet (MotionNet, joint)', preset: 'trajectorynet-r18-motionnet-tiny' },
-  { name: 'TrajectoryNet (MotionNet, joint) + motion', preset: 'trajectorynet-r18-motionnet-motion-tiny' },
+
+export interface StudyModel {
+  key: string;
+  name: string;
+  overrides: string[];
+}
+
+export const STUDY_MODELS: StudyModel[] = [
+  { key: 'c2d', name: 'C2D', overrides: ['model.variant=c2d'] },
+  { key: 's3d', name: 'S3D', overrides: ['model.variant=s3d'] },
+  { key: 'tn-true', name: 'TrajectoryNet (true motion)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=groundtruth'] },
+  { key: 'tn-true-motion', name: 'TrajectoryNet (true motion) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=groundtruth', 'model.withMotion=true'] },
+  { key: 'tn-tvl1', name: 'TrajectoryNet (TV-L1)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1'] },
+  { key: 'tn-tvl1-motion', name: 'TrajectoryNet (TV-L1) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1', 'model.withMotion=true'] },
+  { key: 'tn-motionnet', name: 'TrajectoryNet (MotionNet, joint)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet'] },
+  { key: 'tn-motionnet-motion', name: 'TrajectoryNet (MotionNet, joint) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'model.withMotion=true'] },
 ];
+
+export type Sampling = 'dense' | 'segment';
+
+export interface StudyBudget {
+  seeds: number;
+  epochs: number;
+  /** Training and validation clips per class (8 classes). */
+  trainClips: number;
+  valClips: number;
+  /** Frames rendered per synthetic video (longer than the 8-frame clip, so that the samplings differ). */
+  videoFrames: number;
+  models: string[];
+  sampling: Sampling[];
+}
+
+const FULL: StudyBudget = { seeds: 5, epochs: 24, trainClips: 16, valClips: 50, videoFrames: 16, models: ['c2d', 's3d', 'tn-true', 'tn-tvl1'], sampling: ['dense'] };
+const QUICK: StudyBudget = { seeds: 1, epochs: 1, trainClips: 1, valClips: 1, videoFrames: 10, models: ['s3d', 'tn-true'], sampling: ['dense'] };
+
+/** The run's config overrides: the tiny preset's training, the study's data, one seed for data and initialisation. */
+export function studyOverrides(model: StudyModel, budget: StudyBudget, sampling: Sampling, seed: number): string[] {
+  return [
+    ...model.overrides,
+    `data.syntheticFrames=${budget.videoFrames}`,
+    `data.frameInterval=${sampling === 'dense' ? 1 : 0}`,
+    `data.trainClipsPerClass=${budget.trainClips}`,
+    `data.valClipsPerClass=${budget.valClips}`,
+    `train.epochs=${budget.epochs}`,
+    `train.validateEvery=${budget.epochs}`,
+    `train.seed=${seed}`,
+  ];
+}
+
+/** The epoch records of a run that finished all `epochs` (its eval.json written), or null. */
+async function finishedRun(runDir: string, epochs: number): Promise<EpochRecord[] | null> {
+  const metrics = path.join(runDir, METRICS);
+  if (!existsSync(path.join(runDir, 'eval.json')) || !existsSync(metrics)) return null;
+  const records = parseMetrics(await readFile(metrics, 'utf8'), metrics).filter((r): r is EpochRecord & { kind: 'epoch' } => r.kind === 'epoch');
+  return records.at(-1)?.epoch === epochs ? records : null;
+}
+
+interface RunResult {
+  model: string;
+  sampling: Sampling;
+  seed: number;
+  valTop1: number;
+  trainTop1: number;
+  seconds: number;
+  clipsPerSecond: number;
+}
 
 export const accuracySuite: Suite = {
   name: 'accuracy',
-  description: 'C2D vs S3D vs TrajectoryNet (TV-L1 or MotionNet, with/without motion) on the synthetic motion dataset, several seeds',
+  description: 'C2D vs S3D vs TrajectoryNet (true motion, TV-L1, MotionNet; with/without motion) on the synthetic motion dataset: paired seeds, 95% intervals',
   async run({ quick, outDir, progress, accuracy }) {
-    const defaults = quick ? { epochs: 1, clips: 2, val: 2, seeds: 1 } : { epochs: 12, clips: 24, val: 8, seeds: 3 };
-    const seeds = accuracy?.seeds ?? defaults.seeds;
-    const budget = { epochs: accuracy?.epochs ?? defaults.epochs, clips: accuracy?.clips ?? defaults.clips, val: defaults.val, seeds: Array.from({ length: seeds }, (_, i) => i + 1) };
-    // seed-major: every model gets seed 1 before any gets seed 2, so a stopped run still compares all models
-    const top1: Map<string, number[]> = new Map(VARIANTS.map((v) => [v.name, []]));
-    const data = [];
-    for (const seed of budget.seeds) {
-      for (const v of VARIANTS) {
-        progress(`${v.name}, seed ${seed}`);
-        const config = await resolveConfig({
-          preset: v.preset,
-          overrides: [`train.epochs=${budget.epochs}`, `train.seed=${seed}`, `data.trainClipsPerClass=${budget.clips}`, `data.valClipsPerClass=${budget.val}`],
-        });
-        const summary = await runTraining(config, { outDir: path.join(outDir, 'accuracy', `${v.preset}-seed${seed}`), cacheDir: path.join(outDir, 'accuracy', '.cache'), resume: true, quiet: true, log: () => {} });
-        top1.get(v.name)?.push(summary.best?.top1 ?? 0);
-        data.push({ variant: v.name, seed, top1: summary.best?.top1, top5: summary.best?.top5, seconds: summary.seconds });
+    const base = quick ? QUICK : FULL;
+    const budget: StudyBudget = {
+      ...base,
+      seeds: accuracy?.seeds ?? base.seeds,
+      epochs: accuracy?.epochs ?? base.epochs,
+      trainClips: accuracy?.clips ?? base.trainClips,
+      valClips: accuracy?.valClips ?? base.valClips,
+      models: accuracy?.models ?? base.models,
+      sampling: (accuracy?.sampling as Sampling[] | undefined) ?? base.sampling,
+    };
+    const models = budget.models.map((key) => {
+      const model = STUDY_MODELS.find((m) => m.key === key);
+      if (model == null) throw new Error(`unknown study model '${key}' (known: ${STUDY_MODELS.map((m) => m.key).join(', ')})`);
+      return model;
+    });
+    const results: RunResult[] = [];
+    const started = Date.now();
+    // seed-major: every model gets seed 1 before any gets seed 2
+    for (let seed = 1; seed <= budget.seeds; seed++) {
+      for (const sampling of budget.sampling) {
+        for (const model of models) {
+          progress(`${model.name}, ${sampling} sampling, seed ${seed}/${budget.seeds}`);
+          const overrides = studyOverrides(model, budget, sampling, seed);
+          if (model.key.startsWith('tn-motionnet') && accuracy?.motionnetCheckpoint != null) overrides.push(`motionnet.pretrained=${accuracy.motionnetCheckpoint}`);
+          const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides });
+          const runDir = path.join(outDir, 'accuracy', `${model.key}-${sampling}-seed${seed}`);
+          // a finished run is read back, not evaluated again; reportOnly never trains
+          let history = await finishedRun(runDir, budget.epochs);
+          let seconds = history?.reduce((sum, r) => sum + r.seconds, 0) ?? 0;
+          if (history == null) {
+            if (accuracy?.reportOnly) continue;
+            const summary = await runTraining(config, { outDir: runDir, cacheDir: path.join(outDir, 'accuracy', '.cache'), resume: true, quiet: true, log: () => {} });
+            history = summary.state.history;
+            seconds = summary.seconds;
+          }
+          const last = history.at(-1);
+          const trainSeconds = history.reduce((sum, r) => sum + r.seconds, 0);
+          results.push({
+            model: model.key,
+            sampling,
+            seed,
+            valTop1: last?.val?.top1 ?? Number.NaN,
+            trainTop1: last?.train.top1 ?? Number.NaN,
+            seconds,
+            clipsPerSecond: trainSeconds > 0 ? (budget.trainClips * 8 * history.length) / trainSeconds : 0,
+          });
+        }
       }
     }
-    const rows: (string | number)[][] = [];
-    const groups = [];
-    for (const v of VARIANTS) {
-      const values = top1.get(v.name) ?? [];
-      const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1));
-      rows.push([v.name, (mean * 100).toFixed(1), (std * 100).toFixed(1), values.map((t) => (t * 100).toFixed(1)).join(', ')]);
-      groups.push({ group: v.name, bars: [{ name: 'val top-1 %', value: mean * 100, error: std * 100 }] });
-    }
-    return {
-      tables: [
-        {
-          title: `Synthetic motion dataset (8 classes, chance 12.5%): ${budget.clips * 8} training clips, ${budget.epochs} epochs, seeds ${budget.seeds.join(', ')}`,
-          columns: ['model', 'val top-1 % (mean)', 'std', 'per seed'],
-          rows,
-          note: 'Tiny ResNet-18 (width 1/8), 8x64x64 clips, Adam, the same budget for every model. Whatever comes out is reported.',
-        },
-      ],
-      charts: { 'accuracy.svg': barChart(groups, { title: 'Validation top-1 (mean ± std over seeds)', yLabel: '%' }) },
-      data,
-    };
+    return studyReport(results, models, budget, (Date.now() - started) / 1000);
   },
 };
+
+/** Tables (per sampling: mean and interval per model, paired differences against S3D) and the chart. */
+export function studyReport(results: RunResult[], models: StudyModel[], budget: StudyBudget, wallSeconds: number) {
+  const tables: Table[] = [];
+  const groups = [];
+  for (const sampling of budget.sampling) {
+    const of = (key: string) => results.filter((r) => r.model === key && r.sampling === sampling).sort((a, b) => a.seed - b.seed);
+    const s3d = of('s3d');
+    const rows: (string | number)[][] = [];
+    for (const model of models) {
+      const runs = of(model.key);
+      const val = runs.map((r) => r.valTop1);
+      const interval = meanInterval(val);
+      // paired only on the seeds both finished
+      const shared = runs.filter((r) => s3d.some((s) => s.seed === r.seed));
+      const versus = model.key === 's3d' || shared.length === 0 ? null : pairedDifference(
+        shared.map((r) => r.valTop1),
+        shared.map((r) => s3d.find((s) => s.seed === r.seed)?.valTop1 ?? Number.NaN),
+      );
+      const wins = versus == null ? '' : `${shared.filter((r) => r.valTop1 > (s3d.find((s) => s.seed === r.seed)?.valTop1 ?? 1)).length}/${shared.length}`;
+      rows.push([
+        model.name,
+        runs.length,
+        formatInterval(interval),
+        versus == null ? '' : formatInterval(versus, true),
+        wins,
+        formatInterval(meanInterval(runs.map((r) => r.trainTop1))),
+        (runs.reduce((a, r) => a + r.clipsPerSecond, 0) / Math.max(1, runs.length)).toFixed(1),
+        val.map((v) => (v * 100).toFixed(1)).join(', '),
+      ]);
+      groups.push({ group: `${model.name}${budget.sampling.length > 1 ? ` (${sampling})` : ''}`, bars: [{ name: 'val top-1 %', value: interval.mean * 100, error: Number.isNaN(interval.halfWidth) ? 0 : interval.halfWidth * 100 }] });
+    }
+    tables.push({
+      title: `${sampling} sampling: ${budget.trainClips * 8} training and ${budget.valClips * 8} validation clips (8 classes, chance 12.5%), ${budget.epochs} epochs, up to ${budget.seeds} paired seeds`,
+      columns: ['model', 'seeds', 'val top-1 % (mean ± 95% CI)', 'minus S3D, paired (± 95% CI)', 'seeds above S3D', 'final train top-1 %', 'train clips/s', 'per seed'],
+      rows,
+      note: `Tiny ResNet-18 (width 1/8), 8x64x64 clips from ${budget.videoFrames}-frame videos, Adam, the same budget for every model; last-epoch validation (no best-epoch selection). Intervals: Student t over seeds. Wall time of the study: ${(wallSeconds / 60).toFixed(1)} min.`,
+    });
+  }
+  const chart = barChart(groups, { title: 'Validation top-1 (mean and 95% interval over paired seeds)', yLabel: '%' });
+  return { tables, charts: { 'accuracy.svg': chart }, data: { budget, results, wallSeconds } };
+}

@@ -2,12 +2,14 @@
  * video-io: decoding throughput of decodeFrames against the same ffmpeg
  * binary writing raw rgb24 to /dev/null (the goal is at least 80% of it),
  * sparse frame reads, JPEG frame folders, and the dataset loader's clips/s
- * with 0, 1 and 2 worker threads.
+ * with 0, 1 and 2 worker threads, without and with precomputed flows (the
+ * dataset workflow: extract once, then train reading x/y flow JPEGs).
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { barChart } from '@trajectorynet/training';
+import { extractVideos } from '@trajectorynet/tvl1-flow';
 import { type ClipPipeline, createLoader, decodeFrames, ffmpegPath, probeVideo, readFrameFolder, readFrames, type Sample, segmentIndices } from '@trajectorynet/video-io';
 import { dataDir } from '../data.js';
 import type { Suite } from '../suite.js';
@@ -24,7 +26,7 @@ async function decodeAll(file: string): Promise<number> {
 export const videoSuite: Suite = {
   name: 'video',
   description: 'video-io decoding vs ffmpeg to /dev/null, sparse reads, JPEG folders, loader clips/s with worker threads',
-  async run({ quick, progress }) {
+  async run({ quick, outDir, progress }) {
     const data = dataDir();
     const runs = quick ? 1 : 5;
     const decodeRows: (string | number)[][] = [];
@@ -54,15 +56,27 @@ export const videoSuite: Suite = {
     const samples: Sample[] = Array.from({ length: quick ? 6 : 24 }, (_, i) => ({ path: path.join(data, 'videos', videos[i % 3]), id: `${i}-${videos[i % 3]}`, label: i % 3, frameCount: 0, kind: 'video' }));
     const pipeline: ClipPipeline = { sampling: { kind: 'segments', segments: 8 }, mode: 'train', crop: 'multiscale', size: [112, 112], flip: false };
     const loaderRows: (string | number)[][] = [];
-    const loaderData = [];
-    for (const workers of [0, 1, 2]) {
-      progress(`loader, ${workers} workers, ${samples.length} clips`);
+    const loaderData: { label: string; workers: number; clips: number; clipsPerSecond: number }[] = [];
+    const measure = async (label: string, list: Sample[], clipPipeline: ClipPipeline, workers: number) => {
+      progress(`loader ${label}, ${workers} workers, ${list.length} clips`);
       const started = performance.now();
       let clips = 0;
-      for await (const batch of createLoader({ samples }, pipeline, { batchSize: 4, shuffle: true, seed: 1, workers })) clips += batch.shape[0];
+      for await (const batch of createLoader({ samples: list }, clipPipeline, { batchSize: 4, shuffle: true, seed: 1, workers })) clips += batch.shape[0];
       const clipsPerSecond = clips / ((performance.now() - started) / 1000);
-      loaderRows.push([workers === 0 ? '0 (main thread)' : workers, clipsPerSecond]);
-      loaderData.push({ workers, clips, clipsPerSecond });
+      loaderRows.push([label, workers === 0 ? '0 (main thread)' : workers, clipsPerSecond]);
+      loaderData.push({ label, workers, clips, clipsPerSecond });
+    };
+    for (const workers of [0, 1, 2]) await measure('frames (3 videos)', samples, pipeline, workers);
+
+    // with flows: TV-L1 of part_0.mp4 extracted once (x/y JPEGs, bound 20, as extract-flow writes), then read per clip
+    progress('extracting TV-L1 flows of part_0.mp4 (once)');
+    const flowDir = path.join(outDir, 'video-flows');
+    await extractVideos([{ input: path.join(data, 'videos', 'part_0.mp4'), outDir: path.join(flowDir, 'part_0') }], { workers: 2 });
+    const part0: Sample[] = Array.from({ length: quick ? 6 : 24 }, (_, i) => ({ path: path.join(data, 'videos', 'part_0.mp4'), id: 'part_0.mp4', label: i % 3, frameCount: 0, kind: 'video' }));
+    const dense: ClipPipeline = { sampling: { kind: 'dense', clipLength: 8, interval: 2 }, mode: 'train', crop: 'multiscale', size: [112, 112], flip: true };
+    for (const workers of quick ? [0] : [0, 1, 2]) {
+      await measure('frames (part_0)', part0, dense, workers);
+      await measure('frames + flows (part_0)', part0, { ...dense, flows: { source: 'files', dir: flowDir, bound: 20 } }, workers);
     }
 
     return {
@@ -74,10 +88,10 @@ export const videoSuite: Suite = {
           note: `Goal: at least 80% of ffmpeg. JPEG frame folder (sharp, 10 frames): ${folderFps.toFixed(0)} frames/s.`,
         },
         {
-          title: `Dataset loader: clips/s (8 segments, multiscale crop to 112x112, batch 4, ${samples.length} clips of the shared videos)`,
-          columns: ['worker threads', 'clips/s'],
+          title: `Dataset loader: clips/s (multiscale crop to 112x112, batch 4, ${samples.length} clips)`,
+          columns: ['clips', 'worker threads', 'clips/s'],
           rows: loaderRows,
-          note: 'Each load spawns ffmpeg; workers decode and transform in parallel with the main thread (the machine has 2 cores).',
+          note: 'The 3 videos: 8 segments each. part_0: 8 frames every 2nd frame (dense), flipped at random; "+ flows" also reads the 7 forward x/y flow JPEG pairs per clip and derives the backward ones, cropped, resized and flipped with the frames. Each load spawns ffmpeg; workers decode and transform in parallel with the main thread (the machine has 2 cores).',
         },
       ],
       charts: {

@@ -6,7 +6,9 @@
  *   in place of wasm's naive loop (one fast forward conv instead); BatchMatMul
  *   wrapped so that transposed operands take the fast GEMM path.
  * - cpu: a linear-time UnsortedSegmentSum in place of the stock quadratic one.
- * - both: ResizeBilinearGrad, whose stock kernels get non-square shapes wrong.
+ * - both: ResizeBilinearGrad, whose stock kernels get non-square shapes wrong;
+ *   Slice wrapped so that slices of rank 5 and more are copied in contiguous
+ *   runs instead of one element at a time.
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilterKernelFunc } from './conv2d-backprop-filter.js';
@@ -18,6 +20,7 @@ import {
 } from './depthwise-conv2d-backprop.js';
 import { maxPoolGradKernelFunc } from './max-pool-grad.js';
 import { resizeBilinearGradKernelFunc } from './resize-bilinear-grad.js';
+import { makeSliceKernelFunc } from './slice.js';
 import { unsortedSegmentSumKernelFunc } from './unsorted-segment-sum.js';
 
 /** The backend's own kernel, before we replaced it (for kernels that wrap the stock one). */
@@ -46,11 +49,13 @@ function kernelsFor(backendName: string): { name: string; func: tf.KernelFunc; r
         { name: 'DepthwiseConv2dNativeBackpropInput', func: depthwiseConv2dBackpropInputKernelFunc, replace: false },
         { name: 'MaxPoolGrad', func: maxPoolGradKernelFunc, replace: true },
         { name: 'ResizeBilinearGrad', func: resizeBilinearGradKernelFunc, replace: true },
+        { name: 'Slice', func: wrappedSlice('wasm'), replace: true },
       ];
     case 'cpu':
       return [
         { name: 'UnsortedSegmentSum', func: unsortedSegmentSumKernelFunc, replace: true },
         { name: 'ResizeBilinearGrad', func: resizeBilinearGradKernelFunc, replace: true },
+        { name: 'Slice', func: wrappedSlice('cpu'), replace: true },
       ];
     default:
       return [];
@@ -64,6 +69,12 @@ let batchMatMul: tf.KernelFunc | null = null;
 function wrappedBatchMatMul(): tf.KernelFunc {
   batchMatMul ??= makeBatchMatMulKernelFunc('wasm', stock('wasm', 'BatchMatMul'));
   return batchMatMul;
+}
+
+const slices = new Map<string, tf.KernelFunc>();
+function wrappedSlice(backendName: string): tf.KernelFunc {
+  if (!slices.has(backendName)) slices.set(backendName, makeSliceKernelFunc(stock(backendName, 'Slice')));
+  return slices.get(backendName) as tf.KernelFunc;
 }
 
 /**

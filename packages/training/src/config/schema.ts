@@ -55,6 +55,8 @@ export const DataSchema = z
     /** Synthetic data: clips per class in the train and val splits. */
     trainClipsPerClass: z.number().int().min(1).default(24),
     valClipsPerClass: z.number().int().min(1).default(8),
+    /** Synthetic data: frames rendered per clip (default data.frames); longer clips make dense and segment sampling differ. */
+    syntheticFrames: z.number().int().min(2).max(512).optional(),
     /** Loader: worker threads decoding clips (0: this thread), and clips decoded ahead of the training step. */
     workers: z.number().int().min(0).max(64).default(0),
     prefetch: z.number().int().min(0).default(4),
@@ -126,6 +128,7 @@ export const ConfigSchema = z
       if (data.frameInterval !== 1) issue(['data', 'frameInterval'], 'MotionNet trajectories need consecutive frames: set data.frameInterval=1');
       if (motionnet.frames != null && motionnet.frames < data.frames) issue(['motionnet', 'frames'], `must be at least data.frames (${data.frames})`);
     }
+    if (data.syntheticFrames != null && data.syntheticFrames < data.frames) issue(['data', 'syntheticFrames'], `must be at least data.frames (${data.frames})`);
     if (data.flowDir != null && !(trajectory && model.trajectorySource === 'tvl1')) issue(['data', 'flowDir'], "flows are read only by a trajectorynet with trajectorySource 'tvl1'");
     if (model.withMotion && !trajectory) issue(['model', 'withMotion'], 'only a trajectorynet stacks its trajectories onto the features');
   });

@@ -71,8 +71,15 @@ export function recognizerInput(batch: ClipBatch): RecognizerInput & { labels: t
   const clips = tf.tensor5d(batch.clips, [n * views, t, h, w, 3]);
   const labels = tf.tensor1d(views === 1 ? batch.labels : Int32Array.from({ length: n * views }, (_, i) => batch.labels[Math.floor(i / views)]), 'int32');
   if (batch.flows == null) return { clips, labels };
-  const both = tf.tensor(batch.flows, [n * views, 2, t - 1, h, w, 2]);
-  const [forward, backward] = tf.unstack(both, 1);
-  both.dispose();
-  return { clips, labels, flows: { forward, backward } };
+  // split forward and backward on the host: unstacking a rank-6 tensor copies element by element on wasm
+  const count = n * views;
+  const block = (t - 1) * h * w * 2;
+  const forward = new Float32Array(count * block);
+  const backward = new Float32Array(count * block);
+  for (let i = 0; i < count; i++) {
+    forward.set(batch.flows.subarray(2 * i * block, (2 * i + 1) * block), i * block);
+    backward.set(batch.flows.subarray((2 * i + 1) * block, (2 * i + 2) * block), i * block);
+  }
+  const shape: [number, number, number, number, number] = [count, t - 1, h, w, 2];
+  return { clips, labels, flows: { forward: tf.tensor5d(forward, shape), backward: tf.tensor5d(backward, shape) } };
 }

@@ -30,7 +30,7 @@ export async function loadDataset(data: DataConfig, split: 'train' | 'val', seed
         dataset = createSyntheticDataset({
           split,
           clipsPerClass: split === 'train' ? data.trainClipsPerClass : data.valClipsPerClass,
-          frames: data.frames,
+          frames: data.syntheticFrames ?? data.frames,
           width: data.size,
           height: data.size,
           seed,

@@ -30,8 +30,8 @@ export interface FramesSample extends SampleBase {
 /** A clip of the embedded synthetic dataset, rendered on demand. */
 export interface SyntheticSample extends SampleBase {
   kind: 'synthetic';
-  /** Everything needed to render the clip. */
-  synthetic: { seed: number[]; frames: number; width: number; height: number };
+  /** Everything needed to render the clip (motion: per-frame speed in px at 64x64 and turn in degrees; default the dataset's). */
+  synthetic: { seed: number[]; frames: number; width: number; height: number; motion?: { speed: [number, number]; turn: [number, number] } };
 }
 
 export type Sample = VideoSample | FramesSample | SyntheticSample;

@@ -1,22 +1,27 @@
 /**
  * The embedded synthetic dataset: procedural, deterministic clips in which
- * only motion defines the class. A textured square travels across a textured
- * background in one of 4 directions while spinning one of 2 ways: 8 classes.
+ * only motion defines the class, with the true motion of every pixel. A
+ * textured square travels across a textured background in one of 4
+ * directions while spinning one of 2 ways: 8 classes.
  *
- * - Appearance is random per clip (background gratings, object colours and
- *   stripes, size), so no colour or shape gives the class away.
+ * - Appearance is random per clip (background gratings and noise, object
+ *   colours and stripes, size), so no colour or shape gives the class away.
  * - The scene wraps around (a torus), and the start position and angle are
  *   uniform, so every single frame has the same distribution in every class:
- *   one frame cannot reveal the class; the spin sense needs the object to be
- *   followed over frames.
- * - Objects (18-26 px at 64x64) move 2.5-4 px and turn 25-35 degrees per frame
- *   (scaled with the size), so a feature at a fixed position is misaligned
- *   across frames.
+ *   one frame cannot reveal the class.
+ * - The spin is only visible by following the object: its marker corner turns
+ *   about the object's centre while the centre moves `speed` pixels per frame.
+ *   With the default motion (6-10 px and 25-35 degrees per frame at 64x64,
+ *   scaled with the size), the object moves about one cell per frame at the
+ *   1/8 resolution of res3, so a 3x1x1 temporal conv there sees it misaligned;
+ *   a trajectory conv that follows it does not.
+ * - Clips may be longer than the sampled clip (`length`), so that dense and
+ *   segment sampling differ.
  */
+import { seededRandom } from '@trajectorynet/core';
 import type { Frames } from '../ffmpeg/decode.js';
 import type { Flow } from '../flow/flo.js';
 import type { SyntheticSample } from './manifests.js';
-import { seededRandom } from '@trajectorynet/core';
 
 export const SYNTHETIC_DIRECTIONS = ['right', 'down', 'left', 'up'] as const;
 export const SYNTHETIC_SPINS = ['clockwise', 'anticlockwise'] as const;
@@ -24,14 +29,26 @@ export const SYNTHETIC_SPINS = ['clockwise', 'anticlockwise'] as const;
 /** The 8 class names, in label order: "<direction> <spin>", e.g. "right clockwise". */
 export const SYNTHETIC_LABELS: string[] = SYNTHETIC_DIRECTIONS.flatMap((d) => SYNTHETIC_SPINS.map((s) => `${d} ${s}`));
 
+/** Per-frame motion ranges: the object's speed in pixels at 64x64 (scaled with the size) and its turn in degrees. */
+export interface SyntheticMotion {
+  speed: [number, number];
+  turn: [number, number];
+}
+
+/** 6-10 px and 25-35 degrees per frame at 64x64. */
+export const SYNTHETIC_MOTION: SyntheticMotion = { speed: [6, 10], turn: [25, 35] };
+
 export interface SyntheticOptions {
   split: 'train' | 'val' | 'test';
   clipsPerClass: number;
+  /** Frames rendered per clip. Default 8. */
   frames?: number;
   width?: number;
   height?: number;
   /** Dataset seed; each clip is rendered from (seed, split, index), so train, val and test never share a clip. */
   seed?: number;
+  /** Motion ranges (default SYNTHETIC_MOTION). */
+  motion?: SyntheticMotion;
 }
 
 export interface SyntheticDataset {
@@ -46,13 +63,14 @@ export function createSyntheticDataset(options: SyntheticOptions): SyntheticData
   const width = options.width ?? 64;
   const height = options.height ?? 64;
   const seed = options.seed ?? 1;
+  const motion = options.motion ?? SYNTHETIC_MOTION;
   const samples: SyntheticSample[] = [];
   for (let i = 0; i < options.clipsPerClass; i++) {
     for (let label = 0; label < SYNTHETIC_LABELS.length; label++) {
       const index = i * SYNTHETIC_LABELS.length + label;
       const id = `${options.split}/${String(index).padStart(5, '0')}`;
       // each clip's stream from (dataset seed, split, index): splits and seeds never share a clip
-      samples.push({ path: `synthetic://${id}`, id, label, frameCount: frames, kind: 'synthetic', synthetic: { seed: [seed, SPLIT_CODE[options.split], index], frames, width, height } });
+      samples.push({ path: `synthetic://${id}`, id, label, frameCount: frames, kind: 'synthetic', synthetic: { seed: [seed, SPLIT_CODE[options.split], index], frames, width, height, motion } });
     }
   }
   return { samples, labels: [...SYNTHETIC_LABELS] };
@@ -98,27 +116,35 @@ function forEachObjectPixel(m: ObjectMotion, f: number, width: number, height: n
   }
 }
 
-/** Renders a sample's clip: `frames` rgb24 buffers. */
-export function renderSyntheticClip(sample: SyntheticSample): Frames {
-  return render(sample, false).clip;
+/** Where an object point (ox, oy) moves between frames `from` and `to`, minus where it is: rigid motion of the square. */
+function displacement(m: ObjectMotion, from: number, to: number, ox: number, oy: number): [number, number] {
+  const [a0, a1] = [m.angle0 + m.turn * from, m.angle0 + m.turn * to];
+  const [c0, s0, c1, s1] = [Math.cos(a0), Math.sin(a0), Math.cos(a1), Math.sin(a1)];
+  return [m.vx * (to - from) + (c1 - c0) * ox - (s1 - s0) * oy, m.vy * (to - from) + (s1 - s0) * ox + (c1 - c0) * oy];
 }
 
-/**
- * The true motion of a sample's clip: for each consecutive pair, the forward
- * flow (frame f -> f + 1) of every pixel: the square's rigid motion where it
- * is in frame f, 0 on the (static) background.
- */
-export function renderSyntheticFlows(sample: SyntheticSample): Flow[] {
-  return render(sample, true).flows;
+/** What a clip is made of, drawn from its seed. */
+interface Scene {
+  width: number;
+  height: number;
+  frameCount: number;
+  /** The static background, rgb floats. */
+  background: Float32Array;
+  object: ObjectMotion;
+  colour(ox: number, oy: number): number[];
 }
 
-function render(sample: SyntheticSample, withFlows: boolean): { clip: Frames; flows: Flow[] } {
+function scene(sample: SyntheticSample): Scene {
   const { seed, frames: frameCount, width, height } = sample.synthetic;
+  const motion = sample.synthetic.motion ?? SYNTHETIC_MOTION;
   const r = seededRandom(...seed);
   const scale = Math.min(width, height) / 64;
+  const between = ([low, high]: [number, number]) => low + (high - low) * r();
 
-  // background: three colour gratings with random frequency, angle and phase
+  // background: a mid-grey-ish base, three colour gratings with random frequency, angle and phase, and fine noise
+  const base = [90 + 60 * r(), 90 + 60 * r(), 90 + 60 * r()];
   const background = new Float32Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) background[i * 3 + c] = base[c];
   for (let g = 0; g < 3; g++) {
     const angle = r() * Math.PI;
     const frequency = (0.08 + 0.25 * r()) / scale;
@@ -132,15 +158,18 @@ function render(sample: SyntheticSample, withFlows: boolean): { clip: Frames; fl
       }
     }
   }
-  // a mid-grey-ish background, so that the object's bright and dark stripes stand out
-  const base = [90 + 60 * r(), 90 + 60 * r(), 90 + 60 * r()];
+  const noise = seededRandom(...seed, 'noise');
+  for (let i = 0; i < width * height; i++) {
+    const n = 16 * (noise() - 0.5);
+    for (let c = 0; c < 3; c++) background[i * 3 + c] = Math.max(0, Math.min(255, background[i * 3 + c] + n));
+  }
 
   // the object: a square with two-colour stripes and a marker corner (so rotation is visible)
   const direction = Math.floor(sample.label / 2);
   const spin = sample.label % 2 === 0 ? 1 : -1; // clockwise in image coordinates (y down) = increasing angle
   const side = (18 + 8 * r()) * scale;
-  const speed = (2.5 + 1.5 * r()) * scale;
-  const turn = ((25 + 10 * r()) * Math.PI) / 180;
+  const speed = between(motion.speed) * scale;
+  const turn = (between(motion.turn) * Math.PI) / 180;
   const stripes = 2 + Math.floor(3 * r());
   // bright and dark stripes of a random hue, and a saturated marker corner
   const hue = [r(), r(), r()];
@@ -154,33 +183,55 @@ function render(sample: SyntheticSample, withFlows: boolean): { clip: Frames; fl
     [0, -1],
   ][direction].map((v) => v * speed);
   const object: ObjectMotion = { x0: r() * width, y0: r() * height, angle0: r() * 2 * Math.PI, vx, vy, turn: spin * turn, half: side / 2 };
+  const colour = (ox: number, oy: number) => {
+    if (ox > object.half * 0.4 && oy > object.half * 0.4) return marker;
+    return Math.floor(((ox + object.half) / side) * stripes) % 2 === 0 ? colourA : colourB;
+  };
+  return { width, height, frameCount, background, object, colour };
+}
 
+/** Renders a sample's clip: `frames` rgb24 buffers. */
+export function renderSyntheticClip(sample: SyntheticSample): Frames {
+  const { width, height, frameCount, background, object, colour } = scene(sample);
+  const still = Uint8Array.from(background, (v) => Math.round(v));
   const frames: Uint8Array[] = [];
   for (let f = 0; f < frameCount; f++) {
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.max(0, Math.min(255, base[c] + background[i * 3 + c]));
+    const data = Uint8Array.from(still);
     forEachObjectPixel(object, f, width, height, (px, py, ox, oy) => {
-      let colour = Math.floor(((ox + object.half) / (2 * object.half)) * stripes) % 2 === 0 ? colourA : colourB;
-      if (ox > object.half * 0.4 && oy > object.half * 0.4) colour = marker;
+      const c = colour(ox, oy);
       const o = (py * width + px) * 3;
-      data[o] = colour[0];
-      data[o + 1] = colour[1];
-      data[o + 2] = colour[2];
+      data[o] = c[0];
+      data[o + 1] = c[1];
+      data[o + 2] = c[2];
     });
     frames.push(data);
   }
-  const flows: Flow[] = [];
-  for (let f = 0; withFlows && f + 1 < frameCount; f++) {
+  return { width, height, frames };
+}
+
+/**
+ * The true motion of a sample's clip, for each consecutive pair: `forward[t]`
+ * is the flow of frame t to t + 1 and `backward[t]` the flow of frame t + 1
+ * back to t, of every pixel: the square's rigid motion where it is in the
+ * frame the flow starts from, 0 on the (static) background.
+ */
+export function renderSyntheticFlows(sample: SyntheticSample): { forward: Flow[]; backward: Flow[] } {
+  const { width, height, frameCount, object } = scene(sample);
+  const flowOf = (from: number, to: number): Flow => {
     const u = new Float32Array(width * height);
     const v = new Float32Array(width * height);
-    const [a0, a1] = [object.angle0 + object.turn * f, object.angle0 + object.turn * (f + 1)];
-    forEachObjectPixel(object, f, width, height, (px, py, ox, oy) => {
-      // where the same object point is one frame later, minus where it is now
-      const i = py * width + px;
-      u[i] = object.vx + (Math.cos(a1) - Math.cos(a0)) * ox - (Math.sin(a1) - Math.sin(a0)) * oy;
-      v[i] = object.vy + (Math.sin(a1) - Math.sin(a0)) * ox + (Math.cos(a1) - Math.cos(a0)) * oy;
+    forEachObjectPixel(object, from, width, height, (px, py, ox, oy) => {
+      const [du, dv] = displacement(object, from, to, ox, oy);
+      u[py * width + px] = du;
+      v[py * width + px] = dv;
     });
-    flows.push({ width, height, u, v });
+    return { width, height, u, v };
+  };
+  const forward: Flow[] = [];
+  const backward: Flow[] = [];
+  for (let f = 0; f + 1 < frameCount; f++) {
+    forward.push(flowOf(f, f + 1));
+    backward.push(flowOf(f + 1, f));
   }
-  return { clip: { width, height, frames }, flows };
+  return { forward, backward };
 }

@@ -31,6 +31,8 @@ export type FlowSpec =
 export interface PairFlows {
   /** The flow from frame j to j + 1 (0-based). */
   pair(j: number): Promise<Flow>;
+  /** The flow from frame j + 1 back to j, when the source knows it (else it is the inverse of `pair(j)`). */
+  reverse?(j: number): Promise<Flow>;
 }
 
 /** The flow folder of a sample: `<dir>/<id without its extension>`. */
@@ -42,11 +44,15 @@ export function flowFolderOf(dir: string, sample: Sample): string {
 export function pairFlows(sample: Sample, spec: FlowSpec): PairFlows {
   if (spec.source === 'synthetic') {
     if (sample.kind !== 'synthetic') throw new VideoIOError('BAD_ARGUMENT', "flows from 'synthetic' need a synthetic sample", { path: sample.path });
-    let flows: Flow[] | null = null;
+    let flows: ReturnType<typeof renderSyntheticFlows> | null = null;
     return {
       pair: async (j) => {
         flows ??= renderSyntheticFlows(sample);
-        return flows[j];
+        return flows.forward[j];
+      },
+      reverse: async (j) => {
+        flows ??= renderSyntheticFlows(sample);
+        return flows.backward[j];
       },
     };
   }
@@ -164,7 +170,11 @@ export async function clipFlows(pairs: PairFlows, indices: number[]): Promise<{ 
     size ??= steps[0];
     const f = steps.length === 1 ? steps[0] : chainFlows(steps);
     forward.push(f);
-    backward.push(invertFlow(f));
+    if (pairs.reverse != null) {
+      // known backward flows, chained from frame b down to a
+      const back = await Promise.all(Array.from({ length: b - a }, (_, k) => (pairs.reverse as NonNullable<PairFlows['reverse']>)(b - 1 - k)));
+      backward.push(back.length === 1 ? back[0] : chainFlows(back));
+    } else backward.push(invertFlow(f));
   }
   if (size == null) throw new VideoIOError('BAD_ARGUMENT', `the clip's frames ${indices.join(',')} have no pair to take a flow from`, { path: 'indices' });
   const zero = still(size.width, size.height);

@@ -22,6 +22,7 @@ const program = new Command()
   .option('--accuracy-val-clips <n>', 'accuracy suite: validation clips per class (default 50: 400 clips)', Number)
   .addOption(new Option('--accuracy-models <key...>', 'accuracy suite: models (default c2d s3d tn-true tn-tvl1)').choices(STUDY_MODELS.map((m) => m.key)))
   .addOption(new Option('--accuracy-sampling <kind...>', 'accuracy suite: clip sampling (default dense)').choices(['dense', 'segment']))
+  .option('--accuracy-only-seeds <n...>', 'accuracy suite: train only these seeds (another process may train the others in the same --out)', (value: string, list: number[] = []) => [...list, Number(value)])
   .option('--accuracy-report-only', 'accuracy suite: report the runs already finished in --out, train nothing', false)
   .option('--accuracy-motionnet <checkpoint>', 'accuracy suite: a pretrain-motionnet checkpoint the MotionNet models start from')
   .addHelpText(
@@ -29,7 +30,7 @@ const program = new Command()
     `\nSuites:\n${SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`).join('\n')}\n\nExamples:\n  pnpm bench --quick\n  pnpm bench --suite ops flow --out results/today
   pnpm bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[] }) => {
     await initBackend({ prefer: 'cpu', log: null }); // the reference some suites compare against
     await initBackend({ prefer: options.backend, log: (m) => console.error(m) });
     const outDir = path.resolve(options.out);
@@ -54,6 +55,7 @@ const program = new Command()
             sampling: options.accuracySampling,
             motionnetCheckpoint: options.accuracyMotionnet,
             reportOnly: options.accuracyReportOnly,
+            onlySeeds: options.accuracyOnlySeeds,
           },
         });
         outcomes.push({ name: suite.name, description: suite.description, seconds: (Date.now() - started) / 1000, result });

@@ -112,6 +112,8 @@ export const accuracySuite: Suite = {
     const started = Date.now();
     // seed-major: every model gets seed 1 before any gets seed 2
     for (let seed = 1; seed <= budget.seeds; seed++) {
+      // onlySeeds: this process trains some seeds (several processes can share one study folder), reports all finished
+      const trains = accuracy?.onlySeeds == null || accuracy.onlySeeds.includes(seed);
       for (const sampling of budget.sampling) {
         for (const model of models) {
           progress(`${model.name}, ${sampling} sampling, seed ${seed}/${budget.seeds}`);
@@ -123,7 +125,7 @@ export const accuracySuite: Suite = {
           let history = await finishedRun(runDir, budget.epochs);
           let seconds = history?.reduce((sum, r) => sum + r.seconds, 0) ?? 0;
           if (history == null) {
-            if (accuracy?.reportOnly) continue;
+            if (accuracy?.reportOnly || !trains) continue;
             const summary = await runTraining(config, { outDir: runDir, cacheDir: path.join(outDir, 'accuracy', '.cache'), resume: true, quiet: true, log: () => {} });
             history = summary.state.history;
             seconds = summary.seconds;

@@ -23,6 +23,7 @@ const program = new Command()
   .option('--out <dir>', 'results folder', 'bench-results')
   .option('--data <dir>', 'the test data folder of the video, flow and motionnet suites (default: env TRAJECTORYNET_DATA, else ../shared/data beside a repository checkout)')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
+  .option('--motionnet-checkpoint <run...>', 'motionnet suite: evaluate this pretraining run (folder or .ckpt) instead of running the recipe (about an hour of CPU); further runs are compared on the same pairs')
   .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
   .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 24)', Number)
   .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)
@@ -45,7 +46,7 @@ Examples:
   trajectorynet-bench --suite ops flow --data ~/trajectorynet-data --out results/today
   trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[] }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[] }) => {
     const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
     const dataDir = resolveDataDir(options.data);
     checkDataDir(dataDir, selected.filter((s) => s.needsData).map((s) => s.name));
@@ -63,6 +64,7 @@ Examples:
           outDir,
           dataDir,
           progress: (m) => console.error(`[${suite.name}] ${m}`),
+          motionnetCheckpoint: options.motionnetCheckpoint,
           accuracy: {
             seeds: options.accuracySeeds,
             epochs: options.accuracyEpochs,

@@ -24,6 +24,8 @@ export interface SuiteContext {
   progress(message: string): void;
   /** The test data folder (--data), for the suites that say `needsData`; checked before any suite runs. */
   dataDir?: string;
+  /** `pretrain-motionnet` runs (folders or .ckpt): the first replaces the motionnet suite's pretraining recipe, the others are compared on the same pairs (--motionnet-checkpoint). */
+  motionnetCheckpoint?: string[];
   /** Accuracy study budget overrides (--accuracy-*). */
   accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean; onlySeeds?: number[] };
 }

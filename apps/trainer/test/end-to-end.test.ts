@@ -172,6 +172,19 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(existsSync(path.join(out, 'pair.png'))).toBe(true);
   });
 
+  it('pretrain-motionnet procedural (textures from frames) gives a pairwise MotionNet that flow --motionnet runs on a pair of any size', async () => {
+    const out = await tempDir('procedural');
+    const run = path.join(out, 'run');
+    const pretrain = cli(['pretrain-motionnet', 'procedural', '--textures', path.join(DATA, 'rawframes'), '--out', run, '--steps', '2', '--size', '64', '--width', '0.0625', '--batch', '1', '--checkpoint-every', '1']);
+    expect(pretrain.status, pretrain.stderr).toBe(0);
+    expect(pretrain.stdout).toContain('2 steps');
+    const flow = cli(['flow', path.join(DATA, 'flow/flyingchairs/0000000-img0.ppm'), path.join(DATA, 'flow/flyingchairs/0000000-img1.ppm'), '--out', path.join(out, 'mn.flo'), '--motionnet', run, '--scale', '0.125']);
+    expect(flow.status, flow.stderr).toBe(0);
+    expect(flow.stdout).toMatch(/MotionNet flow 512x384/);
+    expect(existsSync(path.join(out, 'mn.png'))).toBe(true);
+    expectOneLineError(cli(['pretrain-motionnet', path.join(DATA, 'videos'), '--textures', path.join(DATA, 'rawframes'), '--out', path.join(out, 'x')]), 2, "--textures: textures are for the 'procedural' source");
+  });
+
   it('one bad input of each kind: a one-line error and the documented exit code', async () => {
     const dir = await tempDir('bad');
     const file = path.join(dir, 'a-file');

@@ -1,15 +1,16 @@
 /**
  * MotionNet as a flow estimator for one pair of frames of any size: the frames
- * are resized to the network's input, and the flow (from the 1/2-scale output)
+ * are resized to a processing size (the frames' size times `scale`, rounded to
+ * multiples of 32), the network is rebuilt for that size with the same weights
+ * when it differs from the model's, and the flow (from the 1/2-scale output)
  * is resized back and rescaled to pixels of the original frames (bilinear,
- * pixel centres aligned). Same result
- * type as tvl1-flow's `tvl1`, so the two can be compared directly.
+ * pixel centres aligned). Same result type as tvl1-flow's `tvl1`, so the two
+ * can be compared directly.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Flow, Image } from '@trajectorynet/core';
 import { MotionNetError } from './errors.js';
 import { motionFlows } from './unsupervised.js';
-
 
 /** The same network for another input size (all its layers are convolutions): a new model with the same weights. */
 export async function withInputSize(model: tf.LayersModel, height: number, width: number): Promise<tf.LayersModel> {
@@ -23,20 +24,40 @@ export async function withInputSize(model: tf.LayersModel, height: number, width
   return resized;
 }
 
+export interface PredictFlowOptions {
+  /**
+   * Run the network at the frames' size times `scale` (rounded to multiples of
+   * 32, at least 32). Motion shrinks with the scale: pick it so that the motion
+   * falls in the range the network was trained on. Default: the model's own
+   * input size, whatever the frames' size.
+   */
+  scale?: number;
+}
+
+/** The processing size of frames of width x height at `scale`: multiples of 32, at least 32. */
+export function processingSize(width: number, height: number, scale: number): { width: number; height: number } {
+  if (!(scale > 0)) throw new MotionNetError('BAD_ARGUMENT', `must be positive, got ${scale}`, { path: 'scale' });
+  const round = (v: number) => Math.max(32, Math.round((v * scale) / 32) * 32);
+  return { width: round(width), height: round(height) };
+}
+
 /** Flow from frame0 to frame1 (a pairwise model: 2 frames in). */
-export function predictFlow(model: tf.LayersModel, frame0: Image, frame1: Image): Flow {
-  const [, h, w, channels] = model.inputs[0].shape as number[];
+export async function predictFlow(model: tf.LayersModel, frame0: Image, frame1: Image, options: PredictFlowOptions = {}): Promise<Flow> {
+  const [, modelHeight, modelWidth, channels] = model.inputs[0].shape as number[];
   if (channels !== 6) throw new MotionNetError('BAD_INPUT', `needs a pairwise model (2 frames, 6 channels), this one takes ${channels} channels`, { path: 'predictFlow' });
   const { width, height } = frame0;
   if (frame1.width !== width || frame1.height !== height) throw new MotionNetError('BAD_INPUT', `frame sizes differ: ${width}x${height} and ${frame1.width}x${frame1.height}`, { path: 'predictFlow' });
+  const { width: w, height: h } = options.scale != null ? processingSize(width, height, options.scale) : { width: modelWidth, height: modelHeight };
+  const network = h === modelHeight && w === modelWidth ? model : await withInputSize(model, h, w);
   const flow = tf.tidy(() => {
     const frames = [frame0, frame1].map((f) => tf.tensor3d(f.data, [height, width, 3], 'int32'));
     const clip = tf.div(tf.image.resizeBilinear(tf.stack(frames).toFloat() as tf.Tensor4D, [h, w], false, true), 255).reshape([1, 2, h, w, 3]) as tf.Tensor5D;
-    const forward = motionFlows(model, clip).forward.reshape([1, h, w, 2]) as tf.Tensor4D;
+    const forward = motionFlows(network, clip).forward.reshape([1, h, w, 2]) as tf.Tensor4D;
     // back to the frames' size; displacements scale with it
     return tf.mul(tf.image.resizeBilinear(forward, [height, width], false, true), tf.tensor1d([width / w, height / h]));
   });
-  const values = flow.dataSync();
+  if (network !== model) network.dispose();
+  const values = await flow.data();
   flow.dispose();
   const u = new Float32Array(width * height);
   const v = new Float32Array(width * height);

@@ -1,35 +1,51 @@
 /**
  * MotionNet on clips: forward flows from the clip, backward flows from the
  * time-reversed clip, and the unsupervised loss summed over the five scales
- * and both directions (photometric 1, SSIM 0.16 ... 0.01 coarse to fine,
+ * and both directions, with the per-scale weights of the Hidden Two-Stream
+ * prototxt by default (photometric 1, SSIM 0.16 ... 0.01 coarse to fine,
  * smoothness 1).
  */
 import * as tf from '@tensorflow/tfjs';
 import { warpBilinear } from '@trajectorynet/trajectory-conv';
-import { photometricLoss, smoothnessLoss, ssimLoss } from './losses.js';
+import { CAFFE_MEAN_RGB, downsampleImages, lrnNormalise, maskArea, photometricLoss, smoothnessLoss, ssimLoss } from './losses.js';
 import { FLOW_FACTORS } from './network.js';
 
-export const SSIM_WEIGHTS = [0.16, 0.08, 0.04, 0.02, 0.01];
+/** Weights of each term at the five scales, coarse (1/32) to fine (1/2). */
+export interface LossWeights {
+  photometric: number[];
+  ssim: number[];
+  smoothness: number[];
+}
 
-/** [N, T, H, W, 3] -> [N, H, W, 3T]: frames stacked on channels, frame 0 first. */
+/** The prototxt's loss_weight of each layer (the smoothness weight applies to the u and the v layer alike). */
+export const REFERENCE_LOSS_WEIGHTS: LossWeights = {
+  photometric: [1, 1, 1, 1, 1],
+  ssim: [0.16, 0.08, 0.04, 0.02, 0.01],
+  smoothness: [1, 1, 1, 1, 1],
+};
+
+/** [N, T, H, W, 3] -> [N, H, W, 3T]: frames stacked on channels, frame 0 first, minus the Caffe mean (what the network sees). */
 export function stackFrames(clip: tf.Tensor5D): tf.Tensor4D {
-  const [n, t, h, w, c] = clip.shape;
-  return tf.reshape(tf.transpose(clip, [0, 2, 3, 1, 4]), [n, h, w, t * c]) as tf.Tensor4D;
+  return tf.tidy(() => {
+    const [n, t, h, w, c] = clip.shape;
+    const centred = tf.sub(clip, tf.tensor1d(CAFFE_MEAN_RGB));
+    return tf.reshape(tf.transpose(centred, [0, 2, 3, 1, 4]), [n, h, w, t * c]) as tf.Tensor4D;
+  });
 }
 
 /** Prediction [N, h, w, 2(T-1)] -> flows [N*(T-1), h, w, 2] in pixels at that scale. */
-function pairFlows(prediction: tf.Tensor, factor: number): tf.Tensor4D {
+export function pairFlows(prediction: tf.Tensor, factor: number): tf.Tensor4D {
   const [n, h, w, c] = prediction.shape as number[];
   const pairs = c / 2;
   return tf.reshape(tf.transpose(tf.reshape(tf.mul(prediction, factor), [n, h, w, pairs, 2]), [0, 3, 1, 2, 4]), [n * pairs, h, w, 2]) as tf.Tensor4D;
 }
 
-/** Frames resized to h x w: [N, T, H, W, 3] -> first frames and second frames of each pair, [N*(T-1), h, w, 3] each. */
-function pairImages(clip: tf.Tensor5D, h: number, w: number): [tf.Tensor4D, tf.Tensor4D] {
-  const [n, t, H, W, c] = clip.shape;
-  const resized = tf.reshape(tf.image.resizeBilinear(tf.reshape(clip, [n * t, H, W, c]) as tf.Tensor4D, [h, w]), [n, t, h, w, c]);
-  const first = tf.reshape(tf.slice(resized, [0, 0, 0, 0, 0], [n, t - 1, h, w, c]), [n * (t - 1), h, w, c]) as tf.Tensor4D;
-  const second = tf.reshape(tf.slice(resized, [0, 1, 0, 0, 0], [n, t - 1, h, w, c]), [n * (t - 1), h, w, c]) as tf.Tensor4D;
+/** Images [N*T, h, w, 3] of N stacks -> first and second frames of each pair, [N*(T-1), h, w, 3] each. */
+function pairImages(images: tf.Tensor4D, n: number, t: number): [tf.Tensor4D, tf.Tensor4D] {
+  const [, h, w, c] = images.shape;
+  const stacked = tf.reshape(images, [n, t, h, w, c]);
+  const first = tf.reshape(tf.slice(stacked, [0, 0, 0, 0, 0], [n, t - 1, h, w, c]), [n * (t - 1), h, w, c]) as tf.Tensor4D;
+  const second = tf.reshape(tf.slice(stacked, [0, 1, 0, 0, 0], [n, t - 1, h, w, c]), [n * (t - 1), h, w, c]) as tf.Tensor4D;
   return [first, second];
 }
 
@@ -41,21 +57,31 @@ export type LossParts = {
   smoothness: tf.Scalar;
 };
 
-/** The loss of one direction: `clip` [N, T, H, W, 3] in 0..1 and the model's five predictions for it. */
-export function directionLoss(clip: tf.Tensor5D, predictions: tf.Tensor[]): LossParts {
+/**
+ * The loss of one direction: `clip` [N, T, H, W, 3] in 0..1 and the model's
+ * five predictions for it. As the prototxt: LRN images at full resolution,
+ * downsampled to each scale (Caffe's Downsample), frame t+1 warped back to t
+ * by the scaled prediction; a term whose weight is 0 is not computed. Scales
+ * of 2 pixels or less on a side (inputs under 96 px), where the border mask
+ * leaves nothing, are left out of every term (see borderWidth).
+ */
+export function directionLoss(clip: tf.Tensor5D, predictions: tf.Tensor[], weights: LossWeights = REFERENCE_LOSS_WEIGHTS): LossParts {
   return tf.tidy(() => {
+    const [n, t, H, W, c] = clip.shape;
+    const images = lrnNormalise(tf.reshape(clip, [n * t, H, W, c]) as tf.Tensor4D);
     let photometric = tf.scalar(0);
     let ssim = tf.scalar(0);
     let smoothness = tf.scalar(0);
     predictions.forEach((prediction, s) => {
       const [, h, w] = prediction.shape as number[];
-      const flows = pairFlows(prediction, FLOW_FACTORS[s]);
-      const [first, second] = pairImages(clip, h, w);
-      photometric = tf.add(photometric, photometricLoss(first, second, flows));
-      if (h >= 8 && w >= 8) {
-        ssim = tf.add(ssim, tf.mul(ssimLoss(first, warpBilinear(second, flows) as tf.Tensor4D), SSIM_WEIGHTS[s]));
+      if (maskArea(h, w) === 0) return;
+      if (weights.photometric[s] !== 0 || weights.ssim[s] !== 0) {
+        const [first, second] = pairImages(downsampleImages(images, h, w), n, t);
+        const warped = warpBilinear(second, pairFlows(prediction, FLOW_FACTORS[s])) as tf.Tensor4D;
+        if (weights.photometric[s] !== 0) photometric = tf.add(photometric, tf.mul(photometricLoss(first, warped, n), weights.photometric[s]));
+        if (weights.ssim[s] !== 0) ssim = tf.add(ssim, tf.mul(ssimLoss(warped, first, n), weights.ssim[s]));
       }
-      smoothness = tf.add(smoothness, smoothnessLoss(prediction as tf.Tensor4D, FLOW_FACTORS[s]));
+      if (weights.smoothness[s] !== 0) smoothness = tf.add(smoothness, tf.mul(smoothnessLoss(prediction as tf.Tensor4D, FLOW_FACTORS[s]), weights.smoothness[s]));
     });
     return { total: tf.addN([photometric, ssim, smoothness]) as tf.Scalar, photometric: photometric as tf.Scalar, ssim: ssim as tf.Scalar, smoothness: smoothness as tf.Scalar };
   });
@@ -94,17 +120,17 @@ export function runMotionNet(model: tf.LayersModel, clip: tf.Tensor5D, training 
 }
 
 /** The unsupervised loss of both directions from one pass. */
-export function passLoss(pass: MotionNetPass): LossParts {
+export function passLoss(pass: MotionNetPass, weights: LossWeights = REFERENCE_LOSS_WEIGHTS): LossParts {
   return tf.tidy(() => {
-    const parts = [directionLoss(pass.clip, pass.forward), directionLoss(pass.reversed, pass.backward)];
+    const parts = [directionLoss(pass.clip, pass.forward, weights), directionLoss(pass.reversed, pass.backward, weights)];
     const sum = (k: keyof LossParts) => tf.add(parts[0][k], parts[1][k]) as tf.Scalar;
     return { total: sum('total'), photometric: sum('photometric'), ssim: sum('ssim'), smoothness: sum('smoothness') };
   });
 }
 
 /** Both directions: the clip and the clip reversed in time. */
-export function unsupervisedLoss(model: tf.LayersModel, clip: tf.Tensor5D, training = true): LossParts {
-  return tf.tidy(() => passLoss(runMotionNet(model, clip, training)));
+export function unsupervisedLoss(model: tf.LayersModel, clip: tf.Tensor5D, training = true, weights: LossWeights = REFERENCE_LOSS_WEIGHTS): LossParts {
+  return tf.tidy(() => passLoss(runMotionNet(model, clip, training), weights));
 }
 
 /**

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMotionNet, motionFlows, predictFlow, withInputSize } from '../src/index.js';
+import { createMotionNet, motionFlows, predictFlow, processingSize, withInputSize } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -15,7 +15,7 @@ describe('predictFlow', () => {
     const model = createMotionNet({ frames: 2, height: 32, width: 64, widthMultiplier: 1 / 16 });
     const random = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (Math.sin(i * 12.9898 + seed) * 43758.5453 - Math.floor(Math.sin(i * 12.9898 + seed) * 43758.5453)) * 255);
     const [f0, f1] = [random(32 * 64 * 3, 1), random(32 * 64 * 3, 2)].map((data) => ({ data, width: 64, height: 32 }));
-    const direct = predictFlow(model, f0, f1);
+    const direct = await predictFlow(model, f0, f1);
     const clip = tf.div(tf.tensor5d(Float32Array.from([...f0.data, ...f1.data]), [1, 2, 32, 64, 3]), 255) as tf.Tensor5D;
     const reference = (await motionFlows(model, clip).forward.data()) as Float32Array;
     for (let i = 0; i < 32 * 64; i++) {
@@ -28,7 +28,7 @@ describe('predictFlow', () => {
       for (let y = 0; y < 64; y++) for (let x = 0; x < 128; x++) for (let c = 0; c < 3; c++) data[(y * 128 + x) * 3 + c] = f.data[((y >> 1) * 64 + (x >> 1)) * 3 + c];
       return { data, width: 128, height: 64 };
     };
-    const large = predictFlow(model, upscale(f0), upscale(f1));
+    const large = await predictFlow(model, upscale(f0), upscale(f1));
     expect([large.width, large.height, large.u.length]).toEqual([128, 64, 128 * 64]);
     // reference: the 64x32 flow upsampled with pixel centres aligned (a naive bilinear written here), times 2
     const upsampled = (field: Float32Array, X: number, Y: number) => {
@@ -45,7 +45,24 @@ describe('predictFlow', () => {
         expect(large.v[Y * 128 + X]).toBeCloseTo(2 * upsampled(direct.v, X, Y), 4);
       }
     }
-    tf.dispose(clip);
+    // scale 0.5 of the large frames is the model's own size: the same flow as without a scale
+    const halved = await predictFlow(model, upscale(f0), upscale(f1), { scale: 0.5 });
+    expect(Array.from(halved.u)).toEqual(Array.from(large.u));
+    // scale 1 runs a 128x64 copy of the network: its flow at the frames' size, unscaled
+    const bigger = await withInputSize(model, 64, 128);
+    const bigClip = tf.div(tf.tensor5d(Float32Array.from([...upscale(f0).data, ...upscale(f1).data]), [1, 2, 64, 128, 3]), 255) as tf.Tensor5D;
+    const bigReference = (await motionFlows(bigger, bigClip).forward.data()) as Float32Array;
+    const full = await predictFlow(model, upscale(f0), upscale(f1), { scale: 1 });
+    for (let i = 0; i < 128 * 64; i += 7) expect(full.u[i]).toBeCloseTo(bigReference[2 * i], 4);
+    tf.dispose([clip, bigClip]);
+    bigger.dispose();
+  });
+
+  it('processingSize rounds the scaled size to multiples of 32, at least 32', () => {
+    expect(processingSize(512, 384, 0.5)).toEqual({ width: 256, height: 192 });
+    expect(processingSize(340, 256, 0.5)).toEqual({ width: 160, height: 128 }); // 170 -> 160, 128
+    expect(processingSize(40, 20, 0.5)).toEqual({ width: 32, height: 32 });
+    expect(() => processingSize(64, 64, 0)).toThrow(/positive/);
   });
 
   it('withInputSize keeps the weights, so a resized network computes the same function', async () => {

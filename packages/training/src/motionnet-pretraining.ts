@@ -11,22 +11,23 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '@trajectorynet/core';
-import { createMotionNet, type LossParts, unsupervisedLoss } from '@trajectorynet/motionnet';
+import { createMotionNet, type LossParts, supervisedLoss, unsupervisedLoss } from '@trajectorynet/motionnet';
 import { assignWeights, loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
 import { type ClipPipeline, createLoader, type Dataset, detectFrameTemplate, type Sample } from '@trajectorynet/video-io';
+import { type ProceduralSource, proceduralStacks } from './data/procedural.js';
 import { TrainingError } from './errors.js';
 import { type Objective, type RunState, trainLoop, type Validation } from './loop/loop.js';
 import { LATEST, type StepRecord } from './loop/run-files.js';
 
-/** A folder of videos (searched recursively), one video, one frame folder, or the samples of any video-io dataset. */
-export type MotionNetSource = string | Dataset;
+/** A folder of videos (searched recursively), one video, one frame folder, the samples of any video-io dataset, or the procedural generator. */
+export type MotionNetSource = string | Dataset | ProceduralSource;
 
 export interface PretrainMotionNetOptions {
   /** The run folder: latest.ckpt (resumed from when it exists and `resume` is set), metrics.jsonl. */
   outDir: string;
   /** Optimisation steps in all (rounded up to whole rounds of `checkpointEvery`). */
   steps: number;
-  /** Consecutive frames per stack (n + 1 in, n flows out). Default 2. */
+  /** Consecutive frames per stack (n + 1 in, n flows out): 2 for a pairwise network, MOTIONNET_FRAMES (17) for the joint presets' MotionNet-(17). Default 2. */
   frames?: number;
   /** Network input size, multiples of 32. Default 128 x 128. */
   height?: number;
@@ -41,6 +42,12 @@ export interface PretrainMotionNetOptions {
   lr?: number;
   /** Multiply the rate by `factor` every `every` steps. Default: constant. */
   lrDecay?: { every: number; factor: number };
+  /**
+   * 'none' (default): MotionNet's unsupervised loss, no labels. 'flow': the
+   * multi-scale end-point error against the true flow (procedural sources
+   * only: a supervised sanity check or pretraining, see the motionnet README).
+   */
+  supervision?: 'none' | 'flow';
   /** Seeds the initial weights and every draw of data. Default 1. */
   seed?: number;
   /** Steps per round (checkpoint, log line, validation). Default 100. */
@@ -59,7 +66,7 @@ export interface PretrainMotionNetOptions {
 /** What a MotionNet checkpoint carries besides its tensors. */
 export interface MotionNetMeta {
   kind: 'motionnet';
-  settings: { frames: number; height: number; width: number; widthMultiplier: number; frameStep: number; batchSize: number; lr: number; seed: number };
+  settings: { frames: number; height: number; width: number; widthMultiplier: number; frameStep: number; batchSize: number; lr: number; seed: number; supervision?: 'none' | 'flow' };
 }
 
 export interface PretrainMotionNetResult {
@@ -69,8 +76,39 @@ export interface PretrainMotionNetResult {
 
 const VIDEO_EXTENSIONS = /\.(mp4|avi|webm|mkv|mov|m4v)$/i;
 
+/**
+ * The documented MotionNet pretraining recipe (`trajectorynet pretrain-motionnet
+ * procedural` with no other option): a pairwise network, unsupervised, on the
+ * procedural generator, sized for well under an hour of a 2-core CPU with the
+ * wasm backend and libtorch kernels. Its numbers are in the motionnet README
+ * and the benchmark's motionnet suite.
+ */
+export const PROCEDURAL_PRETRAINING = {
+  /** The generator's settings other than size, frames and textures. */
+  generator: {} as NonNullable<ProceduralSource['options']>,
+  /** Frames per video (and frame folder) decoded for textures. */
+  texturesPerVideo: 8,
+  options: {
+    steps: 1500,
+    frames: 2,
+    height: 128,
+    width: 128,
+    widthMultiplier: 0.25,
+    batchSize: 4,
+    lr: 1e-3,
+    lrDecay: { every: 1000, factor: 0.5 },
+    seed: 1,
+    checkpointEvery: 100,
+  } satisfies Omit<PretrainMotionNetOptions, 'outDir'>,
+  /**
+   * predictFlow's `scale` for frames of about FlyingChairs' size (512x384): the
+   * network then sees motion in the range it was trained on.
+   */
+  inferenceScale: 0.5,
+};
+
 /** The samples of a source; a folder gives its videos and frame folders (recursively). */
-export async function sourceSamples(source: MotionNetSource): Promise<Sample[]> {
+export async function sourceSamples(source: string | Dataset): Promise<Sample[]> {
   if (typeof source !== 'string') {
     if (source.samples.length === 0) throw new TrainingError('BAD_DATA', 'the dataset has no samples');
     return source.samples;
@@ -109,6 +147,7 @@ function settingsOf(options: PretrainMotionNetOptions): MotionNetMeta['settings'
     batchSize: options.batchSize ?? 4,
     lr: options.lr ?? 3.2e-5,
     seed: options.seed ?? 1,
+    supervision: options.supervision ?? 'none',
   };
   const bad = (key: string, why: string) => new TrainingError('BAD_CONFIG', why, { path: key });
   const positiveInt = { steps: options.steps, frames: s.frames - 1, frameStep: s.frameStep, batchSize: s.batchSize, checkpointEvery: options.checkpointEvery ?? 1, workers: (options.workers ?? 0) + 1 };
@@ -135,7 +174,7 @@ function stackBatches(samples: Sample[], s: MotionNetMeta['settings'], stepsPerR
     std: [1, 1, 1],
   };
   if (s.height !== s.width && samples.some((x) => x.kind !== 'synthetic')) pipeline.crop = 'multiscale';
-  return async function* (round: number, skip: number): AsyncIterable<tf.Tensor5D> {
+  return async function* (round: number, skip: number): AsyncIterable<StackTensors> {
     // which sample each stack of the round comes from
     const pick = seededRandom(s.seed, 'pick', round);
     const drawn = Array.from({ length: stepsPerRound * s.batchSize }, () => samples[pick.int(samples.length)]);
@@ -148,34 +187,64 @@ function stackBatches(samples: Sample[], s: MotionNetMeta['settings'], stepsPerR
       prefetch: options.prefetch ?? 2 * s.batchSize,
       dropLast: true,
     });
-    for await (const batch of loader) yield tf.tensor5d(batch.data, batch.shape as [number, number, number, number, number]);
+    for await (const batch of loader) yield { clip: tf.tensor5d(batch.data, batch.shape as [number, number, number, number, number]) };
   };
 }
 
-function unsupervisedObjective(model: tf.LayersModel): Objective<tf.Tensor5D> {
+function isProcedural(source: MotionNetSource): source is ProceduralSource {
+  return typeof source !== 'string' && 'kind' in source && source.kind === 'procedural';
+}
+
+/** The stacks of round `round` from the procedural generator (rendered on this thread: cheap next to a training step). */
+function proceduralBatches(source: ProceduralSource, s: MotionNetMeta['settings'], stepsPerRound: number, withFlows: boolean) {
+  return async function* (round: number, skip: number): AsyncIterable<StackTensors> {
+    for (const batch of proceduralStacks(source, s, round, skip * s.batchSize, stepsPerRound - skip)) {
+      yield { clip: tf.tensor5d(batch.data, batch.shape), flows: withFlows ? tf.tensor5d(batch.flows, batch.flowShape) : undefined };
+    }
+  };
+}
+
+/** A batch of stacks, with their true flows when the source knows them and the run uses them. */
+interface StackTensors {
+  clip: tf.Tensor5D;
+  flows?: tf.Tensor5D;
+}
+
+function unsupervisedObjective(model: tf.LayersModel): Objective<StackTensors> {
   return {
-    compute(stacks, training) {
-      const parts: LossParts = unsupervisedLoss(model, stacks, training);
-      const n = stacks.shape[0];
+    compute({ clip }, training) {
+      const parts: LossParts = unsupervisedLoss(model, clip, training);
+      const n = clip.shape[0];
       // the loss terms are batch means: times the batch size, they sum over stacks like the loop's other metrics
       const sum = (t: tf.Scalar) => tf.mul(t, n) as tf.Scalar;
       return { loss: parts.total, sums: { photometric: sum(parts.photometric), ssim: sum(parts.ssim), smoothness: sum(parts.smoothness) } };
     },
-    count: (stacks) => stacks.shape[0],
+    count: ({ clip }) => clip.shape[0],
+  };
+}
+
+function supervisedObjective(model: tf.LayersModel): Objective<StackTensors> {
+  return {
+    compute({ clip, flows }, training) {
+      const { total, epe } = supervisedLoss(model, clip, flows as tf.Tensor5D, training);
+      return { loss: total, sums: { epe: tf.mul(epe, clip.shape[0]) as tf.Scalar } };
+    },
+    count: ({ clip }) => clip.shape[0],
   };
 }
 
 /** Pretrains MotionNet on `source` without labels; see PretrainMotionNetOptions. */
 export async function pretrainMotionNet(source: MotionNetSource, options: PretrainMotionNetOptions): Promise<PretrainMotionNetResult> {
   const s = settingsOf(options);
-  const samples = await sourceSamples(source);
   const stepsPerRound = Math.min(options.checkpointEvery ?? 100, options.steps);
   const rounds = Math.ceil(options.steps / stepsPerRound);
+  const supervised = options.supervision === 'flow';
+  if (supervised && !isProcedural(source)) throw new TrainingError('BAD_CONFIG', "'flow' needs a source that knows the true flow: the procedural generator", { path: 'supervision' });
+  const batches = isProcedural(source) ? proceduralBatches(source, s, stepsPerRound, supervised) : stackBatches(await sourceSamples(source), s, stepsPerRound, options);
   const model = withSeededRandom([s.seed, 'motionnet'], () => createMotionNet(s));
   const meta: MotionNetMeta = { kind: 'motionnet', settings: s };
-  const batches = stackBatches(samples, s, stepsPerRound, options);
   try {
-    const state = await trainLoop<tf.Tensor5D, MotionNetMeta>({
+    const state = await trainLoop<StackTensors, MotionNetMeta>({
       settings: {
         epochs: rounds,
         batchesPerEpoch: stepsPerRound,
@@ -191,7 +260,7 @@ export async function pretrainMotionNet(source: MotionNetSource, options: Pretra
         logEvery: 1,
       },
       model: { weights: model.weights, trainableVariables: () => model.trainableWeights.map((w) => w.read() as tf.Variable) },
-      objective: unsupervisedObjective(model),
+      objective: supervised ? supervisedObjective(model) : unsupervisedObjective(model),
       batches: (round, skip) => disposingEach(batches(round, skip)),
       validate: options.validate != null ? () => (options.validate as NonNullable<PretrainMotionNetOptions['validate']>)(model) : undefined,
       meta,
@@ -221,17 +290,18 @@ function decayMilestones(every: number, total: number): number[] {
   return out.length > 0 ? out : [0.999999];
 }
 
-/** Disposes each batch tensor once the loop has moved past it. */
-async function* disposingEach(batches: AsyncIterable<tf.Tensor5D>): AsyncIterable<tf.Tensor5D> {
-  let previous: tf.Tensor5D | null = null;
+/** Disposes each batch's tensors once the loop has moved past it. */
+async function* disposingEach(batches: AsyncIterable<StackTensors>): AsyncIterable<StackTensors> {
+  let previous: StackTensors | null = null;
+  const dispose = (b: StackTensors | null) => tf.dispose(b == null ? [] : [b.clip, ...(b.flows != null ? [b.flows] : [])]);
   try {
     for await (const batch of batches) {
-      previous?.dispose();
+      dispose(previous);
       previous = batch;
       yield batch;
     }
   } finally {
-    previous?.dispose();
+    dispose(previous);
   }
 }
 

@@ -90,6 +90,12 @@ describe('config', () => {
     expect(joint.data.frameInterval).toBe(1);
     const { motionNetFrames } = await import('../src/config/schema.js');
     expect(motionNetFrames(joint)).toBe(joint.data.frames + 1);
+    // at full size: the paper's MotionNet-(17) on 16-frame clips; other full presets keep 8 frames
+    for (const preset of ['trajectorynet-r18-motionnet', 'trajectorynet-r18-motionnet-motion-imagenet']) {
+      const full = await resolveConfig({ preset });
+      expect([full.data.frames, motionNetFrames(full)], preset).toEqual([16, 17]);
+    }
+    expect((await resolveConfig({ preset: 'trajectorynet-r18' })).data.frames).toBe(8);
   });
 });
 

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
-import { createSyntheticDataset } from '@trajectorynet/video-io';
+import { mixSeeds } from '@trajectorynet/core';
+import { createSyntheticDataset, renderProceduralSequence } from '@trajectorynet/video-io';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMotionNet, pretrainMotionNet, sourceSamples } from '../src/index.js';
+import { loadMotionNet, loadTextureFrames, PROCEDURAL_PRETRAINING, pretrainMotionNet, proceduralStacks, sourceSamples } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -85,5 +86,49 @@ describe('pretrainMotionNet', () => {
     const error = await pretrainMotionNet(synthetic(), { ...tiny, steps: 2, outDir: damaged, resume: true }).catch((e) => e);
     expect(error.code).toBe('BAD_CHECKPOINT');
     expect(error.path).toBe(path.join(damaged, 'latest.ckpt'));
+  });
+});
+
+describe('procedural source', () => {
+  it('textures: evenly spaced frames of each video and frame folder, every image; a bad path is named', async () => {
+    const frames = await loadTextureFrames([path.join(DATA, 'videos', 'part_0.mp4'), path.join(DATA, 'rawframes')], 4);
+    expect(frames).toHaveLength(8);
+    expect([frames[0].width, frames[0].height, frames[0].data.length]).toEqual([340, 256, 340 * 256 * 3]);
+    const images = await loadTextureFrames([path.join(DATA, 'flow', 'flyingchairs', '0000000-img0.ppm')]);
+    expect([images[0].width, images[0].height]).toEqual([512, 384]);
+    await expect(loadTextureFrames(['/no/such/texture'])).rejects.toThrow(/\/no\/such\/texture: no such file/);
+  });
+
+  it('stack i of a round is the generator sequence of (seed, round, i), in 0..1, batch-major', () => {
+    const s = { frames: 3, height: 32, width: 32, batchSize: 2, seed: 4 };
+    const [first, second] = [...proceduralStacks({ kind: 'procedural' }, s, 5, 2, 2)];
+    expect(first.shape).toEqual([2, 3, 32, 32, 3]);
+    // the second batch's first stack is position 2 + 2 of round 5
+    const expected = renderProceduralSequence({ width: 32, height: 32, frames: 3 }, mixSeeds(4, 'procedural', 5, 4));
+    const frame = 32 * 32 * 3;
+    for (let t = 0; t < 3; t++) for (let i = 0; i < frame; i += 37) expect(second.data[t * frame + i]).toBeCloseTo(expected.frames[t][i] / 255, 6);
+    expect(Array.from(first.data.subarray(0, 50))).not.toEqual(Array.from(second.data.subarray(0, 50)));
+  });
+
+  it('pretrains from the generator and resumes exactly; the recipe uses it', async () => {
+    const source = { kind: 'procedural' as const, options: { layers: [1, 2] as [number, number] } };
+    const whole = await pretrainMotionNet(source, { ...tiny, steps: 4, checkpointEvery: 2, seed: 2, outDir: await tempDir() });
+    const dir = await tempDir();
+    (await pretrainMotionNet(source, { ...tiny, steps: 2, checkpointEvery: 2, seed: 2, outDir: dir })).model.dispose();
+    const resumed = await pretrainMotionNet(source, { ...tiny, steps: 4, checkpointEvery: 2, seed: 2, outDir: dir, resume: true });
+    expect(resumed.state.history.map((h) => h.train.loss)).toEqual(whole.state.history.map((h) => h.train.loss));
+    expect(await weightsOf(resumed.model)).toEqual(await weightsOf(whole.model));
+    for (const m of [whole.model, resumed.model]) m.dispose();
+    expect(PROCEDURAL_PRETRAINING.options.frames).toBe(2);
+  });
+
+  it("supervision 'flow' trains on the generator's true flow (reported as epe); other sources are refused", async () => {
+    const run = await pretrainMotionNet({ kind: 'procedural' }, { ...tiny, steps: 2, seed: 1, supervision: 'flow', outDir: await tempDir() });
+    const train = run.state.history[0].train;
+    expect(Number.isFinite(train.epe) && train.epe > 0 && train.loss > train.epe).toBe(true);
+    expect(run.state.meta.settings.supervision).toBe('flow');
+    run.model.dispose();
+    const error = await pretrainMotionNet(synthetic(), { ...tiny, steps: 1, supervision: 'flow', outDir: await tempDir() }).catch((e) => e);
+    expect([error.code, error.path]).toEqual(['BAD_CONFIG', 'supervision']);
   });
 });

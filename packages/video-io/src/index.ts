@@ -23,3 +23,13 @@ export { countFolderFrames, countFrames, DEFAULT_TEMPLATE, detectFrameTemplate, 
 export { type Batch, createLoader, type DatasetLoaderOptions, type LoadedClip, type Loader, type LoaderOptions } from './loader.js';
 export { flowFolderOf, pairFlows } from './pipeline/clip-flows.js';
 export { loadClip } from './pipeline/clip-pipeline.js';
+export {
+  type LayerMotion,
+  type ProceduralOptions,
+  type ProceduralSequence,
+  type ProceduralTextureKind,
+  proceduralSeed,
+  proceduralStream,
+  proceduralValidationSet,
+  renderProceduralSequence,
+} from './datasets/procedural.js';

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { predictFlow } from '@trajectorynet/motionnet';
 import { initBackend } from '@trajectorynet/runtime';
-import { loadMotionNet, TrainingError } from '@trajectorynet/training';
+import { loadMotionNet, PROCEDURAL_PRETRAINING, TrainingError } from '@trajectorynet/training';
+import { positiveNumber } from '../options.js';
 import { tvl1 } from '@trajectorynet/tvl1-flow';
 import { type Flow, flowToColor, readImage, writeFlo, writeFrame } from '@trajectorynet/video-io';
 
@@ -19,11 +20,12 @@ export function registerFlowCommand(program: Command): void {
     .description('optical flow from frame0 to frame1 (TV-L1, or MotionNet with --motionnet) as .flo plus a colour PNG')
     .requiredOption('-o, --out <file.flo>', 'the .flo file; the colour image is written beside it as <name>.png')
     .option('--motionnet <checkpoint>', 'a pretrain-motionnet run folder or checkpoint (instead of TV-L1)')
+    .option('--scale <s>', `MotionNet runs at the images' size times s (multiples of 32): motion in the range it was trained on; the recipe's is ${PROCEDURAL_PRETRAINING.inferenceScale} for images of about 512x384`, positiveNumber, PROCEDURAL_PRETRAINING.inferenceScale)
     .addHelpText(
       'after',
       '\nExamples:\n  trajectorynet flow img_00001.jpg img_00002.jpg --out flow.flo\n  trajectorynet flow a.png b.png --out mn.flo --motionnet runs/motionnet\n\nColours: hue is the direction, saturation the length (the Middlebury wheel).',
     )
-    .action(async (first: string, second: string, o: { out: string; motionnet?: string }) => {
+    .action(async (first: string, second: string, o: { out: string; motionnet?: string; scale: number }) => {
       if (!o.out.endsWith('.flo')) throw new TrainingError('BAD_INPUT', 'must end with .flo', { path: '--out' });
       for (const file of [first, second]) if ((await stat(file).catch(() => null))?.isFile() !== true) throw new TrainingError('BAD_INPUT', 'no such image', { path: file });
       const [a, b] = await Promise.all([readImage(first), readImage(second)]);
@@ -35,7 +37,7 @@ export function registerFlowCommand(program: Command): void {
         const { model, meta } = await loadMotionNet(o.motionnet);
         try {
           if (meta.settings.frames !== 2) throw new TrainingError('BAD_INPUT', `this MotionNet takes ${meta.settings.frames} frames; flow for a pair needs one pretrained with --frames 2`, { path: o.motionnet });
-          flow = predictFlow(model, a, b);
+          flow = await predictFlow(model, a, b, { scale: o.scale });
         } finally {
           model.dispose();
         }

@@ -1,35 +1,54 @@
 /**
  * `trajectorynet pretrain-motionnet <source>`: MotionNet trained without flow
- * labels on a folder of videos, a video, a frame folder or a dataset list;
- * resumable (run the same command again), with a loss curve. Its checkpoint
- * initialises the joint TrajectoryNet + MotionNet presets (motionnet.pretrained).
+ * labels on a folder of videos, a video, a frame folder, a dataset list or
+ * (source `procedural`) video-io's procedural generator, whose defaults are
+ * the documented recipe (PROCEDURAL_PRETRAINING); resumable (run the same
+ * command again), with a loss curve. Its checkpoint initialises the joint
+ * TrajectoryNet + MotionNet presets (motionnet.pretrained).
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createProgress, ensureWritableFolder, writeFileDurable } from '@trajectorynet/core/node';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
-import { lineChart, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
+import { lineChart, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
 import { readMmactionList } from '@trajectorynet/video-io';
-import { integer, positiveNumber } from '../options.js';
+import { collect, integer, positiveNumber } from '../options.js';
 
 interface PretrainOptions {
   out: string;
   list?: boolean;
   root: string;
   type: 'videos' | 'rawframes';
-  steps: number;
-  frames: number;
-  size: number;
-  width: number;
-  batch: number;
-  lr: number;
+  textures: string[];
+  supervision?: 'none' | 'flow';
+  steps?: number;
+  frames?: number;
+  size?: number;
+  width?: number;
+  batch?: number;
+  lr?: number;
   lrDecay?: string;
   frameStep: number;
-  seed: number;
-  checkpointEvery: number;
+  seed?: number;
+  checkpointEvery?: number;
   workers: number;
   backend?: BackendName;
 }
+
+/** Defaults for videos; the procedural source's are PROCEDURAL_PRETRAINING's. */
+const VIDEO_DEFAULTS = { steps: 2000, frames: 9, size: 128, width: 0.25, batch: 4, lr: 1e-4, seed: 1, checkpointEvery: 50 };
+const RECIPE = PROCEDURAL_PRETRAINING.options;
+const PROCEDURAL_DEFAULTS = {
+  steps: RECIPE.steps,
+  frames: RECIPE.frames,
+  size: RECIPE.height,
+  width: RECIPE.widthMultiplier,
+  batch: RECIPE.batchSize,
+  lr: RECIPE.lr,
+  lrDecay: `${RECIPE.lrDecay.every}:${RECIPE.lrDecay.factor}`,
+  seed: RECIPE.seed,
+  checkpointEvery: RECIPE.checkpointEvery,
+};
 
 /** "every:factor", e.g. "1000:0.5". */
 function parseDecay(text: string): { every: number; factor: number } {
@@ -47,32 +66,40 @@ function multipleOf32(text: string): number {
 export function registerPretrainMotionNetCommand(program: Command): void {
   program
     .command('pretrain-motionnet <source>')
-    .description('train MotionNet without flow labels on videos (a folder, a video, a frame folder or, with --list, a dataset list)')
+    .description("train MotionNet without flow labels on videos (a folder, a video, a frame folder or, with --list, a dataset list) or on 'procedural' videos")
     .requiredOption('--out <dir>', 'the run folder: latest.ckpt (resumed when the command runs again), metrics.jsonl, loss.svg')
     .option('--list', 'the source is an mmaction list file (paths relative to --root)', false)
     .option('--root <dir>', 'root of the list paths', '.')
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
-    .option('--steps <n>', 'optimisation steps in all', integer(1), 2000)
-    .option('--frames <n>', 'consecutive frames per stack: the joint model uses data.frames + 1 (MotionNet-(17) for 16-frame clips)', integer(2, 17), 9)
-    .option('--size <px>', 'input size (square, a multiple of 32)', multipleOf32, 128)
-    .option('--width <m>', 'channel multiplier (1 = the paper width)', positiveNumber, 0.25)
-    .option('--batch <n>', 'stacks per step', integer(1), 4)
-    .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-4)
-    .option('--lr-decay <steps:factor>', 'multiply the rate by factor every so many steps, e.g. 1000:0.5')
+    .option('--textures <path>', "procedural: videos, frame folders or images whose frames are cropped into textures (repeatable; none: synthetic textures only)", collect, [])
+    .addOption(new Option('--supervision <kind>', "none: MotionNet's unsupervised loss (no labels); flow: end-point error against the procedural generator's true flow").choices(['none', 'flow']))
+    .option('--steps <n>', `optimisation steps in all (default ${VIDEO_DEFAULTS.steps}; procedural ${PROCEDURAL_DEFAULTS.steps})`, integer(1))
+    .option('--frames <n>', `consecutive frames per stack: 2 for \`trajectorynet flow\`, motionnet.frames (data.frames + 1, MotionNet-(17) for 16-frame clips) for the joint presets (default ${VIDEO_DEFAULTS.frames}; procedural ${PROCEDURAL_DEFAULTS.frames})`, integer(2, 17))
+    .option('--size <px>', `input size (square, a multiple of 32; default ${VIDEO_DEFAULTS.size})`, multipleOf32)
+    .option('--width <m>', `channel multiplier (1 = the paper width; default ${VIDEO_DEFAULTS.width})`, positiveNumber)
+    .option('--batch <n>', `stacks per step (default ${VIDEO_DEFAULTS.batch})`, integer(1))
+    .option('--lr <rate>', `Adam learning rate (default ${VIDEO_DEFAULTS.lr}; procedural ${PROCEDURAL_DEFAULTS.lr})`, positiveNumber)
+    .option('--lr-decay <steps:factor>', `multiply the rate by factor every so many steps, e.g. 1000:0.5 (default none; procedural ${PROCEDURAL_DEFAULTS.lrDecay})`)
     .option('--frame-step <n>', 'take every n-th frame', integer(1), 1)
-    .option('--seed <n>', 'seeds weights and data draws', integer(0), 1)
-    .option('--checkpoint-every <n>', 'steps between checkpoints', integer(1), 50)
+    .option('--seed <n>', 'seeds weights and data draws (default 1)', integer(0))
+    .option('--checkpoint-every <n>', `steps between checkpoints (default ${VIDEO_DEFAULTS.checkpointEvery}; procedural ${PROCEDURAL_DEFAULTS.checkpointEvery})`, integer(1))
     .option('--workers <n>', 'threads decoding frame stacks', integer(0, 64), 0)
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest available)')
     .addHelpText(
       'after',
-      '\nExamples:\n  trajectorynet pretrain-motionnet videos/ --out runs/motionnet --steps 5000\n  trajectorynet pretrain-motionnet train.txt --list --root data/videos --out runs/motionnet --frames 9 --size 128\n  trajectorynet train --preset trajectorynet-r18-motionnet --set motionnet.pretrained=runs/motionnet/latest.ckpt --out runs/joint',
+      '\nExamples:\n  trajectorynet pretrain-motionnet procedural --out runs/motionnet-pairs        # the documented recipe (pairwise)\n  trajectorynet flow a.png b.png --out ab.flo --motionnet runs/motionnet-pairs\n  trajectorynet pretrain-motionnet procedural --frames 17 --out runs/motionnet-17  # MotionNet-(17) for the joint presets\n  trajectorynet pretrain-motionnet videos/ --out runs/motionnet --steps 5000\n  trajectorynet pretrain-motionnet train.txt --list --root data/videos --out runs/motionnet --frames 9 --size 128\n  trajectorynet train --preset trajectorynet-r18-motionnet --set motionnet.pretrained=runs/motionnet/latest.ckpt --out runs/joint',
     )
-    .action(async (source: string, o: PretrainOptions) => {
+    .action(async (source: string, options: PretrainOptions) => {
+      const procedural = source === 'procedural' && !options.list;
+      if (!procedural && options.textures.length > 0) throw new TrainingError('BAD_INPUT', "textures are for the 'procedural' source", { path: '--textures' });
+      const o = { ...(procedural ? PROCEDURAL_DEFAULTS : VIDEO_DEFAULTS), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PretrainOptions &
+        typeof VIDEO_DEFAULTS;
       const lrDecay = o.lrDecay != null ? parseDecay(o.lrDecay) : undefined;
       await ensureWritableFolder(o.out);
       await initBackend({ prefer: o.backend, log: null });
-      const data = o.list ? await readMmactionList(source, { root: o.root, type: o.type }) : source;
+      let data: MotionNetSource;
+      if (procedural) data = { kind: 'procedural', textures: await loadTextureFrames(o.textures, PROCEDURAL_PRETRAINING.texturesPerVideo), options: PROCEDURAL_PRETRAINING.generator };
+      else data = o.list ? await readMmactionList(source, { root: o.root, type: o.type }) : source;
       const progress = createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' });
       let run: Awaited<ReturnType<typeof pretrainMotionNet>>;
       try {
@@ -88,17 +115,19 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           lr: o.lr,
           lrDecay,
           frameStep: o.frameStep,
+          supervision: o.supervision,
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
-          onStep: (r) => progress.update(r.step, { loss: r.loss, photometric: r.metrics.photometric, lr: r.lr }),
+          onStep: (r) => progress.update(r.step, { loss: r.loss, ...(o.supervision === 'flow' ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
         });
       } finally {
         progress.stop();
       }
       const history = run.state.history;
       const curve = (key: string) => ({ name: key, points: history.map((r) => ({ x: r.step, y: r.train[key] })) });
-      await writeFileDurable(path.join(o.out, 'loss.svg'), lineChart([curve('loss'), curve('photometric'), curve('ssim'), curve('smoothness')], { title: 'MotionNet unsupervised loss', xLabel: 'step', yLabel: 'loss' }));
+      const curves = o.supervision === 'flow' ? [curve('loss'), curve('epe')] : [curve('loss'), curve('photometric'), curve('ssim'), curve('smoothness')];
+      await writeFileDurable(path.join(o.out, 'loss.svg'), lineChart(curves, { title: `MotionNet ${o.supervision === 'flow' ? 'supervised' : 'unsupervised'} loss`, xLabel: 'step', yLabel: 'loss' }));
       run.model.dispose();
       console.log(`motionnet: ${run.state.step} steps, loss ${history.at(-1)?.train.loss.toFixed(4) ?? '?'}; checkpoint ${path.join(o.out, 'latest.ckpt')}`);
     });

@@ -5,7 +5,11 @@
  * minutes; `-imagenet` ones fine-tune from inflated ImageNet weights (they
  * need model.pretrained: a safetensors export of torchvision's resnet18).
  * `-motion` adds the paper's motion representation. MotionNet presets sample
- * consecutive frames (MotionNet's flows are between neighbouring frames).
+ * consecutive frames (MotionNet's flows are between neighbouring frames); at
+ * full size they are the paper's MotionNet-(17): 16-frame clips and MotionNet
+ * on those and the next frame (motionnet.frames defaults to data.frames + 1),
+ * started from `pretrain-motionnet procedural --frames 17` when
+ * motionnet.pretrained is given.
  */
 import type { TrainConfig } from './schema.js';
 
@@ -56,5 +60,7 @@ export function presetConfig(name: string): PartialConfig | undefined {
   const entry = MODELS[name.slice(0, name.length - suffix.length)];
   if (entry == null) return undefined;
   const base = SIZES[suffix];
-  return { ...base, preset: name, model: { depth: 18, ...base.model, ...entry.model }, data: { ...base.data, ...entry.data } };
+  // MotionNet-(17): 16-frame clips for the joint presets but the CPU-sized -tiny ones
+  const motionNet17 = entry.model?.trajectorySource === 'motionnet' && suffix !== '-tiny' ? { frames: 16 } : {};
+  return { ...base, preset: name, model: { depth: 18, ...base.model, ...entry.model }, data: { ...base.data, ...entry.data, ...motionNet17 } };
 }

@@ -158,6 +158,7 @@ export function studyReport(results: RunResult[], models: StudyModel[], budget: 
     const rows: (string | number)[][] = [];
     for (const model of models) {
       const runs = of(model.key);
+      if (runs.length === 0) continue; // not run with this sampling
       const val = runs.map((r) => r.valTop1);
       const interval = meanInterval(val);
       // paired only on the seeds both finished

@@ -1,13 +1,14 @@
 /**
  * The page in a real browser: small TrajectoryNets trained here on the synthetic set (the
- * trainer's CLI; one on TV-L1 trajectories, one jointly with MotionNet), exported with
- * `export-web`, the built page served on localhost, Debian's Chromium driven headless
- * (playwright-core) to load a model and classify a shared video; the page's probabilities must
- * equal the CLI's `predict` on the same video within 1e-3, on WebGL and on wasm (what `auto`
+ * training package, as `trajectorynet train` runs it; one on TV-L1 trajectories, one jointly with
+ * MotionNet), exported with `exportWebModel` (`trajectorynet export-web`), the built page served on
+ * localhost, Debian's Chromium driven headless (playwright-core) to load a model and classify a
+ * shared video; the page's probabilities must equal `predictFromCheckpoint` (what
+ * `trajectorynet predict` prints) on the same video within 1e-3, on WebGL and on wasm (what `auto`
  * picks without a GPU), with no error in the console. The built page (dist) comes from `vite build` (the test
  * script runs it first).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -15,14 +16,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { exportWebModel, predictFromCheckpoint, resolveConfig, runTraining, topK } from '@trajectorynet/training';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const APP = path.resolve(HERE, '..');
 const DIST = path.join(APP, 'dist');
-const CLI = path.join(APP, 'node_modules/@trajectorynet/trainer/dist/cli.js');
 const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(APP, '../../../shared/data');
 const VIDEO = path.join(DATA, 'videos/part_0.mp4');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,16 +35,8 @@ const MODELS: [string, string, string[]][] = [
   ['motionnet', 'trajectorynet-r18-motionnet-motion-tiny', ['motionnet.width=0.0625', 'data.frameInterval=1']],
 ];
 
-const execFileAsync = promisify(execFile);
 const chromiumThere = existsSync(CHROMIUM) && spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).status === 0;
 if (!chromiumThere && process.env.CI === 'true') throw new Error(`Chromium is missing at ${CHROMIUM} (scripts/ensure-system-deps.mjs installs Debian's chromium): the browser test cannot run`);
-
-async function cli(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' }, maxBuffer: 1 << 24 }).catch((error) => {
-    throw new Error(`trajectorynet ${args[0]} exited ${error.code}: ${error.stderr}`);
-  });
-  return stdout;
-}
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
 
@@ -75,25 +67,25 @@ interface PageResult {
 describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_000 }, () => {
   let work: string;
   let server: http.Server;
-  /** Per model: its labels and `predict --json`'s predictions (every class) on VIDEO. */
+  /** Per model: its labels and the predictions of `predictFromCheckpoint` (every class, best first) on VIDEO. */
   const models: Record<string, { labels: string[]; predictions: { label: string; score: number }[] }> = {};
   const measured: Record<string, unknown> = {};
 
   beforeAll(async () => {
     expect(existsSync(path.join(DIST, 'index.html')), 'the page is built (vite build)').toBe(true);
-    expect(existsSync(CLI), 'the trainer is built').toBe(true);
     work = mkdtempSync(path.join(tmpdir(), 'tjn-web-'));
-    // the two models side by side (one process each: the CLI computes on one thread)
-    await Promise.all(
-      MODELS.map(async ([name, preset, extra]) => {
-        const [run, out] = [path.join(work, 'runs', name), path.join(work, 'models', name)];
-        await cli(['train', '--preset', preset, ...[...SMALL, ...extra].flatMap((s) => ['--set', s]), '--out', run, '--quiet']);
-        await cli(['export-web', '--checkpoint', path.join(run, 'best.ckpt'), '--out', out]);
-        const labels = (await readFile(path.join(out, 'labels.txt'), 'utf8')).trim().split('\n');
-        const { predictions } = JSON.parse(await cli(['predict', VIDEO, '--checkpoint', path.join(run, 'best.ckpt'), '--json', '--top', String(labels.length)]));
-        models[name] = { labels, predictions };
-      }),
-    );
+    for (const [name, preset, extra] of MODELS) {
+      const [run, out] = [path.join(work, 'runs', name), path.join(work, 'models', name)];
+      // the wasm backend, as the page's wasm path (the libtorch kernels, when present, change sums by float rounding only)
+      const config = await resolveConfig({ preset, overrides: [...SMALL, ...extra, 'backend=wasm'] });
+      await runTraining(config, { outDir: run, quiet: true, log: () => {} });
+      await exportWebModel(path.join(run, 'best.ckpt'), out);
+      const labels = (await readFile(path.join(out, 'labels.txt'), 'utf8')).trim().split('\n');
+      const predicted = await predictFromCheckpoint(path.join(run, 'best.ckpt'), VIDEO);
+      expect(predicted.labels).toEqual(labels);
+      const predictions = topK(predicted.probabilities, labels.length).map((i) => ({ label: labels[i], score: predicted.probabilities[i] }));
+      models[name] = { labels, predictions };
+    }
     server = await serve(path.join(work, 'models'));
   });
 
@@ -109,8 +101,8 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
     ['tvl1', 'webgl', 'webgl'],
     ['tvl1', 'auto', 'wasm'],
     ['motionnet', 'auto', 'wasm'],
-  ])('the %s model, ?backend=%s (runs on %s): the top-5 of the CLI within 1e-3, pictures drawn, no console error', async (name, asked, backend) => {
-    const { labels, predictions: cliPrediction } = models[name];
+  ])('the %s model, ?backend=%s (runs on %s): the top-5 of predict within 1e-3, pictures drawn, no console error', async (name, asked, backend) => {
+    const { labels, predictions: predicted } = models[name]; // what `trajectorynet predict` prints
     const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -137,10 +129,10 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       expect(state.result.exactPixels).toBe(true);
 
       // the same five labels in the same order, each probability within 1e-3; and every class
-      expect(state.result.top5.map((p) => p.label)).toEqual(cliPrediction.slice(0, 5).map((p) => p.label));
-      for (const [i, p] of state.result.top5.entries()) expect(Math.abs(p.probability - cliPrediction[i].score)).toBeLessThan(1e-3);
-      const cliByLabel = new Map(cliPrediction.map((p) => [p.label, p.score]));
-      const differences = labels.map((label, c) => Math.abs(state.result.probabilities[c] - (cliByLabel.get(label) as number)));
+      expect(state.result.top5.map((p) => p.label)).toEqual(predicted.slice(0, 5).map((p) => p.label));
+      for (const [i, p] of state.result.top5.entries()) expect(Math.abs(p.probability - predicted[i].score)).toBeLessThan(1e-3);
+      const predictedByLabel = new Map(predicted.map((p) => [p.label, p.score]));
+      const differences = labels.map((label, c) => Math.abs(state.result.probabilities[c] - (predictedByLabel.get(label) as number)));
       expect(Math.max(...differences)).toBeLessThan(1e-3);
 
       // the pictures: one frame per clip frame (with trajectories for TV-L1: 4 frames 2 apart), one
@@ -160,8 +152,8 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       expect(redDots.slice(0, 4).every((n) => n > 50), `red pixels per frame: ${redDots}`).toBe(true);
       if (name === 'motionnet') expect(redDots[4]).toBe(0);
       expect(errors).toEqual([]);
-      measured[`${name} model, ${backend}`] = { maxProbabilityDifference: Math.max(...differences), top1: state.result.top5[0], cliTop1: cliPrediction[0], timings: state.result.timings };
-      console.log(`[web] ${name} model, ${backend}: max |page - CLI| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);
+      measured[`${name} model, ${backend}`] = { maxProbabilityDifference: Math.max(...differences), top1: state.result.top5[0], predictTop1: predicted[0], timings: state.result.timings };
+      console.log(`[web] ${name} model, ${backend}: max |page - predict| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);
       if (name === 'tvl1' && asked === 'auto') await page.screenshot({ path: path.join(RESULTS, 'screenshot.jpg'), fullPage: true, type: 'jpeg', quality: 80 });
     } finally {
       await context.close();

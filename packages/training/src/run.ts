@@ -4,6 +4,7 @@
  * `outDir` (checkpoints, metrics.jsonl, curves.svg, config.json, and the
  * evaluation of the best model).
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createProgress, type Progress, writeFileDurable } from '@trajectorynet/core/node';
@@ -275,4 +276,22 @@ export async function predictVideo(
   const flows = await prepareFlows(config, [dataset], { cacheRoot: options.cacheDir, quiet: options.quiet, onlyFor: clipPipeline(config, 'test') });
   const { videos } = await scoreVideos(recognizer, testBatches(config, dataset, flows)(0, 0));
   return videos[0].probabilities;
+}
+
+/**
+ * Class probabilities of one video file or frame folder with a checkpoint, as
+ * `trajectorynet predict` gives them: TV-L1 flows are cached in
+ * `.trajectorynet-cache` beside the run folder unless `cacheDir` says otherwise.
+ */
+export async function predictFromCheckpoint(checkpoint: string, input: string, options: { cacheDir?: string } = {}): Promise<{ labels: string[]; probabilities: Float32Array }> {
+  const info = await stat(input).catch(() => null);
+  if (info == null) throw new TrainingError('BAD_INPUT', 'no such video or frame folder', { path: input });
+  const { recognizer, meta } = await loadTrainedModel(checkpoint);
+  try {
+    const cacheDir = options.cacheDir ?? path.join(path.dirname(path.dirname(path.resolve(checkpoint))), '.trajectorynet-cache');
+    const probabilities = await predictVideo(recognizer, meta, input, { cacheDir, kind: info.isDirectory() ? 'frames' : 'video', quiet: true });
+    return { labels: meta.labels, probabilities };
+  } finally {
+    recognizer.dispose();
+  }
 }

@@ -2,6 +2,8 @@
 /**
  * Checks ARCHITECTURE.md's rules over the workspace:
  *  - a package imports only @trajectorynet packages of lower layers, and no app imports an app;
+ *  - nothing depends on an app, not even its tests (devDependencies): what a test needs from an
+ *    app (training, export, prediction) lives in a package;
  *  - each package's sources import exactly what its package.json declares (dependencies, peer or
  *    optional dependencies): nothing undeclared, nothing declared and unused.
  * Prints one line per problem and exits 1 if there is any.
@@ -86,6 +88,12 @@ for (const group of ['packages', 'apps']) {
     if (layer == null) {
       problems.push(`${where}: not in ARCHITECTURE.md's layers (add it there and to scripts/check-architecture.mjs)`);
       continue;
+    }
+    const appDependency = (name) => name.startsWith('@trajectorynet/') && existsSync(path.join(root, 'apps', name.slice('@trajectorynet/'.length), 'package.json'));
+    for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+      for (const name of Object.keys(manifest[field] ?? {})) {
+        if (appDependency(name) && name !== manifest.name) problems.push(`${where}: package.json ${field} has the app '${name}' (move what is needed into a package)`);
+      }
     }
     const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})]);
     const imported = importsOf(dir);

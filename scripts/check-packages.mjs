@@ -255,18 +255,25 @@ function importedPackages(code) {
     .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]));
 }
 
-/** The @trajectorynet packages an install of `names` brings, from the tarballs' manifests. */
-function ourClosure(names, packed) {
+/** Every name reachable from `names` through `next(name)` (a breadth-first walk), `names` included. */
+function reachable(names, next) {
   const seen = new Set();
   const queue = [...names];
   while (queue.length > 0) {
     const name = queue.shift();
     if (seen.has(name)) continue;
     seen.add(name);
-    const manifest = packed.find((p) => p.name === name)?.manifest;
-    if (manifest != null) queue.push(...Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies }));
+    queue.push(...next(name));
   }
   return seen;
+}
+
+/** The @trajectorynet packages an install of `names` brings, from the tarballs' manifests. */
+function ourClosure(names, packed) {
+  return reachable(names, (name) => {
+    const manifest = packed.find((p) => p.name === name)?.manifest;
+    return manifest == null ? [] : Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies });
+  });
 }
 
 // ---------------------------------------------------------------- the installed tree
@@ -329,18 +336,16 @@ function exampleFolder(name) {
  */
 function installClosure(names) {
   const lock = JSON.parse(readFileSync(path.join(project, 'package-lock.json'), 'utf8')).packages;
-  const seen = new Set();
-  const queue = [...names];
-  while (queue.length > 0) {
-    const name = queue.shift();
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const entries = Object.entries(lock).filter(([key]) => key === `node_modules/${name}` || key.endsWith(`/node_modules/${name}`));
-    for (const [, entry] of entries) {
-      queue.push(...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {}), ...Object.keys(entry.peerDependencies ?? {}), ...Object.keys(entry.peerDependenciesMeta ?? {}));
-    }
-  }
-  return seen;
+  return reachable(names, (name) =>
+    Object.entries(lock)
+      .filter(([key]) => key === `node_modules/${name}` || key.endsWith(`/node_modules/${name}`))
+      .flatMap(([, entry]) => [
+        ...Object.keys(entry.dependencies ?? {}),
+        ...Object.keys(entry.optionalDependencies ?? {}),
+        ...Object.keys(entry.peerDependencies ?? {}),
+        ...Object.keys(entry.peerDependenciesMeta ?? {}),
+      ]),
+  );
 }
 
 /** A redis-server of our own on a free port (the flow-queue example reads REDIS_URL). */

@@ -22,7 +22,7 @@ export { classificationObjective } from './objectives/classification.js';
 export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
 export { accuracyInterval, formatInterval, type Interval, meanInterval, pairedDifference, tQuantile975 } from './report/stats.js';
-export { type ClassifierMeta, loadTrainedModel, predictFromCheckpoint, predictVideo, recognizerConfig, type RunOptions, type RunSummary, runTraining, testBatches, useBackend } from './run.js';
+export { type ClassifierMeta, EVAL_SECTIONS, type EvaluateCheckpointOptions, evaluateCheckpoint, loadTrainedModel, predictFromCheckpoint, predictVideo, recognizerConfig, type RunOptions, type RunSummary, runTraining, testBatches, useBackend } from './run.js';
 export { loadMotionNet, type MotionNetMeta, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';
 export { exportWebModel, type WebExport } from './web-model/export.js';
 export { checkWebManifest, WEB_MANIFEST, WEB_MODEL_FORMAT, type WebModelManifest, type WebTrajectories } from './web-model/format.js';

@@ -13,7 +13,8 @@ import { inflateResNet, ResNetS3DError } from '@trajectorynet/resnet-s3d';
 import { assignMatchingWeights, assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
 import { type Dataset, IMAGENET_MEAN, IMAGENET_STD, type Sample } from '@trajectorynet/video-io';
 import { presetRequirements } from './config/presets.js';
-import { motionNetFrames, type TrainConfig } from './config/schema.js';
+import { deepMerge } from './config/load.js';
+import { ConfigSchema, motionNetFrames, type TrainConfig } from './config/schema.js';
 import { type ClipBatch, clipBatches } from './data/batches.js';
 import { loadDatasets } from './data/datasets.js';
 import { type FlowSource, prepareFlows, type RunFlows } from './data/flows.js';
@@ -291,6 +292,49 @@ export async function predictFromCheckpoint(checkpoint: string, input: string, o
     const cacheDir = options.cacheDir ?? path.join(path.dirname(path.dirname(path.resolve(checkpoint))), '.trajectorynet-cache');
     const probabilities = await predictVideo(recognizer, meta, input, { cacheDir, kind: info.isDirectory() ? 'frames' : 'video', quiet: true });
     return { labels: meta.labels, probabilities };
+  } finally {
+    recognizer.dispose();
+  }
+}
+
+export interface EvaluateCheckpointOptions {
+  /** The dataset split: 'val' (default) or 'train' (in eval mode: how well the run fits its training data). */
+  split?: 'train' | 'val';
+  /** data.* and eval.* settings over the checkpoint's config (never the model's), e.g. { eval: { clips: 3 } }. */
+  overrides?: Record<string, unknown>[];
+  /** Where TV-L1 flows are cached; default `.trajectorynet-cache` beside the run folder. */
+  cacheDir?: string;
+  quiet?: boolean;
+  /** Also write eval.json, confusion.csv and confusion.svg here. */
+  outDir?: string;
+}
+
+/** What eval may change in the checkpoint's config: where the data is and how it is viewed, never the model. */
+export const EVAL_SECTIONS = ['data', 'eval'];
+
+/** A checkpoint on a split of its own config's dataset (as `trajectorynet eval`): top-1, top-5, per class, confusion. */
+export async function evaluateCheckpoint(checkpoint: string, options: EvaluateCheckpointOptions = {}): Promise<EvaluationReport> {
+  const split = options.split ?? 'val';
+  const { recognizer, meta } = await loadTrainedModel(checkpoint);
+  try {
+    let merged = meta.config as unknown as Record<string, unknown>;
+    for (const override of options.overrides ?? []) {
+      const outside = Object.keys(override).filter((k) => !EVAL_SECTIONS.includes(k));
+      if (outside.length > 0) throw new TrainingError('BAD_CONFIG', `eval changes only data.* and eval.* settings (the model is the checkpoint's), got '${outside.join(', ')}'`, { path: '--set' });
+      merged = deepMerge(merged, override);
+    }
+    const parsed = ConfigSchema.safeParse(merged);
+    if (!parsed.success) throw new TrainingError('BAD_CONFIG', parsed.error.issues.map((i) => `key '${i.path.join('.')}': ${i.message}`).join('; '), { path: '--set' });
+    const config = parsed.data;
+    const dataset = (await loadDatasets(config.data, config.train.seed))[split];
+    if (dataset.labels.join('\n') !== meta.labels.join('\n')) {
+      throw new TrainingError('BAD_CHECKPOINT', `its label map (${meta.labels.length} classes) does not match the dataset's (${dataset.labels.length})`, { path: checkpoint });
+    }
+    const cacheRoot = options.cacheDir ?? path.join(path.dirname(path.dirname(path.resolve(checkpoint))), '.trajectorynet-cache');
+    const flows = await prepareFlows(config, [dataset], { cacheRoot, quiet: options.quiet });
+    const report = await evaluate(recognizer, testBatches(config, dataset, flows)(0, 0), dataset.labels);
+    if (options.outDir != null) await writeEvaluation(options.outDir, report, dataset.labels, { checkpoint, split, flowSource: flows.source });
+    return report;
   } finally {
     recognizer.dispose();
   }

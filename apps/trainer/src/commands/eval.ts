@@ -2,20 +2,17 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ensureWritableFolder } from '@trajectorynet/core/node';
-import { ConfigSchema, deepMerge, evaluate, loadDatasets, loadTrainedModel, parseOverride, prepareFlows, testBatches, TrainingError, writeEvaluation } from '@trajectorynet/training';
+import { EVAL_SECTIONS, evaluateCheckpoint, parseOverride, TrainingError } from '@trajectorynet/training';
 import { collect } from '../options.js';
 
 interface EvalOptions {
   checkpoint: string;
   set: string[];
-  split: string;
+  split: 'train' | 'val';
   out?: string;
   json: boolean;
   quiet: boolean;
 }
-
-/** What eval may change in the checkpoint's config: where the data is and how it is viewed, never the model. */
-const EVAL_SECTIONS = ['data', 'eval'];
 
 export function registerEvalCommand(program: Command): void {
   program
@@ -37,28 +34,11 @@ export function registerEvalCommand(program: Command): void {
       });
       const outDir = o.out ?? path.dirname(o.checkpoint);
       await ensureWritableFolder(outDir);
-      const { recognizer, meta } = await loadTrainedModel(o.checkpoint);
-      try {
-        let merged = meta.config as unknown as Record<string, unknown>;
-        for (const override of overrides) merged = deepMerge(merged, override);
-        const parsed = ConfigSchema.safeParse(merged);
-        if (!parsed.success) throw new TrainingError('BAD_CONFIG', parsed.error.issues.map((i) => `key '${i.path.join('.')}': ${i.message}`).join('; '), { path: '--set' });
-        const config = parsed.data;
-        const dataset = (await loadDatasets(config.data, config.train.seed))[o.split];
-        if (dataset.labels.join('\n') !== meta.labels.join('\n')) {
-          throw new TrainingError('BAD_CHECKPOINT', `its label map (${meta.labels.length} classes) does not match the dataset's (${dataset.labels.length})`, { path: o.checkpoint });
-        }
-        const cacheRoot = path.join(path.dirname(path.dirname(path.resolve(o.checkpoint))), '.trajectorynet-cache');
-        const flows = await prepareFlows(config, [dataset], { cacheRoot, quiet: o.quiet || o.json });
-        const report = await evaluate(recognizer, testBatches(config, dataset, flows)(0, 0), dataset.labels);
-        await writeEvaluation(outDir, report, dataset.labels, { checkpoint: o.checkpoint, split: o.split, flowSource: flows.source });
-        if (o.json) console.log(JSON.stringify(report, null, 2));
-        else {
-          console.log(`${report.clips} videos (${report.views} views): top-1 ${(report.top1 * 100).toFixed(1)}%, top-5 ${(report.top5 * 100).toFixed(1)}%, mean class ${(report.meanClassAccuracy * 100).toFixed(1)}%, ${report.clipsPerSecond.toFixed(1)} clips/s`);
-          for (const c of report.perClass) console.log(`  ${c.label.padEnd(28)} ${(c.top1 * 100).toFixed(1).padStart(5)}%  (${c.clips})`);
-        }
-      } finally {
-        recognizer.dispose();
+      const report = await evaluateCheckpoint(o.checkpoint, { split: o.split, overrides, outDir, quiet: o.quiet || o.json });
+      if (o.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        console.log(`${report.clips} videos (${report.views} views): top-1 ${(report.top1 * 100).toFixed(1)}%, top-5 ${(report.top5 * 100).toFixed(1)}%, mean class ${(report.meanClassAccuracy * 100).toFixed(1)}%, ${report.clipsPerSecond.toFixed(1)} clips/s`);
+        for (const c of report.perClass) console.log(`  ${c.label.padEnd(28)} ${(c.top1 * 100).toFixed(1).padStart(5)}%  (${c.clips})`);
       }
     });
 }

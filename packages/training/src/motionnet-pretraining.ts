@@ -89,14 +89,14 @@ export const PROCEDURAL_PRETRAINING = {
   /** Frames per video (and frame folder) decoded for textures. */
   texturesPerVideo: 8,
   options: {
-    steps: 1500,
+    steps: 3500,
     frames: 2,
     height: 128,
     width: 128,
     widthMultiplier: 0.25,
     batchSize: 4,
     lr: 1e-3,
-    lrDecay: { every: 1000, factor: 0.5 },
+    lrDecay: { every: 2400, factor: 0.5 },
     seed: 1,
     checkpointEvery: 100,
   } satisfies Omit<PretrainMotionNetOptions, 'outDir'>,

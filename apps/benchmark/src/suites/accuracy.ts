@@ -55,7 +55,7 @@ export interface StudyBudget {
   sampling: Sampling[];
 }
 
-const FULL: StudyBudget = { seeds: 5, epochs: 24, trainClips: 16, valClips: 50, videoFrames: 16, models: ['c2d', 's3d', 'tn-true', 'tn-tvl1'], sampling: ['dense'] };
+const FULL: StudyBudget = { seeds: 5, epochs: 36, trainClips: 16, valClips: 50, videoFrames: 16, models: ['c2d', 's3d', 'tn-true', 'tn-tvl1'], sampling: ['dense'] };
 const QUICK: StudyBudget = { seeds: 1, epochs: 1, trainClips: 1, valClips: 1, videoFrames: 10, models: ['s3d', 'tn-true'], sampling: ['dense'] };
 
 /** The run's config overrides: the tiny preset's training, the study's data, one seed for data and initialisation. */

@@ -145,7 +145,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   checkRequirements(config);
   await useBackend(config);
   const { train: trainSet, val: valSet } = await loadDatasets(config.data, config.train.seed);
-  const cacheRoot = options.cacheDir ?? path.join(path.dirname(path.resolve(options.outDir)), '.trajectorynet-cache');
+  const cacheRoot = options.cacheDir ?? cacheBesideRun(options.outDir);
   const flows = await prepareFlows(config, [trainSet, valSet], { cacheRoot, quiet: options.quiet, log });
   let unreportedSolves = flows.solves;
 
@@ -289,12 +289,17 @@ export async function predictFromCheckpoint(checkpoint: string, input: string, o
   if (info == null) throw new TrainingError('BAD_INPUT', 'no such video or frame folder', { path: input });
   const { recognizer, meta } = await loadTrainedModel(checkpoint);
   try {
-    const cacheDir = options.cacheDir ?? path.join(path.dirname(path.dirname(path.resolve(checkpoint))), '.trajectorynet-cache');
+    const cacheDir = options.cacheDir ?? cacheBesideRun(path.dirname(checkpoint));
     const probabilities = await predictVideo(recognizer, meta, input, { cacheDir, kind: info.isDirectory() ? 'frames' : 'video', quiet: true });
     return { labels: meta.labels, probabilities };
   } finally {
     recognizer.dispose();
   }
+}
+
+/** The TV-L1 flow cache a run uses unless told otherwise: `.trajectorynet-cache` beside the run folder. */
+function cacheBesideRun(runDir: string): string {
+  return path.join(path.dirname(path.resolve(runDir)), '.trajectorynet-cache');
 }
 
 export interface EvaluateCheckpointOptions {
@@ -330,7 +335,7 @@ export async function evaluateCheckpoint(checkpoint: string, options: EvaluateCh
     if (dataset.labels.join('\n') !== meta.labels.join('\n')) {
       throw new TrainingError('BAD_CHECKPOINT', `its label map (${meta.labels.length} classes) does not match the dataset's (${dataset.labels.length})`, { path: checkpoint });
     }
-    const cacheRoot = options.cacheDir ?? path.join(path.dirname(path.dirname(path.resolve(checkpoint))), '.trajectorynet-cache');
+    const cacheRoot = options.cacheDir ?? cacheBesideRun(path.dirname(checkpoint));
     const flows = await prepareFlows(config, [dataset], { cacheRoot, quiet: options.quiet });
     const report = await evaluate(recognizer, testBatches(config, dataset, flows)(0, 0), dataset.labels);
     if (options.outDir != null) await writeEvaluation(options.outDir, report, dataset.labels, { checkpoint, split, flowSource: flows.source });

@@ -87,11 +87,13 @@ async function finishedRun(runDir: string, epochs: number): Promise<EpochRecord[
  * top-1 of the last epoch mixes in augmentation, dropout and the weights of
  * the whole epoch. Written once to train-fit.json, read back after.
  */
-async function trainingFit(runDir: string, cacheDir: string): Promise<number> {
+async function trainingFit(runDir: string, cacheDir: string, epochs: number): Promise<number> {
   const file = path.join(runDir, 'train-fit.json');
-  if (existsSync(file)) return (JSON.parse(await readFile(file, 'utf8')) as { top1: number }).top1;
+  // kept only for the same run: a folder trained again to another budget is evaluated again
+  const saved = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as { top1: number; epochs?: number }) : null;
+  if (saved?.epochs === epochs) return saved.top1;
   const report = await evaluateCheckpoint(path.join(runDir, 'latest.ckpt'), { split: 'train', cacheDir, quiet: true });
-  await writeFileDurable(file, `${JSON.stringify({ checkpoint: 'latest.ckpt', split: 'train', top1: report.top1, clips: report.clips }, null, 2)}\n`);
+  await writeFileDurable(file, `${JSON.stringify({ checkpoint: 'latest.ckpt', epochs, split: 'train', top1: report.top1, clips: report.clips }, null, 2)}\n`);
   return report.top1;
 }
 
@@ -140,8 +142,8 @@ export const accuracySuite: Suite = {
           if (model.key.startsWith('tn-motionnet') && accuracy?.motionnetCheckpoint != null) overrides.push(`motionnet.pretrained=${accuracy.motionnetCheckpoint}`);
           const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides });
           const runDir = path.join(outDir, 'accuracy', `${model.key}-${sampling}-seed${seed}`);
-          // a finished run is read back, not evaluated again; reportOnly never trains
           const cacheDir = path.join(outDir, 'accuracy', '.cache');
+          // a finished run is read back, not evaluated again; reportOnly never trains
           let history = await finishedRun(runDir, budget.epochs);
           let seconds = history?.reduce((sum, r) => sum + r.seconds, 0) ?? 0;
           if (history == null) {
@@ -158,7 +160,7 @@ export const accuracySuite: Suite = {
             seed,
             valTop1: last?.val?.top1 ?? Number.NaN,
             trainTop1: last?.train.top1 ?? Number.NaN,
-            trainFit: await trainingFit(runDir, cacheDir),
+            trainFit: await trainingFit(runDir, cacheDir, history.length),
             seconds,
             clipsPerSecond: trainSeconds > 0 ? (budget.trainClips * 8 * history.length) / trainSeconds : 0,
           });

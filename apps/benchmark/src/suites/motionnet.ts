@@ -115,8 +115,13 @@ export const motionnetSuite: Suite = {
     let pretraining: string;
     let losses: number[] = [];
     const [recipeRun, ...otherRuns] = motionnetCheckpoint ?? [];
+    // what the report says of the network: the recipe's settings, or the loaded run's own
+    let setupOf = `width ${training.widthMultiplier}, pairwise, trained at ${training.width}x${training.height} without labels on the procedural generator (PROCEDURAL_PRETRAINING, textures from the shared videos and frames: batch ${training.batchSize}, Adam ${training.lr}${training.lrDecay == null ? '' : ` x${training.lrDecay.factor} every ${training.lrDecay.every} steps`})`;
     if (recipeRun != null) {
-      model = (await loadMotionNet(recipeRun)).model;
+      const loaded = await loadMotionNet(recipeRun);
+      const s = loaded.meta.settings;
+      model = loaded.model;
+      setupOf = `width ${s.widthMultiplier}, ${s.frames} frames, trained at ${s.width}x${s.height} (batch ${s.batchSize}, Adam ${s.lr}, supervision ${s.supervision ?? 'none'}; the run's own settings)`;
       pretraining = `loaded from ${recipeRun}`;
     } else {
       let lastLine = 0;
@@ -171,7 +176,7 @@ export const motionnetSuite: Suite = {
     const speedRows = speed.map((s) => [s.variant.name, s.parameters / 1e6, s.ms, s.stacksPerSecond, s.stacksPerSecond * (s.variant.frames - 1)]);
     const validationSummary = epeRows(validationResults).at(-1) as (string | number)[];
     validationSummary[0] = `mean of ${validationCount} pairs`;
-    const setup = `MotionNet: width ${training.widthMultiplier}, pairwise, trained at ${training.width}x${training.height} without labels on the procedural generator (PROCEDURAL_PRETRAINING, textures from the shared videos and frames: batch ${training.batchSize}, Adam ${training.lr}${training.lrDecay == null ? '' : ` x${training.lrDecay.factor} every ${training.lrDecay.every} steps`}); ${pretraining}${losses.length > 0 ? `; loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)}` : ''}. TV-L1: @trajectorynet/tvl1-flow defaults (preset 'accurate', its most accurate).`;
+    const setup = `MotionNet: ${setupOf}; ${pretraining}${losses.length > 0 ? `; loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)}` : ''}. TV-L1: @trajectorynet/tvl1-flow defaults (preset 'accurate', its most accurate).`;
     return {
       tables: [
         {

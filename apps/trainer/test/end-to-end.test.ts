@@ -178,11 +178,15 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     const pretrain = cli(['pretrain-motionnet', 'procedural', '--textures', path.join(DATA, 'rawframes'), '--out', run, '--steps', '2', '--size', '64', '--width', '0.0625', '--batch', '1', '--checkpoint-every', '1']);
     expect(pretrain.status, pretrain.stderr).toBe(0);
     expect(pretrain.stdout).toContain('2 steps');
+    // the recipe's two phases in the recipe's share of the steps: 1 unsupervised, 1 on the true flow
+    const rounds = (await readFile(path.join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'epoch');
+    expect(rounds.map((r) => [r.train.photometric != null, r.train.epe != null])).toEqual([[true, false], [false, true]]);
     const flow = cli(['flow', path.join(DATA, 'flow/flyingchairs/0000000-img0.ppm'), path.join(DATA, 'flow/flyingchairs/0000000-img1.ppm'), '--out', path.join(out, 'mn.flo'), '--motionnet', run, '--scale', '0.125']);
     expect(flow.status, flow.stderr).toBe(0);
     expect(flow.stdout).toMatch(/MotionNet flow 512x384/);
     expect(existsSync(path.join(out, 'mn.png'))).toBe(true);
     expectOneLineError(cli(['pretrain-motionnet', path.join(DATA, 'videos'), '--textures', path.join(DATA, 'rawframes'), '--out', path.join(out, 'x')]), 2, "--textures: textures are for the 'procedural' source");
+    expectOneLineError(cli(['pretrain-motionnet', 'procedural', '--supervision', 'none', '--supervised-from', '100', '--out', path.join(out, 'y')]), 2, '--supervised-from: ');
   });
 
   it('one bad input of each kind: a one-line error and the documented exit code', async () => {

@@ -37,9 +37,12 @@ export function formatDuration(seconds: number): string {
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
   const started = Date.now();
+  // the rate counts from the first update, not from 0: a resumed job's first update already carries the units done before it
+  let first: { time: number; done: number } | null = null;
   const rateAndEta = (done: number) => {
-    const elapsed = (Date.now() - started) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
+    const now = Date.now();
+    first ??= { time: now, done };
+    const rate = now > first.time && done > first.done ? (1000 * (done - first.done)) / (now - first.time) : now > started ? (1000 * done) / (now - started) : 0;
     return { rate, eta: rate > 0 ? (options.total - done) / rate : Number.POSITIVE_INFINITY };
   };
 

@@ -10,7 +10,7 @@ export { type BatchOptions, type ClipBatch, clipBatches, recognizerInput } from 
 export { loadDataset, loadDatasets } from './data/datasets.js';
 export { extractionJobs, type FlowSource, flowCacheDir, flowSourceOf, prepareFlows, type RunFlows } from './data/flows.js';
 export { clipFrames, clipPipeline, decodeShorterSide } from './data/pipelines.js';
-export { loadTextureFrames, type ProceduralSource, proceduralStacks, type StackBatch } from './data/procedural.js';
+export { loadTextureFrames, type ProceduralSettings, type ProceduralSource, proceduralStacks, type StackBatch } from './data/procedural.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';
 export { type EvaluationReport, evaluate, scoreVideos, type VideoScores } from './eval/evaluate.js';
 export { type ClassificationReport, confusionCsv, MetricsAccumulator, topK } from './eval/metrics.js';
@@ -23,6 +23,6 @@ export { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 export { type BarGroup, barChart, heatmap, lineChart, type Series } from './report/svg.js';
 export { accuracyInterval, formatInterval, type Interval, meanInterval, pairedDifference, tQuantile975 } from './report/stats.js';
 export { type ClassifierMeta, EVAL_SECTIONS, type EvaluateCheckpointOptions, evaluateCheckpoint, loadTrainedModel, predictFromCheckpoint, predictVideo, recognizerConfig, type RunOptions, type RunSummary, runTraining, testBatches, useBackend } from './run.js';
-export { loadMotionNet, type MotionNetMeta, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';
+export { loadMotionNet, type LrDecay, type MotionNetMeta, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, type PretrainMotionNetOptions, type PretrainMotionNetResult, sourceSamples } from './motionnet-pretraining.js';
 export { exportWebModel, type WebExport } from './web-model/export.js';
 export { checkWebManifest, WEB_MANIFEST, WEB_MODEL_FORMAT, type WebModelManifest, type WebTrajectories } from './web-model/format.js';

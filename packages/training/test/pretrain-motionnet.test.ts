@@ -122,6 +122,39 @@ describe('procedural source', () => {
     expect(PROCEDURAL_PRETRAINING.options.frames).toBe(2);
   });
 
+  it('supervisedFrom: the unsupervised loss before it, the true flow from it on, the rate decayed at the given steps; resumes exactly across the switch', async () => {
+    const source = { kind: 'procedural' as const, options: { layers: [1, 2] as [number, number] } };
+    const options = { ...tiny, steps: 4, checkpointEvery: 2, seed: 3, supervisedFrom: 2, lrDecay: { at: [2], factor: 0.5 } };
+    const rates: number[] = [];
+    const whole = await pretrainMotionNet(source, { ...options, outDir: await tempDir(), onStep: (r) => rates.push(r.lr) });
+    const [first, second] = whole.state.history.map((h) => h.train);
+    expect([first.photometric > 0, first.epe, second.epe > 0, second.photometric]).toEqual([true, undefined, true, undefined]);
+    expect(rates).toEqual([1e-3, 1e-3, 5e-4, 5e-4]);
+    expect(whole.state.meta.settings.supervisedFrom).toBe(2);
+    // stopped at the switch (a run of 2 steps has no supervised round), then resumed to 4
+    const dir = await tempDir();
+    (await pretrainMotionNet(source, { ...options, steps: 2, outDir: dir })).model.dispose();
+    const resumed = await pretrainMotionNet(source, { ...options, outDir: dir, resume: true });
+    expect(resumed.state.history.map((h) => h.train)).toEqual(whole.state.history.map((h) => h.train));
+    expect(await weightsOf(resumed.model)).toEqual(await weightsOf(whole.model));
+    // supervisedOptions: the supervised rounds draw from their own generator settings, the unsupervised ones do not
+    const still = { layers: [0, 0] as [number, number], background: { translation: 0, rotation: 0, zoom: 0 } };
+    const other = await pretrainMotionNet({ ...source, supervisedOptions: still }, { ...options, outDir: await tempDir() });
+    const [otherFirst, otherSecond] = other.state.history.map((h) => h.train);
+    expect(otherFirst).toEqual(first);
+    expect(otherSecond.epe).not.toBe(second.epe);
+    for (const m of [whole.model, resumed.model, other.model]) m.dispose();
+    const refused = async (extra: object, source_: Parameters<typeof pretrainMotionNet>[0] = source) => {
+      const error = await pretrainMotionNet(source_, { ...options, ...extra, outDir: await tempDir() }).catch((e) => e);
+      return [error.code, error.path];
+    };
+    expect(await refused({ supervisedFrom: 3 })).toEqual(['BAD_CONFIG', 'supervisedFrom']);
+    expect(await refused({ supervisedFrom: 6 })).toEqual(['BAD_CONFIG', 'supervisedFrom']);
+    expect(await refused({ supervision: 'flow' })).toEqual(['BAD_CONFIG', 'supervisedFrom']);
+    expect(await refused({}, synthetic())).toEqual(['BAD_CONFIG', 'supervisedFrom']);
+    expect(await refused({ lrDecay: { at: [0], factor: 0.5 } })).toEqual(['BAD_CONFIG', 'lrDecay']);
+  });
+
   it("supervision 'flow' trains on the generator's true flow (reported as epe); other sources are refused", async () => {
     const run = await pretrainMotionNet({ kind: 'procedural' }, { ...tiny, steps: 2, seed: 1, supervision: 'flow', outDir: await tempDir() });
     const train = run.state.history[0].train;

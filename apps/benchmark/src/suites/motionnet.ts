@@ -38,7 +38,9 @@ async function forwardSpeed(v: Variant, runs: number): Promise<{ stacksPerSecond
   const model = createMotionNet({ frames: v.frames, height: v.size, width: v.size, widthMultiplier: v.width });
   const clip = tf.randomUniform([1, v.frames, v.size, v.size, 3]) as tf.Tensor5D;
   const input = stackFrames(clip);
-  const timing = await timeIt(() => tf.tidy(() => (model.predict(input) as tf.Tensor[]).forEach((t) => t.dataSync())), { warmup: 1, minRuns: runs, minSeconds: 0 });
+  const timing = await timeIt(() => tf.tidy(() => (model.predict(input) as tf.Tensor[]).forEach((t) => {
+          t.dataSync();
+        })), { warmup: 1, minRuns: runs, minSeconds: 0 });
   const parameters = model.countParams();
   tf.dispose([clip, input]);
   model.dispose();
@@ -87,16 +89,22 @@ async function measurePairs(model: tf.LayersModel, pairs: Pair[], progress: (m: 
 
 function epeRows(results: PairResult[]): (string | number)[][] {
   const rows: (string | number)[][] = results.map((p) => [p.name, p.motionnet, p.tvl1, p.zero, p.motionnet / p.zero, p.motionnetSeconds, p.tvl1Seconds]);
-  const m = (k: keyof Omit<PairResult, 'name'>) => mean(results.map((p) => p[k]));
-  rows.push(['mean', m('motionnet'), m('tvl1'), m('zero'), m('motionnet') / m('zero'), m('motionnetSeconds'), m('tvl1Seconds')]);
+  const m = meanResult('mean', results);
+  rows.push(['mean', m.motionnet, m.tvl1, m.zero, m.motionnet / m.zero, m.motionnetSeconds, m.tvl1Seconds]);
   return rows;
+}
+
+/** The mean of each number over the pairs, under a new name. */
+function meanResult(name: string, results: PairResult[]): PairResult {
+  const m = (k: keyof Omit<PairResult, 'name'>) => mean(results.map((p) => p[k]));
+  return { name, motionnet: m('motionnet'), tvl1: m('tvl1'), zero: m('zero'), motionnetSeconds: m('motionnetSeconds'), tvl1Seconds: m('tvl1Seconds') };
 }
 
 const EPE_COLUMNS = ['pair', 'MotionNet EPE', 'TV-L1 EPE', 'zero-flow EPE', 'MotionNet / zero', 'MotionNet s', 'TV-L1 s'];
 
 export const motionnetSuite: Suite = {
   name: 'motionnet',
-  description: 'MotionNet forward speed; EPE on FlyingChairs and the procedural validation set after the pretraining recipe, next to TV-L1 and zero flow',
+  description: "MotionNet forward speed; EPE on FlyingChairs and on procedural validation pairs (the network's size and FlyingChairs') after the pretraining recipe, next to TV-L1 and zero flow",
   needsData: true,
   async run({ quick, outDir, progress, dataDir, motionnetCheckpoint }) {
     const data = dataDir!;
@@ -108,7 +116,8 @@ export const motionnetSuite: Suite = {
 
     // the documented recipe (quick: a few steps of a small network, to check that the suite runs), or its checkpoint
     const recipe = PROCEDURAL_PRETRAINING;
-    const training = quick ? { ...recipe.options, steps: 3, height: 64, width: 64, widthMultiplier: 0.125, batchSize: 2, checkpointEvery: 3 } : recipe.options;
+    // quick: both phases, a round each
+    const training = quick ? { ...recipe.options, steps: 4, height: 64, width: 64, widthMultiplier: 0.125, batchSize: 2, checkpointEvery: 2, supervisedFrom: 2 } : recipe.options;
     const textures = await loadTextureFrames([path.join(data, 'videos'), path.join(data, 'rawframes')], recipe.texturesPerVideo);
     const [wall0, cpu0] = [performance.now(), cpuSeconds()];
     let model: tf.LayersModel;
@@ -116,17 +125,18 @@ export const motionnetSuite: Suite = {
     let losses: number[] = [];
     const [recipeRun, ...otherRuns] = motionnetCheckpoint ?? [];
     // what the report says of the network: the recipe's settings, or the loaded run's own
-    let setupOf = `width ${training.widthMultiplier}, pairwise, trained at ${training.width}x${training.height} without labels on the procedural generator (PROCEDURAL_PRETRAINING, textures from the shared videos and frames: batch ${training.batchSize}, Adam ${training.lr}${training.lrDecay == null ? '' : ` x${training.lrDecay.factor} every ${training.lrDecay.every} steps`})`;
+    let setupOf = `width ${training.widthMultiplier}, pairwise, trained at ${training.width}x${training.height} on the procedural generator (PROCEDURAL_PRETRAINING, textures from the shared videos and frames): ${training.supervisedFrom} steps of the unsupervised loss, then ${training.steps - training.supervisedFrom} on the generator's true flow; batch ${training.batchSize}, Adam ${training.lr} x${training.lrDecay.factor} at steps ${training.lrDecay.at.join(' and ')}`;
     if (recipeRun != null) {
       const loaded = await loadMotionNet(recipeRun);
       const s = loaded.meta.settings;
       model = loaded.model;
-      setupOf = `width ${s.widthMultiplier}, ${s.frames} frames, trained at ${s.width}x${s.height} (batch ${s.batchSize}, Adam ${s.lr}, supervision ${s.supervision ?? 'none'}; the run's own settings)`;
+      const supervision = s.supervision === 'flow' ? 'the true flow throughout' : s.supervisedFrom != null ? `unsupervised, then the true flow from step ${s.supervisedFrom}` : 'unsupervised';
+      setupOf = `width ${s.widthMultiplier}, ${s.frames} frames, trained at ${s.width}x${s.height} (batch ${s.batchSize}, Adam ${s.lr}, ${supervision}; the run's own settings)`;
       pretraining = `loaded from ${recipeRun}`;
     } else {
       let lastLine = 0;
       const run = await pretrainMotionNet(
-        { kind: 'procedural', textures, options: recipe.generator },
+        { kind: 'procedural', textures, options: recipe.generator, supervisedOptions: recipe.supervisedGenerator },
         {
           ...training,
           outDir: path.join(outDir, 'motionnet-pretraining'),
@@ -154,28 +164,38 @@ export const motionnetSuite: Suite = {
     }
     const [inputHeight, inputWidth] = model.inputs[0].shape.slice(1, 3) as number[];
     const validationCount = quick ? 2 : 32;
-    const validation = proceduralValidationSet(
-      { ...recipe.generator, width: inputWidth, height: inputHeight, frames: 2, textures },
-      validationCount,
-    ).map((s, i): Pair => ({ name: `procedural ${i}`, a: { width: s.width, height: s.height, data: s.frames[0] }, b: { width: s.width, height: s.height, data: s.frames[1] }, truth: s.flows[0], scale: 1 }));
+    // validation seeds (never trained on), the generator's default settings
+    const proceduralPairs = (width: number, height: number, count: number, scale: number) =>
+      proceduralValidationSet({ ...recipe.generator, width, height, frames: 2, textures }, count).map(
+        (s, i): Pair => ({ name: `procedural ${i}`, a: { width: s.width, height: s.height, data: s.frames[0] }, b: { width: s.width, height: s.height, data: s.frames[1] }, truth: s.flows[0], scale }),
+      );
+    const validation = proceduralPairs(inputWidth, inputHeight, validationCount, 1);
+    // FlyingChairs' size and inference scale: motions up to 46 px (12% of the shorter side), none tuned on
+    const largeCount = quick ? 1 : 16;
+    const large = proceduralPairs(512, 384, largeCount, recipe.inferenceScale);
     const chairsResults = await measurePairs(model, chairs, progress);
     const validationResults = await measurePairs(model, validation, progress);
+    const largeResults = await measurePairs(model, large, progress);
     model.dispose();
     // other pretraining runs (e.g. the supervised sanity check): MotionNet's EPE on the same pairs
-    const others: { run: string; settings: unknown; chairs: number; validation: number }[] = [];
+    const others: { run: string; settings: unknown; chairs: number; validation: number; large: number }[] = [];
     for (const run of otherRuns) {
       progress(`MotionNet of ${run}`);
       const loaded = await loadMotionNet(run);
       const epeOf = async (pairs: Pair[]) => mean(await Promise.all(pairs.map(async (p) => endPointError(await predictFlow(loaded.model, p.a, p.b, { scale: p.scale }), p.truth))));
-      others.push({ run, settings: loaded.meta.settings, chairs: await epeOf(chairs), validation: await epeOf(validation) });
+      others.push({ run, settings: loaded.meta.settings, chairs: await epeOf(chairs), validation: await epeOf(validation), large: await epeOf(large) });
       loaded.model.dispose();
     }
     const zeroChairs = mean(chairsResults.map((p) => p.zero));
     const zeroValidation = mean(validationResults.map((p) => p.zero));
+    const zeroLarge = mean(largeResults.map((p) => p.zero));
 
     const speedRows = speed.map((s) => [s.variant.name, s.parameters / 1e6, s.ms, s.stacksPerSecond, s.stacksPerSecond * (s.variant.frames - 1)]);
-    const validationSummary = epeRows(validationResults).at(-1) as (string | number)[];
-    validationSummary[0] = `mean of ${validationCount} pairs`;
+    const summary = (results: PairResult[]) => {
+      const row = epeRows(results).at(-1) as (string | number)[];
+      row[0] = `mean of ${results.length} pairs`;
+      return row;
+    };
     const setup = `MotionNet: ${setupOf}; ${pretraining}${losses.length > 0 ? `; loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)}` : ''}. TV-L1: @trajectorynet/tvl1-flow defaults (preset 'accurate', its most accurate).`;
     return {
       tables: [
@@ -194,19 +214,26 @@ export const motionnetSuite: Suite = {
         {
           title: `Procedural validation set (${validationCount} pairs at ${inputWidth}x${inputHeight}, never trained on): end-point error`,
           columns: EPE_COLUMNS,
-          rows: [validationSummary],
-          note: 'The same generator settings as the training stream, validation seeds; MotionNet at scale 1.',
+          rows: [summary(validationResults)],
+          note: "The generator's default settings (those of the unsupervised phase), validation seeds; MotionNet at scale 1.",
+        },
+        {
+          title: `Procedural pairs at FlyingChairs' size (${largeCount} pairs at 512x384, never trained on): end-point error`,
+          columns: EPE_COLUMNS,
+          rows: [summary(largeResults)],
+          note: `The generator's default settings at 512x384 (motions up to 12% of the shorter side: 46 px), validation seeds; MotionNet at ${recipe.inferenceScale} x, as on FlyingChairs. A check on data nobody tuned to.`,
         },
         ...(others.length > 0
           ? [
               {
                 title: 'Other pretraining runs on the same pairs: MotionNet end-point error (mean)',
-                columns: ['run', 'supervision', 'FlyingChairs EPE', 'FlyingChairs / zero', 'procedural EPE', 'procedural / zero'],
+                columns: ['run', 'supervision', 'FlyingChairs EPE', 'FlyingChairs / zero', 'procedural EPE', 'procedural / zero', '512x384 procedural EPE', '512x384 / zero'],
                 rows: others.map((o) => {
-                  const settings = o.settings as { supervision?: string };
-                  return [o.run, settings.supervision ?? 'none', o.chairs, o.chairs / zeroChairs, o.validation, o.validation / zeroValidation];
+                  const settings = o.settings as { supervision?: string; supervisedFrom?: number };
+                  const supervision = settings.supervision === 'flow' ? 'flow' : settings.supervisedFrom != null ? `flow from step ${settings.supervisedFrom}` : 'none';
+                  return [o.run, supervision, o.chairs, o.chairs / zeroChairs, o.validation, o.validation / zeroValidation, o.large, o.large / zeroLarge];
                 }),
-                note: `Loaded with --motionnet-checkpoint; FlyingChairs at scale ${recipe.inferenceScale}, procedural at scale 1, as above.`,
+                note: `Loaded with --motionnet-checkpoint; FlyingChairs and the 512x384 pairs at scale ${recipe.inferenceScale}, the ${inputWidth}x${inputHeight} pairs at scale 1, as above.`,
               },
             ]
           : []),
@@ -217,7 +244,7 @@ export const motionnetSuite: Suite = {
           { title: 'MotionNet forward stacks/s', yLabel: 'stacks/s' },
         ),
         'motionnet-epe.svg': barChart(
-          [...chairsResults, { ...validationResults[0], name: 'procedural (mean)', motionnet: mean(validationResults.map((p) => p.motionnet)), tvl1: mean(validationResults.map((p) => p.tvl1)), zero: mean(validationResults.map((p) => p.zero)) }].map((p) => ({
+          [...chairsResults, meanResult(`procedural ${inputWidth}x${inputHeight} (mean)`, validationResults), meanResult('procedural 512x384 (mean)', largeResults)].map((p) => ({
             group: p.name,
             bars: [
               { name: 'MotionNet', value: p.motionnet },
@@ -228,7 +255,7 @@ export const motionnetSuite: Suite = {
           { title: 'End-point error (lower is better)', yLabel: 'EPE (px)' },
         ),
       },
-      data: { speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults, others },
+      data: { speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults, large: largeResults, others },
     };
   },
 };

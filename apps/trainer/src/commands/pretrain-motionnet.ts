@@ -2,7 +2,8 @@
  * `trajectorynet pretrain-motionnet <source>`: MotionNet trained without flow
  * labels on a folder of videos, a video, a frame folder, a dataset list or
  * (source `procedural`) video-io's procedural generator, whose defaults are
- * the documented recipe (PROCEDURAL_PRETRAINING); resumable (run the same
+ * the documented recipe (PROCEDURAL_PRETRAINING: unsupervised, then on the
+ * generator's true flow); resumable (run the same
  * command again), with a loss curve. Its checkpoint initialises the joint
  * TrajectoryNet + MotionNet presets (motionnet.pretrained).
  */
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { createProgress, ensureWritableFolder, writeFileDurable } from '@trajectorynet/core/node';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
-import { lineChart, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
+import { lineChart, loadTextureFrames, type LrDecay, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
 import { readMmactionList } from '@trajectorynet/video-io';
 import { collect, integer, positiveNumber } from '../options.js';
 
@@ -21,6 +22,7 @@ interface PretrainOptions {
   type: 'videos' | 'rawframes';
   textures: string[];
   supervision?: 'none' | 'flow';
+  supervisedFrom?: number;
   steps?: number;
   frames?: number;
   size?: number;
@@ -45,16 +47,31 @@ const PROCEDURAL_DEFAULTS = {
   width: RECIPE.widthMultiplier,
   batch: RECIPE.batchSize,
   lr: RECIPE.lr,
-  lrDecay: `${RECIPE.lrDecay.every}:${RECIPE.lrDecay.factor}`,
+  lrDecay: `${RECIPE.lrDecay.at.join(',')}:${RECIPE.lrDecay.factor}`,
   seed: RECIPE.seed,
   checkpointEvery: RECIPE.checkpointEvery,
 };
 
-/** "every:factor", e.g. "1000:0.5". */
-function parseDecay(text: string): { every: number; factor: number } {
-  const [every, factor] = text.split(':').map(Number);
-  if (!Number.isInteger(every) || every < 1 || !(factor > 0)) throw new TrainingError('BAD_INPUT', `takes steps:factor (e.g. 1000:0.5), got '${text}'`, { path: '--lr-decay' });
-  return { every, factor };
+/** "every:factor" (e.g. "1000:0.5"), or "step,step,...:factor" (e.g. "2400,3500:0.5"): at those steps. */
+function parseDecay(text: string): LrDecay {
+  const [stepsText = '', factorText = ''] = text.split(':');
+  const steps = stepsText.split(',').map(Number);
+  const factor = Number(factorText);
+  if (steps.some((x) => !Number.isInteger(x) || x < 1) || !(factor > 0)) throw new TrainingError('BAD_INPUT', `takes steps:factor (every 1000 steps: 1000:0.5; at steps 2400 and 3500: 2400,3500:0.5), got '${text}'`, { path: '--lr-decay' });
+  return steps.length === 1 && !stepsText.includes(',') ? { every: steps[0], factor } : { at: steps, factor };
+}
+
+/**
+ * The step from which the procedural source trains on the true flow: none
+ * with --supervision none, 0 with --supervision flow, else --supervised-from
+ * or the recipe's share of the steps (3500 of 5000), in whole rounds.
+ */
+function supervisedFromOf(o: { supervision?: 'none' | 'flow'; supervisedFrom?: number; steps: number; checkpointEvery: number }, procedural: boolean): number | undefined {
+  if (o.supervision != null && o.supervisedFrom != null) throw new TrainingError('BAD_INPUT', '--supervised-from switches from the unsupervised loss to the true flow; it does not go with --supervision', { path: '--supervised-from' });
+  if (o.supervisedFrom != null) return o.supervisedFrom;
+  if (!procedural || o.supervision != null) return undefined;
+  const round = Math.min(o.checkpointEvery, o.steps);
+  return Math.floor(((RECIPE.supervisedFrom / RECIPE.steps) * o.steps) / round) * round;
 }
 
 function multipleOf32(text: string): number {
@@ -66,20 +83,26 @@ function multipleOf32(text: string): number {
 export function registerPretrainMotionNetCommand(program: Command): void {
   program
     .command('pretrain-motionnet <source>')
-    .description("train MotionNet without flow labels on videos (a folder, a video, a frame folder or, with --list, a dataset list) or on 'procedural' videos")
+    .description("train MotionNet without flow labels on videos (a folder, a video, a frame folder or, with --list, a dataset list), or on 'procedural' videos (the recipe: unsupervised, then on their true flow)")
     .requiredOption('--out <dir>', 'the run folder: latest.ckpt (resumed when the command runs again), metrics.jsonl, loss.svg')
     .option('--list', 'the source is an mmaction list file (paths relative to --root)', false)
     .option('--root <dir>', 'root of the list paths', '.')
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
     .option('--textures <path>', "procedural: videos, frame folders or images whose frames are cropped into textures (repeatable; none: synthetic textures only)", collect, [])
-    .addOption(new Option('--supervision <kind>', "none: MotionNet's unsupervised loss (no labels); flow: end-point error against the procedural generator's true flow").choices(['none', 'flow']))
+    .addOption(
+      new Option('--supervision <kind>', "throughout: none, MotionNet's unsupervised loss (no labels; videos' default); flow, the end-point error against the procedural generator's true flow").choices([
+        'none',
+        'flow',
+      ]),
+    )
+    .option('--supervised-from <step>', `procedural: the unsupervised loss before this step, the true flow from it on (a multiple of --checkpoint-every; default: the recipe's ${RECIPE.supervisedFrom} of ${RECIPE.steps} steps, the same share of other --steps)`, integer(0))
     .option('--steps <n>', `optimisation steps in all (default ${VIDEO_DEFAULTS.steps}; procedural ${PROCEDURAL_DEFAULTS.steps})`, integer(1))
     .option('--frames <n>', `consecutive frames per stack: 2 for \`trajectorynet flow\`, motionnet.frames (data.frames + 1, MotionNet-(17) for 16-frame clips) for the joint presets (default ${VIDEO_DEFAULTS.frames}; procedural ${PROCEDURAL_DEFAULTS.frames})`, integer(2, 17))
     .option('--size <px>', `input size (square, a multiple of 32; default ${VIDEO_DEFAULTS.size})`, multipleOf32)
     .option('--width <m>', `channel multiplier (1 = the paper width; default ${VIDEO_DEFAULTS.width})`, positiveNumber)
     .option('--batch <n>', `stacks per step (default ${VIDEO_DEFAULTS.batch})`, integer(1))
     .option('--lr <rate>', `Adam learning rate (default ${VIDEO_DEFAULTS.lr}; procedural ${PROCEDURAL_DEFAULTS.lr})`, positiveNumber)
-    .option('--lr-decay <steps:factor>', `multiply the rate by factor every so many steps, e.g. 1000:0.5 (default none; procedural ${PROCEDURAL_DEFAULTS.lrDecay})`)
+    .option('--lr-decay <steps:factor>', `multiply the rate by factor every so many steps (1000:0.5) or at the listed steps (2400,3500:0.5) (default none; procedural ${PROCEDURAL_DEFAULTS.lrDecay})`)
     .option('--frame-step <n>', 'take every n-th frame', integer(1), 1)
     .option('--seed <n>', 'seeds weights and data draws (default 1)', integer(0))
     .option('--checkpoint-every <n>', `steps between checkpoints (default ${VIDEO_DEFAULTS.checkpointEvery}; procedural ${PROCEDURAL_DEFAULTS.checkpointEvery})`, integer(1))
@@ -95,10 +118,11 @@ export function registerPretrainMotionNetCommand(program: Command): void {
       const o = { ...(procedural ? PROCEDURAL_DEFAULTS : VIDEO_DEFAULTS), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PretrainOptions &
         typeof VIDEO_DEFAULTS;
       const lrDecay = o.lrDecay != null ? parseDecay(o.lrDecay) : undefined;
+      const supervisedFrom = supervisedFromOf(o, procedural);
       await ensureWritableFolder(o.out);
       await initBackend({ prefer: o.backend, log: null });
       let data: MotionNetSource;
-      if (procedural) data = { kind: 'procedural', textures: await loadTextureFrames(o.textures, PROCEDURAL_PRETRAINING.texturesPerVideo), options: PROCEDURAL_PRETRAINING.generator };
+      if (procedural) data = { kind: 'procedural', textures: await loadTextureFrames(o.textures, PROCEDURAL_PRETRAINING.texturesPerVideo), options: PROCEDURAL_PRETRAINING.generator, supervisedOptions: PROCEDURAL_PRETRAINING.supervisedGenerator };
       else data = o.list ? await readMmactionList(source, { root: o.root, type: o.type }) : source;
       const progress = createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' });
       let run: Awaited<ReturnType<typeof pretrainMotionNet>>;
@@ -116,18 +140,21 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           lrDecay,
           frameStep: o.frameStep,
           supervision: o.supervision,
+          supervisedFrom,
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
-          onStep: (r) => progress.update(r.step, { loss: r.loss, ...(o.supervision === 'flow' ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
+          onStep: (r) => progress.update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
         });
       } finally {
         progress.stop();
       }
       const history = run.state.history;
-      const curve = (key: string) => ({ name: key, points: history.map((r) => ({ x: r.step, y: r.train[key] })) });
-      const curves = o.supervision === 'flow' ? [curve('loss'), curve('epe')] : [curve('loss'), curve('photometric'), curve('ssim'), curve('smoothness')];
-      await writeFileDurable(path.join(o.out, 'loss.svg'), lineChart(curves, { title: `MotionNet ${o.supervision === 'flow' ? 'supervised' : 'unsupervised'} loss`, xLabel: 'step', yLabel: 'loss' }));
+      // a curve per term that the run reported (the unsupervised terms, then epe once on the true flow)
+      const curve = (key: string) => ({ name: key, points: history.filter((r) => r.train[key] != null).map((r) => ({ x: r.step, y: r.train[key] })) });
+      const curves = ['loss', 'photometric', 'ssim', 'smoothness', 'epe'].map(curve).filter((c) => c.points.length > 0);
+      const kind = o.supervision === 'flow' || supervisedFrom === 0 ? 'supervised' : supervisedFrom == null ? 'unsupervised' : `unsupervised, then supervised from step ${supervisedFrom},`;
+      await writeFileDurable(path.join(o.out, 'loss.svg'), lineChart(curves, { title: `MotionNet ${kind} loss`, xLabel: 'step', yLabel: 'loss' }));
       run.model.dispose();
       console.log(`motionnet: ${run.state.step} steps, loss ${history.at(-1)?.train.loss.toFixed(4) ?? '?'}; checkpoint ${path.join(o.out, 'latest.ckpt')}`);
     });

@@ -26,8 +26,13 @@ export interface ProceduralSource {
   /** Real images to crop textures from (`loadTextureFrames`); none: synthetic textures only. */
   textures?: RgbImage[];
   /** Generator settings other than size, frames and textures (motion limits, layers, texture kinds). */
-  options?: Omit<ProceduralOptions, 'width' | 'height' | 'frames' | 'textures'>;
+  options?: ProceduralSettings;
+  /** The settings of the rounds trained on the true flow (supervision 'flow', supervisedFrom). Default: `options`. */
+  supervisedOptions?: ProceduralSettings;
 }
+
+/** The generator's settings other than those the pretraining run sets (size, frames, textures). */
+export type ProceduralSettings = Omit<ProceduralOptions, 'width' | 'height' | 'frames' | 'textures'>;
 
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|ppm|pgm)$/i;
 const VIDEO_EXTENSIONS = /\.(mp4|avi|webm|mkv|mov|m4v)$/i;

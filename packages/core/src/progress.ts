@@ -36,14 +36,13 @@ export function formatDuration(seconds: number): string {
 
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
-  const started = Date.now();
   // the rate counts from the first update, not from 0: a resumed job's first update already carries the units done before it
   let first: { time: number; done: number } | null = null;
   const rateAndEta = (done: number) => {
     const now = Date.now();
     first ??= { time: now, done };
-    const rate = now > first.time && done > first.done ? (1000 * (done - first.done)) / (now - first.time) : now > started ? (1000 * done) / (now - started) : 0;
-    return { rate, eta: rate > 0 ? (options.total - done) / rate : Number.POSITIVE_INFINITY };
+    const rate = now > first.time && done > first.done ? (1000 * (done - first.done)) / (now - first.time) : null;
+    return { rate: rate == null ? '?' : rate.toFixed(2), eta: rate == null ? Number.POSITIVE_INFINITY : (options.total - done) / rate };
   };
 
   if (stream.isTTY) {
@@ -60,7 +59,7 @@ export function createProgress(options: ProgressOptions): Progress {
     return {
       update(done, fields = {}) {
         const { rate, eta } = rateAndEta(done);
-        bar.update(done, { fields: formatFields(fields), rate: rate.toFixed(2), etaText: formatDuration(eta) });
+        bar.update(done, { fields: formatFields(fields), rate, etaText: formatDuration(eta) });
       },
       stop: () => bar.stop(),
     };
@@ -72,7 +71,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const print = () => {
     const { rate, eta } = rateAndEta(last.done);
     stream.write(
-      `${options.label} ${last.done}/${options.total} ${formatFields(last.fields)} ${rate.toFixed(2)} ${options.unit}/s ETA ${formatDuration(eta)}\n`,
+      `${options.label} ${last.done}/${options.total} ${formatFields(last.fields)} ${rate} ${options.unit}/s ETA ${formatDuration(eta)}\n`,
     );
     lastLine = Date.now();
   };

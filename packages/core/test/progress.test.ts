@@ -17,14 +17,17 @@ function capture() {
 afterEach(() => vi.useRealTimers());
 
 describe('createProgress (plain lines)', () => {
-  it('a fresh job: rate over the elapsed time, ETA from it', () => {
+  it('the rate is measured between updates: unknown at the first, then the units per second since it', () => {
     vi.useFakeTimers({ now: 0 });
     const { lines, stream } = capture();
     const progress = createProgress({ label: 'job', total: 100, unit: 'steps', stream, lineIntervalMs: 0 });
     vi.setSystemTime(10_000);
     progress.update(20);
-    // 20 steps in 10 s: 2 steps/s, 80 left: 40 s
-    expect(lines.at(-1)).toBe('job 20/100  2.00 steps/s ETA 40s');
+    expect(lines.at(-1)).toBe('job 20/100  ? steps/s ETA ?');
+    vi.setSystemTime(20_000);
+    progress.update(40);
+    // 20 steps in 10 s: 2 steps/s, 60 left: 30 s
+    expect(lines.at(-1)).toBe('job 40/100  2.00 steps/s ETA 30s');
   });
 
   it('a resumed job: the steps done before the first update do not count towards the rate', () => {

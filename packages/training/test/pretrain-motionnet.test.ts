@@ -131,11 +131,14 @@ describe('procedural source', () => {
     expect([first.photometric > 0, first.epe, second.epe > 0, second.photometric]).toEqual([true, undefined, true, undefined]);
     expect(rates).toEqual([1e-3, 1e-3, 5e-4, 5e-4]);
     expect(whole.state.meta.settings.supervisedFrom).toBe(2);
-    // stopped at the switch (a run of 2 steps has no supervised round), then resumed to 4
+    // an unsupervised run of 2 steps, resumed to 4 with the switch at 2: the same run, and its checkpoint records the switch
     const dir = await tempDir();
-    (await pretrainMotionNet(source, { ...options, steps: 2, outDir: dir })).model.dispose();
+    (await pretrainMotionNet(source, { ...options, steps: 2, supervisedFrom: undefined, outDir: dir })).model.dispose();
     const resumed = await pretrainMotionNet(source, { ...options, outDir: dir, resume: true });
     expect(resumed.state.history.map((h) => h.train)).toEqual(whole.state.history.map((h) => h.train));
+    const saved = await loadMotionNet(dir);
+    expect(saved.meta.settings.supervisedFrom).toBe(2);
+    saved.model.dispose();
     expect(await weightsOf(resumed.model)).toEqual(await weightsOf(whole.model));
     // supervisedOptions: the supervised rounds draw from their own generator settings, the unsupervised ones do not
     const still = { layers: [0, 0] as [number, number], background: { translation: 0, rotation: 0, zoom: 0 } };

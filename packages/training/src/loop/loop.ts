@@ -153,7 +153,8 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     assignWeights(model.weights, saved.weights, files.latest);
     await optimizer.setState(saved.optimizer);
     tf.dispose(saved.weights.map((w) => w.tensor));
-    state = saved.state;
+    // the run goes on under this run's settings (checkResume accepted them), and its checkpoints say so
+    state = { ...saved.state, meta: options.meta };
     random = createRunRandom(settings.seed, state.random);
     await files.truncateMetrics(state.step, state.epoch);
   } else {

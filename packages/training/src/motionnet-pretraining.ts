@@ -93,7 +93,7 @@ const VIDEO_EXTENSIONS = /\.(mp4|avi|webm|mkv|mov|m4v)$/i;
  * procedural` with no other option): a pairwise network on the procedural
  * generator, 3500 steps of MotionNet's own unsupervised loss, then 1500 on the
  * generator's true flow (the end-point error), which sharpens the flow at
- * motion boundaries and keeps still backgrounds still; sized for under an
+ * motion boundaries and cuts its spill onto still backgrounds; sized for under an
  * hour of a 2-core CPU with the wasm backend and libtorch kernels. Its
  * numbers are in the motionnet README and the benchmark's motionnet suite.
  */
@@ -104,7 +104,8 @@ export const PROCEDURAL_PRETRAINING = {
    * The settings of the supervised phase: the background and foreground move
    * twice as far per frame (at most 6% and 25% of the image side; defaults
    * 3% and 12%), since FlyingChairs-like scenes at the inference scale move
-   * farther than the unsupervised phase's default draws.
+   * farther than the unsupervised phase's default draws (chosen in a small
+   * search, see the motionnet README).
    */
   supervisedGenerator: {
     background: { translation: 0.06, rotation: 0.02, zoom: 0.02 },

@@ -64,7 +64,7 @@ describe('Caffe Downsample', () => {
   it('hand-computed weights: 5 -> 3 is a tent of half-width 2 with corners aligned, renormalised at the edges', () => {
     const w = Array.from(downsampleWeights(5, 3));
     const expected = [2 / 3, 1 / 3, 0, 0, 0, 0, 0.25, 0.5, 0.25, 0, 0, 0, 0, 1 / 3, 2 / 3];
-    w.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    for (const [i, v] of w.entries()) expect(v).toBeCloseTo(expected[i], 6);
     expect(Array.from(downsampleWeights(3, 3))).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     expect(Array.from(downsampleWeights(4, 1))).toEqual([0.25, 0.25, 0.25, 0.25]); // our extension: the layer cannot make 1 pixel
   });

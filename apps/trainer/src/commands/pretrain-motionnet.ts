@@ -90,7 +90,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
     .option('--textures <path>', "procedural: videos, frame folders or images whose frames are cropped into textures (repeatable; none: synthetic textures only)", collect, [])
     .addOption(
-      new Option('--supervision <kind>', "throughout: none, MotionNet's unsupervised loss (no labels; videos' default); flow, the end-point error against the procedural generator's true flow").choices([
+      new Option('--supervision <kind>', "throughout: none, MotionNet's unsupervised loss (no labels; videos' default); flow, the end-point error against the procedural generator's true flow (on the recipe's supervised-phase motions)").choices([
         'none',
         'flow',
       ]),

@@ -3,7 +3,8 @@
  * sequence of textured layers in smooth affine motion for every stack, drawn
  * from (seed, round, position) so that a resumed run sees the same stacks.
  * Textures are crops of real frames (decoded once, up front) and synthetic
- * patterns. No labels and no ground-truth flow are used for training.
+ * patterns. The true flow comes with every stack, for the rounds that train
+ * on it (supervision 'flow', supervisedFrom); the unsupervised rounds ignore it.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';

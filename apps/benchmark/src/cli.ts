@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, EXIT_CODES, exitCodeFor } from '@trajectorynet/core';
 import { initBackend } from '@trajectorynet/runtime';
+import type { SyntheticRegimeName } from '@trajectorynet/training';
 import { checkDataDir, DATA_FILES, resolveDataDir } from './data.js';
 import { machineInfo } from './machine.js';
 import { type SuiteOutcome, writeResults } from './report.js';
@@ -32,6 +33,7 @@ const program = new Command()
   .addOption(new Option('--accuracy-sampling <kind...>', 'accuracy suite: clip sampling (default dense)').choices(['dense', 'segment']))
   .option('--accuracy-only-seeds <n...>', 'accuracy suite: train only these seeds (another process may train the others in the same --out)', (value: string, list: number[] = []) => [...list, Number(value)])
   .option('--accuracy-report-only', 'accuracy suite: report the runs already finished in --out, train nothing', false)
+  .addOption(new Option('--accuracy-regime <name>', 'accuracy suite: the synthetic motion regime (hard: computed flow fails; trackable: textured objects, slower motion, every second frame sampled)').choices(['hard', 'trackable']).default('hard'))
   .option('--accuracy-motionnet <checkpoint>', 'accuracy suite: a pretrain-motionnet checkpoint the MotionNet models start from')
   .addHelpText(
     'after',
@@ -44,9 +46,10 @@ Exit codes: 0 done, 1 a suite failed (its error is in the report) or a bug, 2 ba
 Examples:
   trajectorynet-bench --quick --suite ops scaling
   trajectorynet-bench --suite ops flow --data ~/trajectorynet-data --out results/today
-  trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study`,
+  trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study
+  trajectorynet-bench --suite accuracy --accuracy-regime trackable --accuracy-models s3d tn-true tn-tvl1 --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[] }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[]; accuracyRegime: SyntheticRegimeName }) => {
     const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
     const dataDir = resolveDataDir(options.data);
     checkDataDir(dataDir, selected.filter((s) => s.needsData).map((s) => s.name));
@@ -75,6 +78,7 @@ Examples:
             motionnetCheckpoint: options.accuracyMotionnet,
             reportOnly: options.accuracyReportOnly,
             onlySeeds: options.accuracyOnlySeeds,
+            regime: options.accuracyRegime,
           },
         });
         outcomes.push({ name: suite.name, description: suite.description, seconds: (Date.now() - started) / 1000, result });

@@ -1,4 +1,5 @@
 /** What a benchmark suite is and what it hands back to the report. */
+import type { SyntheticRegimeName } from '@trajectorynet/training';
 
 export interface Table {
   title: string;
@@ -27,7 +28,7 @@ export interface SuiteContext {
   /** `pretrain-motionnet` runs (folders or .ckpt): the first replaces the motionnet suite's pretraining recipe, the others are compared on the same pairs (--motionnet-checkpoint). */
   motionnetCheckpoint?: string[];
   /** Accuracy study budget overrides (--accuracy-*). */
-  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean; onlySeeds?: number[] };
+  accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean; onlySeeds?: number[]; regime?: SyntheticRegimeName };
 }
 
 export interface Suite {

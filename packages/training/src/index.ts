@@ -4,6 +4,7 @@
  * SVG charts.
  */
 export { deepMerge, parseOverride, readConfigFile, resolveConfig, type ConfigSources } from './config/load.js';
+export { regimeOverrides, SYNTHETIC_REGIMES, type SyntheticRegime, type SyntheticRegimeName } from './config/regimes.js';
 export { PRESET_NAMES, presetConfig, presetRequirements } from './config/presets.js';
 export { ConfigSchema, type DataConfig, type ModelConfig, motionNetFrames, type TrainConfig } from './config/schema.js';
 export { type BatchOptions, type ClipBatch, clipBatches, recognizerInput } from './data/batches.js';

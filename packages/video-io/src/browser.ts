@@ -13,6 +13,7 @@ export {
   SYNTHETIC_LABELS,
   SYNTHETIC_MOTION,
   SYNTHETIC_SPINS,
+  type SyntheticAppearance,
   type SyntheticDataset,
   type SyntheticMotion,
   type SyntheticOptions,

@@ -13,9 +13,89 @@ import {
   readMmactionList,
   readVideoList,
   renderSyntheticClip,
+  renderSyntheticFlows,
   SYNTHETIC_LABELS,
   segmentIndices,
 } from '../src/index.js';
+
+/**
+ * How much structure the moving object has in its weakest direction: the
+ * ratio of the small to the large eigenvalue of the grey image's structure
+ * tensor summed over the object's pixels (0: all edges parallel, the aperture
+ * problem; 1: edges in every direction).
+ */
+function objectCornerness(clip: ReturnType<typeof renderSyntheticClip>, moving: Float32Array): number {
+  const { width, height, frames } = clip;
+  const grey = (x: number, y: number) => {
+    const o = (y * width + x) * 3;
+    return frames[0][o] + frames[0][o + 1] + frames[0][o + 2];
+  };
+  let [xx, xy, yy] = [0, 0, 0];
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      // inside the object, away from its outline (whose edges any look has)
+      if (moving[y * width + x] === 0 || moving[(y - 1) * width + x] === 0 || moving[(y + 1) * width + x] === 0 || moving[y * width + x - 1] === 0 || moving[y * width + x + 1] === 0) continue;
+      const gx = grey(x + 1, y) - grey(x - 1, y);
+      const gy = grey(x, y + 1) - grey(x, y - 1);
+      [xx, xy, yy] = [xx + gx * gx, xy + gx * gy, yy + gy * gy];
+    }
+  }
+  const mean = (xx + yy) / 2;
+  const spread = Math.sqrt(((xx - yy) / 2) ** 2 + xy * xy);
+  return (mean - spread) / (mean + spread);
+}
+
+describe('synthetic dataset: the textured look and slower motion', () => {
+  const options = { split: 'train' as const, clipsPerClass: 2, frames: 4, width: 128, height: 128, seed: 5 };
+  const stripes = createSyntheticDataset(options);
+  const textured = createSyntheticDataset({ ...options, appearance: 'textured' });
+
+  it('changes only the object: same background, same motion', () => {
+    for (let i = 0; i < 4; i++) {
+      const a = renderSyntheticClip(stripes.samples[i]);
+      const b = renderSyntheticClip(textured.samples[i]);
+      const flowsA = renderSyntheticFlows(stripes.samples[i]);
+      const flowsB = renderSyntheticFlows(textured.samples[i]);
+      expect(flowsB.forward[0].u).toEqual(flowsA.forward[0].u);
+      expect(flowsB.forward[2].v).toEqual(flowsA.forward[2].v);
+      // background pixels (no motion) equal; object pixels differ somewhere
+      const moving = flowsA.forward[0];
+      let [differentObject, differentBackground] = [0, 0];
+      for (let p = 0; p < 128 * 128; p++) {
+        const still = moving.u[p] === 0 && moving.v[p] === 0;
+        for (let c = 0; c < 3; c++) {
+          if (b.frames[0][p * 3 + c] === a.frames[0][p * 3 + c]) continue;
+          if (still) differentBackground++;
+          else differentObject++;
+        }
+      }
+      expect(differentBackground).toBe(0);
+      expect(differentObject).toBeGreaterThan(100);
+    }
+  });
+
+  it('gives the object structure in every direction, where stripes have one', () => {
+    let [striped, crossed] = [0, 0];
+    for (let i = 0; i < 8; i++) {
+      const flows = renderSyntheticFlows(stripes.samples[i]).forward[0];
+      const moving = flows.u.map((u, p) => (u !== 0 || flows.v[p] !== 0 ? 1 : 0));
+      striped += objectCornerness(renderSyntheticClip(stripes.samples[i]), moving) / 8;
+      crossed += objectCornerness(renderSyntheticClip(textured.samples[i]), moving) / 8;
+    }
+    expect(crossed).toBeGreaterThan(2 * striped);
+  });
+
+  it('moves at the speed asked for', () => {
+    const slow = createSyntheticDataset({ ...options, motion: { speed: [3, 5], turn: [10, 15] } });
+    for (const sample of slow.samples) {
+      const { u, v } = renderSyntheticFlows(sample).forward[0];
+      // the centre moves 3-5 px at 64x64, 6-10 px at 128x128; rotation adds at most |2 sin(turn/2)| x the half-diagonal
+      const largest = Math.max(...u.map((x, p) => Math.hypot(x, v[p])));
+      expect(largest).toBeGreaterThan(6 - 1e-3);
+      expect(largest).toBeLessThan(10 + 2 * Math.sin((15 * Math.PI) / 360) * 26 * Math.SQRT2 + 1e-3);
+    }
+  });
+});
 
 describe('synthetic dataset', () => {
   it('8 classes, deterministic rendering, disjoint splits', () => {

@@ -20,8 +20,23 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileDurable } from '@trajectorynet/core/node';
-import { barChart, type EpochRecord, evaluateCheckpoint, formatInterval, METRICS, meanInterval, pairedDifference, parseMetrics, resolveConfig, runTraining } from '@trajectorynet/training';
+import {
+  barChart,
+  type EpochRecord,
+  evaluateCheckpoint,
+  formatInterval,
+  METRICS,
+  meanInterval,
+  pairedDifference,
+  parseMetrics,
+  regimeOverrides,
+  resolveConfig,
+  runTraining,
+  SYNTHETIC_REGIMES,
+  type SyntheticRegimeName,
+} from '@trajectorynet/training';
 import type { Suite, Table } from '../suite.js';
+import { regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
 
 
 export interface StudyModel {
@@ -53,17 +68,21 @@ export interface StudyBudget {
   videoFrames: number;
   models: string[];
   sampling: Sampling[];
+  /** The synthetic motion regime (SYNTHETIC_REGIMES): hard, or trackable by computed flow. */
+  regime: SyntheticRegimeName;
 }
 
-const FULL: StudyBudget = { seeds: 5, epochs: 36, trainClips: 16, valClips: 50, videoFrames: 16, models: ['c2d', 's3d', 'tn-true', 'tn-tvl1'], sampling: ['dense'] };
-const QUICK: StudyBudget = { seeds: 1, epochs: 1, trainClips: 1, valClips: 1, videoFrames: 10, models: ['s3d', 'tn-true'], sampling: ['dense'] };
+const FULL: StudyBudget = { seeds: 5, epochs: 36, trainClips: 16, valClips: 50, videoFrames: 16, models: ['c2d', 's3d', 'tn-true', 'tn-tvl1'], sampling: ['dense'], regime: 'hard' };
+const QUICK: StudyBudget = { seeds: 1, epochs: 1, trainClips: 1, valClips: 1, videoFrames: 10, models: ['s3d', 'tn-true'], sampling: ['dense'], regime: 'hard' };
 
 /** The run's config overrides: the tiny preset's training, the study's data, one seed for data and initialisation. */
 export function studyOverrides(model: StudyModel, budget: StudyBudget, sampling: Sampling, seed: number): string[] {
+  const regime = SYNTHETIC_REGIMES[budget.regime];
   return [
     ...model.overrides,
+    ...regimeOverrides(budget.regime),
     `data.syntheticFrames=${budget.videoFrames}`,
-    `data.frameInterval=${sampling === 'dense' ? 1 : 0}`,
+    `data.frameInterval=${sampling === 'dense' ? regime.denseInterval : 0}`,
     `data.trainClipsPerClass=${budget.trainClips}`,
     `data.valClipsPerClass=${budget.valClips}`,
     `train.epochs=${budget.epochs}`,
@@ -123,7 +142,13 @@ export const accuracySuite: Suite = {
       valClips: accuracy?.valClips ?? base.valClips,
       models: accuracy?.models ?? base.models,
       sampling: (accuracy?.sampling as Sampling[] | undefined) ?? base.sampling,
+      regime: accuracy?.regime ?? base.regime,
     };
+    // the trackable regime samples every second frame: its videos are longer (the quick run keeps its own)
+    if (!quick && budget.regime !== 'hard') budget.videoFrames = SYNTHETIC_REGIMES[budget.regime].videoFrames;
+    if (quick && budget.regime !== 'hard') budget.videoFrames = Math.max(budget.videoFrames, 7 * SYNTHETIC_REGIMES[budget.regime].denseInterval + 1);
+    // runs of the default regime keep their folders; another regime's runs get their own
+    const studyDir = budget.regime === 'hard' ? path.join(outDir, 'accuracy') : path.join(outDir, 'accuracy', budget.regime);
     const models = budget.models.map((key) => {
       const model = STUDY_MODELS.find((m) => m.key === key);
       if (model == null) throw new Error(`unknown study model '${key}' (known: ${STUDY_MODELS.map((m) => m.key).join(', ')})`);
@@ -141,7 +166,7 @@ export const accuracySuite: Suite = {
           const overrides = studyOverrides(model, budget, sampling, seed);
           if (model.key.startsWith('tn-motionnet') && accuracy?.motionnetCheckpoint != null) overrides.push(`motionnet.pretrained=${accuracy.motionnetCheckpoint}`);
           const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides });
-          const runDir = path.join(outDir, 'accuracy', `${model.key}-${sampling}-seed${seed}`);
+          const runDir = path.join(studyDir, `${model.key}-${sampling}-seed${seed}`);
           const cacheDir = path.join(outDir, 'accuracy', '.cache');
           // a finished run is read back, not evaluated again; reportOnly never trains
           let history = await finishedRun(runDir, budget.epochs);
@@ -167,7 +192,11 @@ export const accuracySuite: Suite = {
         }
       }
     }
-    return studyReport(results, models, budget, (Date.now() - started) / 1000);
+    const report = studyReport(results, models, budget, (Date.now() - started) / 1000);
+    // what the trajectories are worth in each regime, next to what they buy
+    progress('TV-L1 end-point error per regime');
+    const flowQuality = (['hard', 'trackable'] as const).map((regime) => regimeFlowQuality(regime, quick ? 1 : 4));
+    return { ...report, tables: [...report.tables, regimeFlowTable(flowQuality)], data: { ...report.data, flowQuality } };
   },
 };
 
@@ -205,10 +234,10 @@ export function studyReport(results: RunResult[], models: StudyModel[], budget: 
       groups.push({ group: `${model.name}${budget.sampling.length > 1 ? ` (${sampling})` : ''}`, bars: [{ name: 'val top-1 %', value: interval.mean * 100, error: Number.isNaN(interval.halfWidth) ? 0 : interval.halfWidth * 100 }] });
     }
     tables.push({
-      title: `${sampling} sampling: ${budget.trainClips * 8} training and ${budget.valClips * 8} validation clips (8 classes, chance 12.5%), ${budget.epochs} epochs, up to ${budget.seeds} paired seeds`,
+      title: `${budget.regime} regime, ${sampling} sampling: ${budget.trainClips * 8} training and ${budget.valClips * 8} validation clips (8 classes, chance 12.5%), ${budget.epochs} epochs, up to ${budget.seeds} paired seeds`,
       columns: ['model', 'seeds', 'val top-1 % (mean ± 95% CI)', 'minus S3D, paired (± 95% CI)', 'seeds above S3D', 'last-epoch train top-1 % (running)', 'training-set top-1 % (eval mode)', 'train clips/s', 'per seed'],
       rows,
-      note: `Tiny ResNet-18 (width 1/8), 8x64x64 clips from ${budget.videoFrames}-frame videos, Adam, the same budget for every model; last-epoch validation (no best-epoch selection). Intervals: Student t over seeds. Training time summed over these runs: ${(results.filter((r) => r.sampling === sampling).reduce((sum, r) => sum + r.seconds, 0) / 60).toFixed(0)} min; this process: ${(wallSeconds / 60).toFixed(1)} min.`,
+      note: `${budget.regime} regime: ${SYNTHETIC_REGIMES[budget.regime].description}. Tiny ResNet-18 (width 1/8), 8x64x64 clips from ${budget.videoFrames}-frame videos, Adam, the same budget for every model; last-epoch validation (no best-epoch selection). Intervals: Student t over seeds. Training time summed over these runs: ${(results.filter((r) => r.sampling === sampling).reduce((sum, r) => sum + r.seconds, 0) / 60).toFixed(0)} min; this process: ${(wallSeconds / 60).toFixed(1)} min.`,
     });
   }
   const chart = barChart(groups, { title: 'Validation top-1 (mean and 95% interval over paired seeds)', yLabel: '%' });

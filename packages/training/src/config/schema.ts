@@ -57,6 +57,13 @@ export const DataSchema = z
     valClipsPerClass: z.number().int().min(1).default(8),
     /** Synthetic data: frames rendered per clip (default data.frames); longer clips make dense and segment sampling differ. */
     syntheticFrames: z.number().int().min(2).max(512).optional(),
+    /** Synthetic data: the object's speed (pixels per frame at 64x64, scaled with the size) and turn (degrees per frame), each drawn per clip from [low, high]. */
+    syntheticSpeed: z.tuple([z.number().min(0), z.number().min(0)]).default([6, 10]),
+    syntheticTurn: z.tuple([z.number().min(0), z.number().min(0)]).default([25, 35]),
+    /** Synthetic data: the object's look (stripes: the aperture problem along the bands; textured: structure in every direction). */
+    syntheticAppearance: z.enum(['stripes', 'textured']).default('stripes'),
+    /** Synthetic data: render (and solve TV-L1) at size x renderScale, then resize clips and flows to size, as a pipeline that computes flow on full frames and trains on smaller inputs. */
+    renderScale: z.number().int().min(1).max(8).default(1),
     /** Loader: worker threads decoding clips (0: this thread), and clips decoded ahead of the training step. */
     workers: z.number().int().min(0).max(64).default(0),
     prefetch: z.number().int().min(0).default(4),
@@ -128,6 +135,7 @@ export const ConfigSchema = z
       if (data.frameInterval !== 1) issue(['data', 'frameInterval'], 'MotionNet trajectories need consecutive frames: set data.frameInterval=1');
       if (motionnet.frames != null && motionnet.frames < data.frames) issue(['motionnet', 'frames'], `must be at least data.frames (${data.frames})`);
     }
+    for (const key of ['syntheticSpeed', 'syntheticTurn'] as const) if (data[key][0] > data[key][1]) issue(['data', key], `low (${data[key][0]}) is above high (${data[key][1]})`);
     if (data.syntheticFrames != null && data.syntheticFrames < data.frames) issue(['data', 'syntheticFrames'], `must be at least data.frames (${data.frames})`);
     if (data.flowDir != null && !(trajectory && model.trajectorySource === 'tvl1')) issue(['data', 'flowDir'], "flows are read only by a trajectorynet with trajectorySource 'tvl1'");
     if (model.withMotion && !trajectory) issue(['model', 'withMotion'], 'only a trajectorynet stacks its trajectories onto the features');

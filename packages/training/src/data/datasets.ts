@@ -31,9 +31,12 @@ export async function loadDataset(data: DataConfig, split: 'train' | 'val', seed
           split,
           clipsPerClass: split === 'train' ? data.trainClipsPerClass : data.valClipsPerClass,
           frames: data.syntheticFrames ?? data.frames,
-          width: data.size,
-          height: data.size,
+          // rendered larger when flow is to be solved on frames finer than the network's input
+          width: data.size * data.renderScale,
+          height: data.size * data.renderScale,
           seed,
+          motion: { speed: data.syntheticSpeed, turn: data.syntheticTurn },
+          appearance: data.syntheticAppearance,
         });
         break;
       case 'list': {

@@ -57,11 +57,27 @@ export function flowSourceOf(config: TrainConfig): FlowSource {
   return config.data.flowDir != null ? 'precomputed' : 'tvl1';
 }
 
+/**
+ * What else decides a synthetic clip's pixels: the regime's motion, look and
+ * render scale. Only the fields that differ from the defaults enter the key,
+ * so that caches solved before these settings existed keep their folder.
+ */
+function syntheticKey(config: TrainConfig): Record<string, unknown> {
+  const { data } = config;
+  if (data.kind !== 'synthetic') return {};
+  const key: Record<string, unknown> = {};
+  if (data.syntheticSpeed.join() !== '6,10') key.speed = data.syntheticSpeed;
+  if (data.syntheticTurn.join() !== '25,35') key.turn = data.syntheticTurn;
+  if (data.syntheticAppearance !== 'stripes') key.appearance = data.syntheticAppearance;
+  if (data.renderScale !== 1) key.renderScale = data.renderScale;
+  return key;
+}
+
 /** The cache folder of TV-L1 flows for `config`'s decoding resolution and TV-L1 settings. */
 export function flowCacheDir(cacheRoot: string, config: TrainConfig): string {
   const key = createHash('sha1')
     // pixels: video-io's frames (the decoder's planes converted in JS, not ffmpeg's rgb24) since version 2 of this key
-    .update(JSON.stringify({ tvl1: resolveOptions({}), shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null, pixels: 2 }))
+    .update(JSON.stringify({ tvl1: resolveOptions({}), shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null, pixels: 2, ...syntheticKey(config) }))
     .digest('hex')
     .slice(0, 12);
   return path.join(cacheRoot, 'flows', key);

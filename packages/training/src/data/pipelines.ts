@@ -14,7 +14,7 @@ export function clipFrames(config: TrainConfig): number {
 
 /** Real videos are decoded with this shorter side (then cropped to data.size). */
 export function decodeShorterSide(config: TrainConfig): number | undefined {
-  if (config.data.kind === 'synthetic') return undefined; // rendered at data.size
+  if (config.data.kind === 'synthetic') return undefined; // rendered at data.size x renderScale, resized to data.size by the 'full' crop
   return config.data.resizeShorter ?? Math.round((config.data.size * 8) / 7);
 }
 

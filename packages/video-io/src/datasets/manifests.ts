@@ -31,7 +31,7 @@ export interface FramesSample extends SampleBase {
 export interface SyntheticSample extends SampleBase {
   kind: 'synthetic';
   /** Everything needed to render the clip (motion: per-frame speed in px at 64x64 and turn in degrees; default the dataset's). */
-  synthetic: { seed: number[]; frames: number; width: number; height: number; motion?: { speed: [number, number]; turn: [number, number] } };
+  synthetic: { seed: number[]; frames: number; width: number; height: number; motion?: { speed: [number, number]; turn: [number, number] }; appearance?: 'stripes' | 'textured' };
 }
 
 export type Sample = VideoSample | FramesSample | SyntheticSample;

@@ -38,6 +38,14 @@ export interface SyntheticMotion {
 /** 6-10 px and 25-35 degrees per frame at 64x64. */
 export const SYNTHETIC_MOTION: SyntheticMotion = { speed: [6, 10], turn: [25, 35] };
 
+/**
+ * How the moving object looks. stripes: parallel bands (flow along the bands
+ * is invisible: the aperture problem); textured: crossing gratings multiplied
+ * together, with structure in every direction, so a flow method can see
+ * where each point of the object went.
+ */
+export type SyntheticAppearance = 'stripes' | 'textured';
+
 export interface SyntheticOptions {
   split: 'train' | 'val' | 'test';
   clipsPerClass: number;
@@ -49,6 +57,8 @@ export interface SyntheticOptions {
   seed?: number;
   /** Motion ranges (default SYNTHETIC_MOTION). */
   motion?: SyntheticMotion;
+  /** The object's look (default 'stripes'). */
+  appearance?: SyntheticAppearance;
 }
 
 export interface SyntheticDataset {
@@ -64,13 +74,14 @@ export function createSyntheticDataset(options: SyntheticOptions): SyntheticData
   const height = options.height ?? 64;
   const seed = options.seed ?? 1;
   const motion = options.motion ?? SYNTHETIC_MOTION;
+  const appearance = options.appearance ?? 'stripes';
   const samples: SyntheticSample[] = [];
   for (let i = 0; i < options.clipsPerClass; i++) {
     for (let label = 0; label < SYNTHETIC_LABELS.length; label++) {
       const index = i * SYNTHETIC_LABELS.length + label;
       const id = `${options.split}/${String(index).padStart(5, '0')}`;
       // each clip's stream from (dataset seed, split, index): splits and seeds never share a clip
-      samples.push({ path: `synthetic://${id}`, id, label, frameCount: frames, kind: 'synthetic', synthetic: { seed: [seed, SPLIT_CODE[options.split], index], frames, width, height, motion } });
+      samples.push({ path: `synthetic://${id}`, id, label, frameCount: frames, kind: 'synthetic', synthetic: { seed: [seed, SPLIT_CODE[options.split], index], frames, width, height, motion, appearance } });
     }
   }
   return { samples, labels: [...SYNTHETIC_LABELS] };
@@ -183,11 +194,39 @@ function scene(sample: SyntheticSample): Scene {
     [0, -1],
   ][direction].map((v) => v * speed);
   const object: ObjectMotion = { x0: r() * width, y0: r() * height, angle0: r() * 2 * Math.PI, vx, vy, turn: spin * turn, half: side / 2 };
+  const texture = sample.synthetic.appearance === 'textured' ? objectTexture(sample.synthetic.seed, side) : null;
   const colour = (ox: number, oy: number) => {
     if (ox > object.half * 0.4 && oy > object.half * 0.4) return marker;
+    if (texture != null) {
+      const w = texture(ox, oy);
+      return colourA.map((a, c) => w * a + (1 - w) * colourB[c]);
+    }
     return Math.floor(((ox + object.half) / side) * stripes) % 2 === 0 ? colourA : colourB;
   };
   return { width, height, frameCount, background, object, colour };
+}
+
+/**
+ * The textured object's pattern, a weight in [0, 1] at each object point: the
+ * product of two crossing gratings (a checkerboard-like pattern at a random
+ * angle, 2-4 periods across the object) times a third, finer one. Drawn from
+ * its own stream so that the rest of the scene is the one the stripes look
+ * gets from the same seed.
+ */
+function objectTexture(seed: number[], side: number): (ox: number, oy: number) => number {
+  const r = seededRandom(...seed, 'object-texture');
+  const angle = r() * Math.PI;
+  const gratings = [0, Math.PI / 2 + (r() - 0.5) * 0.6, r() * Math.PI].map((offset, g) => {
+    const periods = g < 2 ? 2 + 2 * r() : 4 + 3 * r();
+    const frequency = (2 * Math.PI * periods) / side;
+    return { fx: Math.cos(angle + offset) * frequency, fy: Math.sin(angle + offset) * frequency, phase: r() * 2 * Math.PI };
+  });
+  return (ox, oy) => {
+    let product = 1;
+    for (const { fx, fy, phase } of gratings) product *= Math.sin(fx * ox + fy * oy + phase);
+    // the product of three sines lies in [-1, 1]; stretched so the pattern uses most of the range
+    return Math.max(0, Math.min(1, 0.5 + 1.5 * product));
+  };
 }
 
 /** Renders a sample's clip: `frames` rgb24 buffers. */

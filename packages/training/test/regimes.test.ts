@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { resolveOptions } from '@trajectorynet/tvl1-flow';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config/load.js';
+import { regimeOverrides, SYNTHETIC_REGIMES } from '../src/config/regimes.js';
+import { loadDataset } from '../src/data/datasets.js';
+import { flowCacheDir } from '../src/data/flows.js';
+import { TrainingError } from '../src/errors.js';
+
+const tiny = (overrides: string[] = []) => resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: ['model.trajectorySource=tvl1', ...overrides] });
+
+describe('synthetic regimes', () => {
+  it('defaults are the hard regime: the motion and look the study always had', async () => {
+    const { data } = await tiny();
+    expect(data.syntheticSpeed).toEqual([6, 10]);
+    expect(data.syntheticTurn).toEqual([25, 35]);
+    expect(data.syntheticAppearance).toBe('stripes');
+    expect(data.renderScale).toBe(1);
+    expect(regimeOverrides('hard')).toEqual([]);
+  });
+
+  it("the trackable regime's overrides resolve and reach the generated samples", async () => {
+    const config = await tiny(regimeOverrides('trackable'));
+    expect(config.data.syntheticSpeed).toEqual([3, 5]);
+    const dataset = await loadDataset(config.data, 'val', 3);
+    const sample = dataset.samples[0];
+    if (sample.kind !== 'synthetic') throw new Error('expected a synthetic sample');
+    expect(sample.synthetic.motion).toEqual({ speed: [3, 5], turn: [10, 15] });
+    expect(sample.synthetic.appearance).toBe('textured');
+    expect(SYNTHETIC_REGIMES.trackable.denseInterval).toBe(2);
+  });
+
+  it('renders at size x renderScale', async () => {
+    const config = await tiny(['data.renderScale=2']);
+    const sample = (await loadDataset(config.data, 'train', 1)).samples[0];
+    if (sample.kind !== 'synthetic') throw new Error('expected a synthetic sample');
+    expect([sample.synthetic.width, sample.synthetic.height]).toEqual([128, 128]);
+  });
+
+  it("keeps the old TV-L1 cache folder for the default regime, and gives every other one its own", async () => {
+    const config = await tiny();
+    // the key as it was computed before regimes existed: flows solved then are found again
+    const old = createHash('sha1')
+      .update(JSON.stringify({ tvl1: resolveOptions({}), shorter: 'native', kind: 'synthetic', size: 64, pixels: 2 }))
+      .digest('hex')
+      .slice(0, 12);
+    expect(flowCacheDir('/c', config)).toBe(path.join('/c', 'flows', old));
+    const folders = new Set([flowCacheDir('/c', config)]);
+    for (const set of ['data.syntheticSpeed=[3, 5]', 'data.syntheticTurn=[10, 15]', 'data.syntheticAppearance=textured', 'data.renderScale=2']) {
+      folders.add(flowCacheDir('/c', await tiny([set])));
+    }
+    expect(folders.size).toBe(5);
+  });
+
+  it('refuses reversed ranges and scales out of bounds, naming the key', async () => {
+    await expect(tiny(['data.syntheticSpeed=[5, 3]'])).rejects.toThrow(/data\.syntheticSpeed.*low \(5\) is above high \(3\)/);
+    await expect(tiny(['data.renderScale=0'])).rejects.toBeInstanceOf(TrainingError);
+    await expect(tiny(['data.syntheticAppearance=plaid'])).rejects.toThrow(/syntheticAppearance/);
+  });
+});

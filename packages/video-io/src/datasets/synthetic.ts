@@ -40,9 +40,9 @@ export const SYNTHETIC_MOTION: SyntheticMotion = { speed: [6, 10], turn: [25, 35
 
 /**
  * How the moving object looks. stripes: parallel bands (flow along the bands
- * is invisible: the aperture problem); textured: crossing gratings multiplied
- * together, with structure in every direction, so a flow method can see
- * where each point of the object went.
+ * is invisible: the aperture problem); textured: coarse crossing gratings,
+ * with edges in more than one direction at the scale of the motion, so a
+ * flow method can see where each point of the object went.
  */
 export type SyntheticAppearance = 'stripes' | 'textured';
 
@@ -208,24 +208,28 @@ function scene(sample: SyntheticSample): Scene {
 
 /**
  * The textured object's pattern, a weight in [0, 1] at each object point: the
- * product of two crossing gratings (a checkerboard-like pattern at a random
- * angle, 2-4 periods across the object) times a third, finer one. Drawn from
- * its own stream so that the rest of the scene is the one the stripes look
- * gets from the same seed.
+ * sum of two coarse crossing gratings (1-2.5 periods across the object) and a
+ * finer one (4-7 periods) at a random angle. Coarse structure lets a flow
+ * method lock on to displacements of several pixels; crossing gratings give
+ * it edges in every direction. (The periods were chosen on the val split of
+ * seed 11 by TV-L1's error over the moving pixels: 0.25x zero flow's, against
+ * 0.40-0.64x for products of gratings or finer periods.) Drawn from its own
+ * stream, so that the rest of the scene is the one the stripes look gets from
+ * the same seed.
  */
 function objectTexture(seed: number[], side: number): (ox: number, oy: number) => number {
   const r = seededRandom(...seed, 'object-texture');
   const angle = r() * Math.PI;
   const gratings = [0, Math.PI / 2 + (r() - 0.5) * 0.6, r() * Math.PI].map((offset, g) => {
-    const periods = g < 2 ? 2 + 2 * r() : 4 + 3 * r();
+    const periods = g < 2 ? 1 + 1.5 * r() : 4 + 3 * r();
     const frequency = (2 * Math.PI * periods) / side;
     return { fx: Math.cos(angle + offset) * frequency, fy: Math.sin(angle + offset) * frequency, phase: r() * 2 * Math.PI };
   });
   return (ox, oy) => {
-    let product = 1;
-    for (const { fx, fy, phase } of gratings) product *= Math.sin(fx * ox + fy * oy + phase);
-    // the product of three sines lies in [-1, 1]; stretched so the pattern uses most of the range
-    return Math.max(0, Math.min(1, 0.5 + 1.5 * product));
+    let sum = 0;
+    for (const { fx, fy, phase } of gratings) sum += Math.sin(fx * ox + fy * oy + phase);
+    // the sum lies in [-3, 3]; stretched so the pattern uses most of the range
+    return Math.max(0, Math.min(1, 0.5 + sum / 3));
   };
 }
 

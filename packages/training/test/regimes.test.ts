@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { endPointError, resolveOptions, tvl1 } from '@trajectorynet/tvl1-flow';
+import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { createSyntheticDataset, renderSyntheticClip, renderSyntheticFlows, type SyntheticOptions } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/load.js';
@@ -39,19 +37,16 @@ describe('synthetic regimes', () => {
     expect([sample.synthetic.width, sample.synthetic.height]).toEqual([128, 128]);
   });
 
-  it("keeps the old TV-L1 cache folder for the default regime, and gives every other one its own", async () => {
-    const config = await tiny();
-    // the key as it was computed before regimes existed: flows solved then are found again
-    const old = createHash('sha1')
-      .update(JSON.stringify({ tvl1: resolveOptions({}), shorter: 'native', kind: 'synthetic', size: 64, pixels: 2 }))
-      .digest('hex')
-      .slice(0, 12);
-    expect(flowCacheDir('/c', config)).toBe(path.join('/c', 'flows', old));
-    const folders = new Set([flowCacheDir('/c', config)]);
-    for (const set of ['data.syntheticSpeed=[3, 5]', 'data.syntheticTurn=[10, 15]', 'data.syntheticAppearance=textured', 'data.renderScale=2']) {
+  it('gives every dataset seed and every regime its own TV-L1 cache folder', async () => {
+    // synthetic clips of all seeds share their ids (train/00000 ...): a folder keyed without the seed
+    // handed seed 2's TV-L1 model the flows of seed 1's clips
+    const folders = new Set([flowCacheDir('/c', await tiny())]);
+    for (const set of ['train.seed=2', 'data.syntheticSpeed=[3, 5]', 'data.syntheticTurn=[10, 15]', 'data.syntheticAppearance=textured', 'data.renderScale=2']) {
       folders.add(flowCacheDir('/c', await tiny([set])));
     }
-    expect(folders.size).toBe(5);
+    expect(folders.size).toBe(6);
+    // and the same config finds its folder again
+    expect(folders.has(flowCacheDir('/c', await tiny()))).toBe(true);
   });
 
   it('refuses reversed ranges and scales out of bounds, naming the key', async () => {

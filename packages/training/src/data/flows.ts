@@ -58,14 +58,14 @@ export function flowSourceOf(config: TrainConfig): FlowSource {
 }
 
 /**
- * What else decides a synthetic clip's pixels: the regime's motion, look and
- * render scale. Only the fields that differ from the defaults enter the key,
- * so that caches solved before these settings existed keep their folder.
+ * What else decides a synthetic clip's pixels: the dataset seed (clips of
+ * every seed share their ids, train/00000 ...) and the regime's motion, look
+ * and render scale, the latter only where they differ from the defaults.
  */
 function syntheticKey(config: TrainConfig): Record<string, unknown> {
   const { data } = config;
   if (data.kind !== 'synthetic') return {};
-  const key: Record<string, unknown> = {};
+  const key: Record<string, unknown> = { seed: config.train.seed };
   if (data.syntheticSpeed.join() !== '6,10') key.speed = data.syntheticSpeed;
   if (data.syntheticTurn.join() !== '25,35') key.turn = data.syntheticTurn;
   if (data.syntheticAppearance !== 'stripes') key.appearance = data.syntheticAppearance;

@@ -1,8 +1,10 @@
 /**
- * Registers the trajectory-sampling kernels on the backends that can run JS
- * kernels (cpu, wasm, tensorflow; webgl too, reading its inputs back from
+ * Registers the trajectory-sampling kernels on the backends whose data lives
+ * in JS memory (cpu, wasm; webgl too for now, reading its inputs back from
  * the GPU: correct, not fast) and the op's gradient, where no kernel of
  * that name is registered (native ones from @trajectorynet/torch-kernels stay).
+ * tfjs-node ('tensorflow', CPU or CUDA) gets none: there trajectorySample runs
+ * its composite of TensorFlow's own ops, which stays on the device.
  * Idempotent and cheap; the ops call it each time, so users never need to, and
  * the kernels come back if native ones were taken off.
  */
@@ -17,7 +19,7 @@ import {
   trajectorySampleKernel,
 } from './trajectory-sample.js';
 
-const BACKENDS = ['cpu', 'wasm', 'tensorflow', 'webgl'];
+const BACKENDS = ['cpu', 'wasm', 'webgl'];
 const KERNELS: [string, tf.KernelFunc][] = [
   [TRAJECTORY_SAMPLE, trajectorySampleKernel],
   [TRAJECTORY_SAMPLE_GRAD_X, trajectorySampleGradXKernel],

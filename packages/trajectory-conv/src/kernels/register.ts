@@ -1,10 +1,12 @@
 /**
- * Registers the trajectory-sampling kernels on the backends that can run JS
- * kernels (cpu, wasm, tensorflow; webgl too, reading its inputs back from
- * the GPU: correct, not fast) and the op's gradient, where no kernel of
- * that name is registered (native ones from @trajectorynet/torch-kernels stay).
- * Idempotent and cheap; the ops call it each time, so users never need to, and
- * the kernels come back if native ones were taken off.
+ * Registers the trajectory-sampling kernels and the op's gradient, where no
+ * kernel of that name is registered (native ones from
+ * @trajectorynet/torch-kernels stay): the JS kernels on the backends whose data
+ * lives in JS memory (cpu, wasm), the shader programs on webgl. tfjs-node
+ * ('tensorflow', CPU or CUDA) gets none: there trajectorySample runs its
+ * composite of TensorFlow's own ops, which stays on the device. Idempotent and
+ * cheap; the ops call it each time, so users never need to, and the kernels
+ * come back if native ones were taken off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { trajectorySampleGradient } from '../gradients/trajectory-sample-grad.js';
@@ -16,19 +18,39 @@ import {
   trajectorySampleGradXKernel,
   trajectorySampleKernel,
 } from './trajectory-sample.js';
+import { trajectorySampleGradOffsetsWebGLKernel, trajectorySampleGradXWebGLKernel, trajectorySampleWebGLKernel } from './trajectory-sample-webgl.js';
 
-const BACKENDS = ['cpu', 'wasm', 'tensorflow', 'webgl'];
-const KERNELS: [string, tf.KernelFunc][] = [
+const JS_KERNELS: [string, tf.KernelFunc][] = [
   [TRAJECTORY_SAMPLE, trajectorySampleKernel],
   [TRAJECTORY_SAMPLE_GRAD_X, trajectorySampleGradXKernel],
   [TRAJECTORY_SAMPLE_GRAD_OFFSETS, trajectorySampleGradOffsetsKernel],
 ];
+const WEBGL_KERNELS: [string, tf.KernelFunc][] = [
+  [TRAJECTORY_SAMPLE, trajectorySampleWebGLKernel],
+  [TRAJECTORY_SAMPLE_GRAD_X, trajectorySampleGradXWebGLKernel],
+  [TRAJECTORY_SAMPLE_GRAD_OFFSETS, trajectorySampleGradOffsetsWebGLKernel],
+];
+const KERNELS_BY_BACKEND: Record<string, [string, tf.KernelFunc][]> = { cpu: JS_KERNELS, wasm: JS_KERNELS, webgl: WEBGL_KERNELS };
 
 export function registerTrajectoryKernels(): void {
-  for (const backendName of BACKENDS) {
-    for (const [kernelName, kernelFunc] of KERNELS) {
+  for (const [backendName, kernels] of Object.entries(KERNELS_BY_BACKEND)) {
+    for (const [kernelName, kernelFunc] of kernels) {
       if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
     }
   }
   if (tf.getGradient(TRAJECTORY_SAMPLE) == null) tf.registerGradient(trajectorySampleGradient);
+}
+
+/**
+ * How trajectorySample runs on a backend (default: the current one): 'webgl
+ * shaders', 'js kernel' (cpu, wasm), 'native kernel' (e.g. libtorch), or
+ * 'composite of built-in ops' (any backend without a kernel of ours).
+ */
+export function trajectorySamplingPath(backendName: string = tf.getBackend()): string {
+  registerTrajectoryKernels();
+  const kernel = tf.getKernel(TRAJECTORY_SAMPLE, backendName)?.kernelFunc;
+  if (kernel == null) return 'composite of built-in ops';
+  if (kernel === trajectorySampleWebGLKernel) return 'webgl shaders';
+  if (kernel === trajectorySampleKernel) return 'js kernel';
+  return 'native kernel';
 }

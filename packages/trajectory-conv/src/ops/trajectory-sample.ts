@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerTrajectoryKernels } from '../kernels/register.js';
 import { TRAJECTORY_SAMPLE } from '../kernels/trajectory-sample.js';
 import { TrajectoryConvError } from './errors.js';
+import { compositeTrajectorySample } from './trajectory-sample-composite.js';
 
 export interface TemporalOptions {
   /** Temporal stride: output time to reads around input time to * stride. Default 1. */
@@ -22,7 +23,10 @@ function checkInteger(op: string, name: string, value: number): void {
 
 /**
  * x [N, T, H, W, C], offsets [N, To, H, W, K, 2] (dx, dy in pixels) ->
- * samples [N, To, H, W, K, C]. Differentiable in x and offsets.
+ * samples [N, To, H, W, K, C]. Differentiable in x and offsets. Runs the
+ * backend's TrajectorySample kernel where it has one (cpu, wasm, webgl, native
+ * libtorch), else the same computation in tfjs's built-in ops, which stays on
+ * the backend's device (tfjs-node and tfjs-node-gpu).
  */
 export function trajectorySample(x: tf.Tensor, offsets: tf.Tensor, options: TemporalOptions = {}): tf.Tensor {
   const op = 'trajectorySample';
@@ -41,5 +45,6 @@ export function trajectorySample(x: tf.Tensor, offsets: tf.Tensor, options: Temp
   if ((offsets.shape[4] as number) % 2 !== 1) throw new TrajectoryConvError('BAD_ARGUMENT', `the number of taps K must be odd, got ${offsets.shape[4]}`, { path: op });
   if (x.dtype !== 'float32' || offsets.dtype !== 'float32') throw new TrajectoryConvError('BAD_ARGUMENT', 'x and offsets must be float32', { path: op });
   registerTrajectoryKernels();
+  if (tf.getKernel(TRAJECTORY_SAMPLE, tf.getBackend()) == null) return compositeTrajectorySample(x, offsets, { stride, dilation });
   return tf.engine().runKernel(TRAJECTORY_SAMPLE, { x, offsets }, { stride, dilation }) as tf.Tensor;
 }

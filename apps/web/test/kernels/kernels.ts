@@ -1,0 +1,108 @@
+/**
+ * The trajectory-sampling kernels of a GPU backend against tfjs's cpu backend (the JS kernel), in
+ * the browser: forward and both gradients on random shapes, with offsets inside the WebGL
+ * input-gradient window and beyond it (where the gradient falls back to the composite of built-in
+ * ops). Results on `window.kernelCheck` for kernels.test.ts; `?backend=` picks the backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
+
+interface Shape {
+  n: number;
+  t: number;
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  stride: number;
+  dilation: number;
+  offsetScale: number;
+}
+interface CaseResult {
+  shape: Shape;
+  forward: number;
+  gradX: number;
+  gradOffsets: number;
+}
+declare global {
+  interface Window {
+    kernelCheck: { status: 'running' | 'done' | 'error'; backend?: string; path?: string; cases?: CaseResult[]; leakedTensors?: number; error?: string };
+  }
+}
+window.kernelCheck = { status: 'running' };
+
+/** mulberry32: seeded, so that a failing shape repeats. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shapes(count: number, r: () => number): Shape[] {
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  // offsets within the input-gradient window, and (every third shape) beyond it
+  return Array.from({ length: count }, (_, i) => ({
+    n: int(1, 2),
+    t: int(2, 7),
+    h: int(1, 9),
+    w: int(1, 9),
+    c: int(1, 5),
+    k: [1, 3, 5][int(0, 2)],
+    stride: int(1, 2),
+    dilation: int(1, 2),
+    offsetScale: i % 3 === 2 ? WEBGL_GRAD_X_MAX_RADIUS + 3 : [0.5, 2.5, 5][i % 3],
+  }));
+}
+
+/** Forward samples and the gradients of sum(samples * dy) into x and the offsets, on `backend`. */
+async function evaluate(backend: string, s: Shape, x: Float32Array, offsets: Float32Array, dy: Float32Array): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const to = Math.ceil(s.t / s.stride);
+  const attrs = { stride: s.stride, dilation: s.dilation };
+  const [xs, os, dys] = [tf.tensor(x, [s.n, s.t, s.h, s.w, s.c]), tf.tensor(offsets, [s.n, to, s.h, s.w, s.k, 2]), tf.tensor(dy, [s.n, to, s.h, s.w, s.k, s.c])];
+  const forward = trajectorySample(xs, os, attrs);
+  const [gx, go] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(trajectorySample(a, b, attrs), dys)))([xs, os]);
+  const values = (await Promise.all([forward.data(), gx.data(), go.data()])) as Float32Array[];
+  tf.dispose([xs, os, dys, forward, gx, go]);
+  return values;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  return Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff;
+}
+
+async function main(): Promise<void> {
+  const backend = new URLSearchParams(location.search).get('backend') ?? 'webgl';
+  await tf.setBackend(backend);
+  await tf.ready();
+  const path = trajectorySamplingPath(backend);
+  const r = random(34);
+  const cases: CaseResult[] = [];
+  let before = -1;
+  for (const s of shapes(18, r)) {
+    const to = Math.ceil(s.t / s.stride);
+    const uniform = (length: number, scale: number) => Float32Array.from({ length }, () => (2 * r() - 1) * scale);
+    const x = uniform(s.n * s.t * s.h * s.w * s.c, 1);
+    const offsets = uniform(s.n * to * s.h * s.w * s.k * 2, s.offsetScale).map((v, i) => (i % 5 === 0 ? Math.round(v) : v));
+    const dy = uniform(s.n * to * s.h * s.w * s.k * s.c, 1);
+    const expected = await evaluate('cpu', s, x, offsets, dy);
+    const actual = await evaluate(backend, s, x, offsets, dy);
+    // counted after the first case: the backends' own first-use tensors are not leaks
+    if (before < 0) before = tf.memory().numTensors;
+    cases.push({ shape: s, forward: maxAbsDiff(actual[0], expected[0]), gradX: maxAbsDiff(actual[1], expected[1]), gradOffsets: maxAbsDiff(actual[2], expected[2]) });
+  }
+  window.kernelCheck = { status: 'done', backend: tf.getBackend(), path, cases, leakedTensors: tf.memory().numTensors - before };
+  (document.getElementById('status') as HTMLElement).textContent = JSON.stringify(window.kernelCheck);
+}
+
+main().catch((error: unknown) => {
+  window.kernelCheck = { status: 'error', error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) };
+  console.error(error);
+});

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """OpenCV 4.6 DualTVL1 (one thread, gray frames) on frame pairs given as JSON:
 argv[1] = [{"frame0": path, "frame1": path, "truth": .flo path or null}, ...]
-(8-bit images, or raw 8-bit gray with "width"/"height"); argv[2] = "default"
+(8-bit images, or raw 8-bit gray with "width"/"height"; optional "occluded":
+a raw 8-bit mask, nonzero where a pixel has no correspondence, for an EPE over
+the matched pixels too); argv[2] = "default"
 or "full" (scaleStep 0.5, nscales = 1 + log2(min(H, W) / 16), a full pyramid
-down to about 16 px). Prints one JSON list of {epe, seconds, cpu} (wall-clock
+down to about 16 px). Prints one JSON list of {epe, epeMatched, seconds, cpu} (wall-clock
 and CPU seconds of the calc call); EPE skips
 unknown ground truth (above 1e9). Needs python3-opencv (Debian).
 """
@@ -43,10 +45,14 @@ for pair in json.loads(sys.argv[1]):
     start, cpu = time.perf_counter(), time.process_time()
     flow = tvl1.calc(i0, i1, None)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    epe = None
+    epe = matched = None
     if pair.get('truth'):
         gt = read_flo(pair['truth'])
         known = (np.abs(gt) <= 1e9).all(-1)
-        epe = float(np.mean(np.sqrt(((flow - gt) ** 2).sum(-1))[known]))
-    out.append({'epe': epe, 'seconds': seconds, 'cpu': cpu})
+        error = np.sqrt(((flow - gt) ** 2).sum(-1))
+        epe = float(np.mean(error[known]))
+        if pair.get('occluded'):
+            visible = known & (np.fromfile(pair['occluded'], np.uint8).reshape(known.shape) == 0)
+            matched = float(np.mean(error[visible]))
+    out.append({'epe': epe, 'epeMatched': matched, 'seconds': seconds, 'cpu': cpu})
 print(json.dumps(out))

@@ -36,6 +36,27 @@ export function normaliseJointly(a: Float32Array, b: Float32Array): void {
   for (const img of [a, b]) for (let i = 0; i < img.length; i++) img[i] = (img[i] - min) * s;
 }
 
+/**
+ * Rescales b in place so that its mean and standard deviation are a's: a global gain and offset between the
+ * frames (exposure, lighting) would otherwise be a residual everywhere that the L1 data term follows.
+ */
+export function matchMeanAndSpread(a: Float32Array, b: Float32Array): void {
+  const stats = (img: Float32Array) => {
+    let [sum, sum2] = [0, 0];
+    for (let i = 0; i < img.length; i++) {
+      sum += img[i];
+      sum2 += img[i] * img[i];
+    }
+    const mean = sum / img.length;
+    return [mean, Math.sqrt(Math.max(0, sum2 / img.length - mean * mean))];
+  };
+  const [ma, sa] = stats(a);
+  const [mb, sb] = stats(b);
+  if (!(sb > 0)) return;
+  const gain = sa / sb;
+  for (let i = 0; i < b.length; i++) b[i] = (b[i] - mb) * gain + ma;
+}
+
 function gaussianKernel(sigma: number): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const k = new Float32Array(2 * radius + 1);

@@ -50,6 +50,10 @@ export interface Tvl1Settings {
   restartSize: number;
   fusionLevels: number;
   fusionRadius: number;
+  /** Give frame1 frame0's mean and standard deviation first (a global gain and offset between the frames). */
+  matchBrightness: boolean;
+  /** Drop the data term where x + u leaves the frame (those pixels have no match; the TV term fills their flow in). */
+  ignoreOutside: boolean;
 }
 
 export type Tvl1Options = Partial<Tvl1Settings>;
@@ -75,6 +79,8 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
   restartSize: 0,
   fusionLevels: 2,
   fusionRadius: 1,
+  ignoreOutside: false,
+  matchBrightness: false,
 };
 
 /**
@@ -114,6 +120,8 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
   restartSize: 0,
   fusionLevels: 2,
   fusionRadius: 1,
+  ignoreOutside: false,
+  matchBrightness: false,
 };
 
 const PRESETS: Record<Tvl1Preset, Tvl1Settings> = { accurate: ACCURATE_DEFAULTS, ipol: IPOL_DEFAULTS, opencv: OPENCV_DEFAULTS };
@@ -133,6 +141,8 @@ export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   if (!Number.isInteger(s.medianFilter) || s.medianFilter < 0 || (s.medianFilter > 1 && s.medianFilter % 2 === 0)) fail('medianFilter', '0, 1 or an odd window size');
   if (s.interpolation !== 'bicubic' && s.interpolation !== 'bilinear') fail('interpolation', "'bicubic' or 'bilinear'");
   if (typeof s.normalise !== 'boolean') fail('normalise', 'true or false');
+  if (typeof s.ignoreOutside !== 'boolean') fail('ignoreOutside', 'true or false');
+  if (typeof s.matchBrightness !== 'boolean') fail('matchBrightness', 'true or false');
   if (!(s.presmoothSigma >= 0 && s.presmoothSigma < Number.POSITIVE_INFINITY)) fail('presmoothSigma', 'a number >= 0');
   if (!(s.structureTexture >= 0 && s.structureTexture < 1)) fail('structureTexture', 'in [0, 1)');
   if (!(s.restartSize >= 0 && s.restartSize < Number.POSITIVE_INFINITY)) fail('restartSize', 'a number >= 0');

@@ -87,13 +87,21 @@ export function sampleThreeBicubic(I1: Float32Array, I1x: Float32Array, I1y: Flo
 
 const sampled = new Float64Array(3);
 
-/** I1, its gradient and the constant part of the linearised residual, at x + u; invGrad is 1 / |grad I1|^2 (0 where flat). */
-function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array): void {
+/**
+ * I1, its gradient and the constant part of the linearised residual, at x + u; invGrad is 1 / |grad I1|^2 (0 where flat).
+ * With ignoreOutside, a pixel whose x + u leaves the frame gets no data term (its flow comes from its neighbours
+ * through the TV term) instead of matching the replicated border.
+ */
+function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, ignoreOutside: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       const px = x + u1[i];
       const py = y + u2[i];
+      if (ignoreOutside && (px < 0 || px > w - 1 || py < 0 || py > h - 1)) {
+        gx[i] = gy[i] = invGrad[i] = rhoC[i] = 0;
+        continue;
+      }
       if (bicubic) sampleThreeBicubic(I1, I1x, I1y, w, h, px, py, sampled);
       else {
         sampled[0] = sampleBilinear(I1, w, h, px, py);
@@ -195,7 +203,7 @@ export function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: num
   centredGradient(I1, w, h, I1x, I1y);
   const eps2 = s.epsilon * s.epsilon;
   for (let k = 0; k < s.warps; k++) {
-    warp(I0, I1, I1x, I1y, w, h, v1, v2, s.interpolation === 'bicubic', gx, gy, invGrad, rhoC);
+    warp(I0, I1, I1x, I1y, w, h, v1, v2, s.interpolation === 'bicubic', s.ignoreOutside, gx, gy, invGrad, rhoC);
     let error = Number.POSITIVE_INFINITY;
     for (let outer = 0; outer < s.outerIterations && error > eps2; outer++) {
       if (s.medianFilter > 1) {

@@ -11,9 +11,9 @@
  */
 import type { Flow, Image } from '@trajectorynet/core';
 import { Tvl1Error } from './errors.js';
-import { gaussianBlur, normaliseJointly, toGray } from './image.js';
-import { resolveOptions, type Tvl1Options } from './options.js';
 import { fuseFlows } from './fusion.js';
+import { gaussianBlur, matchMeanAndSpread, normaliseJointly, toGray } from './image.js';
+import { resolveOptions, type Tvl1Options } from './options.js';
 import { buildPyramid, upsampleFlow } from './pyramid.js';
 import { solveLevel, Workspace } from './solver.js';
 import { structureTexture } from './texture.js';
@@ -45,6 +45,7 @@ export function tvl1(frame0: FrameInput, frame1: FrameInput, options: Tvl1Option
   const { width, height } = frame0;
   let I0 = toGray(frame0.data, width, height, frame0.channels);
   let I1 = toGray(frame1.data, width, height, frame1.channels);
+  if (s.matchBrightness) matchMeanAndSpread(I0, I1);
   if (s.normalise) normaliseJointly(I0, I1);
   if (s.structureTexture > 0) {
     // match the texture parts: shading and blur differences live in the structure

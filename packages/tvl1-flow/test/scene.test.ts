@@ -1,0 +1,57 @@
+/**
+ * scenePair's layered scenes: the ground truth is checked independently
+ * (frame1 sampled bilinearly at x + flow(x) reproduces frame0 on the
+ * matched pixels), some pixels are occluded, and the objects move
+ * independently of the background.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type GrayImage, type SceneKind, type ScenePairSpec, scenePair, scenePairSpecs } from '../src/index.js';
+import { loadTextures } from './data.js';
+
+let textures: GrayImage[];
+beforeAll(async () => {
+  textures = await loadTextures();
+});
+
+function bilinear(data: Uint8Array, w: number, h: number, x: number, y: number): number {
+  const [x0, y0] = [Math.min(w - 2, Math.floor(x)), Math.min(h - 2, Math.floor(y))];
+  const [fx, fy] = [x - x0, y - y0];
+  const at = (xx: number, yy: number) => data[yy * w + xx];
+  return (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+}
+
+describe('scenePair', () => {
+  it.each(['objects', 'thin'] as SceneKind[])('%s: frame1 at x + flow(x) reproduces frame0 where matched; some pixels are occluded', (kind) => {
+    const pair = scenePair(textures, { kind, width: 256, height: 192, magnitude: 15, seed: 21 });
+    const { width: w, height: h, u, v } = pair.truth;
+    let [moved, still, n, occluded, sum] = [0, 0, 0, 0, 0];
+    for (let i = 0; i < w * h; i++) {
+      sum += Math.hypot(u[i], v[i]);
+      if (pair.occluded[i]) {
+        occluded += 1;
+        continue;
+      }
+      const [x, y] = [i % w, Math.floor(i / w)];
+      moved += Math.abs(bilinear(pair.frame1.data, w, h, x + u[i], y + v[i]) - pair.frame0.data[i]);
+      still += Math.abs(pair.frame1.data[i] - pair.frame0.data[i]);
+      n += 1;
+    }
+    expect(moved / n).toBeLessThan(4);
+    expect(moved / n).toBeLessThan(0.25 * (still / n));
+    expect(occluded / (w * h)).toBeGreaterThan(0.005);
+    expect(occluded / (w * h)).toBeLessThan(0.5);
+    expect(sum / (w * h)).toBeCloseTo(pair.meanMagnitude, 4);
+    // the objects move independently: the flow is not one affine field
+    const distinct = new Set(Array.from(u, (x) => Math.round(x / 2)));
+    expect(distinct.size).toBeGreaterThan(3);
+  });
+
+  it('is deterministic for a seed; specs cycle through the kinds within the magnitudes', () => {
+    const spec: ScenePairSpec = { kind: 'blur', width: 64, height: 48, magnitude: 5, seed: 3 };
+    expect(Buffer.from(scenePair(textures, spec).frame1.data).equals(Buffer.from(scenePair(textures, spec).frame1.data))).toBe(true);
+    const specs = scenePairSpecs({ seed: 4, width: 64, height: 48, count: 8, magnitude: [10, 20] });
+    expect(specs.map((s) => s.kind)).toEqual(['objects', 'thin', 'blur', 'illumination', 'objects', 'thin', 'blur', 'illumination']);
+    for (const s of specs) expect(s.magnitude >= 10 && s.magnitude <= 20).toBe(true);
+    expect(() => scenePair([], spec)).toThrow(/at least 1 texture/);
+  });
+});

@@ -6,8 +6,9 @@
  * 95% interval of each accuracy over the validation clips.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { describeBackend, initBackend } from '@trajectorynet/runtime';
 import { accuracyInterval, resolveConfig, runTraining } from '@trajectorynet/training';
+import type { Command } from 'commander';
 
 interface DemoOptions {
   out: string;
@@ -34,6 +35,9 @@ export function registerDemoCommand(program: Command): void {
     .option('--seed <n>', 'seed of data, initialisation and order', Number, 1)
     .addHelpText('after', '\nExamples:\n  trajectorynet demo\n  trajectorynet demo --epochs 4 --clips 12 --out /tmp/demo')
     .action(async (o: DemoOptions) => {
+      // which engine trains: wasm + libtorch kernels, or plain wasm and why
+      const engine = describeBackend(await initBackend({ log: null }));
+      console.error(engine);
       const rows: string[][] = [];
       for (const m of MODELS) {
         console.error(`\n== ${m.name}: ${m.preset}, ${o.clips * 8} training clips of 8x64x64, ${o.epochs} epochs`);
@@ -58,7 +62,8 @@ export function registerDemoCommand(program: Command): void {
       const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
       console.log(`\n${line(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
       for (const r of rows) console.log(line(r));
-      console.log(`\n8 classes (chance 12.5%), ${o.valClips * 8} validation clips (intervals: Wilson, over those clips; one seed).`);
+      console.log(`\n${engine}`);
+      console.log(`8 classes (chance 12.5%), ${o.valClips * 8} validation clips (intervals: Wilson, over those clips; one seed).`);
       console.log(`Runs, curves and confusion matrices in ${o.out}/; several seeds: trajectorynet-bench --suite accuracy.`);
     });
 }

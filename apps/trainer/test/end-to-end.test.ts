@@ -147,6 +147,9 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     }
     const epochs = (await readFile(path.join(out, 'trajectorynet-true-motion', 'metrics.jsonl'), 'utf8')).split('\n').filter((l) => l.includes('"kind":"epoch"'));
     expect(JSON.parse(epochs[0]).flowSource).toBe('groundtruth');
+    // the engine it trained on, under the table: native kernels or why not
+    const engine = result.stdout.split('\n').find((line) => line.startsWith('tfjs backend: '));
+    expect(engine, result.stdout).toMatch(process.env.TRAJECTORYNET_NATIVE === '0' ? /native kernels off: turned off/ : /\+ libtorch [\d.]+ kernels|native kernels off: /);
   });
 
   it('extract-flow goes on past videos that cannot be read, names them, and exits 3', async () => {

@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerPool(env, exports);
   registerBatchNorm(env, exports);
   registerTrajectory(env, exports);
+  registerOptimizer(env, exports);
   return exports;
 }
 

@@ -1,3 +1,4 @@
+export { type AdamStepInput, adamStep, canFuseStep, type FusedStepInput, type MomentumStepInput, momentumStep } from './optimizer.js';
 export {
   DEFAULT_THREADS,
   nativeCallCounts,
@@ -5,8 +6,8 @@ export {
   registerTorchKernels,
   setTorchThreads,
   type TorchKernelsInfo,
+  TorchKernelsUnavailableError,
   torchKernelsInfo,
   torchKernelsStatus,
-  TorchKernelsUnavailableError,
   unregisterTorchKernels,
 } from './register.js';

@@ -110,6 +110,11 @@ export function nativeCallCounts(): Record<string, number> {
   return Object.fromEntries([...calls].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** The addon (calls counted) while the kernels are registered, else null: for native work outside kernels (optimizer steps). */
+export function registeredAddon(): NativeAddon | null {
+  return active != null && torchKernelsInfo() != null ? counting(active.addon) : null;
+}
+
 /** Takes the native kernels off the wasm backend and puts back the ones they replaced. */
 export function unregisterTorchKernels(): void {
   for (const [name, { ours, previous }] of installed) {

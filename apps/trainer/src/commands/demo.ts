@@ -10,8 +10,9 @@
  * the study's original data, where computed flow fails.
  */
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import { describeBackend, initBackend } from '@trajectorynet/runtime';
 import { accuracyInterval, regimeOverrides, resolveConfig, runTraining, SYNTHETIC_REGIMES, type SyntheticRegimeName } from '@trajectorynet/training';
+import { type Command, Option } from 'commander';
 
 interface DemoOptions {
   out: string;
@@ -47,6 +48,9 @@ export function registerDemoCommand(program: Command): void {
     .addOption(new Option('--regime <name>', 'synthetic motion: trackable (textured object, TV-L1 can follow it) or hard (striped, fast-turning: computed flow fails)').choices(['trackable', 'hard']).default('trackable'))
     .addHelpText('after', '\nExamples:\n  trajectorynet demo\n  trajectorynet demo --seed 2 --out /tmp/demo-seed2\n  trajectorynet demo --regime hard --epochs 4 --clips 12 --out /tmp/demo-hard')
     .action(async (o: DemoOptions) => {
+      // which engine trains: wasm + libtorch kernels, or plain wasm and why
+      const engine = describeBackend(await initBackend({ log: null }));
+      console.error(engine);
       const rows: string[][] = [];
       console.error(`regime ${o.regime}: ${SYNTHETIC_REGIMES[o.regime].description}`);
       for (const m of MODELS) {
@@ -72,7 +76,8 @@ export function registerDemoCommand(program: Command): void {
       const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
       console.log(`\n${line(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
       for (const r of rows) console.log(line(r));
-      console.log(`\n${o.regime} regime; 8 classes (chance 12.5%), ${o.valClips * 8} validation clips (intervals: Wilson, over those clips; one seed).`);
+      console.log(`\n${engine}`);
+      console.log(`${o.regime} regime; 8 classes (chance 12.5%), ${o.valClips * 8} validation clips (intervals: Wilson, over those clips; one seed).`);
       console.log(`Runs, curves and confusion matrices in ${o.out}/; several seeds: trajectorynet-bench --suite accuracy.`);
     });
 }

@@ -53,6 +53,9 @@ describe('synthetic regimes', () => {
     await expect(tiny(['data.syntheticSpeed=[5, 3]'])).rejects.toThrow(/data\.syntheticSpeed.*low \(5\) is above high \(3\)/);
     await expect(tiny(['data.renderScale=0'])).rejects.toBeInstanceOf(TrainingError);
     await expect(tiny(['data.syntheticAppearance=plaid'])).rejects.toThrow(/syntheticAppearance/);
+    // only the oracle's motion can be degraded on purpose
+    await expect(tiny(['model.trajectoryNoise=2'])).rejects.toThrow(/model\.trajectoryNoise/);
+    await expect(tiny(['model.trajectorySource=groundtruth', 'model.trajectoryNoise=2'])).resolves.toBeTruthy();
   });
 
   /** TV-L1's and zero flow's end-point errors over the moving pixels, summed over the first pair of 16 clips (seed 202: no setting was chosen on it). */

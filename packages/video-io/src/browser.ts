@@ -15,6 +15,7 @@ export {
   SYNTHETIC_SPINS,
   type SyntheticAppearance,
   type SyntheticDataset,
+  type SyntheticFlowOptions,
   type SyntheticMotion,
   type SyntheticOptions,
 } from './datasets/synthetic.js';

@@ -47,6 +47,28 @@ describe('synthetic dataset: the textured look and slower motion', () => {
     }
   });
 
+  it('degrades the true motion by a smooth, seeded error of about the size asked for', () => {
+    let [squares, neighbours, values] = [0, 0, 0];
+    for (const sample of stripes.samples.slice(0, 8)) {
+      const truth = renderSyntheticFlows(sample).forward[1];
+      const noisy = renderSyntheticFlows(sample, { noise: 2 }).forward[1];
+      expect(renderSyntheticFlows(sample, { noise: 2 }).forward[1].u).toEqual(noisy.u);
+      expect(renderSyntheticFlows(sample, { noise: 0 }).forward[1].u).toEqual(truth.u);
+      const error = noisy.u.map((u, p) => u - truth.u[p]);
+      for (let p = 0; p + 1 < error.length; p++) {
+        squares += error[p] ** 2;
+        neighbours += error[p] * error[p + 1];
+        values += 1;
+      }
+    }
+    // 2 px at 64x64 is 4 px at 128x128 at the grid points; bilinear interpolation between them lowers it
+    const rms = Math.sqrt(squares / values);
+    expect(rms).toBeGreaterThan(0.5 * 4);
+    expect(rms).toBeLessThan(1.1 * 4);
+    // smooth: neighbouring pixels err together
+    expect(neighbours / squares).toBeGreaterThan(0.9);
+  });
+
   it('moves at the speed asked for', () => {
     const slow = createSyntheticDataset({ ...options, motion: { speed: [3, 5], turn: [10, 15] } });
     for (const sample of slow.samples) {

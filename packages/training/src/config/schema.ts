@@ -22,6 +22,8 @@ export const ModelSchema = z
      * motionnet: MotionNet trained jointly.
      */
     trajectorySource: z.enum(['tvl1', 'groundtruth', 'motionnet']).default('tvl1'),
+    /** groundtruth: degrade the true motion by a smooth random error of this standard deviation (px per component at 64x64): the noisy oracles of the trajectory-quality curve. */
+    trajectoryNoise: z.number().min(0).default(0),
     dropout: z.number().min(0).lt(1).default(0.5),
     /** A safetensors export of torchvision's ResNet state_dict to inflate (ImageNet initialisation). */
     pretrained: z.string().optional(),
@@ -131,6 +133,7 @@ export const ConfigSchema = z
     const { model, data, motionnet } = config;
     const trajectory = model.variant === 'trajectorynet';
     if (trajectory && model.trajectorySource === 'groundtruth' && data.kind !== 'synthetic') issue(['model', 'trajectorySource'], "'groundtruth' needs data.kind 'synthetic' (only generated clips know their true motion)");
+    if (model.trajectoryNoise > 0 && !(trajectory && model.trajectorySource === 'groundtruth')) issue(['model', 'trajectoryNoise'], "only the oracle's trajectories (trajectorySource 'groundtruth') can be degraded");
     if (trajectory && model.trajectorySource === 'motionnet') {
       if (data.frameInterval !== 1) issue(['data', 'frameInterval'], 'MotionNet trajectories need consecutive frames: set data.frameInterval=1');
       if (motionnet.frames != null && motionnet.frames < data.frames) issue(['motionnet', 'frames'], `must be at least data.frames (${data.frames})`);

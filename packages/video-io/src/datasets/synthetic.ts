@@ -253,13 +253,54 @@ export function renderSyntheticClip(sample: SyntheticSample): Frames {
 }
 
 /**
+ * A smooth random error field added to a flow: independent Gaussian values
+ * (standard deviation `std` pixels per component) on a grid of cells of
+ * `cell` pixels, interpolated bilinearly in between, so that nearby pixels
+ * err together as a flow method's do (per-pixel noise would average away in
+ * the network's pooled offsets).
+ */
+function addSmoothNoise(flow: Flow, std: number, cell: number, random: () => number): Flow {
+  const { width, height } = flow;
+  const [gw, gh] = [Math.ceil(width / cell) + 1, Math.ceil(height / cell) + 1];
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const grid = [Float32Array.from({ length: gw * gh }, () => std * gaussian()), Float32Array.from({ length: gw * gh }, () => std * gaussian())];
+  const [u, v] = [Float32Array.from(flow.u), Float32Array.from(flow.v)];
+  for (let y = 0; y < height; y++) {
+    const gy = y / cell;
+    const [y0, fy] = [Math.floor(gy), gy - Math.floor(gy)];
+    for (let x = 0; x < width; x++) {
+      const gx = x / cell;
+      const [x0, fx] = [Math.floor(gx), gx - Math.floor(gx)];
+      const at = (g: Float32Array) =>
+        (1 - fy) * ((1 - fx) * g[y0 * gw + x0] + fx * g[y0 * gw + x0 + 1]) + fy * ((1 - fx) * g[(y0 + 1) * gw + x0] + fx * g[(y0 + 1) * gw + x0 + 1]);
+      u[y * width + x] += at(grid[0]);
+      v[y * width + x] += at(grid[1]);
+    }
+  }
+  return { width, height, u, v };
+}
+
+export interface SyntheticFlowOptions {
+  /**
+   * Degrade the true motion by a smooth random error of this standard
+   * deviation per component, in pixels at 64x64 (scaled with the size): the
+   * noisy oracles of the trajectory-quality curve. Default 0.
+   */
+  noise?: number;
+}
+
+/**
  * The true motion of a sample's clip, for each consecutive pair: `forward[t]`
  * is the flow of frame t to t + 1 and `backward[t]` the flow of frame t + 1
  * back to t, of every pixel: the square's rigid motion where it is in the
- * frame the flow starts from, 0 on the (static) background.
+ * frame the flow starts from, 0 on the (static) background. With `noise`, each
+ * flow gets its own smooth error field, drawn from the sample's seed.
  */
-export function renderSyntheticFlows(sample: SyntheticSample): { forward: Flow[]; backward: Flow[] } {
+export function renderSyntheticFlows(sample: SyntheticSample, options: SyntheticFlowOptions = {}): { forward: Flow[]; backward: Flow[] } {
   const { width, height, frameCount, object } = scene(sample);
+  const scale = Math.min(width, height) / 64;
+  const noise = options.noise ?? 0;
+  const random = noise > 0 ? seededRandom(...sample.synthetic.seed, 'trajectory-noise', noise) : null;
   const flowOf = (from: number, to: number): Flow => {
     const u = new Float32Array(width * height);
     const v = new Float32Array(width * height);
@@ -268,7 +309,9 @@ export function renderSyntheticFlows(sample: SyntheticSample): { forward: Flow[]
       u[py * width + px] = du;
       v[py * width + px] = dv;
     });
-    return { width, height, u, v };
+    const flow = { width, height, u, v };
+    // one res3 cell (1/8 of the frame) per noise cell
+    return random != null ? addSmoothNoise(flow, noise * scale, 8 * scale, random) : flow;
   };
   const forward: Flow[] = [];
   const backward: Flow[] = [];

@@ -1,5 +1,6 @@
 /**
- * Decoding a dropped video with the browser: MP4 demuxed by mp4box.js, frames
+ * Decoding a dropped video with the browser: MP4 demuxed by mp4box.js (WebM
+ * by ./webm.ts), frames
  * decoded by WebCodecs, and each frame's planes (I420 / I422 / I444, as the
  * codec defines them bit for bit) turned into rgb24 by video-io's
  * `yuvToRgb`, then resized by its `resizeRgb`: the code Node runs on
@@ -9,17 +10,19 @@
  * ffmpeg's `-vsync passthrough` numbers them; the frame count is the track's
  * sample count, as ffprobe's packet count.
  */
-import { createFile, DataStream, Endianness, type ISOFile, type Sample } from 'mp4box';
-import { type ChromaFormat, resizeRgb, shorterSide, yuvPlanes, yuvToRgb } from '@trajectorynet/video-io';
 
+import { type ChromaFormat, resizeRgb, shorterSide, yuvPlanes, yuvToRgb } from '@trajectorynet/video-io';
+import { createFile, DataStream, Endianness, type Sample } from 'mp4box';
+import { demuxWebm, type EncodedFrame, WebmError, webCodecsCodec } from './webm.js';
+
+/** A demuxed video track, whatever its container: what WebCodecs needs, and every encoded frame in presentation order. */
 export interface VideoTrack {
-  file: ISOFile;
-  buffer: ArrayBuffer;
+  container: 'MP4' | 'WebM';
   codec: string;
   width: number;
   height: number;
   fps: number;
-  samples: Sample[];
+  frames: EncodedFrame[];
   description?: Uint8Array;
 }
 
@@ -27,8 +30,26 @@ export class DecodeError extends Error {
   override name = 'DecodeError';
 }
 
+/** Demuxes an MP4 or a WebM (told apart by their first bytes). */
+export async function openVideo(blob: Blob): Promise<VideoTrack> {
+  const head = new Uint8Array(await blob.slice(0, 4).arrayBuffer());
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return openWebm(blob);
+  return openMp4(blob);
+}
+
+async function openWebm(blob: Blob): Promise<VideoTrack> {
+  try {
+    const video = demuxWebm(new Uint8Array(await blob.arrayBuffer()));
+    const { codec, description } = webCodecsCodec(video);
+    return { container: 'WebM', codec, description, width: video.width, height: video.height, fps: video.fps, frames: video.frames };
+  } catch (error) {
+    if (error instanceof WebmError) throw new DecodeError(error.message);
+    throw error;
+  }
+}
+
 /** Parses the MP4 and returns its first video track's samples (no decoding yet). */
-export async function openMp4(blob: Blob): Promise<VideoTrack> {
+async function openMp4(blob: Blob): Promise<VideoTrack> {
   const buffer = (await blob.arrayBuffer()) as ArrayBuffer & { fileStart: number };
   buffer.fileStart = 0;
   const file = createFile();
@@ -37,7 +58,7 @@ export async function openMp4(blob: Blob): Promise<VideoTrack> {
     file.onReady = resolve as never;
     file.appendBuffer(buffer);
     file.flush();
-    setTimeout(() => reject(new DecodeError('not an MP4 file (no movie header found): the page decodes MP4 (H.264, VP9, AV1)')), 0);
+    setTimeout(() => reject(new DecodeError('neither an MP4 (no movie header found) nor a WebM: the page decodes MP4 (H.264, VP9, AV1) and WebM (VP8, VP9, AV1)')), 0);
   });
   const track = info.videoTracks[0];
   if (track == null) throw new DecodeError('the MP4 has no video track');
@@ -51,7 +72,9 @@ export async function openMp4(blob: Blob): Promise<VideoTrack> {
     description = new Uint8Array(stream.buffer as ArrayBuffer, 8); // without the box header
   }
   const duration = track.duration / track.timescale;
-  return { file, buffer, codec: track.codec, width: track.video?.width ?? 0, height: track.video?.height ?? 0, fps: duration > 0 ? samples.length / duration : 0, samples, description };
+  // in decoding order, as the decoder wants them; it outputs presentation order
+  const frames = samples.map((sample) => ({ key: sample.is_sync, timestamp: (1e6 * sample.cts) / sample.timescale, data: new Uint8Array(buffer, sample.offset, sample.size) }));
+  return { container: 'MP4', codec: track.codec, width: track.video?.width ?? 0, height: track.video?.height ?? 0, fps: duration > 0 ? samples.length / duration : 0, frames, description };
 }
 
 const CHROMA: Record<string, ChromaFormat> = { I420: '420', I420A: '420', I422: '422', I444: '444' };
@@ -154,15 +177,8 @@ export async function decodeFrames(track: VideoTrack, wanted: number[], resizeSh
     },
   });
   decoder.configure(config);
-  for (const sample of track.samples) {
-    decoder.decode(
-      new EncodedVideoChunk({
-        type: sample.is_sync ? 'key' : 'delta',
-        timestamp: (1e6 * sample.cts) / sample.timescale,
-        duration: (1e6 * sample.duration) / sample.timescale,
-        data: new Uint8Array(track.buffer, sample.offset, sample.size),
-      }),
-    );
+  for (const frame of track.frames) {
+    decoder.decode(new EncodedVideoChunk({ type: frame.key ? 'key' : 'delta', timestamp: frame.timestamp, data: frame.data }));
     // keep the decoder's queue short; stop feeding once the last wanted frame is out
     while (decoder.decodeQueueSize > 8) await new Promise((r) => setTimeout(r, 1));
     if (index > last) break;

@@ -83,3 +83,23 @@ export function trajectoryCanvas(
   }
   return canvas;
 }
+
+/**
+ * The flow frame t -> t + 1 a trajectory follows, read from its next tap: for
+ * view 0 of offsets [views, T, H, W, K, 2] (clip pixels), tap (K + 1) / 2
+ * reads frame t + dilation, and with dilation 1 its offset is the forward flow
+ * (MotionNet's, for a joint model). Null when t + 1 is outside the clip.
+ */
+export function nextTapFlow(offsets: { data: Float32Array; shape: number[] }, t: number): Flow | null {
+  const [, frames, height, width, taps] = offsets.shape;
+  if (taps < 3 || t + 1 >= frames) return null;
+  const next = (taps + 1) / 2;
+  const u = new Float32Array(width * height);
+  const v = new Float32Array(width * height);
+  for (let p = 0; p < width * height; p++) {
+    const at = ((t * height * width + p) * taps + next) * 2;
+    u[p] = offsets.data[at];
+    v[p] = offsets.data[at + 1];
+  }
+  return { width, height, u, v };
+}

@@ -5,16 +5,18 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { Flow } from '@trajectorynet/core';
 import type { Recognizer } from '@trajectorynet/recognizer';
 import { type BrowserBackendInfo, type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
 import { loadWebModel, type WebModelManifest, type WebModelSource } from '@trajectorynet/training/web';
-import { flowCanvas, trajectoryCanvas } from './draw.js';
-import { runVideo, type Timing, type VideoRun } from './run.js';
+import { trajectorySamplingPath } from '@trajectorynet/trajectory-conv';
+import { flowCanvas, nextTapFlow, trajectoryCanvas } from './draw.js';
+import { runVideo, type Timing, type VideoRun, warmUp } from './run.js';
 
 interface PageState {
   status: 'idle' | 'loading-model' | 'ready' | 'running' | 'done' | 'error';
   backend?: string;
-  model?: { labels: number; variant: string; trajectories: string };
+  model?: { labels: number; variant: string; trajectories: string; warmUpMs: number };
   result?: { video: string; top5: { label: string; probability: number }[]; probabilities: number[]; timings: Timing[]; exactPixels: boolean };
   error?: string;
 }
@@ -61,12 +63,14 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
     model = null;
     model = await loadWebModel(source);
     const { manifest } = model;
-    state.model = { labels: manifest.labels.length, variant: manifest.recognizer.variant, trajectories: manifest.trajectories.source };
+    show('model-status', `${name}: compiling the model's programs (one run on a blank clip)...`);
+    const warmUpMs = await warmUp(model.recognizer, manifest);
+    state.model = { labels: manifest.labels.length, variant: manifest.recognizer.variant, trajectories: manifest.trajectories.source, warmUpMs };
     state.status = 'ready';
     const skipped = info.skipped.map((s) => `${s.candidate.replace('@tensorflow/tfjs-backend-', '')} skipped: ${s.reason}`).join('; ');
     show(
       'model-status',
-      `${name}: ${manifest.recognizer.variant} (ResNet-${manifest.recognizer.depth} x${manifest.recognizer.width}), ${manifest.labels.length} classes, ${manifest.recognizer.frames} frames of ${manifest.recognizer.size}px, trajectories: ${manifest.trajectories.source}; loaded in ${(performance.now() - started).toFixed(0)} ms on ${info.backend}${skipped ? ` (${skipped})` : ''}`,
+      `${name}: ${manifest.recognizer.variant} (ResNet-${manifest.recognizer.depth} x${manifest.recognizer.width}), ${manifest.labels.length} classes, ${manifest.recognizer.frames} frames of ${manifest.recognizer.size}px, trajectories: ${manifest.trajectories.source}; loaded in ${(performance.now() - started).toFixed(0)} ms on ${info.backend} (first run ${warmUpMs.toFixed(0)} ms; trajectory sampling: ${trajectorySamplingPath()})${skipped ? ` (${skipped})` : ''}`,
     );
   } catch (error) {
     fail('model-status', error);
@@ -114,19 +118,25 @@ function renderRun(run: VideoRun, manifest: WebModelManifest): void {
       return figure;
     }),
   );
+  const flowFigure = (flow: Flow, width: number, text: string) => {
+    const figure = document.createElement('figure');
+    const canvas = flowCanvas(flow);
+    canvas.style.width = `${width}px`;
+    figure.append(canvas);
+    const caption = document.createElement('figcaption');
+    caption.textContent = text;
+    figure.append(caption);
+    return figure;
+  };
+  // TV-L1: every pair the clip chains through; MotionNet: its flow between clip frames (the trajectories' next taps)
+  const { offsets } = run.classification;
+  const motionFlows =
+    manifest.trajectories.source === 'motionnet' && offsets != null
+      ? run.plan.clips[0].map((frame, t) => ({ flow: nextTapFlow(offsets, t), text: `MotionNet, clip frames ${t} -> ${t + 1} (frame ${frame})` })).filter((f): f is { flow: Flow; text: string } => f.flow != null)
+      : [];
   $('flows').replaceChildren(
-    ...[...run.flows.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([j, flow]) => {
-        const figure = document.createElement('figure');
-        const canvas = flowCanvas(flow);
-        canvas.style.width = `${Math.round((flow.width * scale) / 2)}px`;
-        figure.append(canvas);
-        const caption = document.createElement('figcaption');
-        caption.textContent = `frames ${j} -> ${j + 1}`;
-        figure.append(caption);
-        return figure;
-      }),
+    ...[...run.flows.entries()].sort((a, b) => a[0] - b[0]).map(([j, flow]) => flowFigure(flow, Math.round((flow.width * scale) / 2), `frames ${j} -> ${j + 1}`)),
+    ...motionFlows.map(({ flow, text }) => flowFigure(flow, Math.round(flow.width * scale), text)),
   );
   $('results').hidden = false;
 }

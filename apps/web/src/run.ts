@@ -6,8 +6,9 @@
  */
 import type { Flow } from '@trajectorynet/core';
 import type { Recognizer } from '@trajectorynet/recognizer';
-import { type Classification, classifyViews, type ClipViews, clipViews, type FramePlan, framePlan, type WebModelManifest } from '@trajectorynet/training/web';
-import { decodeFrames, type DecodedFrames, openMp4 } from './decode.js';
+import { type Classification, type ClipViews, classifyViews, clipViews, type FramePlan, framePlan, type WebModelManifest } from '@trajectorynet/training/web';
+import { pipelineViews } from '@trajectorynet/video-io';
+import { type DecodedFrames, decodeFrames, openVideo } from './decode.js';
 import { createFlowPool } from './flows.js';
 
 export interface Timing {
@@ -37,9 +38,9 @@ async function timed<T>(timings: Timing[], stage: string, work: () => Promise<T>
 
 export async function runVideo(recognizer: Recognizer, manifest: WebModelManifest, video: Blob, onStatus: (message: string) => void): Promise<VideoRun> {
   const timings: Timing[] = [];
-  onStatus('reading the MP4');
-  const track = await timed(timings, 'demux (mp4box)', () => openMp4(video), (t) => `${t.samples.length} frames, ${t.codec}, ${t.width}x${t.height}`);
-  const plan = framePlan(manifest, track.samples.length);
+  onStatus('reading the video');
+  const track = await timed(timings, 'demux', () => openVideo(video), (t) => `${t.container}, ${t.frames.length} frames, ${t.codec}, ${t.width}x${t.height}`);
+  const plan = framePlan(manifest, track.frames.length);
   onStatus(`decoding ${plan.frames.length} frames`);
   const decoded = await timed(
     timings,
@@ -84,4 +85,21 @@ export async function runVideo(recognizer: Recognizer, manifest: WebModelManifes
   onStatus('running the model');
   const classification = await timed(timings, 'model (tfjs)', () => classifyViews(recognizer, views));
   return { plan, decoded, flows, views, classification, timings, fps: track.fps, codec: track.codec };
+}
+
+/**
+ * Runs the model once on blank views of the clip's shape and returns how long
+ * it took. WebGL compiles a shader program for every new op and shape on first
+ * use (seconds on a software rasteriser); doing it when the model loads keeps
+ * it out of the first video's model time. Every backend gets the same warm-up.
+ */
+export async function warmUp(recognizer: Recognizer, manifest: WebModelManifest): Promise<number> {
+  const started = performance.now();
+  const t = framePlan(manifest, 1000).clips[0].length;
+  const [w, h] = manifest.pipeline.size;
+  const v = pipelineViews(manifest.pipeline);
+  const views: ClipViews = { data: new Float32Array(v * t * h * w * 3), shape: [v, t, h, w, 3] };
+  if (manifest.trajectories.source === 'tvl1') views.flows = new Float32Array(v * 2 * (t - 1) * h * w * 2);
+  await classifyViews(recognizer, views);
+  return performance.now() - started;
 }

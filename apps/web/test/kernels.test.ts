@@ -1,5 +1,5 @@
 /**
- * The trajectory-sampling kernels on WebGL in Debian's Chromium (SwiftShader: no GPU here) against
+ * The trajectory-sampling kernels on WebGL and WebGPU in Debian's Chromium (SwiftShader: no GPU here) against
  * tfjs's cpu backend in the same page: forward and both gradients on 18 random shapes, offsets
  * within the input-gradient shader's window and beyond it (the composite then). The page
  * (test/kernels) is built by Vite into a temporary folder and served on 127.0.0.1.
@@ -19,8 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = path.resolve(HERE, '../test-results');
+const COMMON_FLAGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** WebGL on SwiftShader without a GPU process, as in browser.test.ts. */
-const WEBGL_FLAGS = ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WEBGL_FLAGS = [...COMMON_FLAGS, '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+/** WebGPU on SwiftShader's Vulkan: Debian's Chromium gives headless pages an adapter with these (and none with --disable-gpu). */
+const WEBGPU_FLAGS = [...COMMON_FLAGS, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-gpu-watchdog'];
 
 const chromiumThere = existsSync(CHROMIUM) && spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).status === 0;
 if (!chromiumThere && process.env.CI === 'true') throw new Error(`Chromium is missing at ${CHROMIUM}: the kernel test cannot run`);
@@ -36,8 +39,8 @@ function serve(root: string): Promise<http.Server> {
       response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
       response.end(body);
     } catch {
-      response.writeHead(404);
-      response.end();
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found');
     }
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -65,9 +68,12 @@ describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromiu
     if (out != null) rmSync(out, { recursive: true, force: true });
   });
 
-  it('WebGL (SwiftShader): the shaders equal the cpu kernel, forward and both gradients, on random shapes; no tensor leaks', async () => {
+  it.for([
+    ['webgl', WEBGL_FLAGS],
+    ['webgpu', WEBGPU_FLAGS],
+  ] as const)('%s (SwiftShader): the shaders equal the cpu kernel, forward and both gradients, on random shapes; no tensor leaks', async ([backend, flags], ctx) => {
     const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: WEBGL_FLAGS });
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...flags] });
     const errors: string[] = [];
     try {
       const page = await context.newPage();
@@ -76,14 +82,20 @@ describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromiu
       });
       page.on('pageerror', (error) => errors.push(error.message));
       const { port } = server.address() as AddressInfo;
-      await page.goto(`http://127.0.0.1:${port}/?backend=webgl`);
+      if (backend === 'webgpu') {
+        await page.goto(`http://127.0.0.1:${port}/probe`); // a secure context (a 404 page) where the check does not run
+        const adapter = await page.evaluate(async () => (await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()) != null);
+        if (!adapter && process.env.CI !== 'true') ctx.skip('this Chromium gives no WebGPU adapter with these flags');
+        errors.length = 0; // the probe's own 404
+      }
+      await page.goto(`http://127.0.0.1:${port}/?backend=${backend}`);
       await page.waitForFunction(() => (window as unknown as { kernelCheck: { status: string } }).kernelCheck.status !== 'running', null, { timeout: 500_000 });
       const check = (await page.evaluate(() => (window as unknown as { kernelCheck: unknown }).kernelCheck)) as KernelCheck;
       await mkdir(RESULTS, { recursive: true });
-      await writeFile(path.join(RESULTS, 'kernels-webgl.json'), `${JSON.stringify(check, null, 2)}\n`);
+      await writeFile(path.join(RESULTS, `kernels-${backend}.json`), `${JSON.stringify({ ...check, consoleErrors: errors }, null, 2)}\n`);
       expect(check.error).toBeUndefined();
-      expect(check.backend).toBe('webgl');
-      expect(check.path).toBe('webgl shaders');
+      expect(check.backend).toBe(backend);
+      expect(check.path).toBe(`${backend} shaders`);
       expect(check.cases).toHaveLength(18);
       for (const c of check.cases ?? []) {
         const label = JSON.stringify(c.shape);

@@ -1,20 +1,22 @@
 /**
- * Backend choice in a browser: WebGL (the GPU), else WebAssembly (XNNPACK,
+ * Backend choice in a browser: WebGPU, else WebGL (the GPU), else WebAssembly (XNNPACK,
  * SIMD when the browser has it), else plain JS. The same contract as Node's
  * `initBackend`: an explicit choice that cannot load throws
  * BackendUnavailableError; `auto` reports what it skipped and why. `auto`
- * passes over WebGL drawn by a software rasteriser (SwiftShader, llvmpipe: a
+ * passes over WebGPU and WebGL drawn by a software rasteriser (SwiftShader, llvmpipe: a
  * browser without a GPU), where wasm is faster by two orders of magnitude.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// registers the 'webgpu' backend when the browser has navigator.gpu
+import '@tensorflow/tfjs-backend-webgpu';
 import { BackendUnavailableError, UnknownBackendError } from './errors.js';
 import { registerRuntimeKernels } from './kernels/register.js';
 
-export type BrowserBackendName = 'webgl' | 'wasm' | 'cpu';
+export type BrowserBackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export interface InitBrowserBackendOptions {
-  /** The backend to use; default: the best that loads (webgl, wasm, cpu). */
+  /** The backend to use; default: the best that loads (webgpu, webgl, wasm, cpu). */
   prefer?: BrowserBackendName | 'auto';
   /**
    * Where tfjs-backend-wasm's .wasm files are served: a folder URL ending in
@@ -33,7 +35,7 @@ export interface BrowserBackendInfo {
   addedKernels: string[];
 }
 
-const PACKAGES: Record<BrowserBackendName, string> = { webgl: '@tensorflow/tfjs-backend-webgl', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' };
+const PACKAGES: Record<BrowserBackendName, string> = { webgpu: '@tensorflow/tfjs-backend-webgpu', webgl: '@tensorflow/tfjs-backend-webgl', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' };
 
 /** A backend is only taken when a small op gives the right answer on it (WebGL contexts can exist and still fail). */
 async function works(): Promise<boolean> {
@@ -65,16 +67,32 @@ function softwareWebglRenderer(): string | null {
   return /swiftshader|llvmpipe|softpipe|software/i.test(renderer) ? renderer : null;
 }
 
+/** The minimum of the WebGPU API read here. */
+type GpuMaker = { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> } } };
+
+/** The WebGPU adapter's name when it is a software one (SwiftShader), else null (a GPU, or no WebGPU: then the backend fails to load and says so). */
+async function softwareWebgpuAdapter(): Promise<string | null> {
+  const adapter = await (globalThis as GpuMaker).navigator?.gpu?.requestAdapter().catch(() => null);
+  const info = adapter?.info;
+  if (info == null) return null;
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name) ? name : null;
+}
+
 export async function initBackend(options: InitBrowserBackendOptions = {}): Promise<BrowserBackendInfo> {
   const prefer = options.prefer ?? 'auto';
   if (prefer !== 'auto' && PACKAGES[prefer] == null) throw new UnknownBackendError(String(prefer), 'initBackend({ prefer })');
   const log = options.log === undefined ? (m: string) => console.info(m) : options.log;
   tf.enableProdMode();
   if (options.wasmPaths != null) setWasmPaths(options.wasmPaths);
-  const candidates: BrowserBackendName[] = prefer === 'auto' ? ['webgl', 'wasm', 'cpu'] : [prefer];
+  const candidates: BrowserBackendName[] = prefer === 'auto' ? ['webgpu', 'webgl', 'wasm', 'cpu'] : [prefer];
   const skipped: BrowserBackendInfo['skipped'] = [];
   for (const backend of candidates) {
-    const software = prefer === 'auto' && backend === 'webgl' ? softwareWebglRenderer() : null;
+    if (backend === 'webgpu' && (globalThis as GpuMaker).navigator?.gpu == null) {
+      skipped.push({ candidate: PACKAGES[backend], reason: 'this browser has no WebGPU (navigator.gpu)' });
+      continue;
+    }
+    const software = prefer !== 'auto' ? null : backend === 'webgl' ? softwareWebglRenderer() : backend === 'webgpu' ? await softwareWebgpuAdapter() : null;
     if (software != null) {
       skipped.push({ candidate: PACKAGES[backend], reason: `software rendering (${software}): wasm is faster` });
       continue;

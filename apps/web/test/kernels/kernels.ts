@@ -5,6 +5,7 @@
  * ops). Results on `window.kernelCheck` for kernels.test.ts; `?backend=` picks the backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
 import { trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
 
 interface Shape {
@@ -26,7 +27,7 @@ interface CaseResult {
 }
 declare global {
   interface Window {
-    kernelCheck: { status: 'running' | 'done' | 'error'; backend?: string; path?: string; cases?: CaseResult[]; leakedTensors?: number; error?: string };
+    kernelCheck: { status: 'running' | 'done' | 'error'; step?: string; backend?: string; path?: string; cases?: CaseResult[]; leakedTensors?: number; error?: string };
   }
 }
 window.kernelCheck = { status: 'running' };
@@ -64,7 +65,10 @@ async function evaluate(backend: string, s: Shape, x: Float32Array, offsets: Flo
   const to = Math.ceil(s.t / s.stride);
   const attrs = { stride: s.stride, dilation: s.dilation };
   const [xs, os, dys] = [tf.tensor(x, [s.n, s.t, s.h, s.w, s.c]), tf.tensor(offsets, [s.n, to, s.h, s.w, s.k, 2]), tf.tensor(dy, [s.n, to, s.h, s.w, s.k, s.c])];
+  window.kernelCheck.step = `${backend}: forward of ${JSON.stringify(s)}`;
   const forward = trajectorySample(xs, os, attrs);
+  await forward.data();
+  window.kernelCheck.step = `${backend}: gradients of ${JSON.stringify(s)}`;
   const [gx, go] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(trajectorySample(a, b, attrs), dys)))([xs, os]);
   const values = (await Promise.all([forward.data(), gx.data(), go.data()])) as Float32Array[];
   tf.dispose([xs, os, dys, forward, gx, go]);
@@ -79,10 +83,14 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 async function main(): Promise<void> {
-  const backend = new URLSearchParams(location.search).get('backend') ?? 'webgl';
-  await tf.setBackend(backend);
-  await tf.ready();
+  const backend = (new URLSearchParams(location.search).get('backend') ?? 'webgl') as BrowserBackendName;
+  // the runtime's choice, as the page makes it (it registers the webgpu backend)
+  await initBackend({ prefer: backend, log: null });
   const path = trajectorySamplingPath(backend);
+  window.kernelCheck.step = `${backend}: a built-in op`;
+  const builtin = tf.tidy(() => tf.sum(tf.mul(tf.range(0, 1000), 2)));
+  await builtin.data();
+  builtin.dispose();
   const r = random(34);
   const cases: CaseResult[] = [];
   let before = -1;
@@ -103,6 +111,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  window.kernelCheck = { status: 'error', error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) };
+  window.kernelCheck = { status: 'error', step: window.kernelCheck.step, error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) };
   console.error(error);
 });

@@ -2,7 +2,7 @@
  * Registers the trajectory-sampling kernels and the op's gradient, where no
  * kernel of that name is registered (native ones from
  * @trajectorynet/torch-kernels stay): the JS kernels on the backends whose data
- * lives in JS memory (cpu, wasm), the shader programs on webgl. tfjs-node
+ * lives in JS memory (cpu, wasm), the shader programs on webgl and webgpu. tfjs-node
  * ('tensorflow', CPU or CUDA) gets none: there trajectorySample runs its
  * composite of TensorFlow's own ops, which stays on the device. Idempotent and
  * cheap; the ops call it each time, so users never need to, and the kernels
@@ -19,6 +19,7 @@ import {
   trajectorySampleKernel,
 } from './trajectory-sample.js';
 import { trajectorySampleGradOffsetsWebGLKernel, trajectorySampleGradXWebGLKernel, trajectorySampleWebGLKernel } from './trajectory-sample-webgl.js';
+import { trajectorySampleGradOffsetsWebGPUKernel, trajectorySampleWebGPUKernel } from './trajectory-sample-webgpu.js';
 
 const JS_KERNELS: [string, tf.KernelFunc][] = [
   [TRAJECTORY_SAMPLE, trajectorySampleKernel],
@@ -30,7 +31,13 @@ const WEBGL_KERNELS: [string, tf.KernelFunc][] = [
   [TRAJECTORY_SAMPLE_GRAD_X, trajectorySampleGradXWebGLKernel],
   [TRAJECTORY_SAMPLE_GRAD_OFFSETS, trajectorySampleGradOffsetsWebGLKernel],
 ];
-const KERNELS_BY_BACKEND: Record<string, [string, tf.KernelFunc][]> = { cpu: JS_KERNELS, wasm: JS_KERNELS, webgl: WEBGL_KERNELS };
+// no TrajectorySampleGradX: the gradient function takes the composite's atomic scatter there
+const WEBGPU_KERNELS: [string, tf.KernelFunc][] = [
+  [TRAJECTORY_SAMPLE, trajectorySampleWebGPUKernel],
+  [TRAJECTORY_SAMPLE_GRAD_OFFSETS, trajectorySampleGradOffsetsWebGPUKernel],
+];
+const KERNELS_BY_BACKEND: Record<string, [string, tf.KernelFunc][]> = { cpu: JS_KERNELS, wasm: JS_KERNELS, webgl: WEBGL_KERNELS, webgpu: WEBGPU_KERNELS };
+
 
 export function registerTrajectoryKernels(): void {
   for (const [backendName, kernels] of Object.entries(KERNELS_BY_BACKEND)) {
@@ -43,7 +50,7 @@ export function registerTrajectoryKernels(): void {
 
 /**
  * How trajectorySample runs on a backend (default: the current one): 'webgl
- * shaders', 'js kernel' (cpu, wasm), 'native kernel' (e.g. libtorch), or
+ * shaders', 'webgpu shaders', 'js kernel' (cpu, wasm), 'native kernel' (e.g. libtorch), or
  * 'composite of built-in ops' (any backend without a kernel of ours).
  */
 export function trajectorySamplingPath(backendName: string = tf.getBackend()): string {
@@ -51,6 +58,7 @@ export function trajectorySamplingPath(backendName: string = tf.getBackend()): s
   const kernel = tf.getKernel(TRAJECTORY_SAMPLE, backendName)?.kernelFunc;
   if (kernel == null) return 'composite of built-in ops';
   if (kernel === trajectorySampleWebGLKernel) return 'webgl shaders';
+  if (kernel === trajectorySampleWebGPUKernel) return 'webgpu shaders';
   if (kernel === trajectorySampleKernel) return 'js kernel';
   return 'native kernel';
 }

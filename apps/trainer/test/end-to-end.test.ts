@@ -219,9 +219,9 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
       [['train', '--preset', 's3d-r18-tiny', '--out', file], 6, /a-file: is a file, not a folder/],
       [['pretrain-motionnet', DATA, '--out', file], 6, /a-file: is a file, not a folder/],
       [['eval', '--checkpoint', damaged, '--out', file], 6, /a-file: is a file, not a folder/],
-      // input files
-      [['predict', path.join(dir, 'nothing.mp4'), '--checkpoint', damaged], 2, 'no such video'],
-      [['flow', path.join(dir, 'nothing.png'), video, '--out', path.join(dir, 'f.flo')], 2, 'no such image'],
+      // input files: data
+      [['predict', path.join(dir, 'nothing.mp4'), '--checkpoint', damaged], 3, 'no such video'],
+      [['flow', path.join(dir, 'nothing.png'), video, '--out', path.join(dir, 'f.flo')], 3, 'no such image'],
     ];
     for (const [args, status, message] of cases) {
       const result = cli(args);

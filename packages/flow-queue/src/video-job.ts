@@ -8,6 +8,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { FLOW_RECORD } from '@trajectorynet/tvl1-flow';
 import { claimVideo } from './claim.js';
 import { extractionError, FlowQueueError } from './errors.js';
 import { progressReporter } from './progress-reporter.js';
@@ -60,8 +61,8 @@ const exists = (p: string) =>
     () => false,
   );
 
-/** Files in the working folder, temporaries aside. */
-const countOutputs = async (folder: string) => (await readdir(folder)).filter((n) => !n.startsWith('.')).length;
+/** Flow files in the working folder, temporaries and the settings record aside. */
+const countOutputs = async (folder: string) => (await readdir(folder)).filter((n) => !n.startsWith('.') && n !== FLOW_RECORD).length;
 
 const VANISHED = 'its job vanished from Redis (restarted without persistence, or flushed)';
 

@@ -8,11 +8,11 @@
  * TrajectoryNet + MotionNet presets (motionnet.pretrained).
  */
 import path from 'node:path';
-import { type Command, Option } from 'commander';
 import { createProgress, ensureWritableFolder, writeFileDurable } from '@trajectorynet/core/node';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
-import { lineChart, loadTextureFrames, type LrDecay, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
+import { type LrDecay, lineChart, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
 import { readMmactionList } from '@trajectorynet/video-io';
+import { type Command, Option } from 'commander';
 import { collect, integer, positiveNumber } from '../options.js';
 
 interface PretrainOptions {
@@ -74,8 +74,11 @@ function supervisedFromOf(o: { supervision?: 'none' | 'flow'; supervisedFrom?: n
   return Math.floor(((RECIPE.supervisedFrom / RECIPE.steps) * o.steps) / round) * round;
 }
 
+/** The largest --size: the largest data.size train takes (448), rounded up to a multiple of 32 and beyond (memory grows with its square). */
+const MAX_SIZE = 512;
+
 function multipleOf32(text: string): number {
-  const value = integer(32)(text);
+  const value = integer(32, MAX_SIZE)(text);
   if (value % 32 !== 0) throw new TrainingError('BAD_INPUT', `must be a multiple of 32 (MotionNet's five poolings), got ${value}; for the joint presets use data.size rounded up: 112 -> 128`, { path: '--size' });
   return value;
 }
@@ -98,7 +101,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--supervised-from <step>', `procedural: the unsupervised loss before this step, the true flow from it on (a multiple of --checkpoint-every; default: the recipe's ${RECIPE.supervisedFrom} of ${RECIPE.steps} steps, the same share of other --steps)`, integer(0))
     .option('--steps <n>', `optimisation steps in all (default ${VIDEO_DEFAULTS.steps}; procedural ${PROCEDURAL_DEFAULTS.steps})`, integer(1))
     .option('--frames <n>', `consecutive frames per stack: 2 for \`trajectorynet flow\`, motionnet.frames (data.frames + 1, MotionNet-(17) for 16-frame clips) for the joint presets (default ${VIDEO_DEFAULTS.frames}; procedural ${PROCEDURAL_DEFAULTS.frames})`, integer(2, 17))
-    .option('--size <px>', `input size (square, a multiple of 32; default ${VIDEO_DEFAULTS.size})`, multipleOf32)
+    .option('--size <px>', `input size (square, a multiple of 32 up to ${MAX_SIZE}; default ${VIDEO_DEFAULTS.size})`, multipleOf32)
     .option('--width <m>', `channel multiplier (1 = the paper width; default ${VIDEO_DEFAULTS.width})`, positiveNumber)
     .option('--batch <n>', `stacks per step (default ${VIDEO_DEFAULTS.batch})`, integer(1))
     .option('--lr <rate>', `Adam learning rate (default ${VIDEO_DEFAULTS.lr}; procedural ${PROCEDURAL_DEFAULTS.lr})`, positiveNumber)
@@ -124,7 +127,8 @@ export function registerPretrainMotionNetCommand(program: Command): void {
       let data: MotionNetSource;
       if (procedural) data = { kind: 'procedural', textures: await loadTextureFrames(o.textures, PROCEDURAL_PRETRAINING.texturesPerVideo), options: PROCEDURAL_PRETRAINING.generator, supervisedOptions: PROCEDURAL_PRETRAINING.supervisedGenerator };
       else data = o.list ? await readMmactionList(source, { root: o.root, type: o.type }) : source;
-      const progress = createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' });
+      // from the first step: data refused before it leaves no progress line
+      let progress: ReturnType<typeof createProgress> | null = null;
       let run: Awaited<ReturnType<typeof pretrainMotionNet>>;
       try {
         run = await pretrainMotionNet(data, {
@@ -144,10 +148,10 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
-          onStep: (r) => progress.update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
+          onStep: (r) => (progress ??= createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' })).update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
         });
       } finally {
-        progress.stop();
+        (progress as ReturnType<typeof createProgress> | null)?.stop();
       }
       const history = run.state.history;
       // a curve per term that the run reported (the unsupervised terms, then epe once on the true flow)

@@ -62,6 +62,9 @@ describe('exit codes', { timeout: 600_000 }, () => {
       ['trajectorynet pretrain-motionnet procedural --out mn --size 1048576', 2, /--size.*from 32 to 512/],
       // used to exit 3 with "Invalid typed array length"
       [`trajectorynet extract-flow --list list.txt --out flow --resize 100000x100000`, 2, /--resize.*at most 4096/],
+      // used to make every step supervised without a word
+      ['trajectorynet pretrain-motionnet procedural --out mn --steps 1', 2, /--steps: 1 step cannot hold the recipe's two phases/],
+      ['trajectorynet pretrain-motionnet procedural --out mn --steps 20 --checkpoint-every 20', 2, /--checkpoint-every: rounds of 20 steps do not fit the recipe's switch to the true flow at step 14 of 20/],
       // used to train on it and exit 0
       ['trajectorynet pretrain-motionnet one-frame --out mn --steps 1 --size 32', 3, /one-frame: too few frames: it has 1 frame/],
       // missing inputs: data (3), as everywhere else; a missing checkpoint: 4, as eval and predict

@@ -78,7 +78,20 @@ export type LrDecay = { every: number; factor: number } | { at: number[]; factor
 /** What a MotionNet checkpoint carries besides its tensors. */
 export interface MotionNetMeta {
   kind: 'motionnet';
-  settings: { frames: number; height: number; width: number; widthMultiplier: number; frameStep: number; batchSize: number; lr: number; seed: number; supervision?: 'none' | 'flow'; supervisedFrom?: number };
+  settings: {
+    frames: number;
+    height: number;
+    width: number;
+    widthMultiplier: number;
+    frameStep: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
+    supervision?: 'none' | 'flow';
+    supervisedFrom?: number;
+    /** Steps per round (checkpoint), which a resumed run must keep (absent in checkpoints of earlier versions). */
+    stepsPerRound?: number;
+  };
 }
 
 export interface PretrainMotionNetResult {
@@ -302,7 +315,7 @@ export async function pretrainMotionNet(source: MotionNetSource, options: Pretra
   }
   const batches = isProcedural(source) ? proceduralBatches(source, s, stepsPerRound) : stackBatches(await withFramePairs(await sourceSamples(source), options.log), s, stepsPerRound, options);
   const model = withSeededRandom([s.seed, 'motionnet'], () => createMotionNet(s));
-  const meta: MotionNetMeta = { kind: 'motionnet', settings: s };
+  const meta: MotionNetMeta = { kind: 'motionnet', settings: { ...s, stepsPerRound } };
   try {
     const state = await trainLoop<StackTensors, MotionNetMeta>({
       settings: {
@@ -332,6 +345,10 @@ export async function pretrainMotionNet(source: MotionNetSource, options: Pretra
         }
         if (a.frames !== s.frames || a.height !== s.height || a.width !== s.width || a.widthMultiplier !== s.widthMultiplier) {
           throw new TrainingError('BAD_CHECKPOINT', `the checkpoint is of another run (${JSON.stringify(a)}); use another folder or the same settings`, { path: file });
+        }
+        // rounds of another length would put the saved round count at or past the new run's end: nothing would train
+        if (a.stepsPerRound != null && a.stepsPerRound !== stepsPerRound) {
+          throw new TrainingError('BAD_CONFIG', `this run went in rounds of ${a.stepsPerRound} steps (a checkpoint each), this one would go in rounds of ${stepsPerRound}: to extend it, give checkpointEvery ${a.stepsPerRound} (--checkpoint-every ${a.stepsPerRound})`, { path: file });
         }
       },
       outDir: options.outDir,

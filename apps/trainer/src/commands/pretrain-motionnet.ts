@@ -61,17 +61,37 @@ function parseDecay(text: string): LrDecay {
   return steps.length === 1 && !stepsText.includes(',') ? { every: steps[0], factor } : { at: steps, factor };
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 /**
- * The step from which the procedural source trains on the true flow: none
+ * The step from which the procedural source trains on the true flow (none
  * with --supervision none, 0 with --supervision flow, else --supervised-from
- * or the recipe's share of the steps (3500 of 5000), in whole rounds.
+ * or the recipe's share of the steps, 3500 of 5000), and the round length
+ * (--checkpoint-every) that puts that switch between two rounds. The
+ * recipe's two phases always both happen: when the default round does not
+ * fit the switch, a shorter one is taken (and said); a given one that does
+ * not fit, or too few steps for two phases, is refused.
  */
-function supervisedFromOf(o: { supervision?: 'none' | 'flow'; supervisedFrom?: number; steps: number; checkpointEvery: number }, procedural: boolean): number | undefined {
+function phasesOf(
+  o: { supervision?: 'none' | 'flow'; supervisedFrom?: number; steps: number; checkpointEvery: number },
+  procedural: boolean,
+  checkpointEveryGiven: boolean,
+): { supervisedFrom?: number; checkpointEvery: number } {
   if (o.supervision != null && o.supervisedFrom != null) throw new TrainingError('BAD_INPUT', '--supervised-from switches from the unsupervised loss to the true flow; it does not go with --supervision', { path: '--supervised-from' });
-  if (o.supervisedFrom != null) return o.supervisedFrom;
-  if (!procedural || o.supervision != null) return undefined;
+  if (o.supervisedFrom != null) return { supervisedFrom: o.supervisedFrom, checkpointEvery: o.checkpointEvery };
+  if (!procedural || o.supervision != null) return { checkpointEvery: o.checkpointEvery };
+  const from = Math.round((RECIPE.supervisedFrom / RECIPE.steps) * o.steps);
+  if (from === 0 || from >= o.steps) {
+    throw new TrainingError('BAD_INPUT', `${o.steps} step${o.steps === 1 ? '' : 's'} cannot hold the recipe's two phases (unsupervised, then on the true flow from ${Math.round((100 * RECIPE.supervisedFrom) / RECIPE.steps)}% of the steps): give more steps, or --supervision none or flow for one loss throughout`, { path: '--steps' });
+  }
   const round = Math.min(o.checkpointEvery, o.steps);
-  return Math.floor(((RECIPE.supervisedFrom / RECIPE.steps) * o.steps) / round) * round;
+  if (from % round === 0 && o.steps % round === 0) return { supervisedFrom: from, checkpointEvery: o.checkpointEvery };
+  if (checkpointEveryGiven) {
+    throw new TrainingError('BAD_INPUT', `rounds of ${round} steps do not fit the recipe's switch to the true flow at step ${from} of ${o.steps}: give --supervised-from (a multiple of ${round}) or a --checkpoint-every that divides ${from} and ${o.steps}`, { path: '--checkpoint-every' });
+  }
+  const fitting = gcd(from, o.steps);
+  console.error(`pretrain-motionnet: a checkpoint every ${fitting} steps (not ${o.checkpointEvery}), so that the switch to the true flow falls between two rounds, at step ${from} of ${o.steps}`);
+  return { supervisedFrom: from, checkpointEvery: fitting };
 }
 
 /** The largest --size: the largest data.size train takes (448), rounded up to a multiple of 32 and beyond (memory grows with its square). */
@@ -121,7 +141,9 @@ export function registerPretrainMotionNetCommand(program: Command): void {
       const o = { ...(procedural ? PROCEDURAL_DEFAULTS : VIDEO_DEFAULTS), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PretrainOptions &
         typeof VIDEO_DEFAULTS;
       const lrDecay = o.lrDecay != null ? parseDecay(o.lrDecay) : undefined;
-      const supervisedFrom = supervisedFromOf(o, procedural);
+      const phases = phasesOf(o, procedural, options.checkpointEvery != null);
+      const { supervisedFrom } = phases;
+      o.checkpointEvery = phases.checkpointEvery;
       await ensureWritableFolder(o.out);
       await initBackend({ prefer: o.backend, log: null });
       let data: MotionNetSource;
@@ -148,7 +170,10 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
-          onStep: (r) => (progress ??= createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' })).update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
+          onStep: (r) => {
+            progress ??= createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' });
+            progress.update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr });
+          },
         });
       } finally {
         (progress as ReturnType<typeof createProgress> | null)?.stop();

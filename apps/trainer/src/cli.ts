@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** The `trajectorynet` command line. Each command lives in commands/<name>.ts. */
 import { readFileSync } from 'node:fs';
-import { CommanderError, Command } from 'commander';
 import { describeError, EXIT_CODES, exitCodeFor } from '@trajectorynet/core';
+import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExportWebCommand } from './commands/export-web.js';
@@ -19,7 +19,6 @@ const program = new Command()
   .name('trajectorynet')
   .description('Train, evaluate and run TrajectoryNet (trajectory convolution for action recognition) on tfjs.')
   .version(version)
-  .showHelpAfterError()
   .exitOverride()
   .addHelpText(
     'after',
@@ -33,8 +32,11 @@ Environment: TRAJECTORYNET_BACKEND (tensorflow, wasm, cpu), TRAJECTORYNET_NATIVE
 kernels), FFMPEG_PATH / FFPROBE_PATH (the ffmpeg binaries to run).`,
   );
 // every subcommand reports usage errors through the same path (exit code 2)
+// and an option error is one line and where to look, not the whole help text
+program.showHelpAfterError('(see `trajectorynet --help`)');
 program.hook('preSubcommand', (_, sub) => {
   sub.exitOverride();
+  sub.showHelpAfterError(`(see \`trajectorynet ${sub.name()} --help\`)`);
 });
 
 registerDemoCommand(program);

@@ -122,6 +122,14 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(extract.status, extract.stderr).toBe(0);
     expect(extract.stdout).toMatch(/4 videos done \(92 pairs computed\), 0 failed/);
     expect(existsSync(path.join(root, 'flows', '101', 'x_00023.jpg'))).toBe(true);
+    // training at a larger size than the flows were extracted at: refused naming the folder (it used to train on them without a word)
+    const larger = [...SMALL, ...data, 'data.size=64', 'train.epochs=1', 'train.batchSize=2'];
+    expectOneLineError(cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets(larger), '--out', path.join(root, 'run64'), '--quiet']), 3, /flows\/101: flows computed at 49x37, smaller than training decodes/);
+    // and extract-flow at that size notices (it used to report "0 pairs computed")
+    const again = cli(['extract-flow', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, ...data, 'data.size=64'])]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/4 videos done \(92 pairs computed\), 0 failed/);
+    expect(again.stdout).toMatch(/4 of them re-extracted: their flows were made differently \(e\.g\. .*flows\/10\d: frame size 49x37, wanted 97x73\)/);
     const out = path.join(root, 'run');
     const train = cli(['train', '--preset', 'trajectorynet-r18-tiny', ...sets([...SMALL, ...data, 'train.epochs=1', 'train.batchSize=2']), '--out', out, '--quiet']);
     expect(train.status, train.stderr).toBe(0);
@@ -222,9 +230,9 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
       [['train', '--preset', 's3d-r18-tiny', '--out', file], 6, /a-file: is a file, not a folder/],
       [['pretrain-motionnet', DATA, '--out', file], 6, /a-file: is a file, not a folder/],
       [['eval', '--checkpoint', damaged, '--out', file], 6, /a-file: is a file, not a folder/],
-      // input files
-      [['predict', path.join(dir, 'nothing.mp4'), '--checkpoint', damaged], 2, 'no such video'],
-      [['flow', path.join(dir, 'nothing.png'), video, '--out', path.join(dir, 'f.flo')], 2, 'no such image'],
+      // input files: data
+      [['predict', path.join(dir, 'nothing.mp4'), '--checkpoint', damaged], 3, 'no such video'],
+      [['flow', path.join(dir, 'nothing.png'), video, '--out', path.join(dir, 'f.flo')], 3, 'no such image'],
     ];
     for (const [args, status, message] of cases) {
       const result = cli(args);

@@ -4,13 +4,14 @@
  * Every option is checked before any work; every error is a FlowQueueError
  * (`describeError` gives its one line, `exitCodeFor` its exit code).
  */
-import { Command, type CommanderError } from 'commander';
+import { describeError, isTrajectoryNetError } from '@trajectorynet/core';
 import { addExtractOptions, type ExtractFlags, extractOptionsOf } from '@trajectorynet/tvl1-flow';
+import { Command, type CommanderError } from 'commander';
 import { connectRedis, parseRedisUrl } from './connection.js';
 import { readVideoList } from './dataset-list.js';
 import { FlowQueueError } from './errors.js';
 import { positiveInteger, positiveNumber } from './options.js';
-import { DEFAULT_QUEUE, enqueueVideos, type ExtractionSettings, retryFailed } from './queue.js';
+import { DEFAULT_QUEUE, type ExtractionSettings, enqueueVideos, retryFailed } from './queue.js';
 import { runWorkerUntilDone } from './run-worker.js';
 import { formatStatus, queueStatus } from './status.js';
 import { tvl1Extractor } from './tvl1-extractor.js';
@@ -99,7 +100,7 @@ Exit codes: 0 done, 2 bad option or argument, 3 bad list file, 6 Redis unreachab
       const redis = await redisOf();
       const extract = tvl1Extractor({ workers: o.workers });
       try {
-        await runWorkerUntilDone({
+        const { finished, failed, lastError } = await runWorkerUntilDone({
           redis,
           queueName: queueName(),
           root: o.root,
@@ -110,6 +111,11 @@ Exit codes: 0 done, 2 bad option or argument, 3 bad list file, 6 Redis unreachab
           lockDurationMs: o.lockSeconds * 1000,
           log: (m) => console.error(m),
         });
+        // a worker that only failed (a wrong --root, ffmpeg missing) must not look like a finished one
+        if (failed > 0 && finished === 0) {
+          const code = isTrajectoryNetError(lastError) ? lastError.code : 'INTERNAL';
+          throw new FlowQueueError(code, `every video this worker took failed (${failed}), the last: ${describeError(lastError)} (\`status\` lists the failures)`, { cause: lastError });
+        }
       } finally {
         await extract.close();
         redis.disconnect();

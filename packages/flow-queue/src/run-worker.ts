@@ -7,7 +7,7 @@
  */
 import { releaseHeldClaimsSync } from './claim.js';
 import { DEFAULT_QUEUE, openQueue } from './queue.js';
-import { startWorker, type WorkerOptions } from './worker.js';
+import { type FlowWorker, startWorker, type WorkerOptions } from './worker.js';
 
 export interface RunWorkerOptions extends WorkerOptions {
   /** Stop once nothing is waiting, delayed or active (for batch runs and tests). */
@@ -19,7 +19,8 @@ export interface RunWorkerOptions extends WorkerOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-export async function runWorkerUntilDone(options: RunWorkerOptions): Promise<void> {
+/** Runs the worker; says how many videos it finished and how many failed (the last failure with them). */
+export async function runWorkerUntilDone(options: RunWorkerOptions): Promise<ReturnType<FlowWorker['outcomes']>> {
   const log = options.log ?? (() => {});
   const flow = startWorker(options);
   const queue = openQueue(options.redis, options.queueName ?? DEFAULT_QUEUE);
@@ -61,4 +62,5 @@ export async function runWorkerUntilDone(options: RunWorkerOptions): Promise<voi
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  return flow.outcomes();
 }

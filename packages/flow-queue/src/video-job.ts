@@ -8,6 +8,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { FLOW_RECORD, readFlowRecord, recordMismatch, resolveOptions } from '@trajectorynet/tvl1-flow';
 import { claimVideo } from './claim.js';
 import { extractionError, FlowQueueError } from './errors.js';
 import { progressReporter } from './progress-reporter.js';
@@ -60,8 +61,22 @@ const exists = (p: string) =>
     () => false,
   );
 
-/** Files in the working folder, temporaries aside. */
-const countOutputs = async (folder: string) => (await readdir(folder)).filter((n) => !n.startsWith('.')).length;
+/** Flow files in the working folder, temporaries and the settings record aside. */
+const countOutputs = async (folder: string) => (await readdir(folder)).filter((n) => !n.startsWith('.') && n !== FLOW_RECORD).length;
+
+/** How the flows of a finished folder differ from `settings` (its flow-settings.json says), or null (same, or no record). */
+async function madeDifferently(folder: string, settings: ExtractionSettings): Promise<string | null> {
+  const found = await readFlowRecord(folder);
+  if (found == null) return null;
+  const jpg = settings.format === 'jpg';
+  return recordMismatch(found, {
+    resize: settings.resize ?? null,
+    format: settings.format,
+    bound: jpg ? settings.bound : null,
+    naming: jpg ? (settings.naming ?? 'mmaction') : null,
+    tvl1: resolveOptions({ preset: settings.tvl1 ?? 'accurate' }),
+  });
+}
 
 const VANISHED = 'its job vanished from Redis (restarted without persistence, or flushed)';
 
@@ -86,6 +101,9 @@ export async function extractVideo(job: VideoJob, options: VideoJobOptions, sign
           await attempt.claim.release();
         }
       }
+      // finished with other settings (another enqueue into the same folder): not this job's flows
+      const stale = await madeDifferently(paths.final, settings);
+      if (stale != null) return { kind: 'failed', error: new FlowQueueError('BAD_DATA', `holds flows made differently (${stale}): remove it to extract the video with these settings`, { path: paths.final }) };
       return alreadyDone();
     }
     if (!(await exists(input))) return { kind: 'failed', error: new FlowQueueError('ENOENT', `no such video or frame folder on worker ${options.worker}`, { path: input }) };

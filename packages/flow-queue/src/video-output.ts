@@ -14,6 +14,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { syncFolder } from '@trajectorynet/core/node';
+import { FLOW_RECORD } from '@trajectorynet/tvl1-flow';
 import { outputFolderFor } from './dataset-list.js';
 
 export interface VideoPaths {
@@ -55,7 +56,7 @@ async function removeTemporaries(folder: string): Promise<void> {
 export async function prepareWorkingFolder(paths: VideoPaths, id: string): Promise<{ folder: string; existingFiles: number }> {
   const folder = path.join(paths.parent, `${paths.base}.partial-${id}`);
   const previous = await Promise.all(
-    (await workingFolders(paths)).map(async (f) => ({ folder: f, files: (await readdir(f).catch(() => [] as string[])).filter((n) => !isTemporary(n)).length })),
+    (await workingFolders(paths)).map(async (f) => ({ folder: f, files: (await readdir(f).catch(() => [] as string[])).filter((n) => !isTemporary(n) && n !== FLOW_RECORD).length })),
   );
   previous.sort((a, b) => b.files - a.files);
   let adopted: { folder: string; files: number } | null = null;

@@ -59,6 +59,8 @@ export interface FlowWorker {
   idle(): Promise<void>;
   /** Resolves once BullMQ has reported every processed job to Redis (completed or failed). */
   reported(): Promise<void>;
+  /** What this worker's jobs came to so far: finished (extracted or found done), failed, and the last failure. */
+  outcomes(): { finished: number; failed: number; lastError?: unknown };
 }
 
 /** BullMQ's complaint about a job whose lock or key is gone, with the job id. */
@@ -80,6 +82,7 @@ export function startWorker(options: WorkerOptions): FlowWorker {
   const videos = new Map<string, string>(); // job id -> video, for messages about jobs BullMQ could not report
   const lostJobs = new Set<string>(); // ids whose loss was already logged
   let stopping = false;
+  const tally: { finished: number; failed: number; lastError?: unknown } = { finished: 0, failed: 0 };
 
   const noteLost = (video: string) => noteLostJobs(options.redis, queueName, { video, worker: workerName, timeMs: Date.now() }).catch(() => {});
 
@@ -116,10 +119,12 @@ export function startWorker(options: WorkerOptions): FlowWorker {
     const outcome = await work.finally(() => busy.delete(work));
     switch (outcome.kind) {
       case 'published':
+        tally.finished += 1;
         awaitReport(jobId);
         await recordCompletion(options.redis, queueName, { video: job.data.relativePath, pairs: outcome.result.pairs, worker: workerName, timeMs: Date.now() }).catch(() => {});
         return outcome.result;
       case 'already-done':
+        tally.finished += 1;
         awaitReport(jobId);
         return outcome.result;
       case 'held':
@@ -130,6 +135,8 @@ export function startWorker(options: WorkerOptions): FlowWorker {
         throw new DelayedError();
       case 'failed': {
         const { error } = outcome;
+        tally.failed += 1;
+        tally.lastError = error;
         awaitReport(jobId);
         const line = isTrajectoryNetError(error) ? `${error.code}: ${describeError(error)}` : describeError(error);
         if (isPermanent(error)) throw new UnrecoverableError(line);
@@ -203,6 +210,7 @@ export function startWorker(options: WorkerOptions): FlowWorker {
     async idle() {
       while (busy.size > 0) await Promise.allSettled([...busy]);
     },
+    outcomes: () => ({ ...tally }),
     async reported() {
       // BullMQ reports a job after the processor returns; once paused it no longer says when that fails
       // (the job vanished, or went to another worker): a job no longer active is reported as far as this worker goes

@@ -103,4 +103,15 @@ describe('the program', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect([code, stderr.trim()]).toEqual([6, 'trajectorynet-flow-queue: standard output: no space left on the device']);
   });
+
+  it('a worker whose every job failed exits with the failure\'s code, not 0', async () => {
+    const root = await scratchDir('all-failed');
+    await writeFile(path.join(root, 'list.txt'), 'missing-a.mp4\nmissing-b.mp4\n');
+    const queue = ['--queue', server.url, '--queue-name', `all-failed-${process.pid}`];
+    const enqueue = runCli('enqueue', [...queue, 'enqueue', path.join(root, 'list.txt'), '--root', root, '--attempts', '1']);
+    expect(await exitCodes([enqueue], 60_000)).toEqual([0]);
+    const work = runCli('work', [...queue, 'work', '--root', root, '--out', path.join(root, 'out'), '--exit-when-empty', '--workers', '1']);
+    expect(await exitCodes([work], 120_000)).toEqual([3]);
+    expect(work.lines.at(-1)?.text).toMatch(/^trajectorynet-flow-queue: every video this worker took failed \(2\), the last: .*missing-b\.mp4: no such video/);
+  });
 });

@@ -14,8 +14,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectRedis,
-  enqueueVideos,
   type Extractor,
+  enqueueVideos,
   formatStatus,
   jobIdFor,
   openQueue,
@@ -113,8 +113,32 @@ describe('failures', () => {
         'missing.mp4': { attempts: 1, reason: expect.stringMatching(/^ENOENT: .*missing\.mp4: no such video or frame folder/) },
       });
       expect(await queue.getJobState(jobIdFor('good'))).toBe('completed');
-      expect((await readdir(path.join(root, 'out', 'good'))).sort()).toEqual(['x_00001.jpg', 'x_00002.jpg', 'y_00001.jpg', 'y_00002.jpg']);
+      expect((await readdir(path.join(root, 'out', 'good'))).sort()).toEqual(['flow-settings.json', 'x_00001.jpg', 'x_00002.jpg', 'y_00001.jpg', 'y_00002.jpg']);
       expect(formatStatus(await queueStatus(redis, 'bad'))).toMatch(/failed: empty\.mp4 after 1 attempt: CORRUPT/);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('a video finished with other settings (another enqueue into the same folder) fails naming the difference, not "already finished"', async () => {
+    const root = await scratchDir('settings');
+    await writeFrames(path.join(root, 'good'), 3);
+    const out = path.join(root, 'out');
+    await enqueueList(root, ['good'], 'first', 1);
+    const extract = tvl1Extractor({ workers: 1 });
+    try {
+      await runUntilEmpty(root, out, 'first', extract);
+      const list = path.join(root, 'again.txt');
+      await writeFile(list, 'good\n');
+      await enqueueVideos(redis, await readVideoList(list, root), { ...settings, bound: 15 }, { queueName: 'again', attempts: 1, backoffMs: 100 });
+      await runUntilEmpty(root, out, 'again', extract);
+    } finally {
+      await extract.close();
+    }
+    const queue = openQueue(redis, 'again');
+    try {
+      const [failed] = await queue.getFailed();
+      expect(failed?.failedReason).toMatch(/^BAD_DATA: .*out\/good: holds flows made differently \(JPEG bound 20, wanted 15\): remove it/);
     } finally {
       await queue.close();
     }

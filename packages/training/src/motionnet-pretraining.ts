@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '@trajectorynet/core';
 import { createMotionNet, type LossParts, supervisedLoss, unsupervisedLoss } from '@trajectorynet/motionnet';
 import { assignWeights, loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
-import { type ClipPipeline, createLoader, type Dataset, detectFrameTemplate, type Sample } from '@trajectorynet/video-io';
+import { type ClipPipeline, countFrames, createLoader, type Dataset, detectFrameTemplate, type Sample } from '@trajectorynet/video-io';
 import { type ProceduralSettings, type ProceduralSource, proceduralStacks } from './data/procedural.js';
 import { TrainingError } from './errors.js';
 import { type Objective, type RunState, trainLoop, type Validation } from './loop/loop.js';
@@ -78,7 +78,20 @@ export type LrDecay = { every: number; factor: number } | { at: number[]; factor
 /** What a MotionNet checkpoint carries besides its tensors. */
 export interface MotionNetMeta {
   kind: 'motionnet';
-  settings: { frames: number; height: number; width: number; widthMultiplier: number; frameStep: number; batchSize: number; lr: number; seed: number; supervision?: 'none' | 'flow'; supervisedFrom?: number };
+  settings: {
+    frames: number;
+    height: number;
+    width: number;
+    widthMultiplier: number;
+    frameStep: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
+    supervision?: 'none' | 'flow';
+    supervisedFrom?: number;
+    /** Steps per round (checkpoint), which a resumed run must keep (absent in checkpoints of earlier versions). */
+    stepsPerRound?: number;
+  };
 }
 
 export interface PretrainMotionNetResult {
@@ -162,6 +175,26 @@ export async function sourceSamples(source: string | Dataset): Promise<Sample[]>
   await visit(source);
   if (samples.length === 0) throw new TrainingError('BAD_DATA', `no videos (${VIDEO_EXTENSIONS.source}) or frame folders found`, { path: source });
   return samples;
+}
+
+/**
+ * The samples with at least one frame pair (MotionNet learns from pairs):
+ * one without is left out, named in the log; none left is an error naming
+ * the first, as the other commands say it.
+ */
+async function withFramePairs(samples: Sample[], log?: (message: string) => void): Promise<Sample[]> {
+  const counts: number[] = [];
+  // a few probes at a time: a folder of many videos must not start thousands of ffprobes at once
+  for (let i = 0; i < samples.length; i += 8) {
+    counts.push(...(await Promise.all(samples.slice(i, i + 8).map((x) => (x.kind === 'synthetic' ? Number.POSITIVE_INFINITY : x.frameCount > 0 ? x.frameCount : countFrames(x.path))))));
+  }
+  const short = samples.filter((_, i) => counts[i] < 2);
+  if (short.length === samples.length) {
+    const n = counts[0];
+    throw new TrainingError('BAD_DATA', `too few frames: ${samples.length === 1 ? 'it has' : `every video has fewer than 2; the first has`} ${n} frame${n === 1 ? '' : 's'}, MotionNet needs at least 2`, { path: samples[0].path });
+  }
+  if (short.length > 0) log?.(`left out ${short.length} video${short.length === 1 ? '' : 's'} with fewer than 2 frames, e.g. ${short[0].path}`);
+  return samples.filter((_, i) => counts[i] >= 2);
 }
 
 function settingsOf(options: PretrainMotionNetOptions): MotionNetMeta['settings'] {
@@ -280,9 +313,9 @@ export async function pretrainMotionNet(source: MotionNetSource, options: Pretra
   if (Number.isFinite(firstSupervisedStep(s)) && !isProcedural(source)) {
     throw new TrainingError('BAD_CONFIG', 'training on the true flow needs a source that knows it: the procedural generator', { path: s.supervision === 'flow' ? 'supervision' : 'supervisedFrom' });
   }
-  const batches = isProcedural(source) ? proceduralBatches(source, s, stepsPerRound) : stackBatches(await sourceSamples(source), s, stepsPerRound, options);
+  const batches = isProcedural(source) ? proceduralBatches(source, s, stepsPerRound) : stackBatches(await withFramePairs(await sourceSamples(source), options.log), s, stepsPerRound, options);
   const model = withSeededRandom([s.seed, 'motionnet'], () => createMotionNet(s));
-  const meta: MotionNetMeta = { kind: 'motionnet', settings: s };
+  const meta: MotionNetMeta = { kind: 'motionnet', settings: { ...s, stepsPerRound } };
   try {
     const state = await trainLoop<StackTensors, MotionNetMeta>({
       settings: {
@@ -306,8 +339,16 @@ export async function pretrainMotionNet(source: MotionNetSource, options: Pretra
       meta,
       checkResume: (saved, file) => {
         const a = saved.settings;
-        if (saved.kind !== 'motionnet' || a.frames !== s.frames || a.height !== s.height || a.width !== s.width || a.widthMultiplier !== s.widthMultiplier) {
+        if (saved.kind !== 'motionnet') {
+          const what = (saved as { kind?: string }).kind === 'classifier' ? 'a classifier checkpoint (written by `trajectorynet train`)' : 'a checkpoint of another kind';
+          throw new TrainingError('BAD_CHECKPOINT', `not a pretrain-motionnet run: it holds ${what}; use another folder`, { path: file });
+        }
+        if (a.frames !== s.frames || a.height !== s.height || a.width !== s.width || a.widthMultiplier !== s.widthMultiplier) {
           throw new TrainingError('BAD_CHECKPOINT', `the checkpoint is of another run (${JSON.stringify(a)}); use another folder or the same settings`, { path: file });
+        }
+        // rounds of another length would put the saved round count at or past the new run's end: nothing would train
+        if (a.stepsPerRound != null && a.stepsPerRound !== stepsPerRound) {
+          throw new TrainingError('BAD_CONFIG', `this run went in rounds of ${a.stepsPerRound} steps (a checkpoint each), this one would go in rounds of ${stepsPerRound}: to extend it, give checkpointEvery ${a.stepsPerRound} (--checkpoint-every ${a.stepsPerRound})`, { path: file });
         }
       },
       outDir: options.outDir,

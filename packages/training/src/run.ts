@@ -4,6 +4,7 @@
  * `outDir` (checkpoints, metrics.jsonl, curves.svg, config.json, and the
  * evaluation of the best model).
  */
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -12,8 +13,8 @@ import { createRecognizer, type Recognizer, type RecognizerConfig } from '@traje
 import { inflateResNet, ResNetS3DError } from '@trajectorynet/resnet-s3d';
 import { assignMatchingWeights, assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
 import { type Dataset, IMAGENET_MEAN, IMAGENET_STD, type Sample } from '@trajectorynet/video-io';
-import { presetRequirements } from './config/presets.js';
 import { deepMerge } from './config/load.js';
+import { presetRequirements } from './config/presets.js';
 import { ConfigSchema, motionNetFrames, type TrainConfig } from './config/schema.js';
 import { type ClipBatch, clipBatches } from './data/batches.js';
 import { loadDatasets } from './data/datasets.js';
@@ -22,7 +23,7 @@ import { clipPipeline } from './data/pipelines.js';
 import { TrainingError } from './errors.js';
 import { type EvaluationReport, evaluate, scoreVideos } from './eval/evaluate.js';
 import { type RunState, trainLoop } from './loop/loop.js';
-import { BEST } from './loop/run-files.js';
+import { BEST, LATEST } from './loop/run-files.js';
 import { classificationObjective } from './objectives/classification.js';
 import { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
 
@@ -94,11 +95,20 @@ async function initialWeights(recognizer: Recognizer, config: TrainConfig, log: 
     }
   }
   if (config.motionnet.pretrained != null) {
-    const file = config.motionnet.pretrained;
+    // a pretrain-motionnet run folder (its latest.ckpt) or a checkpoint file, as `trajectorynet flow --motionnet` takes them
+    const file = (await stat(config.motionnet.pretrained).catch(() => null))?.isDirectory() ? path.join(config.motionnet.pretrained, LATEST) : config.motionnet.pretrained;
     if (recognizer.motionNet == null) throw new TrainingError('BAD_CONFIG', "motionnet.pretrained is set but the model has no MotionNet (use model.trajectorySource 'motionnet')", { path: 'motionnet.pretrained' });
-    const saved = await loadCheckpoint<{ meta?: { kind?: string } }>(file);
+    const saved = await loadCheckpoint<{ meta?: { kind?: string; settings?: { frames: number; widthMultiplier: number } } }>(file);
     try {
-      if (saved.state.meta?.kind !== 'motionnet') throw new CheckpointError('BAD_CHECKPOINT', 'not a MotionNet checkpoint (write one with `trajectorynet pretrain-motionnet`)', { path: file });
+      const meta = saved.state.meta;
+      if (meta?.kind !== 'motionnet' || meta.settings == null) throw new CheckpointError('BAD_CHECKPOINT', 'not a MotionNet checkpoint (write one with `trajectorynet pretrain-motionnet`)', { path: file });
+      const frames = motionNetFrames(config);
+      if (meta.settings.frames !== frames) {
+        throw new TrainingError('BAD_CONFIG', `this MotionNet takes ${meta.settings.frames} frames; the model's takes ${frames} (data.frames + 1, or motionnet.frames): pretrain one with --frames ${frames}`, { path: file });
+      }
+      if (meta.settings.widthMultiplier !== config.motionnet.width) {
+        throw new TrainingError('BAD_CONFIG', `this MotionNet has width ${meta.settings.widthMultiplier}; the model's has motionnet.width ${config.motionnet.width}: pretrain one with --width ${config.motionnet.width}, or set motionnet.width=${meta.settings.widthMultiplier}`, { path: file });
+      }
       assignWeights(recognizer.motionNet.weights, saved.weights, file);
     } finally {
       disposeCheckpoint(saved);
@@ -269,12 +279,17 @@ export async function predictVideo(
   input: string,
   options: { cacheDir: string; kind: 'video' | 'frames'; quiet?: boolean },
 ): Promise<Float32Array> {
-  const sample: Sample = { kind: options.kind, path: path.resolve(input), id: path.basename(input), label: 0, frameCount: 0 };
+  const resolved = path.resolve(input);
+  // cached under the video's full path (its folder in the cache also records its size and time): two videos of one name never share flows
+  const id = `predict/${createHash('sha1').update(resolved).digest('hex').slice(0, 16)}/${path.basename(input)}`;
+  const sample: Sample = { kind: options.kind, path: resolved, id, label: 0, frameCount: 0 };
   // a new video has no precomputed flows: TV-L1 into the cache, at the resolution the model was trained with
   const config: TrainConfig = { ...meta.config, data: { ...meta.config.data, flowDir: undefined, workers: 0 } };
   const dataset = { samples: [sample], labels: meta.labels };
+  // trained on extract-flow's flows: quantised to 8-bit JPEGs with the same bound, as training saw them
+  const quantise = meta.config.data.flowDir != null ? meta.config.data.flowBound : undefined;
   // only the pairs the test views need, not every pair of the video
-  const flows = await prepareFlows(config, [dataset], { cacheRoot: options.cacheDir, quiet: options.quiet, onlyFor: clipPipeline(config, 'test') });
+  const flows = await prepareFlows(config, [dataset], { cacheRoot: options.cacheDir, quiet: options.quiet, onlyFor: clipPipeline(config, 'test'), quantise });
   const { videos } = await scoreVideos(recognizer, testBatches(config, dataset, flows)(0, 0));
   return videos[0].probabilities;
 }
@@ -282,15 +297,16 @@ export async function predictVideo(
 /**
  * Class probabilities of one video file or frame folder with a checkpoint, as
  * `trajectorynet predict` gives them: TV-L1 flows are cached in
- * `.trajectorynet-cache` beside the run folder unless `cacheDir` says otherwise.
+ * `.trajectorynet-cache` beside the run folder unless `cacheDir` says otherwise
+ * (`quiet: false`: a progress bar on stderr while they are computed).
  */
-export async function predictFromCheckpoint(checkpoint: string, input: string, options: { cacheDir?: string } = {}): Promise<{ labels: string[]; probabilities: Float32Array }> {
+export async function predictFromCheckpoint(checkpoint: string, input: string, options: { cacheDir?: string; quiet?: boolean } = {}): Promise<{ labels: string[]; probabilities: Float32Array }> {
   const info = await stat(input).catch(() => null);
-  if (info == null) throw new TrainingError('BAD_INPUT', 'no such video or frame folder', { path: input });
+  if (info == null) throw new TrainingError('BAD_DATA', 'no such video or frame folder', { path: input });
   const { recognizer, meta } = await loadTrainedModel(checkpoint);
   try {
     const cacheDir = options.cacheDir ?? cacheBesideRun(path.dirname(checkpoint));
-    const probabilities = await predictVideo(recognizer, meta, input, { cacheDir, kind: info.isDirectory() ? 'frames' : 'video', quiet: true });
+    const probabilities = await predictVideo(recognizer, meta, input, { cacheDir, kind: info.isDirectory() ? 'frames' : 'video', quiet: options.quiet ?? true });
     return { labels: meta.labels, probabilities };
   } finally {
     recognizer.dispose();

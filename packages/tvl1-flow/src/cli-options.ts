@@ -4,8 +4,9 @@
  * trains the same way: output format and names, JPEG bound, resize, TV-L1
  * preset, threads.
  */
-import { InvalidArgumentError, Option } from 'commander';
+
 import { parseSize } from '@trajectorynet/video-io';
+import { InvalidArgumentError, Option } from 'commander';
 import type { ExtractOptions } from './extract.js';
 import type { Tvl1Preset } from './options.js';
 
@@ -31,12 +32,17 @@ function threads(text: string): number {
   return value;
 }
 
+/** The largest side --resize takes: 4K frames; beyond, frame buffers outgrow what a JS array can hold. */
+export const MAX_RESIZE_SIDE = 4096;
+
 function size(text: string): string {
+  let parsed: { width: number; height: number };
   try {
-    parseSize(text);
+    parsed = parseSize(text);
   } catch {
     throw new InvalidArgumentError('expected WIDTHxHEIGHT with positive numbers, such as 340x256.');
   }
+  if (parsed.width > MAX_RESIZE_SIDE || parsed.height > MAX_RESIZE_SIDE) throw new InvalidArgumentError(`expected sides of at most ${MAX_RESIZE_SIDE} pixels, got '${text}'`);
   return text;
 }
 

@@ -7,12 +7,13 @@
  * skipped, so an interrupted extraction resumes where it stopped.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { countFrames, DEFAULT_BOUND, detectFrameTemplate, flowFileNames, readFrameFolder, readFrames, type Size, writeFlo, writeFlowJpegs } from '@trajectorynet/video-io';
+import { Tvl1Error } from './errors.js';
+import { FLOW_RECORD, type FlowRecord, flowRecordOf, readFlowRecord, recordMismatch, writeFlowRecord } from './flow-record.js';
 import { type StreamFrame, streamFrames } from './frames.js';
 import { resolveOptions, type Tvl1Options } from './options.js';
-import { Tvl1Error } from './errors.js';
 import { createFlowPool, type FlowPool } from './pool.js';
 
 export interface ExtractOptions {
@@ -42,6 +43,8 @@ export interface ExtractResult {
   computed: number;
   skipped: number;
   seconds: number;
+  /** Why the flows already in the folder were thrown away (made from another input or with other settings), if they were. */
+  replaced?: string;
 }
 
 /** The output file names of pair i (0-based: frames i -> i + 1). */
@@ -78,6 +81,32 @@ async function checkWritable(outDir: string): Promise<void> {
   }
 }
 
+const isFlowFile = (name: string) => /^(x_|y_|flow_x_|flow_y_)\d+\.jpg$|^flow_\d+\.flo$/.test(name);
+
+/**
+ * Makes `outDir` hold flows of `record` only: flows recorded with another
+ * input or other settings, or without a record (another tool, an older
+ * version: how they were made is unknown), are removed; then the record is
+ * written. Returns why flows were removed, or undefined.
+ */
+async function claimFolder(outDir: string, record: FlowRecord): Promise<string | undefined> {
+  const found = await readFlowRecord(outDir);
+  let stale: string | undefined;
+  if (found != null) {
+    const mismatch = recordMismatch(found, record);
+    if (mismatch == null) return undefined;
+    stale = mismatch;
+  } else if ((await readdir(outDir)).some(isFlowFile)) {
+    stale = `no ${FLOW_RECORD} (written by another tool or an older version)`;
+  }
+  if (stale != null) {
+    const names = await readdir(outDir);
+    await Promise.all(names.filter((n) => isFlowFile(n) || n === FLOW_RECORD).map((n) => rm(path.join(outDir, n), { force: true })));
+  }
+  await writeFlowRecord(outDir, record);
+  return stale;
+}
+
 export async function extractFlow(input: string, outDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
   const started = Date.now();
   checkOptions(options);
@@ -88,7 +117,10 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
   const frameCount = await countFrames(input, { template: options.template });
   if (frameCount < 2) throw new Tvl1Error('TOO_FEW_FRAMES', `has ${frameCount} frame${frameCount === 1 ? '' : 's'}; flow needs at least 2`, { path: input });
   await checkWritable(outDir);
-  if (options.pairs != null) return extractPairs(input, outDir, frameCount, options, started);
+  const record = await flowRecordOf(input, { format, naming, bound: options.bound ?? DEFAULT_BOUND, resize: options.resize, tvl1: options.tvl1 });
+  const replaced = await claimFolder(outDir, record);
+  const withReplaced = (result: ExtractResult): ExtractResult => (replaced != null ? { ...result, replaced } : result);
+  if (options.pairs != null) return withReplaced(await extractPairs(input, outDir, frameCount, options, started));
   const total = frameCount - 1;
   const isFolder = (await stat(input)).isDirectory();
   const pool = options.pool ?? createFlowPool(options.workers);
@@ -136,7 +168,7 @@ export async function extractFlow(input: string, outDir: string, options: Extrac
     if (options.pool == null) await pool.close();
   }
   if (failure != null) throw (failure as { error: unknown }).error;
-  return { pairs, computed, skipped: pairs - computed, seconds: (Date.now() - started) / 1000 };
+  return withReplaced({ pairs, computed, skipped: pairs - computed, seconds: (Date.now() - started) / 1000 });
 }
 
 /** extractFlow for a subset of pairs: decodes only their frames, computes the pairs not on disk yet. */

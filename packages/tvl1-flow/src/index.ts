@@ -1,8 +1,9 @@
-export { type BatchResult, extractVideos, type VideoJob } from './batch.js';
+export { type BatchResult, extractVideos, partialFolderOf, type VideoJob } from './batch.js';
 export { addExtractOptions, type ExtractFlags, extractOptionsOf } from './cli-options.js';
 export { endPointError } from './epe.js';
 export { Tvl1Error, type Tvl1ErrorCode } from './errors.js';
 export { type ExtractOptions, type ExtractResult, extractFlow, pairOutputs } from './extract.js';
+export { FLOW_RECORD, type FlowRecord, type FlowRecordSettings, flowRecordOf, type InputIdentity, inputIdentity, readFlowRecord, recordMismatch, writeFlowRecord } from './flow-record.js';
 export { ACCURATE_DEFAULTS, IPOL_DEFAULTS, OPENCV_DEFAULTS, resolveOptions, type Tvl1Options, type Tvl1Preset, type Tvl1Settings } from './options.js';
 export { createFlowPool, type FlowPool } from './pool.js';
 export { type SceneKind, type ScenePair, type ScenePairSpec, scenePair, scenePairSpecs } from './scene.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSyntheticDataset, readFlo, readFrames, renderSyntheticClip, VideoIOError, writeFrame } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
-import { createFlowPool, Tvl1Error, extractFlow, type FlowPool, tvl1 } from '../src/index.js';
+import { createFlowPool, extractFlow, type FlowPool, Tvl1Error, tvl1 } from '../src/index.js';
 import { DATA } from './data.js';
 
 describe('extractFlow', () => {
@@ -16,7 +16,7 @@ describe('extractFlow', () => {
     for (const [i, data] of clip.frames.entries()) await writeFrame(path.join(dir, 'frames', `img_${String(i + 1).padStart(5, '0')}.png`), { width: 40, height: 32, data });
     const first = await extractFlow(path.join(dir, 'frames'), path.join(dir, 'flow'), { format: 'flo', workers: 2, template: 'img_{:05d}.png' });
     expect(first).toMatchObject({ pairs: 3, computed: 3, skipped: 0 });
-    expect((await readdir(path.join(dir, 'flow'))).sort()).toEqual(['flow_00001.flo', 'flow_00002.flo', 'flow_00003.flo']);
+    expect((await readdir(path.join(dir, 'flow'))).sort()).toEqual(['flow-settings.json', 'flow_00001.flo', 'flow_00002.flo', 'flow_00003.flo']);
     for (let i = 0; i < 3; i++) {
       const direct = tvl1({ data: clip.frames[i], width: 40, height: 32, channels: 3 }, { data: clip.frames[i + 1], width: 40, height: 32, channels: 3 });
       const saved = await readFlo(path.join(dir, 'flow', `flow_0000${i + 1}.flo`));
@@ -110,7 +110,7 @@ describe('extractFlow', () => {
     const dir = await frameFolder(5, [[40, 32], [40, 32], [40, 32], [48, 32]]);
     const out = path.join(dir, 'flow');
     await expect(extractFlow(path.join(dir, 'frames'), out, { format: 'flo', workers: 1, template: 'img_{:05d}.png' })).rejects.toThrow(/img_00004\.png: size 48x32 differs from the folder's 40x32/);
-    const names = await readdir(out);
+    const names = (await readdir(out)).filter((n) => n !== 'flow-settings.json');
     expect(names.every((n) => /^flow_0000[12]\.flo$/.test(n))).toBe(true);
     for (const name of names) expect((await readFlo(path.join(out, name))).width).toBe(40);
   });
@@ -173,7 +173,7 @@ console.log(pool.size, flow.u.length);`;
     await extractFlow(video, all, options);
     const result = await extractFlow(video, some, { ...options, pairs: [7, 3, 7, 30] });
     expect(result).toMatchObject({ pairs: 3, computed: 3, skipped: 0 });
-    expect((await readdir(some)).sort()).toEqual(['flow_00004.flo', 'flow_00008.flo', 'flow_00031.flo']);
+    expect((await readdir(some)).sort()).toEqual(['flow-settings.json', 'flow_00004.flo', 'flow_00008.flo', 'flow_00031.flo']);
     for (const name of ['flow_00004.flo', 'flow_00008.flo', 'flow_00031.flo']) {
       const [a, b] = await Promise.all([readFlo(path.join(all, name)), readFlo(path.join(some, name))]);
       expect(Buffer.from(b.u.buffer).equals(Buffer.from(a.u.buffer)), name).toBe(true);

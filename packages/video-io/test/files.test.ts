@@ -1,13 +1,15 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
-  detectFrameTemplate,
   countFrames,
+  detectFrameTemplate,
   flowFileNames,
   flowToColor,
   frameFileName,
+  quantiseFlow,
   readFlo,
   readFlowJpegs,
   readFrameFolder,
@@ -99,6 +101,26 @@ describe('flow files', () => {
     // one quantisation step is 40/255 = 0.157 px; JPEG at quality 95 adds about a step on smooth data
     expect(meanU).toBeLessThan(0.3);
     expect(Math.max(...back.v)).toBeLessThanOrEqual(20.01);
+  });
+
+  it('flow JPEGs are written with one channel, like dense_flow\'s; the old 3-channel files still read the same', async () => {
+    const [w, h] = [40, 24];
+    const u = Float32Array.from({ length: w * h }, (_, i) => 8 * Math.sin(i / 30));
+    const v = Float32Array.from({ length: w * h }, (_, i) => -5 * Math.cos(i / 45));
+    const dir = await tmp();
+    await writeFlowJpegs(path.join(dir, 'x.jpg'), path.join(dir, 'y.jpg'), { width: w, height: h, u, v });
+    for (const name of ['x.jpg', 'y.jpg']) expect((await sharp(path.join(dir, name)).metadata()).channels).toBe(1);
+    // dense_flow's own files in the shared data are greyscale too
+    expect((await sharp(path.join(DATA, 'rawframes', 'x_00001.jpg')).metadata()).channels).toBe(1);
+    // the layout of earlier versions: the same bytes in three channels
+    const bytes = quantiseFlow(u, 20);
+    const rgb = new Uint8Array(w * h * 3).map((_, i) => bytes[Math.floor(i / 3)]);
+    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).toFile(path.join(dir, 'x3.jpg'));
+    expect((await sharp(path.join(dir, 'x3.jpg')).metadata()).channels).toBe(3);
+    const old = await readFlowJpegs(path.join(dir, 'x3.jpg'), path.join(dir, 'y.jpg'));
+    let error = 0;
+    for (let i = 0; i < w * h; i++) error = Math.max(error, Math.abs(old.u[i] - u[i]));
+    expect(error).toBeLessThan(1); // a few quantisation steps (0.157 px each) of JPEG error at most
   });
 
   it('flowToColor: zero is white, right is red, left is cyan, unknown is black', () => {

@@ -1,7 +1,7 @@
 /** `trajectorynet export-web`: a trained checkpoint as the files the web page (apps/web) loads. */
 import { stat } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { exportWebModel, TrainingError } from '@trajectorynet/training';
+import type { Command } from 'commander';
 
 export function registerExportWebCommand(program: Command): void {
   program
@@ -15,7 +15,7 @@ export function registerExportWebCommand(program: Command): void {
       '\nExamples:\n  trajectorynet export-web --checkpoint run/best.ckpt --out web-model/\n  trajectorynet export-web --checkpoint runs/tiny/best.ckpt --out apps/web/public/model --json',
     )
     .action(async (o: { checkpoint: string; out: string; json: boolean }) => {
-      if ((await stat(o.checkpoint).catch(() => null)) == null) throw new TrainingError('BAD_INPUT', 'no such checkpoint', { path: o.checkpoint });
+      if ((await stat(o.checkpoint).catch(() => null)) == null) throw new TrainingError('BAD_CHECKPOINT', 'no such checkpoint', { path: o.checkpoint });
       const existing = await stat(o.out).catch(() => null);
       if (existing != null && !existing.isDirectory()) throw new TrainingError('BAD_INPUT', 'exists and is not a folder', { path: o.out });
       const { manifest, files } = await exportWebModel(o.checkpoint, o.out);

@@ -7,12 +7,12 @@
  * video that cannot be read is reported and the others go on.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
 import { createProgress, ensureWritableFolder } from '@trajectorynet/core/node';
 import { flowQueueCommand } from '@trajectorynet/flow-queue';
 import { extractionJobs, loadDatasets, resolveConfig, TrainingError } from '@trajectorynet/training';
 import { addExtractOptions, type ExtractFlags, extractOptionsOf, extractVideos, type VideoJob } from '@trajectorynet/tvl1-flow';
 import { readVideoList } from '@trajectorynet/video-io';
+import type { Command } from 'commander';
 import { collect } from '../options.js';
 
 interface ExtractCommandOptions extends ExtractFlags {
@@ -49,7 +49,10 @@ Examples:
   trajectorynet extract-flow --queue redis://10.0.0.5:6379 status --watch
 
 A video that cannot be read (damaged, too short) is reported at the end and the others go on
-(exit code 3 if any failed); running the command again computes only what is missing.`,
+(exit code 3 if any failed); running the command again computes only what is missing. Each video
+is written into <folder>.partial and renamed when complete; its flow-settings.json records the
+video (path, size, time), frame size, TV-L1 settings and bound, and a folder made differently is
+extracted again.`,
   );
   command.action(async (o: ExtractCommandOptions, cmd: Command) => {
     if (o.queue != null || cmd.args.length > 0) {
@@ -69,7 +72,6 @@ A video that cannot be read (damaged, too short) is reported at the end and the 
       jobs = await extractionJobs(config, [train, val], out);
     } else {
       if (o.list == null || o.out == null) {
-        command.outputHelp();
         throw new TrainingError('BAD_INPUT', 'extract-flow needs --list and --out, --config, or --queue', { path: 'extract-flow' });
       }
       out = o.out;
@@ -82,16 +84,21 @@ A video that cannot be read (damaged, too short) is reported at the end and the 
     const progress = createProgress({ label: 'extract-flow', total: jobs.length, unit: 'videos' });
     let computed = 0;
     let failures = 0;
+    const replaced: { folder: string; why: string }[] = [];
     const result = await extractVideos(jobs, {
       ...extractOptionsOf(o),
       ...(o.config != null || o.preset != null ? { resize: undefined } : {}),
       onVideo: (index, job, outcome) => {
         if (outcome instanceof Error) failures += 1;
-        else computed += outcome.computed;
+        else {
+          computed += outcome.computed;
+          if (outcome.replaced != null) replaced.push({ folder: job.outDir, why: outcome.replaced });
+        }
         progress.update(index + 1, { video: path.basename(job.input), pairs: computed, failed: failures });
       },
     }).finally(() => progress.stop());
     console.log(`${result.done.length} videos done (${computed} pairs computed), ${result.failed.length} failed; flows in ${out}`);
+    if (replaced.length > 0) console.log(`${replaced.length} of them re-extracted: their flows were made differently (e.g. ${replaced[0].folder}: ${replaced[0].why})`);
     for (const { error } of result.failed.slice(0, 20)) console.error(`  failed: ${error.message}`);
     if (result.failed.length > 20) console.error(`  ... and ${result.failed.length - 20} more`);
     if (result.failed.length > 0) process.exitCode = 3;

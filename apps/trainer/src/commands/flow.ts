@@ -6,13 +6,13 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
 import { predictFlow } from '@trajectorynet/motionnet';
 import { initBackend } from '@trajectorynet/runtime';
 import { loadMotionNet, PROCEDURAL_PRETRAINING, TrainingError } from '@trajectorynet/training';
-import { positiveNumber } from '../options.js';
 import { tvl1 } from '@trajectorynet/tvl1-flow';
 import { type Flow, flowToColor, readImage, writeFlo, writeFrame } from '@trajectorynet/video-io';
+import type { Command } from 'commander';
+import { positiveNumber } from '../options.js';
 
 export function registerFlowCommand(program: Command): void {
   program
@@ -27,7 +27,7 @@ export function registerFlowCommand(program: Command): void {
     )
     .action(async (first: string, second: string, o: { out: string; motionnet?: string; scale: number }) => {
       if (!o.out.endsWith('.flo')) throw new TrainingError('BAD_INPUT', 'must end with .flo', { path: '--out' });
-      for (const file of [first, second]) if ((await stat(file).catch(() => null))?.isFile() !== true) throw new TrainingError('BAD_INPUT', 'no such image', { path: file });
+      for (const file of [first, second]) if ((await stat(file).catch(() => null))?.isFile() !== true) throw new TrainingError('BAD_DATA', 'no such image', { path: file });
       const [a, b] = await Promise.all([readImage(first), readImage(second)]);
       if (a.width !== b.width || a.height !== b.height) throw new TrainingError('BAD_INPUT', `the images differ in size: ${a.width}x${a.height} and ${b.width}x${b.height}`, { path: second });
       let flow: Flow;

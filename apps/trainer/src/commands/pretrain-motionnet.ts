@@ -8,11 +8,11 @@
  * TrajectoryNet + MotionNet presets (motionnet.pretrained).
  */
 import path from 'node:path';
-import { type Command, Option } from 'commander';
 import { createProgress, ensureWritableFolder, writeFileDurable } from '@trajectorynet/core/node';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
-import { lineChart, loadTextureFrames, type LrDecay, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
+import { type LrDecay, lineChart, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
 import { readMmactionList } from '@trajectorynet/video-io';
+import { type Command, Option } from 'commander';
 import { collect, integer, positiveNumber } from '../options.js';
 
 interface PretrainOptions {
@@ -61,21 +61,44 @@ function parseDecay(text: string): LrDecay {
   return steps.length === 1 && !stepsText.includes(',') ? { every: steps[0], factor } : { at: steps, factor };
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 /**
- * The step from which the procedural source trains on the true flow: none
+ * The step from which the procedural source trains on the true flow (none
  * with --supervision none, 0 with --supervision flow, else --supervised-from
- * or the recipe's share of the steps (3500 of 5000), in whole rounds.
+ * or the recipe's share of the steps, 3500 of 5000), and the round length
+ * (--checkpoint-every) that puts that switch between two rounds. The
+ * recipe's two phases always both happen: when the default round does not
+ * fit the switch, a shorter one is taken (and said); a given one that does
+ * not fit, or too few steps for two phases, is refused.
  */
-function supervisedFromOf(o: { supervision?: 'none' | 'flow'; supervisedFrom?: number; steps: number; checkpointEvery: number }, procedural: boolean): number | undefined {
+function phasesOf(
+  o: { supervision?: 'none' | 'flow'; supervisedFrom?: number; steps: number; checkpointEvery: number },
+  procedural: boolean,
+  checkpointEveryGiven: boolean,
+): { supervisedFrom?: number; checkpointEvery: number } {
   if (o.supervision != null && o.supervisedFrom != null) throw new TrainingError('BAD_INPUT', '--supervised-from switches from the unsupervised loss to the true flow; it does not go with --supervision', { path: '--supervised-from' });
-  if (o.supervisedFrom != null) return o.supervisedFrom;
-  if (!procedural || o.supervision != null) return undefined;
+  if (o.supervisedFrom != null) return { supervisedFrom: o.supervisedFrom, checkpointEvery: o.checkpointEvery };
+  if (!procedural || o.supervision != null) return { checkpointEvery: o.checkpointEvery };
+  const from = Math.round((RECIPE.supervisedFrom / RECIPE.steps) * o.steps);
+  if (from === 0 || from >= o.steps) {
+    throw new TrainingError('BAD_INPUT', `${o.steps} step${o.steps === 1 ? '' : 's'} cannot hold the recipe's two phases (unsupervised, then on the true flow from ${Math.round((100 * RECIPE.supervisedFrom) / RECIPE.steps)}% of the steps): give more steps, or --supervision none or flow for one loss throughout`, { path: '--steps' });
+  }
   const round = Math.min(o.checkpointEvery, o.steps);
-  return Math.floor(((RECIPE.supervisedFrom / RECIPE.steps) * o.steps) / round) * round;
+  if (from % round === 0 && o.steps % round === 0) return { supervisedFrom: from, checkpointEvery: o.checkpointEvery };
+  if (checkpointEveryGiven) {
+    throw new TrainingError('BAD_INPUT', `rounds of ${round} steps do not fit the recipe's switch to the true flow at step ${from} of ${o.steps}: give --supervised-from (a multiple of ${round}) or a --checkpoint-every that divides ${from} and ${o.steps}`, { path: '--checkpoint-every' });
+  }
+  const fitting = gcd(from, o.steps);
+  console.error(`pretrain-motionnet: a checkpoint every ${fitting} steps (not ${o.checkpointEvery}), so that the switch to the true flow falls between two rounds, at step ${from} of ${o.steps}`);
+  return { supervisedFrom: from, checkpointEvery: fitting };
 }
 
+/** The largest --size: the largest data.size train takes (448), rounded up to a multiple of 32 and beyond (memory grows with its square). */
+const MAX_SIZE = 512;
+
 function multipleOf32(text: string): number {
-  const value = integer(32)(text);
+  const value = integer(32, MAX_SIZE)(text);
   if (value % 32 !== 0) throw new TrainingError('BAD_INPUT', `must be a multiple of 32 (MotionNet's five poolings), got ${value}; for the joint presets use data.size rounded up: 112 -> 128`, { path: '--size' });
   return value;
 }
@@ -98,7 +121,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--supervised-from <step>', `procedural: the unsupervised loss before this step, the true flow from it on (a multiple of --checkpoint-every; default: the recipe's ${RECIPE.supervisedFrom} of ${RECIPE.steps} steps, the same share of other --steps)`, integer(0))
     .option('--steps <n>', `optimisation steps in all (default ${VIDEO_DEFAULTS.steps}; procedural ${PROCEDURAL_DEFAULTS.steps})`, integer(1))
     .option('--frames <n>', `consecutive frames per stack: 2 for \`trajectorynet flow\`, motionnet.frames (data.frames + 1, MotionNet-(17) for 16-frame clips) for the joint presets (default ${VIDEO_DEFAULTS.frames}; procedural ${PROCEDURAL_DEFAULTS.frames})`, integer(2, 17))
-    .option('--size <px>', `input size (square, a multiple of 32; default ${VIDEO_DEFAULTS.size})`, multipleOf32)
+    .option('--size <px>', `input size (square, a multiple of 32 up to ${MAX_SIZE}; default ${VIDEO_DEFAULTS.size})`, multipleOf32)
     .option('--width <m>', `channel multiplier (1 = the paper width; default ${VIDEO_DEFAULTS.width})`, positiveNumber)
     .option('--batch <n>', `stacks per step (default ${VIDEO_DEFAULTS.batch})`, integer(1))
     .option('--lr <rate>', `Adam learning rate (default ${VIDEO_DEFAULTS.lr}; procedural ${PROCEDURAL_DEFAULTS.lr})`, positiveNumber)
@@ -118,13 +141,16 @@ export function registerPretrainMotionNetCommand(program: Command): void {
       const o = { ...(procedural ? PROCEDURAL_DEFAULTS : VIDEO_DEFAULTS), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PretrainOptions &
         typeof VIDEO_DEFAULTS;
       const lrDecay = o.lrDecay != null ? parseDecay(o.lrDecay) : undefined;
-      const supervisedFrom = supervisedFromOf(o, procedural);
+      const phases = phasesOf(o, procedural, options.checkpointEvery != null);
+      const { supervisedFrom } = phases;
+      o.checkpointEvery = phases.checkpointEvery;
       await ensureWritableFolder(o.out);
       await initBackend({ prefer: o.backend, log: null });
       let data: MotionNetSource;
       if (procedural) data = { kind: 'procedural', textures: await loadTextureFrames(o.textures, PROCEDURAL_PRETRAINING.texturesPerVideo), options: PROCEDURAL_PRETRAINING.generator, supervisedOptions: PROCEDURAL_PRETRAINING.supervisedGenerator };
       else data = o.list ? await readMmactionList(source, { root: o.root, type: o.type }) : source;
-      const progress = createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' });
+      // from the first step: data refused before it leaves no progress line
+      let progress: ReturnType<typeof createProgress> | null = null;
       let run: Awaited<ReturnType<typeof pretrainMotionNet>>;
       try {
         run = await pretrainMotionNet(data, {
@@ -144,10 +170,13 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
-          onStep: (r) => progress.update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
+          onStep: (r) => {
+            progress ??= createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' });
+            progress.update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr });
+          },
         });
       } finally {
-        progress.stop();
+        (progress as ReturnType<typeof createProgress> | null)?.stop();
       }
       const history = run.state.history;
       // a curve per term that the run reported (the unsupervised terms, then epe once on the true flow)

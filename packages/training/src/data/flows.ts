@@ -16,25 +16,26 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createProgress } from '@trajectorynet/core/node';
-import { createFlowPool, extractFlow, type FlowPool, resolveOptions, type VideoJob } from '@trajectorynet/tvl1-flow';
+import { createFlowPool, extractFlow, FLOW_RECORD, type FlowPool, readFlowRecord, resolveOptions, type VideoJob } from '@trajectorynet/tvl1-flow';
 import {
   type ClipPipeline,
   clipPairs,
   countFrames,
   type Dataset,
+  DEFAULT_TEMPLATE,
   detectFrameTemplate,
   type FlowSpec,
   flowFolderOf,
   frameFileName,
+  pairFlows,
   probeVideo,
   readImage,
   renderSyntheticClip,
   type Sample,
-  shorterSide,
   type Size,
+  shorterSide,
   testClipIndices,
   writeFlo,
-  DEFAULT_TEMPLATE,
 } from '@trajectorynet/video-io';
 import type { TrainConfig } from '../config/schema.js';
 import { TrainingError } from '../errors.js';
@@ -73,11 +74,17 @@ function syntheticKey(config: TrainConfig): Record<string, unknown> {
   return key;
 }
 
-/** The cache folder of TV-L1 flows for `config`'s decoding resolution and TV-L1 settings. */
-export function flowCacheDir(cacheRoot: string, config: TrainConfig): string {
+/**
+ * The cache folder of TV-L1 flows for `config`'s decoding resolution, TV-L1
+ * settings and quantisation (`bound`: 8-bit JPEGs as extract-flow writes
+ * them; none: exact .flo files). Each video's folder in it also records its
+ * input's identity, so a changed or other video is never read from it.
+ */
+export function flowCacheDir(cacheRoot: string, config: TrainConfig, bound?: number): string {
+  const settings = { tvl1: resolveOptions({}), shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null, pixels: 2, ...syntheticKey(config) };
   const key = createHash('sha1')
     // pixels: video-io's frames (the decoder's planes converted in JS, not ffmpeg's rgb24) since version 2 of this key
-    .update(JSON.stringify({ tvl1: resolveOptions({}), shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null, pixels: 2, ...syntheticKey(config) }))
+    .update(JSON.stringify(bound != null ? { ...settings, jpegBound: bound } : settings))
     .digest('hex')
     .slice(0, 12);
   return path.join(cacheRoot, 'flows', key);
@@ -112,8 +119,18 @@ async function testPairs(sample: Exclude<Sample, { kind: 'synthetic' }>, pipelin
   return clipPairs(testClipIndices(pipeline, frameCount));
 }
 
+interface SampleExtraction {
+  shorter: number | undefined;
+  pool: FlowPool;
+  /** Only the pairs of this test pipeline's clips. */
+  onlyFor?: ClipPipeline;
+  /** 8-bit JPEGs quantised with this bound instead of .flo files. */
+  bound?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** TV-L1 flows of one sample's consecutive frames into its cache folder (all, or those of `onlyFor`'s clips); returns the pairs solved. */
-async function extractSample(sample: Sample, folder: string, shorter: number | undefined, pool: FlowPool, onlyFor?: ClipPipeline): Promise<number> {
+async function extractSample(sample: Sample, folder: string, { shorter, pool, onlyFor, bound, onProgress }: SampleExtraction): Promise<number> {
   if (sample.kind === 'synthetic') {
     const clip = renderSyntheticClip(sample);
     let solved = 0;
@@ -132,7 +149,8 @@ async function extractSample(sample: Sample, folder: string, shorter: number | u
   const template = sample.kind === 'frames' ? (detectFrameTemplate(sample.path) ?? undefined) : undefined;
   const pairs = onlyFor != null ? await testPairs(sample, onlyFor) : undefined;
   if (pairs?.length === 0) return 0;
-  const result = await extractFlow(sample.path, folder, { format: 'flo', resize, pool, template, pairs });
+  const format = bound != null ? 'jpg' : 'flo';
+  const result = await extractFlow(sample.path, folder, { format, bound, resize, pool, template, pairs, onProgress });
   return result.computed;
 }
 
@@ -141,9 +159,43 @@ export interface PrepareFlowsOptions {
   cacheRoot: string;
   /** Show a progress bar while solving. */
   quiet?: boolean;
-  /** Solve only the pairs this test pipeline's clips need (predicting one video), not every pair. */
+  /** Solve only the pairs this test pipeline's clips need (predicting one video), not every pair; progress is then counted in pairs. */
   onlyFor?: ClipPipeline;
+  /** Quantise to 8-bit JPEGs with this bound, as a model trained on extract-flow's flows saw them (predicting with it). */
+  quantise?: number;
   log?: (message: string) => void;
+}
+
+/**
+ * Refuses precomputed flows that extract-flow recorded as made at a smaller
+ * frame size than training decodes at (their detail is missing: upsampled,
+ * not what the config describes), or quantised with another bound than
+ * data.flowBound, naming the first such folder. Flows made larger are
+ * resampled to the frames (dense_flow's 340x256 for a 128 shorter side),
+ * which is fine. Returns how many folders have no record to check.
+ */
+async function checkPrecomputed(config: TrainConfig, samples: Sample[], spec: FlowSpec & { source: 'files' }): Promise<number> {
+  const shorter = decodeShorterSide(config);
+  const again = 'extract them again (`trajectorynet extract-flow --config` with this config) or change the config';
+  let unrecorded = 0;
+  for (const sample of samples) {
+    const folder = flowFolderOf(spec.dir, sample);
+    const record = await readFlowRecord(folder);
+    if (record == null) {
+      unrecorded += 1;
+      continue;
+    }
+    if (record.format === 'jpg' && record.bound !== config.data.flowBound) {
+      throw new TrainingError('BAD_DATA', `flows quantised with bound ${record.bound}, but data.flowBound is ${config.data.flowBound}: set data.flowBound=${record.bound} or ${again}`, { path: folder });
+    }
+    if (shorter == null) continue; // synthetic: no real videos
+    // the size flow was computed at: the one asked for, or (native size) the first flow's own
+    const size = record.resize ?? (await pairFlows(sample, spec).pair(0));
+    if (Math.min(size.width, size.height) < shorter) {
+      throw new TrainingError('BAD_DATA', `flows computed at ${size.width}x${size.height}, smaller than training decodes this video (shorter side ${shorter}): ${again}`, { path: folder });
+    }
+  }
+  return unrecorded;
 }
 
 /** Makes sure the flows of `datasets` exist (solving TV-L1 where needed) and says where they are. */
@@ -160,22 +212,33 @@ export async function prepareFlows(config: TrainConfig, datasets: Dataset[], opt
         path: dir,
       });
     }
-    return { source, spec: { source: 'files', dir, bound: config.data.flowBound }, solves: 0 };
+    const spec: FlowSpec = { source: 'files', dir, bound: config.data.flowBound };
+    const unrecorded = await checkPrecomputed(config, samples, spec);
+    if (unrecorded > 0) options.log?.(`${unrecorded} of ${samples.length} flow folders in ${dir} have no ${FLOW_RECORD} (written by another tool): their frame size and bound are not checked`);
+    return { source, spec, solves: 0 };
   }
-  const dir = flowCacheDir(options.cacheRoot, config);
+  const dir = flowCacheDir(options.cacheRoot, config, options.quantise);
   const shorter = decodeShorterSide(config);
   const pool = createFlowPool();
-  const progress = options.quiet ? null : createProgress({ label: 'TV-L1 flows', total: samples.length, unit: 'videos' });
+  // one video (predict): its pairs; a dataset: its videos
+  const byPair = options.onlyFor != null && samples.length === 1;
+  let progress: ReturnType<typeof createProgress> | null = null;
+  const show = (done: number, total: number, fields: Record<string, number>) => {
+    if (options.quiet) return;
+    progress ??= createProgress({ label: 'TV-L1 flows', total, unit: byPair ? 'pairs' : 'videos' });
+    progress.update(done, fields);
+  };
   let solves = 0;
   try {
     for (const [i, sample] of samples.entries()) {
-      solves += await extractSample(sample, flowFolderOf(dir, sample), shorter, pool, options.onlyFor);
-      progress?.update(i + 1, { solved: solves });
+      const onProgress = byPair ? (done: number, total: number) => total > 0 && show(done, total, {}) : undefined;
+      solves += await extractSample(sample, flowFolderOf(dir, sample), { shorter, pool, onlyFor: options.onlyFor, bound: options.quantise, onProgress });
+      if (!byPair) show(i + 1, samples.length, { solved: solves });
     }
   } finally {
-    progress?.stop();
+    (progress as ReturnType<typeof createProgress> | null)?.stop();
     await pool.close();
   }
   if (solves > 0) options.log?.(`TV-L1: ${solves} frame pairs solved into ${dir}`);
-  return { source, spec: { source: 'files', dir }, solves };
+  return { source, spec: { source: 'files', dir, ...(options.quantise != null ? { bound: options.quantise } : {}) }, solves };
 }

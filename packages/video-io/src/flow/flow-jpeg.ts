@@ -1,11 +1,13 @@
 /**
  * The dense_flow convention for publishing flow: one 8-bit grayscale JPEG per
  * component, each value clipped to +-bound and mapped to
- * round(255 * (v + bound) / (2 * bound)). Names: mmaction x_00001.jpg /
+ * round(255 * (v + bound) / (2 * bound)). Files written by versions that
+ * stored 3 identical channels are still read (as their luminance). Names: mmaction x_00001.jpg /
  * y_00001.jpg, dense_flow flow_x_00001.jpg / flow_y_00001.jpg.
  */
-import sharp from 'sharp';
+
 import { writeFileDurable } from '@trajectorynet/core/node';
+import sharp from 'sharp';
 import { VideoIOError } from '../errors.js';
 import type { Flow } from './flo.js';
 
@@ -46,7 +48,9 @@ export async function readFlowJpegs(xPath: string, yPath: string, options: { bou
 export async function writeFlowJpegs(xPath: string, yPath: string, flow: Flow, options: { bound?: number; quality?: number } = {}): Promise<void> {
   const bound = options.bound ?? DEFAULT_BOUND;
   const encode = (values: Float32Array) =>
+    // one channel, as dense_flow writes them (sharp would otherwise convert to 3-channel sRGB)
     sharp(quantiseFlow(values, bound), { raw: { width: flow.width, height: flow.height, channels: 1 } })
+      .toColourspace('b-w')
       .jpeg({ quality: options.quality ?? 95 })
       .toBuffer();
   const [x, y] = await Promise.all([encode(flow.u), encode(flow.v)]);

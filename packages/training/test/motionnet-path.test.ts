@@ -1,0 +1,65 @@
+/**
+ * From pretraining to joint training: motionnet.pretrained takes the
+ * pretrain-motionnet run folder (as `trajectorynet flow --motionnet` does) or
+ * its checkpoint; a MotionNet of other frames or width is refused with what
+ * to pretrain instead, not a weight-shape error; and a classifier run folder
+ * given to pretrain-motionnet is named as such.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { initBackend } from '@trajectorynet/runtime';
+import { createSyntheticDataset } from '@trajectorynet/video-io';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pretrainMotionNet, resolveConfig, runTraining } from '../src/index.js';
+
+beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
+
+const SMALL = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.epochs=1'];
+const tempDir = () => mkdtemp(path.join(tmpdir(), 'tjn-mnpath-'));
+const synthetic = () => createSyntheticDataset({ split: 'train', clipsPerClass: 1, frames: 6, width: 40, height: 32 });
+const quiet = { quiet: true, log: () => {} };
+
+/** A pretrain-motionnet run folder of one step. */
+async function pretrained(frames: number, widthMultiplier: number): Promise<string> {
+  const dir = await tempDir();
+  const run = await pretrainMotionNet(synthetic(), { frames, height: 32, width: 32, widthMultiplier, batchSize: 2, lr: 1e-3, steps: 1, outDir: dir });
+  run.model.dispose();
+  return dir;
+}
+
+describe('motionnet.pretrained', { timeout: 600_000 }, () => {
+  it('takes a run folder; other frames or width are refused saying what to pretrain; a classifier folder is not a MotionNet run', async () => {
+    const joint = (pretrainedPath: string) => resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny', overrides: [...SMALL, 'train.checkpointEvery=1', 'motionnet.width=0.0625', `motionnet.pretrained=${pretrainedPath}`] });
+
+    const pairwise = await pretrained(2, 0.0625);
+    await expect(runTraining(await joint(pairwise), { outDir: await tempDir(), ...quiet })).rejects.toMatchObject({
+      code: 'BAD_CONFIG',
+      message: `${path.join(pairwise, 'latest.ckpt')}: this MotionNet takes 2 frames; the model's takes 5 (data.frames + 1, or motionnet.frames): pretrain one with --frames 5`,
+    });
+    const wider = await pretrained(5, 0.125);
+    await expect(runTraining(await joint(wider), { outDir: await tempDir(), ...quiet })).rejects.toThrow(/this MotionNet has width 0.125; the model's has motionnet.width 0.0625/);
+
+    const matching = await pretrained(5, 0.0625);
+    const logs: string[] = [];
+    const out = await tempDir();
+    await runTraining(await joint(matching), { outDir: out, quiet: true, log: (m) => logs.push(m), maxStepsThisRun: 1 });
+    expect(logs).toContain(`MotionNet weights from ${path.join(matching, 'latest.ckpt')}`);
+
+    // the joint run's folder holds a classifier checkpoint: not a MotionNet run to resume
+    await expect(pretrainMotionNet(synthetic(), { frames: 5, height: 32, width: 32, widthMultiplier: 0.0625, steps: 2, outDir: out, resume: true })).rejects.toThrow(
+      /not a pretrain-motionnet run: it holds a classifier checkpoint \(written by `trajectorynet train`\); use another folder/,
+    );
+  });
+
+  it('extending a finished run whose rounds would change length is refused, naming the rounds to keep, instead of training nothing', async () => {
+    // 1 step below the default checkpointEvery (100): one round of 1 step; 2 steps would be one round of 2
+    const dir = await pretrained(2, 0.0625);
+    const extend = (checkpointEvery?: number) =>
+      pretrainMotionNet(synthetic(), { frames: 2, height: 32, width: 32, widthMultiplier: 0.0625, batchSize: 2, lr: 1e-3, steps: 2, checkpointEvery, outDir: dir, resume: true });
+    await expect(extend()).rejects.toThrow(/this run went in rounds of 1 steps .*this one would go in rounds of 2: to extend it, give checkpointEvery 1/);
+    const extended = await extend(1);
+    expect(extended.state.step).toBe(2);
+    extended.model.dispose();
+  });
+});

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /** The `trajectorynet` command line. Each command lives in commands/<name>.ts. */
 import { readFileSync } from 'node:fs';
-import { CommanderError, Command } from 'commander';
 import { describeError, EXIT_CODES, exitCodeFor } from '@trajectorynet/core';
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExportWebCommand } from './commands/export-web.js';
@@ -39,6 +40,7 @@ program.hook('preSubcommand', (_, sub) => {
 
 registerDemoCommand(program);
 registerTrainCommand(program);
+registerConfigCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
 registerExportWebCommand(program);

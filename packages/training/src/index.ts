@@ -23,7 +23,7 @@ export { BEST, type EpochRecord, epochCheckpoint, LATEST, METRICS, parseMetrics,
 export { learningRateAt, type Schedule, ScheduleSchema } from './loop/schedule.js';
 export { createRunLog, RUN_LOG, type RunLog } from './monitor/run-log.js';
 export { CURVES, createRunMonitor, formatStepRecord, type RunMonitor } from './monitor/run-monitor.js';
-export { CONFIG_FILE, startRunFolder } from './monitor/run-start.js';
+export { CONFIG_FILE, type RunFolder, startRunFolder } from './monitor/run-start.js';
 export { type LrDecay, loadMotionNet, type MotionNetMeta, type MotionNetSource, PROCEDURAL_PRETRAINING, type PretrainMotionNetOptions, type PretrainMotionNetResult, pretrainMotionNet, sourceSamples } from './motionnet-pretraining.js';
 export { classificationObjective } from './objectives/classification.js';
 export { perClassTable, trainingCurvesSvg, writeEvaluation } from './report/run-report.js';

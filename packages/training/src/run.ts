@@ -152,7 +152,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   checkRequirements(config);
   const resume = options.resume === true || options.resumeFrom != null;
   // config.json and run.log before anything else: a run killed at any point can be read and repeated
-  const runLog = await startRunFolder(options.outDir, { config, command: options.command, resume, overwrite: options.overwrite, echo: options.log ?? ((m) => console.error(m)) });
+  const folder = await startRunFolder(options.outDir, { config, command: options.command, resume, overwrite: options.overwrite, echo: options.log ?? ((m) => console.error(m)) });
+  const runLog = folder.log;
   const log = (message: string) => runLog.info(message);
   for (const warning of options.warnings ?? []) log(`warning: ${warning}`);
   await useBackend(config);
@@ -223,7 +224,10 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       resumeFrom: options.resumeFrom,
       overwrite: options.overwrite,
       maxStepsThisRun: options.maxStepsThisRun,
-      onStart: (start) => monitor.onStart(start),
+      onStart: async (start) => {
+        await folder.saveConfig(); // a resumed run's, once its checkpoint is accepted
+        await monitor.onStart(start);
+      },
       onStep: (record) => monitor.onStep(record),
       onEpoch: async (record) => {
         trainSeconds += record.seconds; // the epoch's training time (resumed parts included), without validation

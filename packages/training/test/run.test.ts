@@ -186,9 +186,12 @@ describe('a run folder as it goes (mmengine conventions)', () => {
     logs.length = 0;
     await runTraining(config, { outDir: out, quiet: true, log: (m) => logs.push(m), resume: true });
     expect(logs).toContain(`resuming from ${path.join(out, 'latest.ckpt')}: epoch 2, step 2 of 4 steps (2 epochs x 2), 0 of this epoch's 2 done`);
+    logs.length = 0;
+    await runTraining(config, { outDir: out, quiet: true, log: (m) => logs.push(m), resume: true });
+    expect(logs).toContain(`${path.join(out, 'latest.ckpt')} ends the run (epoch 2 of 2, step 4): nothing to train (raise the number of epochs to extend it)`);
     const log = await readLog(out);
     expect(log.match(/Z started\b/g)).toHaveLength(1);
-    expect(log.match(/Z resumed\b/g)).toHaveLength(2);
+    expect(log.match(/Z resumed\b/g)).toHaveLength(3);
   });
 
   it('a joint loss is logged by its terms (cross-entropy and MotionNet), which add up to it', async () => {

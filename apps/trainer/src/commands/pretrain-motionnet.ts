@@ -8,11 +8,11 @@
  * TrajectoryNet + MotionNet presets (motionnet.pretrained).
  */
 import path from 'node:path';
-import { type Command, Option } from 'commander';
 import { createProgress, ensureWritableFolder, writeFileDurable } from '@trajectorynet/core/node';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
-import { lineChart, loadTextureFrames, type LrDecay, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
+import { type LrDecay, lineChart, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
 import { readMmactionList } from '@trajectorynet/video-io';
+import { type Command, Option } from 'commander';
 import { collect, integer, positiveNumber } from '../options.js';
 
 interface PretrainOptions {
@@ -84,7 +84,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
   program
     .command('pretrain-motionnet <source>')
     .description("train MotionNet without flow labels on videos (a folder, a video, a frame folder or, with --list, a dataset list), or on 'procedural' videos (the recipe: unsupervised, then on their true flow)")
-    .requiredOption('--out <dir>', 'the run folder: latest.ckpt (resumed when the command runs again), metrics.jsonl, loss.svg')
+    .requiredOption('--out <dir>', 'the run folder: config.json, run.log, latest.ckpt (resumed when the command runs again), metrics.jsonl, curves.svg (redrawn each round), loss.svg')
     .option('--list', 'the source is an mmaction list file (paths relative to --root)', false)
     .option('--root <dir>', 'root of the list paths', '.')
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
@@ -144,6 +144,8 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
+          command: ['trajectorynet', ...process.argv.slice(2)].join(' '),
+          log: (m) => console.error(m),
           onStep: (r) => progress.update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr }),
         });
       } finally {

@@ -81,7 +81,7 @@ export async function evaluateCheckpoint(checkpoint: string, options: EvaluateCh
             if (existsSync(path.join(outDir, LATEST)) || existsSync(path.join(outDir, METRICS))) {
               throw new TrainingError('BAD_INPUT', 'holds a training run: eval writes its report to a folder of its own (leave out --out for eval-<checkpoint>-<split>-<clips>x<crops>/ beside the checkpoint)', { path: outDir });
             }
-            return startRunFolder(outDir, { config: { checkpoint, split, ...config }, command: options.command, overwrite: true, echo: options.log });
+            return (await startRunFolder(outDir, { config: { checkpoint, split, ...config }, command: options.command, overwrite: true, echo: options.log })).log;
           })();
     runLog?.info(`evaluating ${checkpoint} (epoch ${epoch}, step ${step}) on ${split}: ${config.eval.clips} clips x ${config.eval.crops} crops per video`);
     const dataset = (await loadDatasets(config.data, config.train.seed))[split];

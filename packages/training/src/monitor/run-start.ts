@@ -25,19 +25,35 @@ export interface RunStartOptions {
   echo?: (message: string) => void;
 }
 
+export interface RunFolder {
+  log: RunLog;
+  /**
+   * Writes config.json. A new run's is written at once; a resumed run's only
+   * when this is called, once its checkpoint has been accepted, so that a
+   * command pointed at another kind of run folder does not replace its config.
+   */
+  saveConfig(): Promise<void>;
+}
+
 /**
  * Claims `outDir` for a run: refuses a folder that holds another run unless
  * resuming or overwriting (before anything in it is touched), then writes
- * config.json and opens run.log.
+ * config.json (see RunFolder.saveConfig) and opens run.log.
  */
-export async function startRunFolder(outDir: string, options: RunStartOptions): Promise<RunLog> {
+export async function startRunFolder(outDir: string, options: RunStartOptions): Promise<RunFolder> {
   const holdsRun = existsSync(path.join(outDir, LATEST)) || existsSync(path.join(outDir, METRICS));
   if (holdsRun && options.resume !== true && options.overwrite !== true) {
     throw new TrainingError('BAD_INPUT', 'already holds a run: continue it with --resume, or choose another --out (--overwrite replaces it)', { path: outDir });
   }
   await mkdir(outDir, { recursive: true });
-  await writeFileDurable(path.join(outDir, CONFIG_FILE), `${JSON.stringify(options.config, null, 2)}\n`);
+  let saved = false;
+  const saveConfig = async () => {
+    if (saved) return;
+    await writeFileDurable(path.join(outDir, CONFIG_FILE), `${JSON.stringify(options.config, null, 2)}\n`);
+    saved = true;
+  };
+  if (!(options.resume === true && existsSync(path.join(outDir, LATEST)))) await saveConfig();
   const log = createRunLog(outDir, { append: options.resume === true && existsSync(path.join(outDir, 'run.log')), echo: options.echo });
   log.record(`${options.resume === true ? 'resumed' : 'started'}${options.command != null ? `: ${options.command}` : ''} (node ${process.version}, pid ${process.pid})`);
-  return log;
+  return { log, saveConfig };
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describeError, EXIT_CODES, exitCodeFor } from '@trajectorynet/core';
 import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExportWebCommand } from './commands/export-web.js';
@@ -41,6 +42,7 @@ program.hook('preSubcommand', (_, sub) => {
 
 registerDemoCommand(program);
 registerTrainCommand(program);
+registerConfigCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
 registerExportWebCommand(program);

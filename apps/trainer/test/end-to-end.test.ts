@@ -14,8 +14,8 @@ import { describe, expect, it } from 'vitest';
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
 const SMALL = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1'];
-const cli = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' } });
+const cli = (args: string[], input?: string, cwd?: string) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, cwd, env: { ...process.env, TRAJECTORYNET_BACKEND: 'wasm' } });
 const sets = (list: string[]) => list.flatMap((s) => ['--set', s]);
 const tempDir = (name: string) => mkdtemp(path.join(tmpdir(), `tjn-${name}-`));
 
@@ -140,6 +140,48 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(JSON.parse(evaluation.stdout).clips).toBe(2);
   });
 
+  it('mmaction conventions: config printing, work_dirs, --seed, --keep, --resume with the run\'s own config.json, eval in its own folder with --dump, small data', async () => {
+    const cwd = await tempDir('workdirs');
+    const printed = cli(['config', '--preset', 's3d-r18-tiny', ...sets(['train.epochs=3', 'optimizer.weightDecay=null'])]);
+    expect(printed.status, printed.stderr).toBe(0);
+    const resolved = JSON.parse(printed.stdout);
+    // the tiny preset's weight decay (1e-4) removed: the schema's default (5e-4) applies
+    expect([resolved.preset, resolved.train.epochs, resolved.model.width, resolved.optimizer.weightDecay]).toEqual(['s3d-r18-tiny', 3, 0.125, 5e-4]);
+
+    // no --out: work_dirs/<preset>, with its config and log from the start
+    const train = cli(['train', '--preset', 's3d-r18-tiny', ...sets([...SMALL, 'train.epochs=2']), '--seed', '3', '--keep', '1', '--quiet'], undefined, cwd);
+    expect(train.status, train.stderr).toBe(0);
+    const out = path.join(cwd, 'work_dirs', 's3d-r18-tiny');
+    const config = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8'));
+    expect([config.train.seed, config.train.keep]).toEqual([3, 1]);
+    expect(existsSync(path.join(out, 'epoch_2.ckpt'))).toBe(true);
+    expect(existsSync(path.join(out, 'epoch_1.ckpt'))).toBe(false);
+    expect(train.stderr).toMatch(/backend wasm, seed 3/);
+    expect(await readFile(path.join(out, 'run.log'), 'utf8')).toMatch(/started: trajectorynet train --preset s3d-r18-tiny/);
+    expect(train.stdout).toMatch(/epoch [12]; trajectories: none/);
+
+    // --resume without the original flags: the run's config.json (no "label map differs"), one more epoch
+    const resumed = cli(['train', '--out', 'work_dirs/s3d-r18-tiny', '--resume', '--set', 'train.epochs=3', '--quiet'], undefined, cwd);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`config: ${path.join('work_dirs', 's3d-r18-tiny', 'config.json')}`);
+    expect(resumed.stderr).toMatch(/resuming from work_dirs\/s3d-r18-tiny\/latest\.ckpt: epoch 3, step 4 of 6 steps/);
+    expect(existsSync(path.join(out, 'epoch_3.ckpt'))).toBe(true);
+
+    const evaluation = cli(['eval', '--checkpoint', path.join(out, 'epoch_3.ckpt'), '--dump', path.join(out, 'scores.json')]);
+    expect(evaluation.status, evaluation.stderr).toBe(0);
+    expect(evaluation.stdout).toMatch(/8 videos \(8 views, 1x1 per video\), checkpoint epoch 3: top-1/);
+    expect(evaluation.stdout).toContain(`report: ${path.join(out, 'eval-epoch_3-val-1x1')}`);
+    expect(JSON.parse(await readFile(path.join(out, 'eval-epoch_3-val-1x1', 'eval.json'), 'utf8')).epoch).toBe(3);
+    expect(JSON.parse(await readFile(path.join(out, 'scores.json'), 'utf8')).videos).toHaveLength(8);
+
+    // a batch larger than the training set: both numbers, exit 3 (bad data)
+    const small = cli(['train', '--preset', 's3d-r18-tiny', ...sets([...SMALL, 'train.batchSize=16']), '--out', path.join(cwd, 'small')]);
+    expectOneLineError(small, 3, 'the training set has 8 videos, fewer than train.batchSize (16)');
+    // a key the data kind ignores: a warning
+    const ignored = cli(['config', '--preset', 's3d-r18-tiny', '--set', 'data.root=videos']);
+    expect(ignored.stderr).toContain("warning: data.root is ignored by data.kind 'synthetic'");
+  });
+
   it('demo: three models (S3D, true-motion and TV-L1 TrajectoryNet) in one table with intervals', async () => {
     const out = await tempDir('demo');
     const result = cli(['demo', '--epochs', '1', '--clips', '1', '--val-clips', '1', '--out', out]);
@@ -212,7 +254,7 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
       [['train', '--preset', 'nope', '--out', dir], 2, "unknown preset 'nope'"],
       [['train', '--preset', 's3d-r18-tiny', '--set', 'train.epoch=3', '--out', dir], 2, 'train.epoch'],
       [['train', '--preset', 's3d-r18-tiny', '--set', 'data.flowDir=x', '--out', dir], 2, 'data.flowDir'],
-      [['train', '--preset', 's3d-r18-tiny'], 2, /required option.*--out/],
+      [['train', '--resume', '--out', path.join(dir, 'never-started')], 2, /never-started: has no config\.json to resume with: give the run's --config or --preset/],
       [['predict', video, '--checkpoint', damaged, '--top', '0'], 2, /--top.*expected an integer >= 1, got '0'/],
       [['predict', video, '--checkpoint', damaged, '--top', 'abc'], 2, /expected an integer/],
       [['predict', video, '--checkpoint', damaged, '--top', '-3'], 2, /expected an integer/],
@@ -248,7 +290,7 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
   });
 
   it('--help on every command, with examples, and --version', () => {
-    for (const command of ['demo', 'train', 'eval', 'predict', 'flow', 'extract-flow', 'pretrain-motionnet', 'info']) {
+    for (const command of ['demo', 'train', 'config', 'eval', 'predict', 'flow', 'extract-flow', 'pretrain-motionnet', 'info']) {
       const help = execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
       expect(help, command).toContain('Examples:');
     }

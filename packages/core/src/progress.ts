@@ -5,8 +5,12 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  /** `done` units out of the total; `fields` are shown after the bar (e.g. loss, lr). */
-  update(done: number, fields?: Record<string, string | number>): void;
+  /**
+   * `done` units out of the total; `fields` are shown after the bar (e.g. loss, lr).
+   * `rate`: units per second the caller measured (e.g. a training loop's step time); without it
+   * the rate is inferred from the updates, which needs two of them.
+   */
+  update(done: number, fields?: Record<string, string | number>, rate?: number): void;
   stop(): void;
 }
 
@@ -38,10 +42,11 @@ export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
   // the rate counts from the first update, not from 0: a resumed job's first update already carries the units done before it
   let first: { time: number; done: number } | null = null;
-  const rateAndEta = (done: number) => {
+  const rateAndEta = (done: number, measured?: number) => {
     const now = Date.now();
     first ??= { time: now, done };
-    const rate = now > first.time && done > first.done ? (1000 * (done - first.done)) / (now - first.time) : null;
+    const inferred = now > first.time && done > first.done ? (1000 * (done - first.done)) / (now - first.time) : null;
+    const rate = measured != null && Number.isFinite(measured) && measured > 0 ? measured : inferred;
     return { rate: rate == null ? '?' : rate.toFixed(2), eta: rate == null ? Number.POSITIVE_INFINITY : (options.total - done) / rate };
   };
 
@@ -57,8 +62,8 @@ export function createProgress(options: ProgressOptions): Progress {
     );
     bar.start(options.total, 0, { fields: '', rate: '0', etaText: '?' });
     return {
-      update(done, fields = {}) {
-        const { rate, eta } = rateAndEta(done);
+      update(done, fields = {}, measured) {
+        const { rate, eta } = rateAndEta(done, measured);
         bar.update(done, { fields: formatFields(fields), rate, etaText: formatDuration(eta) });
       },
       stop: () => bar.stop(),
@@ -67,17 +72,17 @@ export function createProgress(options: ProgressOptions): Progress {
 
   const interval = options.lineIntervalMs ?? 5000;
   let lastLine = 0;
-  let last = { done: 0, fields: {} as Record<string, string | number> };
+  let last = { done: 0, fields: {} as Record<string, string | number>, measured: undefined as number | undefined };
   const print = () => {
-    const { rate, eta } = rateAndEta(last.done);
+    const { rate, eta } = rateAndEta(last.done, last.measured);
     stream.write(
       `${options.label} ${last.done}/${options.total} ${formatFields(last.fields)} ${rate} ${options.unit}/s ETA ${formatDuration(eta)}\n`,
     );
     lastLine = Date.now();
   };
   return {
-    update(done, fields = {}) {
-      last = { done, fields };
+    update(done, fields = {}, measured) {
+      last = { done, fields, measured };
       if (Date.now() - lastLine >= interval || done === options.total) print();
     },
     stop() {

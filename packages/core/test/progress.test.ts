@@ -15,9 +15,9 @@ function plainProgress(total: number) {
   }) as unknown as NodeJS.WriteStream;
   const progress = createProgress({ label: 'job', total, unit: 'steps', stream, lineIntervalMs: 0 });
   /** update(done, fields) at `ms`; the line it printed. */
-  const at = (ms: number, done: number, fields?: Record<string, number>) => {
+  const at = (ms: number, done: number, fields?: Record<string, number>, rate?: number) => {
     vi.setSystemTime(ms);
-    progress.update(done, fields);
+    progress.update(done, fields, rate);
     return lines.at(-1);
   };
   return at;
@@ -38,5 +38,11 @@ describe('createProgress (plain lines)', () => {
     at(1_000, 3501);
     // 20 steps in the 10 s since the first update: 2 steps/s, 1479 left
     expect(at(11_000, 3521, { loss: 0.5 })).toBe('job 3521/5000 loss 0.5 2.00 steps/s ETA 12m20s');
+  });
+
+  it('a rate the caller measured is shown from the first update (an epoch shorter than the log interval has one update)', () => {
+    const at = plainProgress(4);
+    // 0.5 s per step measured by the caller: 2 steps/s, 1 step left
+    expect(at(10_000, 3, { loss: 0.5 }, 2)).toBe('job 3/4 loss 0.5 2.00 steps/s ETA 1s');
   });
 });

@@ -17,7 +17,9 @@ import { type ClipPipeline, countFrames, createLoader, type Dataset, detectFrame
 import { type ProceduralSettings, type ProceduralSource, proceduralStacks } from './data/procedural.js';
 import { TrainingError } from './errors.js';
 import { type Objective, type RunState, trainLoop, type Validation } from './loop/loop.js';
-import { LATEST, type StepRecord } from './loop/run-files.js';
+import { LATEST, runFiles, type StepRecord } from './loop/run-files.js';
+import { createRunMonitor } from './monitor/run-monitor.js';
+import { startRunFolder } from './monitor/run-start.js';
 
 /** A folder of videos (searched recursively), one video, one frame folder, the samples of any video-io dataset, or the procedural generator. */
 export type MotionNetSource = string | Dataset | ProceduralSource;
@@ -69,7 +71,10 @@ export interface PretrainMotionNetOptions {
   /** A score for the current model after each round, higher is better (e.g. minus the EPE on a validation set). */
   validate?: (model: tf.LayersModel) => Promise<Validation>;
   onStep?: (record: StepRecord & { steps: number }) => void;
+  /** Where the lines of run.log are also shown (default: nowhere). */
   log?: (message: string) => void;
+  /** What started the run (e.g. the command line), the first line of run.log. */
+  command?: string;
 }
 
 /** Multiply the learning rate by `factor` every `every` steps, or at each of the steps `at`. */
@@ -314,6 +319,11 @@ export async function pretrainMotionNet(source: MotionNetSource, options: Pretra
     throw new TrainingError('BAD_CONFIG', 'training on the true flow needs a source that knows it: the procedural generator', { path: s.supervision === 'flow' ? 'supervision' : 'supervisedFrom' });
   }
   const batches = isProcedural(source) ? proceduralBatches(source, s, stepsPerRound) : stackBatches(await withFramePairs(await sourceSamples(source), options.log), s, stepsPerRound, options);
+  // config.json and run.log before the first step, curves.svg redrawn each round (as a classification run)
+  const folder = await startRunFolder(options.outDir, { config: { source: describeSource(source), steps: rounds * stepsPerRound, ...s }, command: options.command, resume: options.resume, overwrite: options.overwrite, echo: options.log });
+  const runLog = folder.log;
+  runLog.info(`backend ${tf.getBackend()}, seed ${s.seed}, run folder ${options.outDir}`);
+  const monitor = createRunMonitor({ outDir: options.outDir, files: runFiles(options.outDir), log: runLog, title: 'MotionNet', epochs: rounds, epochName: 'round', quiet: true });
   const model = withSeededRandom([s.seed, 'motionnet'], () => createMotionNet(s));
   const meta: MotionNetMeta = { kind: 'motionnet', settings: { ...s, stepsPerRound } };
   try {
@@ -354,14 +364,27 @@ export async function pretrainMotionNet(source: MotionNetSource, options: Pretra
       outDir: options.outDir,
       resume: options.resume,
       overwrite: options.overwrite,
-      onStep: (record) => options.onStep?.({ ...record, steps: rounds * stepsPerRound }),
-      onEpoch: (record) => options.log?.(`step ${record.step}: loss ${record.train.loss.toFixed(4)}${record.val != null ? `, validation score ${record.val.score.toFixed(4)}` : ''}`),
+      onStart: async (start) => {
+        await folder.saveConfig(); // a resumed run's, once its checkpoint is accepted
+        await monitor.onStart(start);
+      },
+      onStep: async (record) => {
+        await monitor.onStep(record);
+        options.onStep?.({ ...record, steps: rounds * stepsPerRound });
+      },
+      onEpoch: (record) => monitor.onEpoch(record),
     });
     return { model, state };
   } catch (error) {
     model.dispose();
     throw error;
   }
+}
+
+/** The source as config.json records it. */
+function describeSource(source: MotionNetSource): string {
+  if (typeof source === 'string') return source;
+  return isProcedural(source) ? 'procedural' : `a dataset of ${source.samples.length} samples`;
 }
 
 /** Milestones (fractions of the run) at every `every` steps or at the steps `at`, for the 'step' schedule. */

@@ -8,14 +8,13 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createProgress, type Progress, writeFileDurable } from '@trajectorynet/core/node';
 import { createRecognizer, type Recognizer, type RecognizerConfig } from '@trajectorynet/recognizer';
 import { inflateResNet, ResNetS3DError } from '@trajectorynet/resnet-s3d';
 import { assignMatchingWeights, assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
 import { type Dataset, IMAGENET_MEAN, IMAGENET_STD, type Sample } from '@trajectorynet/video-io';
-import { deepMerge } from './config/load.js';
+import { checkTrainingSetSize, scheduleWarnings } from './config/checks.js';
 import { presetRequirements } from './config/presets.js';
-import { ConfigSchema, motionNetFrames, type TrainConfig } from './config/schema.js';
+import { motionNetFrames, type TrainConfig } from './config/schema.js';
 import { type ClipBatch, clipBatches } from './data/batches.js';
 import { loadDatasets } from './data/datasets.js';
 import { type FlowSource, prepareFlows, type RunFlows } from './data/flows.js';
@@ -23,9 +22,11 @@ import { clipPipeline } from './data/pipelines.js';
 import { TrainingError } from './errors.js';
 import { type EvaluationReport, evaluate, scoreVideos } from './eval/evaluate.js';
 import { type RunState, trainLoop } from './loop/loop.js';
-import { BEST, LATEST } from './loop/run-files.js';
+import { BEST, LATEST, runFiles } from './loop/run-files.js';
+import { createRunMonitor } from './monitor/run-monitor.js';
+import { startRunFolder } from './monitor/run-start.js';
 import { classificationObjective } from './objectives/classification.js';
-import { trainingCurvesSvg, writeEvaluation } from './report/run-report.js';
+import { writeEvaluation } from './report/run-report.js';
 
 /** What a classifier checkpoint carries besides its tensors. */
 export interface ClassifierMeta {
@@ -38,10 +39,17 @@ export interface ClassifierMeta {
 export interface RunOptions {
   outDir: string;
   resume?: boolean;
+  /** Resume from this checkpoint (of this run folder or another) instead of outDir's latest.ckpt. */
+  resumeFrom?: string;
+  /** What started the run (e.g. the command line), the first line of run.log. */
+  command?: string;
+  /** Warnings found while resolving the config (e.g. keys the data kind ignores), repeated in run.log. */
+  warnings?: string[];
   /** Replace a run already in outDir (otherwise refused, so that nothing is lost by a typo). */
   overwrite?: boolean;
   /** Where computed TV-L1 flows are kept (default: .trajectorynet-cache beside outDir). */
   cacheDir?: string;
+  /** Where the lines of run.log are also shown (default: stderr). */
   log?: (message: string) => void;
   /** Stop after this many steps in this process (tests of resume). */
   maxStepsThisRun?: number;
@@ -151,21 +159,29 @@ export function testBatches(config: TrainConfig, val: Dataset, flows: RunFlows) 
 
 export async function runTraining(config: TrainConfig, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const log = options.log ?? ((m: string) => console.error(m));
   checkRequirements(config);
+  const resume = options.resume === true || options.resumeFrom != null;
+  // config.json and run.log before anything else: a run killed at any point can be read and repeated
+  const folder = await startRunFolder(options.outDir, { config, command: options.command, resume, overwrite: options.overwrite, echo: options.log ?? ((m) => console.error(m)) });
+  const runLog = folder.log;
+  const log = (message: string) => runLog.info(message);
+  for (const warning of options.warnings ?? []) log(`warning: ${warning}`);
   await useBackend(config);
+  log(`backend ${tf.getBackend()}, seed ${config.train.seed}, run folder ${options.outDir}`);
   const { train: trainSet, val: valSet } = await loadDatasets(config.data, config.train.seed);
+  const stepsPerEpoch = checkTrainingSetSize(config, trainSet.samples.length);
+  for (const warning of scheduleWarnings(config, stepsPerEpoch)) log(`warning: ${warning}`);
   const cacheRoot = options.cacheDir ?? cacheBesideRun(options.outDir);
   const flows = await prepareFlows(config, [trainSet, valSet], { cacheRoot, quiet: options.quiet, log });
   let unreportedSolves = flows.solves;
 
   const recognizer = createRecognizer(recognizerConfig(config, trainSet.labels.length), config.train.seed);
   const meta: ClassifierMeta = { kind: 'classifier', config, labels: trainSet.labels, recognizer: recognizer.config };
-  let progress: Progress | null = null;
+  const monitor = createRunMonitor({ outDir: options.outDir, files: runFiles(options.outDir), log: runLog, title: config.preset ?? 'training', epochs: config.train.epochs, quiet: options.quiet });
   let clipsSeen = 0;
   let trainSeconds = 0;
   try {
-    if (!options.resume) await initialWeights(recognizer, config, log);
+    if (!resume) await initialWeights(recognizer, config, log);
     const trainBatches = clipBatches(trainSet, clipPipeline(config, 'train', flows.spec), {
       batchSize: config.train.batchSize,
       seed: config.train.seed,
@@ -188,6 +204,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         checkpointEvery: config.train.checkpointEvery,
         validateEvery: config.train.validateEvery,
         logEvery: config.train.logEvery,
+        keepEpochs: config.train.keep,
       },
       model: recognizer,
       objective: classificationObjective(recognizer, { auxWeight: config.motionnet.lossWeight }),
@@ -199,7 +216,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       meta,
       checkResume: (saved, file) => {
         if (saved.labels.join('\n') !== trainSet.labels.join('\n')) {
-          throw new TrainingError('BAD_CHECKPOINT', 'its label map differs from the dataset being trained on (to start from it with other classes, use --init-from)', { path: file });
+          throw new TrainingError(
+            'BAD_CHECKPOINT',
+            `its label map (${saved.labels.length} classes) differs from the dataset being trained on (${trainSet.labels.length} classes; to start from it with other classes, use --init-from)`,
+            { path: file },
+          );
         }
       },
       epochExtras: () => {
@@ -209,26 +230,21 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         return extras;
       },
       outDir: options.outDir,
-      resume: options.resume,
+      resume,
+      resumeFrom: options.resumeFrom,
       overwrite: options.overwrite,
       maxStepsThisRun: options.maxStepsThisRun,
-      onStep: (record) => {
-        if (progress == null) {
-          progress = options.quiet ? null : createProgress({ label: `epoch ${record.epoch}/${config.train.epochs}`, total: record.stepsPerEpoch, unit: 'steps' });
-        }
-        progress?.update(record.step - (record.epoch - 1) * record.stepsPerEpoch, { loss: record.loss, lr: record.lr, 'clips/s': record.itemsPerSecond });
+      onStart: async (start) => {
+        await folder.saveConfig(); // a resumed run's, once its checkpoint is accepted
+        await monitor.onStart(start);
       },
-      onEpoch: (record) => {
-        progress?.stop();
-        progress = null;
+      onStep: (record) => monitor.onStep(record),
+      onEpoch: async (record) => {
         trainSeconds += record.seconds; // the epoch's training time (resumed parts included), without validation
         clipsSeen += trainSet.samples.length - (trainSet.samples.length % config.train.batchSize);
-        const val = record.val != null ? `, val top-1 ${(record.val.top1 * 100).toFixed(1)}%, top-5 ${(record.val.top5 * 100).toFixed(1)}%` : '';
-        log(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(3)}, train top-1 ${(record.train.top1 * 100).toFixed(1)}%${val}`);
+        await monitor.onEpoch(record);
       },
     });
-    await writeFileDurable(path.join(options.outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-    await writeFileDurable(path.join(options.outDir, 'curves.svg'), trainingCurvesSvg(state.history, config.preset ?? 'training'));
     let best: EvaluationReport | null = null;
     if (state.epoch >= config.train.epochs && state.best != null) {
       // the final report is of the best checkpoint
@@ -237,7 +253,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       assignWeights(recognizer.weights, checkpoint.weights, bestFile);
       disposeCheckpoint(checkpoint);
       best = await evaluate(recognizer, valBatches(0, 0), valSet.labels);
-      await writeEvaluation(options.outDir, best, valSet.labels, { checkpoint: bestFile, split: 'val', flowSource: flows.source });
+      await writeEvaluation(options.outDir, best, valSet.labels, { checkpoint: bestFile, epoch: state.best.epoch, split: 'val', flowSource: flows.source });
+      log(`best.ckpt: epoch ${state.best.epoch}, val top-1 ${(best.top1 * 100).toFixed(1)}%, top-5 ${(best.top5 * 100).toFixed(1)}% (report: eval.json, confusion.svg)`);
     }
     return {
       state,
@@ -248,13 +265,13 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       outDir: options.outDir,
     };
   } finally {
-    (progress as Progress | null)?.stop();
+    monitor.stop();
     recognizer.dispose();
   }
 }
 
-/** Rebuilds the recognizer of a classifier checkpoint, with its weights. */
-export async function loadTrainedModel(checkpointPath: string): Promise<{ recognizer: Recognizer; meta: ClassifierMeta }> {
+/** Rebuilds the recognizer of a classifier checkpoint, with its weights (and where in its run it was taken). */
+export async function loadTrainedModel(checkpointPath: string): Promise<{ recognizer: Recognizer; meta: ClassifierMeta; epoch: number; step: number }> {
   // a backend before any tensor exists (TRAJECTORYNET_BACKEND or the best available)
   await initBackend({ log: null });
   const checkpoint = await loadCheckpoint<RunState<ClassifierMeta>>(checkpointPath);
@@ -266,7 +283,7 @@ export async function loadTrainedModel(checkpointPath: string): Promise<{ recogn
     if (meta.config.backend !== 'auto') await useBackend(meta.config);
     const recognizer = createRecognizer(meta.recognizer, meta.config.train.seed);
     assignWeights(recognizer.weights, checkpoint.weights, checkpointPath);
-    return { recognizer, meta };
+    return { recognizer, meta, epoch: checkpoint.state.epoch, step: checkpoint.state.step };
   } finally {
     disposeCheckpoint(checkpoint);
   }
@@ -314,49 +331,6 @@ export async function predictFromCheckpoint(checkpoint: string, input: string, o
 }
 
 /** The TV-L1 flow cache a run uses unless told otherwise: `.trajectorynet-cache` beside the run folder. */
-function cacheBesideRun(runDir: string): string {
+export function cacheBesideRun(runDir: string): string {
   return path.join(path.dirname(path.resolve(runDir)), '.trajectorynet-cache');
-}
-
-export interface EvaluateCheckpointOptions {
-  /** The dataset split: 'val' (default) or 'train' (in eval mode: how well the run fits its training data). */
-  split?: 'train' | 'val';
-  /** data.* and eval.* settings over the checkpoint's config (never the model's), e.g. { eval: { clips: 3 } }. */
-  overrides?: Record<string, unknown>[];
-  /** Where TV-L1 flows are cached; default `.trajectorynet-cache` beside the run folder. */
-  cacheDir?: string;
-  quiet?: boolean;
-  /** Also write eval.json, confusion.csv and confusion.svg here. */
-  outDir?: string;
-}
-
-/** What eval may change in the checkpoint's config: where the data is and how it is viewed, never the model. */
-export const EVAL_SECTIONS = ['data', 'eval'];
-
-/** A checkpoint on a split of its own config's dataset (as `trajectorynet eval`): top-1, top-5, per class, confusion. */
-export async function evaluateCheckpoint(checkpoint: string, options: EvaluateCheckpointOptions = {}): Promise<EvaluationReport> {
-  const split = options.split ?? 'val';
-  const { recognizer, meta } = await loadTrainedModel(checkpoint);
-  try {
-    let merged = meta.config as unknown as Record<string, unknown>;
-    for (const override of options.overrides ?? []) {
-      const outside = Object.keys(override).filter((k) => !EVAL_SECTIONS.includes(k));
-      if (outside.length > 0) throw new TrainingError('BAD_CONFIG', `eval changes only data.* and eval.* settings (the model is the checkpoint's), got '${outside.join(', ')}'`, { path: '--set' });
-      merged = deepMerge(merged, override);
-    }
-    const parsed = ConfigSchema.safeParse(merged);
-    if (!parsed.success) throw new TrainingError('BAD_CONFIG', parsed.error.issues.map((i) => `key '${i.path.join('.')}': ${i.message}`).join('; '), { path: '--set' });
-    const config = parsed.data;
-    const dataset = (await loadDatasets(config.data, config.train.seed))[split];
-    if (dataset.labels.join('\n') !== meta.labels.join('\n')) {
-      throw new TrainingError('BAD_CHECKPOINT', `its label map (${meta.labels.length} classes) does not match the dataset's (${dataset.labels.length})`, { path: checkpoint });
-    }
-    const cacheRoot = options.cacheDir ?? cacheBesideRun(path.dirname(checkpoint));
-    const flows = await prepareFlows(config, [dataset], { cacheRoot, quiet: options.quiet });
-    const report = await evaluate(recognizer, testBatches(config, dataset, flows)(0, 0), dataset.labels);
-    if (options.outDir != null) await writeEvaluation(options.outDir, report, dataset.labels, { checkpoint, split, flowSource: flows.source });
-    return report;
-  } finally {
-    recognizer.dispose();
-  }
 }

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkTrainingSetSize, scheduleWarnings } from '../src/config/checks.js';
 import { deepMerge, parseOverride, resolveConfig } from '../src/config/load.js';
 import { PRESET_NAMES } from '../src/config/presets.js';
 import { TrainingError } from '../src/errors.js';
@@ -107,5 +108,52 @@ describe('data.syntheticFrames', () => {
     expect(train.samples.every((s) => s.frameCount === 20)).toBe(true);
     const plain = await loadDataset((await resolveConfig({ overrides: ['data.frames=6', 'data.trainClipsPerClass=1'] })).data, 'train', 1);
     expect(plain.samples[0].frameCount).toBe(6);
+  });
+});
+
+describe('overrides that remove, and settings that would do nothing', () => {
+  it('--set key=null removes a key of the file, so that its default applies again', async () => {
+    const file = await tempFile('flows.yaml', 'preset: trajectorynet-r18-tiny\ndata:\n  flowDir: flows\n  size: 48\n');
+    expect((await resolveConfig({ file })).data.flowDir).toBe('flows');
+    const config = await resolveConfig({ file, overrides: ['data.flowDir=null', 'data.size=null'] });
+    expect(config.data.flowDir).toBeUndefined();
+    expect(config.data.size).toBe(112); // the schema's default: the preset's 64 was removed too
+  });
+
+  it('warns about a key the data kind ignores, naming it and the kind; not about one at its default', async () => {
+    const warnings: string[] = [];
+    const sthv1 = ['data.kind=sthv1', 'data.root=frames', 'data.trainList=train.csv', 'data.valList=val.csv', 'data.labels=labels.csv'];
+    await resolveConfig({ preset: 's3d-r18-tiny', overrides: [...sthv1, 'data.trainClipsPerClass=2'] }, { warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual(["data.trainClipsPerClass is ignored by data.kind 'sthv1' (remove it, or --set data.trainClipsPerClass=null)"]);
+    warnings.length = 0;
+    await resolveConfig({ preset: 's3d-r18-tiny', overrides: [...sthv1, 'data.trainClipsPerClass=24'] }, { warn: (m) => warnings.push(m) });
+    await resolveConfig({ preset: 's3d-r18-tiny', overrides: ['data.valClipsPerClass=2'] }, { warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual([]);
+    await resolveConfig({ preset: 's3d-r18-tiny', overrides: ['data.root=videos'] }, { warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual(["data.root is ignored by data.kind 'synthetic' (remove it, or --set data.root=null)"]);
+  });
+
+  it('a warm-up longer than the run is a warning with both numbers', async () => {
+    const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides: ['train.epochs=2', 'schedule.warmupSteps=20'] });
+    expect(scheduleWarnings(config, 10)).toEqual([]);
+    const [warning] = scheduleWarnings(config, 3);
+    expect(warning).toContain('schedule.warmupSteps (20) is longer than the run (6 steps: 2 epochs x 3)');
+  });
+
+  it('a training set smaller than a batch: the error names the set size and the batch size', async () => {
+    const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides: ['train.batchSize=8'] });
+    const error = (() => {
+      try {
+        return checkTrainingSetSize(config, 6);
+      } catch (e) {
+        return e as TrainingError;
+      }
+    })() as TrainingError;
+    expect(error.code).toBe('BAD_DATA');
+    expect(error.message).toContain('the training set has 6 videos, fewer than train.batchSize (8)');
+    expect(error.message).toContain('--set train.batchSize=6');
+    expect(checkTrainingSetSize(config, 17)).toBe(2);
+    const accumulating = await resolveConfig({ preset: 's3d-r18-tiny', overrides: ['train.batchSize=4', 'train.accumulate=2'] });
+    expect(() => checkTrainingSetSize(accumulating, 6)).toThrow('fewer than train.batchSize (4) x train.accumulate (2) = 8');
   });
 });

@@ -1,10 +1,10 @@
 /** MotionNet pretraining through the training loop: sources, frame stacks, exact resumption, bad input. */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@trajectorynet/runtime';
 import { mixSeeds } from '@trajectorynet/core';
+import { initBackend } from '@trajectorynet/runtime';
 import { createSyntheticDataset, renderProceduralSequence } from '@trajectorynet/video-io';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMotionNet, loadTextureFrames, PROCEDURAL_PRETRAINING, pretrainMotionNet, proceduralStacks, sourceSamples } from '../src/index.js';
@@ -166,5 +166,31 @@ describe('procedural source', () => {
     run.model.dispose();
     const error = await pretrainMotionNet(synthetic(), { ...tiny, steps: 1, supervision: 'flow', outDir: await tempDir() }).catch((e) => e);
     expect([error.code, error.path]).toEqual(['BAD_CONFIG', 'supervision']);
+  });
+});
+
+describe('a pretraining run folder', () => {
+  it('config.json and run.log from the start, a record per step with time and memory, curves.svg; a resume says where it continues', async () => {
+    const dir = await tempDir();
+    const logs: string[] = [];
+    (await pretrainMotionNet(synthetic(), { ...tiny, steps: 2, checkpointEvery: 1, seed: 3, outDir: dir, command: 'pretrain (test)' })).model.dispose();
+    const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'));
+    expect([config.source, config.steps, config.frames, config.seed, config.height]).toEqual(['a dataset of 8 samples', 2, 2, 3, 32]);
+    const log = await readFile(path.join(dir, 'run.log'), 'utf8');
+    expect(log).toMatch(/Z started: pretrain \(test\)/);
+    expect(log).toMatch(/backend \w+, seed 3/);
+    expect(log).toMatch(/round 2 \[1\/1\] step 2, loss [\d.]+, photometric [\d.]+, ssim [\d.]+, smoothness [\d.]+, lr [\d.e+-]+, time [\d.]+s, data [\d.]+s, rss [\d.]+ MB/);
+    expect(await readFile(path.join(dir, 'curves.svg'), 'utf8')).toMatch(/<path d="M/);
+    (await pretrainMotionNet(synthetic(), { ...tiny, steps: 3, checkpointEvery: 1, seed: 3, outDir: dir, resume: true, log: (m) => logs.push(m) })).model.dispose();
+    expect(logs).toContain(`resuming from ${path.join(dir, 'latest.ckpt')}: round 3, step 2 of 3 steps (3 rounds x 1), 0 of this round's 1 done`);
+  });
+
+  it("resuming into a folder of another kind of run is refused without replacing that run's config.json", async () => {
+    const dir = await tempDir();
+    (await pretrainMotionNet(synthetic(), { ...tiny, steps: 1, checkpointEvery: 1, seed: 3, outDir: dir })).model.dispose();
+    const before = await readFile(path.join(dir, 'config.json'), 'utf8');
+    const error = await pretrainMotionNet(synthetic(), { ...tiny, frames: 3, steps: 2, checkpointEvery: 1, seed: 3, outDir: dir, resume: true }).catch((e) => e);
+    expect(error.code).toBe('BAD_CHECKPOINT');
+    expect(await readFile(path.join(dir, 'config.json'), 'utf8')).toBe(before);
   });
 });

@@ -7,14 +7,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
+import type * as tf from '@tensorflow/tfjs';
 import { createMotionNet } from '@trajectorynet/motionnet';
-import { createSyntheticDataset, flowFolderOf, renderSyntheticClip } from '@trajectorynet/video-io';
+import { loadCheckpoint, withSeededRandom } from '@trajectorynet/runtime';
 import { extractFlow } from '@trajectorynet/tvl1-flow';
-import { writeFrame } from '@trajectorynet/video-io';
+import { createSyntheticDataset, flowFolderOf, renderSyntheticClip, writeFrame } from '@trajectorynet/video-io';
 import { describe, expect, it } from 'vitest';
-import { flowCacheDir, parseMetrics, resolveConfig, type RunState, runTraining } from '../src/index.js';
+import { flowCacheDir, parseMetrics, type RunState, resolveConfig, runTraining } from '../src/index.js';
 
 const SMALL = ['data.size=32', 'data.frames=4', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.logEvery=1'];
 const tempDir = (name: string) => mkdtemp(path.join(tmpdir(), `tjn-${name}-`));
@@ -151,3 +150,92 @@ describe('runs', () => {
   });
 });
 
+
+describe('a run folder as it goes (mmengine conventions)', () => {
+  const readLog = (dir: string) => readFile(path.join(dir, 'run.log'), 'utf8');
+  const stepRecords = async (dir: string) => parseMetrics(await readFile(path.join(dir, 'metrics.jsonl'), 'utf8'), 'metrics.jsonl').filter((r) => r.kind === 'step');
+
+  it('config.json, run.log and curves.svg from the first step; records with time, step and data time, memory', async () => {
+    const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides: [...SMALL, 'train.epochs=2'] });
+    const out = await tempDir('monitor');
+    const logs: string[] = [];
+    await runTraining(config, { outDir: out, quiet: true, log: (m) => logs.push(m), maxStepsThisRun: 1, command: 'trajectorynet train (test)' }); // killed after step 1
+    expect(JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(config)));
+    const log = await readLog(out);
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z started: trajectorynet train \(test\)/);
+    expect(log).toMatch(/backend (wasm|cpu|tensorflow), seed 1/);
+    expect(logs.some((l) => /^backend \w+, seed 1/.test(l))).toBe(true);
+    expect(log).toMatch(/epoch 1 \[1\/2\] step 1, loss \d\.\d{4}, top1 [\d.]+%, lr [\d.e+-]+, time [\d.]+s, data [\d.]+s, rss [\d.]+ MB, tf [\d.]+ MB \(\d+ tensors\)/);
+    expect(await readFile(path.join(out, 'curves.svg'), 'utf8')).toMatch(/<path d="M/);
+    const [record] = await stepRecords(out);
+    expect(Date.parse(record.time as string)).toBeGreaterThan(Date.now() - 600_000);
+    expect(record.stepSeconds).toBeGreaterThan(0);
+    expect(record.dataSeconds).toBeGreaterThanOrEqual(0);
+    expect(record.dataSeconds).toBeLessThanOrEqual(record.stepSeconds as number);
+    expect((record.memory as { rss: number }).rss).toBeGreaterThan(1e6);
+    expect((record.memory as { tfBytes: number }).tfBytes).toBeGreaterThan(0);
+  });
+
+  it('a run stopped before its first checkpoint says so when resumed; a resumed run says where it continues from', async () => {
+    const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides: [...SMALL, 'train.epochs=2'] });
+    const out = await tempDir('restart');
+    await runTraining(config, { outDir: out, ...quiet, maxStepsThisRun: 1 });
+    const logs: string[] = [];
+    await runTraining(config, { outDir: out, quiet: true, log: (m) => logs.push(m), resume: true, maxStepsThisRun: 3 });
+    expect(logs).toContain(`no checkpoint in ${out} (the run was stopped before its first one): starting it afresh, 4 steps (2 epochs x 2)`);
+    logs.length = 0;
+    await runTraining(config, { outDir: out, quiet: true, log: (m) => logs.push(m), resume: true });
+    expect(logs).toContain(`resuming from ${path.join(out, 'latest.ckpt')}: epoch 2, step 2 of 4 steps (2 epochs x 2), 0 of this epoch's 2 done`);
+    logs.length = 0;
+    await runTraining(config, { outDir: out, quiet: true, log: (m) => logs.push(m), resume: true });
+    expect(logs).toContain(`${path.join(out, 'latest.ckpt')} ends the run (epoch 2 of 2, step 4): nothing to train (raise the number of epochs to extend it)`);
+    const log = await readLog(out);
+    expect(log.match(/Z started\b/g)).toHaveLength(1);
+    expect(log.match(/Z resumed\b/g)).toHaveLength(3);
+  });
+
+  it('a joint loss is logged by its terms (cross-entropy and MotionNet), which add up to it', async () => {
+    const config = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny', overrides: [...SMALL, 'train.epochs=1', 'motionnet.width=0.0625'] });
+    const out = await tempDir('terms');
+    await runTraining(config, { outDir: out, ...quiet });
+    for (const r of await stepRecords(out)) {
+      const { loss_cls, loss_motionnet } = r.losses as Record<string, number>;
+      expect(loss_cls).toBeGreaterThan(0);
+      expect(loss_motionnet).toBeGreaterThan(0);
+      expect(loss_cls + loss_motionnet).toBeCloseTo(r.loss as number, 4);
+    }
+    const [epoch] = await epochRecords(out);
+    expect(epoch.train.loss_cls + epoch.train.loss_motionnet).toBeCloseTo(epoch.train.loss, 4);
+  });
+
+  it('small data: a batch larger than the training set names both; a warm-up longer than the run is a warning in run.log', async () => {
+    const big = await resolveConfig({ preset: 's3d-r18-tiny', overrides: [...SMALL, 'train.batchSize=16'] });
+    const error = await runTraining(big, { outDir: await tempDir('small'), ...quiet }).catch((e) => e);
+    expect(error.code).toBe('BAD_DATA');
+    expect(error.message).toContain('the training set has 8 videos, fewer than train.batchSize (16)');
+    const long = await resolveConfig({ preset: 's3d-r18-tiny', overrides: [...SMALL, 'train.epochs=1', 'schedule.warmupSteps=50'] });
+    const out = await tempDir('warmup');
+    await runTraining(long, { outDir: out, ...quiet });
+    expect(await readLog(out)).toContain('warning: schedule.warmupSteps (50) is longer than the run (2 steps: 1 epochs x 2)');
+  });
+
+  it('train.keep: the last N epoch checkpoints; the best checkpoint report names its epoch; resumeFrom an epoch checkpoint in another folder ends where the run did', async () => {
+    const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides: [...SMALL, 'train.epochs=3', 'train.keep=2', 'model.dropout=0'] });
+    const out = await tempDir('keep');
+    const summary = await runTraining(config, { outDir: out, ...quiet });
+    expect(existsSync(path.join(out, 'epoch_1.ckpt'))).toBe(false);
+    expect(existsSync(path.join(out, 'epoch_2.ckpt'))).toBe(true);
+    expect(existsSync(path.join(out, 'epoch_3.ckpt'))).toBe(true);
+    const evaluation = JSON.parse(await readFile(path.join(out, 'eval.json'), 'utf8'));
+    expect(evaluation.epoch).toBe(summary.state.best?.epoch);
+    expect(evaluation.epoch).toBeGreaterThanOrEqual(1);
+
+    const again = await tempDir('resume-from');
+    const logs: string[] = [];
+    await runTraining(config, { outDir: again, quiet: true, log: (m) => logs.push(m), resumeFrom: path.join(out, 'epoch_2.ckpt') });
+    expect(logs.some((l) => l.startsWith(`resuming from ${path.join(out, 'epoch_2.ckpt')}: epoch 3, step 4`))).toBe(true);
+    const [a, b] = await Promise.all([out, again].map((dir) => loadCheckpoint<RunState<unknown>>(path.join(dir, 'latest.ckpt'))));
+    expect(b.state.step).toBe(a.state.step);
+    for (const [i, w] of a.weights.entries()) expect(Array.from(await b.weights[i].tensor.data()), w.name).toEqual(Array.from(await w.tensor.data()));
+  });
+});

@@ -107,7 +107,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
   program
     .command('pretrain-motionnet <source>')
     .description("train MotionNet without flow labels on videos (a folder, a video, a frame folder or, with --list, a dataset list), or on 'procedural' videos (the recipe: unsupervised, then on their true flow)")
-    .requiredOption('--out <dir>', 'the run folder: latest.ckpt (resumed when the command runs again), metrics.jsonl, loss.svg')
+    .requiredOption('--out <dir>', 'the run folder: config.json, run.log, latest.ckpt (resumed when the command runs again), metrics.jsonl, curves.svg (redrawn each round), loss.svg')
     .option('--list', 'the source is an mmaction list file (paths relative to --root)', false)
     .option('--root <dir>', 'root of the list paths', '.')
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
@@ -170,6 +170,8 @@ export function registerPretrainMotionNetCommand(program: Command): void {
           seed: o.seed,
           checkpointEvery: o.checkpointEvery,
           workers: o.workers,
+          command: ['trajectorynet', ...process.argv.slice(2)].join(' '),
+          log: (m) => console.error(m),
           onStep: (r) => {
             progress ??= createProgress({ label: 'motionnet', total: o.steps, unit: 'steps' });
             progress.update(r.step, { loss: r.loss, ...(r.metrics.epe != null ? { epe: r.metrics.epe } : { photometric: r.metrics.photometric }), lr: r.lr });

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { TrainingError } from '../errors.js';
+import { ignoredKeys } from './checks.js';
 import { PRESET_NAMES, presetConfig } from './presets.js';
 import { ConfigSchema, type TrainConfig } from './schema.js';
 
@@ -14,16 +15,21 @@ type Plain = Record<string, unknown>;
 
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `over` merged into `base`, recursively for plain objects (arrays and scalars replace). */
+/**
+ * `over` merged into `base`, recursively for plain objects (arrays and scalars
+ * replace); a null in `over` removes the key (`--set data.flowDir=null`), so
+ * that its default applies again.
+ */
 export function deepMerge(base: Plain, over: Plain): Plain {
   const out: Plain = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    out[key] = isPlain(value) && isPlain(out[key]) ? deepMerge(out[key] as Plain, value) : value;
+    if (value === null) delete out[key];
+    else out[key] = isPlain(value) && isPlain(out[key]) ? deepMerge(out[key] as Plain, value) : value;
   }
   return out;
 }
 
-/** `model.width=0.25` -> { model: { width: 0.25 } }; the value is read as YAML (numbers, booleans, lists). */
+/** `model.width=0.25` -> { model: { width: 0.25 } }; the value is read as YAML (numbers, booleans, lists; `null` removes the key). */
 export function parseOverride(assignment: string): Plain {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new TrainingError('BAD_CONFIG', `--set expects key.path=value, got '${assignment}'`);
@@ -67,7 +73,12 @@ export interface ConfigSources {
   overrides?: string[];
 }
 
-export async function resolveConfig(sources: ConfigSources): Promise<TrainConfig> {
+export interface ResolveOptions {
+  /** Told about settings that are valid but have no effect (e.g. a key the data kind ignores). */
+  warn?: (message: string) => void;
+}
+
+export async function resolveConfig(sources: ConfigSources, options: ResolveOptions = {}): Promise<TrainConfig> {
   let merged: Plain = {};
   const fromFile = sources.file != null ? await readConfigFile(sources.file) : {};
   const presetName = sources.preset ?? (typeof fromFile.preset === 'string' ? fromFile.preset : undefined);
@@ -84,5 +95,6 @@ export async function resolveConfig(sources: ConfigSources): Promise<TrainConfig
     const source = sources.file != null ? `config ${sources.file} (with preset and --set flags)` : 'config (preset and --set flags)';
     throw new TrainingError('BAD_CONFIG', describeIssues(result.error, source));
   }
+  for (const message of ignoredKeys(merged, result.data)) options.warn?.(message);
   return result.data;
 }

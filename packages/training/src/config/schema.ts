@@ -89,6 +89,8 @@ export const TrainSchema = z
     validateEvery: z.number().int().min(1).default(1),
     /** Read the loss from the device (progress line, NaN check) every N steps. */
     logEvery: z.number().int().min(1).default(10),
+    /** Keep the checkpoints of the last N epochs as epoch_<n>.ckpt (0: only latest.ckpt and best.ckpt). */
+    keep: z.number().int().min(0).default(0),
     /** Start from the weights of this checkpoint whose names and shapes match (transfer; another label set is fine). */
     initFrom: z.string().optional(),
   })

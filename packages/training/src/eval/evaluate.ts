@@ -62,7 +62,11 @@ export async function scoreVideos(model: Recognizer, batches: AsyncIterable<Clip
 }
 
 export async function evaluate(model: Recognizer, batches: AsyncIterable<ClipBatch>, labels: string[]): Promise<EvaluationReport> {
-  const { videos, loss, views, seconds } = await scoreVideos(model, batches);
+  return reportOf(await scoreVideos(model, batches), labels);
+}
+
+/** The metrics of scored videos. */
+export function reportOf({ videos, loss, views, seconds }: Awaited<ReturnType<typeof scoreVideos>>, labels: string[]): EvaluationReport {
   const metrics = new MetricsAccumulator(labels);
   for (const v of videos) metrics.add(v.probabilities, v.label);
   return { ...metrics.report(), loss, views, clipsPerSecond: seconds > 0 ? views / seconds : 0 };

@@ -16,9 +16,9 @@
  * holds the damaged weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { RandomState } from '@trajectorynet/core';
 import { removeStaleTemporaries } from '@trajectorynet/core/node';
 import { assignWeights, createRunRandom, loadCheckpoint, namedWeights } from '@trajectorynet/runtime';
-import type { RandomState } from '@trajectorynet/core';
 import { TrainingError } from '../errors.js';
 import { createOptimizer, type OptimizerConfig } from './optimizer.js';
 import { type EpochRecord, type RunFiles, runFiles, type StepRecord } from './run-files.js';
@@ -34,8 +34,12 @@ export interface TrainableModel {
 
 /** A loss to minimise, and the running sums reported beside it (e.g. correct predictions). */
 export interface Objective<Batch> {
-  /** Called inside the gradient tape: the mean loss of the batch and metric sums over its items. */
-  compute(batch: Batch, training: boolean): { loss: tf.Scalar; sums?: Record<string, tf.Scalar> };
+  /**
+   * Called inside the gradient tape: the mean loss of the batch, metric sums
+   * over its items, and the terms the loss is made of (batch means named
+   * `loss_<part>`, e.g. loss_cls and loss_motionnet), logged beside the total.
+   */
+  compute(batch: Batch, training: boolean): { loss: tf.Scalar; sums?: Record<string, tf.Scalar>; terms?: Record<string, tf.Scalar> };
   /** Items (clips, frame stacks) in a batch: metric sums are divided by the items seen. */
   count(batch: Batch): number;
 }
@@ -53,6 +57,8 @@ export interface LoopSettings {
   checkpointEvery: number;
   /** Validate every N epochs (and after the last). */
   validateEvery: number;
+  /** Keep a copy of the checkpoint of each of the last N epochs (epoch_<n>.ckpt); 0: none. */
+  keepEpochs?: number;
   /** Read the loss from the device every N steps (progress, NaN check). */
   logEvery: number;
 }
@@ -96,14 +102,48 @@ export interface TrainLoopOptions<Batch, Meta> {
   epochExtras?(): Record<string, unknown>;
   outDir: string;
   resume?: boolean;
+  /** With `resume`: the checkpoint to continue from (default: latest.ckpt of outDir). */
+  resumeFrom?: string;
   /** Replace a run already in outDir (otherwise refused). */
   overwrite?: boolean;
-  /** (resume: a folder without a checkpoint starts a new run.) */
+  /** Told where the run starts: afresh, or from which checkpoint and step (resume: a folder without a checkpoint starts a new run). */
+  onStart?(start: RunStart): void | Promise<void>;
   /** Stop (as if killed) after this many optimiser steps in this process; for tests. */
   maxStepsThisRun?: number;
-  onStep?(record: StepRecord & { stepsPerEpoch: number }): void;
-  onEpoch?(record: EpochRecord): void;
+  onStep?(record: StepRecord & { stepsPerEpoch: number }): void | Promise<void>;
+  onEpoch?(record: EpochRecord): void | Promise<void>;
 }
+
+export interface RunStart {
+  /** The checkpoint the run continues from; null for a new run. */
+  from: string | null;
+  /** Resuming was asked for but there was no checkpoint (a run stopped before its first one starts afresh). */
+  noCheckpoint: boolean;
+  step: number;
+  epoch: number;
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
+/** The batches of `source`, adding the time spent waiting for each (loading, decoding) to `clock.seconds`. */
+async function* timedBatches<Batch>(source: AsyncIterable<Batch>, clock: { seconds: number }): AsyncGenerator<Batch> {
+  const iterator = source[Symbol.asyncIterator]();
+  try {
+    while (true) {
+      const asked = performance.now();
+      const next = await iterator.next();
+      clock.seconds += (performance.now() - asked) / 1000;
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/** The record of a loss-like key (the total or one of its terms) is a mean per step; other sums are per item. */
+const isLossKey = (key: string) => key === 'loss' || key.startsWith('loss_');
 
 /** Sums of the loss and metrics on the device, read at log points. */
 class DeviceSums {
@@ -143,14 +183,15 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
   const variables = model.trainableVariables();
   const optimizer = createOptimizer(settings.optimizer, variables);
 
-  const resuming = await files.prepare(options.resume === true, options.overwrite === true);
+  const from = options.resumeFrom ?? files.latest;
+  const resuming = await files.prepare(options.resume === true, options.overwrite === true, options.resumeFrom);
   await removeStaleTemporaries(options.outDir);
   let state: RunState<Meta>;
   let random: ReturnType<typeof createRunRandom>;
   if (resuming) {
-    const saved = await loadCheckpoint<RunState<Meta>>(files.latest);
-    options.checkResume?.(saved.state.meta, files.latest);
-    assignWeights(model.weights, saved.weights, files.latest);
+    const saved = await loadCheckpoint<RunState<Meta>>(from);
+    options.checkResume?.(saved.state.meta, from);
+    assignWeights(model.weights, saved.weights, from);
     await optimizer.setState(saved.optimizer);
     tf.dispose(saved.weights.map((w) => w.tensor));
     // the run goes on under this run's settings (checkResume accepted them), and its checkpoints say so
@@ -161,6 +202,15 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     random = createRunRandom([settings.seed, 'run']);
     state = { meta: options.meta, step: 0, epoch: 0, stepInEpoch: 0, random: random.state(), best: null, history: [], epochSums: {}, epochItems: 0, epochSeconds: 0 };
   }
+  await options.onStart?.({
+    from: resuming ? from : null,
+    noCheckpoint: options.resume === true && !resuming,
+    step: state.step,
+    epoch: state.epoch,
+    stepInEpoch: state.stepInEpoch,
+    stepsPerEpoch,
+    totalSteps,
+  });
 
   const save = async (file: string) => {
     state.random = random.state();
@@ -177,6 +227,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
   let pendingSteps = 0;
   let pendingItems = 0;
   let logClock = { time: Date.now(), items: 0 };
+  const dataClock = { seconds: 0 };
   /** A log point: read the sums, stop on a non-finite loss, record the steps since the last one. */
   const logPoint = async (lr: number) => {
     if (pendingSteps === 0) return;
@@ -192,35 +243,44 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     state.epochItems += pendingItems;
     const seconds = (Date.now() - logClock.time) / 1000;
     const record: StepRecord = {
+      time: new Date().toISOString(),
       epoch: state.epoch + 1,
       step: state.step,
       lr,
       loss,
-      metrics: Object.fromEntries(Object.entries(sums).filter(([k]) => k !== 'loss').map(([k, v]) => [k, v / Math.max(1, pendingItems)])),
+      losses: Object.fromEntries(Object.entries(sums).filter(([k]) => k.startsWith('loss_')).map(([k, v]) => [k, v / pendingSteps])),
+      metrics: Object.fromEntries(Object.entries(sums).filter(([k]) => !isLossKey(k)).map(([k, v]) => [k, v / Math.max(1, pendingItems)])),
       itemsPerSecond: seconds > 0 ? logClock.items / seconds : 0,
+      stepSeconds: seconds / pendingSteps,
+      dataSeconds: dataClock.seconds / pendingSteps,
+      memory: { rss: process.memoryUsage().rss, tfBytes: tf.memory().numBytes, tensors: tf.memory().numTensors },
     };
     pendingSteps = 0;
     pendingItems = 0;
     logClock = { time: Date.now(), items: 0 };
+    dataClock.seconds = 0;
     await files.appendMetrics({ kind: 'step', ...record });
-    options.onStep?.({ ...record, stepsPerEpoch });
+    await options.onStep?.({ ...record, stepsPerEpoch });
   };
 
   let stepsThisRun = 0;
+  logClock = { time: Date.now(), items: 0 };
   try {
     while (state.epoch < settings.epochs) {
       const epochStarted = Date.now() - state.epochSeconds * 1000;
       let accumulated: tf.Tensor[] | null = null;
       let micro = 0;
       let lr = learningRateAt(settings.optimizer.lr, settings.schedule, state.step, totalSteps);
-      for await (const batch of options.batches(state.epoch, state.stepInEpoch * settings.accumulate)) {
+      for await (const batch of timedBatches(options.batches(state.epoch, state.stepInEpoch * settings.accumulate), dataClock)) {
         if (micro === 0 && state.stepInEpoch >= stepsPerEpoch) break; // leftover micro-batches
         const items = objective.count(batch);
         const { grads, sums } = tf.tidy(() => {
           let kept: Record<string, tf.Scalar> = {};
           const { value, grads: g } = tf.variableGrads(() => {
-            const { loss, sums: extra } = objective.compute(batch, true);
-            kept = Object.fromEntries(Object.entries(extra ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+            const { loss, sums: extra, terms } = objective.compute(batch, true);
+            // a step's terms, like its loss, are the mean over its micro-batches
+            const stepTerms = Object.entries(terms ?? {}).map(([k, v]) => [k, tf.div(v, settings.accumulate)] as const);
+            kept = Object.fromEntries([...Object.entries(extra ?? {}), ...stepTerms].map(([k, v]) => [k, tf.keep(v as tf.Scalar)]));
             return loss;
           }, variables);
           // the step's loss is the mean over its micro-batches
@@ -260,7 +320,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
       await logPoint(lr);
 
       const train = Object.fromEntries(
-        Object.entries(state.epochSums).map(([k, v]) => [k, k === 'loss' ? v / Math.max(1, state.stepInEpoch) : v / Math.max(1, state.epochItems)]),
+        Object.entries(state.epochSums).map(([k, v]) => [k, isLossKey(k) ? v / Math.max(1, state.stepInEpoch) : v / Math.max(1, state.epochItems)]),
       );
       const record: EpochRecord = { epoch: state.epoch + 1, step: state.step, train, seconds: (Date.now() - epochStarted) / 1000, ...options.epochExtras?.() };
       const validating = options.validate != null && ((state.epoch + 1) % settings.validateEvery === 0 || state.epoch + 1 === settings.epochs);
@@ -278,11 +338,12 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
       state.epochItems = 0;
       state.epochSeconds = 0;
       await files.appendMetrics({ kind: 'epoch', ...record });
-      options.onEpoch?.(record);
+      await options.onEpoch?.(record);
       // best before latest: a kill between the two leaves latest at the previous epoch, whose
       // resumption repeats this epoch and writes best again (the same score is an improvement there)
       if (improved) await save(files.best);
       await save(files.latest);
+      if ((settings.keepEpochs ?? 0) > 0) await files.keepEpoch(state.epoch, settings.keepEpochs ?? 0);
     }
     return state;
   } finally {

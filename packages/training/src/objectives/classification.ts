@@ -14,10 +14,13 @@ export function classificationObjective(recognizer: Recognizer, options: { auxWe
       const input = recognizerInput(batch);
       const { logits, auxLoss } = recognizer.forward(input, training);
       const crossEntropy = tf.losses.softmaxCrossEntropy(tf.oneHot(input.labels, logits.shape[1]), logits) as tf.Scalar;
-      const loss = auxLoss != null && options.auxWeight > 0 ? (tf.add(crossEntropy, tf.mul(auxLoss, options.auxWeight)) as tf.Scalar) : crossEntropy;
+      const joint = auxLoss != null && options.auxWeight > 0;
+      const motion = joint ? (tf.mul(auxLoss, options.auxWeight) as tf.Scalar) : null;
+      const loss = motion != null ? (tf.add(crossEntropy, motion) as tf.Scalar) : crossEntropy;
       // correct top-1 predictions, summed on the device (the loop reads them at log points)
       const top1 = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), input.labels), 'float32')) as tf.Scalar;
-      return { loss, sums: { top1 } };
+      // a joint loss is logged by its terms: the cross-entropy (comparable with validation's) and MotionNet's weighted unsupervised loss
+      return { loss, sums: { top1 }, terms: motion != null ? { loss_cls: crossEntropy, loss_motionnet: motion } : undefined };
     },
     count: (batch) => batch.labels.length,
   };

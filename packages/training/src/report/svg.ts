@@ -23,6 +23,8 @@ export interface LineChartOptions {
   height?: number;
   logX?: boolean;
   logY?: boolean;
+  /** Ticks only at whole numbers on the x axis (epochs). */
+  integerX?: boolean;
 }
 
 function escapeXml(text: string): string {
@@ -76,7 +78,8 @@ export function lineChart(series: Series[], options: LineChartOptions): string {
     body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/>`);
     body.push(`<text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end" ${FONT} font-size="10">${formatTick(t)}</text>`);
   }
-  for (const t of readable(x.ticks(8), options.logX)) {
+  const xTicks = readable(x.ticks(8), options.logX).filter((t) => !options.integerX || Number.isInteger(t));
+  for (const t of xTicks) {
     body.push(`<text x="${x(t)}" y="${height - margin.bottom + 16}" text-anchor="middle" ${FONT} font-size="10">${formatTick(t)}</text>`);
   }
   body.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${height - margin.bottom}" y2="${height - margin.bottom}" stroke="black"/>`);
@@ -144,25 +147,45 @@ export function barChart(groups: BarGroup[], options: { title: string; yLabel: s
   return frame(width, height, options.title, body);
 }
 
-/** A matrix of counts as coloured cells (rows: true class, columns: predicted), with the counts written in. */
+/** Width of a label at font-size 10 (Helvetica averages under 6 px a character), so that margins fit it. */
+const labelWidth = (text: string) => 6 * text.length;
+
+/**
+ * A confusion matrix: rows the true class, columns the predicted one, each
+ * cell coloured by its share of the row (so that rare classes read as well as
+ * frequent ones) with its count written in, and a colour scale. The margins
+ * are sized to the labels (long Something-Something class names included):
+ * row labels on the left, column labels slanted at 60 degrees below.
+ */
 export function heatmap(matrix: number[][], labels: string[], options: { title: string; rowLabel: string; columnLabel: string }): string {
   const cell = Math.max(18, Math.min(48, Math.floor(520 / Math.max(1, labels.length))));
-  const margin = { top: 48, left: 150, right: 20, bottom: 20 };
+  const longest = Math.max(0, ...labels.map(labelWidth));
+  const slant = { down: Math.sin(Math.PI / 3), right: Math.cos(Math.PI / 3) };
+  const scale = { gap: 24, width: 14, text: 40 };
   const size = cell * labels.length;
-  const width = margin.left + size + margin.right;
-  const height = margin.top + size + margin.bottom + 110;
-  const max = Math.max(1, ...matrix.flat());
+  const margin = {
+    top: 48,
+    left: Math.max(60, longest + 12),
+    // the last column's label reaches right of the matrix; the colour scale sits beside it
+    right: Math.max(scale.gap + scale.width + scale.text, longest * slant.right - cell / 2 + 12),
+    bottom: Math.ceil(longest * slant.down) + 28,
+  };
+  const width = Math.ceil(margin.left + size + margin.right);
+  const height = margin.top + size + margin.bottom;
+  const colour = (share: number) => {
+    const shade = Math.round(255 * (1 - share));
+    return { fill: `rgb(${shade},${shade},255)`, dark: shade < 128 };
+  };
   const body: string[] = [];
   matrix.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
     row.forEach((count, j) => {
-      const shade = Math.round(255 * (1 - count / max));
+      const { fill, dark } = colour(total > 0 ? count / total : 0);
       const x = margin.left + j * cell;
       const y = margin.top + i * cell;
-      body.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#ccc"/>`);
-      if (count > 0 && cell >= 18) {
-        body.push(
-          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" ${FONT} font-size="10" fill="${shade < 128 ? 'white' : 'black'}">${count}</text>`,
-        );
+      body.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ccc"/>`);
+      if (count > 0) {
+        body.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" ${FONT} font-size="10" fill="${dark ? 'white' : 'black'}">${count}</text>`);
       }
     });
   });
@@ -174,5 +197,15 @@ export function heatmap(matrix: number[][], labels: string[], options: { title: 
   });
   body.push(`<text x="${margin.left - 6}" y="${margin.top - 8}" text-anchor="end" ${FONT} font-size="11" font-style="italic">${escapeXml(options.rowLabel)} ↓</text>`);
   body.push(`<text x="${margin.left + size / 2}" y="${margin.top - 8}" text-anchor="middle" ${FONT} font-size="11" font-style="italic">${escapeXml(options.columnLabel)} →</text>`);
+  // the colour scale: share of the row, 100% at the top
+  const sx = margin.left + size + scale.gap;
+  body.push(
+    '<defs><linearGradient id="row-share" x1="0" y1="1" x2="0" y2="0">',
+    `<stop offset="0" stop-color="${colour(0).fill}"/><stop offset="1" stop-color="${colour(1).fill}"/>`,
+    '</linearGradient></defs>',
+    `<rect x="${sx}" y="${margin.top}" width="${scale.width}" height="${size}" fill="url(#row-share)" stroke="#999"/>`,
+    ...[0, 0.5, 1].map((share) => `<text x="${sx + scale.width + 4}" y="${margin.top + (1 - share) * size + 4}" ${FONT} font-size="10">${share * 100}%</text>`),
+    `<text transform="translate(${sx - 4} ${margin.top + size / 2}) rotate(-90)" text-anchor="middle" ${FONT} font-size="10">share of the true class</text>`,
+  );
   return frame(width, height, options.title, body);
 }

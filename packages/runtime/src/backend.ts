@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, UnknownBackendError } from './errors.js';
 import { registerRuntimeKernels } from './kernels/register.js';
+import { useNativeOptimizerSteps } from './optimizers.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -202,6 +203,9 @@ async function setupNativeKernels(backend: BackendName, option: InitBackendOptio
     return { native: null, nativeReason: reason };
   }
 }
+
+// the optimizers fuse their steps natively while the libtorch kernels are registered on wasm
+useNativeOptimizerSteps(() => (torchKernels?.torchKernelsInfo() != null ? torchKernels : null));
 
 /** The native libtorch kernels registered on wasm now, or null. */
 export function activeNativeKernels(): NativeKernelsInfo | null {

@@ -5,7 +5,9 @@
 // it; built without -mfma and in ISO mode, the compiler contracts nothing
 // into fused multiply-adds), so a step gives the same numbers as
 // tf.AdamOptimizer / tf.MomentumOptimizer on the adjusted gradients.
-// Variables and slots are updated in place on the wasm heap.
+// Slots are updated in place on the wasm heap; the new values go to new
+// buffers (tfjs-backend-wasm caches XNNPACK's packed weights by buffer, so a
+// variable changed in place would be multiplied with its old values).
 #include "common.h"
 
 #include <ATen/Parallel.h>
@@ -15,7 +17,8 @@
 namespace {
 
 struct Slot {
-  float* value;
+  const float* value;
+  float* out;     // the new value
   const float* grad;
   float* first;   // Adam's m, or the momentum accumulation
   float* second;  // Adam's v (null for momentum)
@@ -41,14 +44,15 @@ std::vector<Slot> slotsOf(const tk::Heap& heap, const Napi::CallbackInfo& info, 
   auto seconds = info[4].As<Napi::Array>();
   auto sizes = info[5].As<Napi::Array>();
   auto decays = info[6].As<Napi::Array>();
+  auto outs = info[7].As<Napi::Array>();
   const uint32_t n = values.Length();
-  if (grads.Length() != n || firsts.Length() != n || sizes.Length() != n || decays.Length() != n || (withSecond && seconds.Length() != n)) {
+  if (grads.Length() != n || firsts.Length() != n || sizes.Length() != n || decays.Length() != n || outs.Length() != n || (withSecond && seconds.Length() != n)) {
     throw std::runtime_error("torch-kernels: optimizer step: arrays of different lengths");
   }
   std::vector<Slot> slots(n);
   for (uint32_t k = 0; k < n; k++) {
     const int64_t size = tk::integer(sizes.Get(k));
-    slots[k] = {tk::floats(heap, values.Get(k), size), tk::floats(heap, grads.Get(k), size), tk::floats(heap, firsts.Get(k), size),
+    slots[k] = {tk::floats(heap, values.Get(k), size), tk::floats(heap, outs.Get(k), size), tk::floats(heap, grads.Get(k), size), tk::floats(heap, firsts.Get(k), size),
                 withSecond ? tk::floats(heap, seconds.Get(k), size) : nullptr, size, static_cast<float>(tk::number(decays.Get(k)))};
   }
   return slots;
@@ -73,19 +77,19 @@ void forEachChunk(const std::vector<Slot>& slots, Body body) {
 
 const float* scaleOf(const tk::Heap& heap, const Napi::Value& offset) { return tk::integer(offset) >= 0 ? tk::floats(heap, offset, 1) : nullptr; }
 
-// adamStep(heap, values[], grads[], m[], v[], sizes[], decays[], scale (-1: none), lr, beta1, beta2, epsilon, accBeta1, accBeta2)
+// adamStep(heap, values[], grads[], m[], v[], sizes[], decays[], newValues[], scale (-1: none), lr, beta1, beta2, epsilon, accBeta1, accBeta2)
 Napi::Value adamStep(const Napi::CallbackInfo& info) {
   auto heap = tk::heapOf(info[0]);
   const auto slots = slotsOf(heap, info, true);
-  const float* scale = scaleOf(heap, info[7]);
-  const double beta1 = tk::number(info[9]);
-  const double beta2 = tk::number(info[10]);
-  const float negLr = static_cast<float>(-tk::number(info[8]));
+  const float* scale = scaleOf(heap, info[8]);
+  const double beta1 = tk::number(info[10]);
+  const double beta2 = tk::number(info[11]);
+  const float negLr = static_cast<float>(-tk::number(info[9]));
   const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
   const float oneMinusB1 = static_cast<float>(1 - beta1), oneMinusB2 = static_cast<float>(1 - beta2);  // tfjs: 1 - beta in JS doubles
-  const float epsilon = static_cast<float>(tk::number(info[11]));
-  const float correction1 = 1.0f - static_cast<float>(tk::number(info[12]));  // sub(1, accBeta1) in float32
-  const float correction2 = 1.0f - static_cast<float>(tk::number(info[13]));
+  const float epsilon = static_cast<float>(tk::number(info[12]));
+  const float correction1 = 1.0f - static_cast<float>(tk::number(info[13]));  // sub(1, accBeta1) in float32
+  const float correction2 = 1.0f - static_cast<float>(tk::number(info[14]));
   forEachChunk(slots, [&](const Slot& s, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) {
       const float g = adjusted(s, i, scale);
@@ -99,20 +103,20 @@ Napi::Value adamStep(const Napi::CallbackInfo& info) {
       const float step = (mHat / denominator) * negLr;
       s.first[i] = m;
       s.second[i] = v;
-      s.value[i] = step + s.value[i];
+      s.out[i] = step + s.value[i];
     }
   });
   return info.Env().Undefined();
 }
 
-// momentumStep(heap, values[], grads[], accumulations[], [], sizes[], decays[], scale (-1: none), lr, momentum, nesterov)
+// momentumStep(heap, values[], grads[], accumulations[], [], sizes[], decays[], newValues[], scale (-1: none), lr, momentum, nesterov)
 Napi::Value momentumStep(const Napi::CallbackInfo& info) {
   auto heap = tk::heapOf(info[0]);
   const auto slots = slotsOf(heap, info, false);
-  const float* scale = scaleOf(heap, info[7]);
-  const float negLr = static_cast<float>(-tk::number(info[8]));
-  const float momentum = static_cast<float>(tk::number(info[9]));
-  const bool nesterov = tk::boolean(info[10]);
+  const float* scale = scaleOf(heap, info[8]);
+  const float negLr = static_cast<float>(-tk::number(info[9]));
+  const float momentum = static_cast<float>(tk::number(info[10]));
+  const bool nesterov = tk::boolean(info[11]);
   forEachChunk(slots, [&](const Slot& s, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) {
       const float g = adjusted(s, i, scale);
@@ -125,7 +129,7 @@ Napi::Value momentumStep(const Napi::CallbackInfo& info) {
       }
       const float step = negLr * direction;
       s.first[i] = accumulation;
-      s.value[i] = step + s.value[i];
+      s.out[i] = step + s.value[i];
     }
   });
   return info.Env().Undefined();

@@ -2,9 +2,12 @@
  * Optimizer steps over all variables in one native call (binding/optimizer.cc):
  * Adam, and SGD with momentum, with global-norm clipping (a scale) and L2
  * weight decay folded in. The numbers are tfjs's optimizers' on the adjusted
- * gradients. Variables and slots are updated in place on the wasm heap; one
- * whose buffer is shared with another tensor gets a copy of its own first,
- * so that nothing else changes.
+ * gradients. Slots are updated in place on the wasm heap (one whose buffer
+ * another tensor shares gets a copy of its own first, so that nothing else
+ * changes). Variables get their new values in new buffers, as tfjs's assign
+ * does: tfjs-backend-wasm keeps XNNPACK's packed weights per buffer until the
+ * buffer is freed, so a variable changed in place would be multiplied with
+ * its old values by the stock matMul and conv kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasm, heapOf, offsetOf, sizeOf } from './heap.js';
@@ -50,15 +53,17 @@ export function adamStep(input: AdamStepInput): boolean {
   const { variables, gradients, firstMoments, secondMoments } = input;
   checkLengths(input, [firstMoments, secondMoments]);
   if (!canFuseStep([...variables, ...gradients, ...firstMoments, ...secondMoments, ...(input.scale ? [input.scale] : [])])) return false;
-  const backend = tf.backend();
-  for (const v of [...variables, ...firstMoments, ...secondMoments]) ownBuffer(backend, v);
   const addon = registeredAddon();
   if (addon == null) return false;
-  const at = (list: tf.Tensor[]) => list.map((t) => offsetOf(backend, t));
+  const backend = tf.backend();
+  for (const v of [...firstMoments, ...secondMoments]) ownBuffer(backend, v);
+  const newValues = variables.map((v) => asWasm(backend).makeOutput([...v.shape], 'float32'));
+  const at = (list: tf.TensorInfo[]) => list.map((t) => offsetOf(backend, t));
   addon.adamStep(
-    heapOf(backend), at(variables), at(gradients), at(firstMoments), at(secondMoments), variables.map((v) => v.size), input.decays,
+    heapOf(backend), at(variables), at(gradients), at(firstMoments), at(secondMoments), variables.map((v) => v.size), input.decays, at(newValues),
     input.scale == null ? -1 : offsetOf(backend, input.scale), input.learningRate, input.beta1, input.beta2, input.epsilon, input.accBeta1, input.accBeta2,
   );
+  assignAll(variables, newValues);
   return true;
 }
 
@@ -67,16 +72,27 @@ export function momentumStep(input: MomentumStepInput): boolean {
   const { variables, gradients, accumulations } = input;
   checkLengths(input, [accumulations]);
   if (!canFuseStep([...variables, ...gradients, ...accumulations, ...(input.scale ? [input.scale] : [])])) return false;
-  const backend = tf.backend();
-  for (const v of [...variables, ...accumulations]) ownBuffer(backend, v);
   const addon = registeredAddon();
   if (addon == null) return false;
-  const at = (list: tf.Tensor[]) => list.map((t) => offsetOf(backend, t));
+  const backend = tf.backend();
+  for (const v of accumulations) ownBuffer(backend, v);
+  const newValues = variables.map((v) => asWasm(backend).makeOutput([...v.shape], 'float32'));
+  const at = (list: tf.TensorInfo[]) => list.map((t) => offsetOf(backend, t));
   addon.momentumStep(
-    heapOf(backend), at(variables), at(gradients), at(accumulations), [], variables.map((v) => v.size), input.decays,
+    heapOf(backend), at(variables), at(gradients), at(accumulations), [], variables.map((v) => v.size), input.decays, at(newValues),
     input.scale == null ? -1 : offsetOf(backend, input.scale), input.learningRate, input.momentum, input.nesterov,
   );
+  assignAll(variables, newValues);
   return true;
+}
+
+/** Each variable takes its new buffer, as tfjs's assign does (the old one is freed when nothing else holds it). */
+function assignAll(variables: tf.Variable[], newValues: tf.TensorInfo[]): void {
+  variables.forEach((v, i) => {
+    const tensor = tf.engine().makeTensorFromTensorInfo(newValues[i]);
+    v.assign(tensor);
+    tensor.dispose();
+  });
 }
 
 function checkLengths(input: FusedStepInput, slots: tf.Tensor[][]): void {
@@ -91,7 +107,7 @@ function checkLengths(input: FusedStepInput, slots: tf.Tensor[][]): void {
 }
 
 /**
- * Gives a variable a buffer no other tensor shares (tfjs shares buffers
+ * Gives a slot a buffer no other tensor shares (tfjs shares buffers
  * between a variable and the tensor it was assigned, and between clones), so
  * that updating it in place changes nothing else.
  */

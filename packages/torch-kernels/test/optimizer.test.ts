@@ -142,16 +142,32 @@ describe.runIf(nativeAvailable())('fused optimizer steps against tfjs optimizers
     }
   });
 
-  it('a variable sharing its buffer with another tensor is copied first: the other tensor keeps its values', async () => {
+  it('a slot sharing its buffer with another tensor is copied first: the other tensor keeps its values', async () => {
     registerTorchKernels({ threads: 2 });
     const source = tf.tensor([1, 2, 3, 4]);
-    const variable = tf.variable(source, false, name('shared')); // shares source's buffer
-    const accumulation = tf.variable(tf.zeros([4]), false, name('shared-acc'));
+    const variable = tf.variable(tf.zeros([4]), false, name('shared'));
+    const accumulation = tf.variable(source, false, name('shared-acc')); // shares source's buffer (as after setWeights)
     const gradient = tf.ones([4]);
-    expect(momentumStep({ variables: [variable], gradients: [gradient], accumulations: [accumulation], decays: [0], scale: null, learningRate: 0.5, momentum: 0.9, nesterov: false })).toBe(true);
+    expect(momentumStep({ variables: [variable], gradients: [gradient], accumulations: [accumulation], decays: [0], scale: null, learningRate: 0.5, momentum: 0.5, nesterov: false })).toBe(true);
     expect(Array.from(await source.data())).toEqual([1, 2, 3, 4]);
-    expect(Array.from(await variable.data())).toEqual([0.5, 1.5, 2.5, 3.5]);
+    expect(Array.from(await accumulation.data())).toEqual([1.5, 2, 2.5, 3]);
+    expect(Array.from(await variable.data())).toEqual([-0.75, -1, -1.25, -1.5]);
     tf.dispose([source, variable, accumulation, gradient]);
+  });
+
+  it("a variable that wasm's matMul used before the step is multiplied with its new values after it", async () => {
+    // tfjs-backend-wasm keeps XNNPACK's packed weights per buffer: a variable updated in place would keep its old product
+    registerTorchKernels({ threads: 2 });
+    const x = tf.tensor2d([[1, 2, 3]]);
+    const weights = tf.variable(tf.tensor2d([[1], [1], [1]]), false, name('matmul'));
+    const accumulation = tf.variable(tf.zeros([3, 1]), false, name('matmul-acc'));
+    const gradient = tf.ones([3, 1]);
+    const before = tf.matMul(x, weights);
+    expect(Array.from(await before.data())).toEqual([6]);
+    momentumStep({ variables: [weights], gradients: [gradient], accumulations: [accumulation], decays: [0], scale: null, learningRate: 1, momentum: 0, nesterov: false });
+    const after = tf.matMul(x, weights);
+    expect(Array.from(await after.data())).toEqual([0]); // weights are now all 0
+    tf.dispose([x, weights, accumulation, gradient, before, after]);
   });
 
   it('does nothing and says so when the kernels are not registered, or shapes do not match', () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createTrajectoryNet, PRESET_STAGES, summarize, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
+import { ScheduledAdam } from '@trajectorynet/runtime';
 import { barChart } from '@trajectorynet/training';
 import { restoreEngine, speedEngines, useEngine } from '../engines.js';
 import type { Suite } from '../suite.js';
@@ -66,12 +67,13 @@ async function measureModel(name: string, config: TrajectoryNetConfig, setting: 
   const offsets = tf.randomUniform([setting.batch, setting.frames, setting.size, setting.size, 3, 2], -3, 3);
   const labels = tf.oneHot(tf.tensor1d([1, 2], 'int32'), 174);
   const feed = model.inputs.length === 2 ? [clip, offsets] : [clip];
-  const optimizer = tf.train.adam(1e-4);
+  // the training loop's Adam: one native call per step with the libtorch kernels
+  const optimizer = new ScheduledAdam(1e-4, 0.9, 0.999, 1e-8);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const trainStep = () => {
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(feed, { training: true }) as tf.Tensor) as tf.Scalar, variables);
-      optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
+      optimizer.applyAdjusted(grads, { scale: null, decayOf: () => 0 });
       value.dataSync();
     });
   };

@@ -3,7 +3,7 @@
  * rate that changes every step, L2 weight decay and global-norm clipping.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type NamedTensor, ScheduledAdam } from '@trajectorynet/runtime';
+import { type NamedTensor, ScheduledAdam, ScheduledMomentum } from '@trajectorynet/runtime';
 import { z } from 'zod';
 
 export const OptimizerSchema = z
@@ -41,27 +41,21 @@ export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
 }
 
 export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[]): Trainable {
-  const byName = new Map(variables.map((v) => [v.name, v]));
+  const decayed = new Set(variables.filter((v) => config.weightDecay > 0 && isDecayed(v.name)).map((v) => v.name));
+  const decayOf = (name: string) => (decayed.has(name) ? config.weightDecay : 0);
+  // one native call per step under wasm with the libtorch kernels, tfjs's kernels otherwise (same numbers)
   const optimizer =
-    config.name === 'adam' ? new ScheduledAdam(config.lr, 0.9, 0.999, 1e-8) : new tf.MomentumOptimizer(config.lr, config.momentum, config.nesterov);
+    config.name === 'adam' ? new ScheduledAdam(config.lr, 0.9, 0.999, 1e-8) : new ScheduledMomentum(config.lr, config.momentum, config.nesterov);
   return {
     step(grads, lr) {
       optimizer.setLearningRate(lr);
-      const names = Object.keys(grads);
-      const adjusted = tf.tidy(() => {
-        // clipping scales by min(1, clipNorm / norm), computed on the device (only when clipping is on)
-        const scale = config.clipNorm > 0 ? tf.minimum(1, tf.div(config.clipNorm, tf.maximum(globalNorm(names.map((n) => grads[n])), 1e-12))) : null;
-        const out: tf.NamedTensorMap = {};
-        for (const name of names) {
-          let g = scale == null ? grads[name] : tf.mul(grads[name], scale);
-          const variable = byName.get(name);
-          if (config.weightDecay > 0 && variable != null && isDecayed(name)) g = tf.add(g, tf.mul(variable, config.weightDecay));
-          out[name] = g === grads[name] ? tf.clone(g) : g;
-        }
-        return out;
-      });
-      optimizer.applyGradients(adjusted as Parameters<typeof optimizer.applyGradients>[0]);
-      tf.dispose(Object.values(adjusted));
+      // clipping scales by min(1, clipNorm / norm), computed on the device (only when clipping is on)
+      const scale =
+        config.clipNorm > 0
+          ? tf.tidy(() => tf.minimum(1, tf.div(config.clipNorm, tf.maximum(globalNorm(Object.values(grads)), 1e-12))) as tf.Scalar)
+          : null;
+      optimizer.applyAdjusted(grads, { scale, decayOf });
+      scale?.dispose();
     },
     getState: () => optimizer.getWeights(),
     setState: (state) => optimizer.setWeights(state),

@@ -112,7 +112,7 @@ function summary(name) {
     const r = results[name].filter((_, i) => pairs[i].group === g);
     return `${g} ${average(r.map((x) => x.epe)).toFixed(3)}/${average(r.map((x) => x.epeMatched)).toFixed(3)} ${average(r.map((x) => x.cpu)).toFixed(2)}s`;
   });
-  process.stderr.write(`${name}: ${line.join('; ')}\n`);
+  process.stderr.write(`${name}: ${line.join('; ')}\n  per pair: ${results[name].map((x) => x.epe.toFixed(2)).join(' ')}\n`);
 }
 for (const json of configs) {
   results[json] = pairs.map((p, i) => {

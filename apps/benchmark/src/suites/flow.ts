@@ -1,11 +1,15 @@
 /**
  * TV-L1 against OpenCV 4.6 DualTVL1 (one thread, gray frames), in one run:
- * - accuracy and seconds per pair on synthetic pairs with known flow (real
- *   images moved by translations, rotations, zooms and two layers; seeded,
- *   512x384 and 1024x436; large motions of 20-40 px and small ones of 2-8 px)
- *   and on the shared FlyingChairs pairs, for our default, our previous
- *   default (pyramid stopping at 64 px) and OpenCV with its defaults and
- *   with a full pyramid (scaleStep 0.5, nscales = 1 + log2(min(H, W) / 16));
+ * - accuracy and seconds per pair on layered scenes (scenePair: independent
+ *   objects over a moving background, thin bars, motion blur, illumination
+ *   change; 512x384 with 25-35 px, 1024x436 with 40-100 px, small motions of
+ *   2-8 px; the held-out seeds and textures of tvl1-flow's
+ *   scripts/measure-scenes.mjs, never used to choose the default), on
+ *   single-motion pairs (syntheticPair: translations, rotations, zooms, two
+ *   layers; 20-40 px and 2-8 px) and on the shared FlyingChairs pairs, for
+ *   our default, our previous default, the 'ipol' and 'opencv' presets and
+ *   OpenCV with a full pyramid (scaleStep 0.5, nscales = 1 + log2(min(H, W) / 16))
+ *   and (full run only) with its defaults;
  * - extraction speed at 340x256 (frames of test.mp4 4 apart): pairs/s with
  *   one worker and with all workers, against both OpenCV configurations.
  * OpenCV runs when /usr/bin/python3 imports cv2; the columns stay empty
@@ -17,7 +21,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { barChart } from '@trajectorynet/training';
-import { createFlowPool, endPointError, type GrayImage, syntheticPair, syntheticPairSpecs, type Tvl1Options, tvl1 } from '@trajectorynet/tvl1-flow';
+import { createFlowPool, endPointError, type GrayImage, scenePair, scenePairSpecs, syntheticPair, syntheticPairSpecs, type Tvl1Options, tvl1 } from '@trajectorynet/tvl1-flow';
 import { type Flow, readFlo, readFrames, readImage, writeFlo } from '@trajectorynet/video-io';
 import type { Suite } from '../suite.js';
 
@@ -25,8 +29,12 @@ const PYTHON = '/usr/bin/python3';
 /** The OpenCV runner shipped with tvl1-flow's scripts (one JSON list of pairs in, EPE and seconds out). */
 const OPENCV_SCRIPT = path.join(path.dirname(createRequire(import.meta.url).resolve('@trajectorynet/tvl1-flow/package.json')), 'scripts/opencv-pairs.py');
 const SEED = 2026;
-/** The previous default, for reference: IPOL with the texture split and a pyramid that stops at 64 px. */
-const PREVIOUS: Tvl1Options = { minSize: 64, minLevels: 3, warps: 5, restartSize: 0 };
+/** The layered scenes' held-out seeds (tvl1-flow's scripts/measure-scenes.mjs --set test). */
+const SCENE_SEED = 5000;
+/** The previous default, for reference: IPOL with the texture split, 4 warps and restart-and-fuse from the 64 px level. */
+const PREVIOUS: Tvl1Options = { preset: 'ipol', minLevels: 3, warps: 4, structureTexture: 0.95, restartSize: 64 };
+/** Our columns: the default, the previous default and the other presets. */
+const OURS: Record<string, Tvl1Options> = { ours: {}, previous: PREVIOUS, ipol: { preset: 'ipol' }, opencvPreset: { preset: 'opencv' } };
 type OpencvConfig = 'full' | 'default';
 
 function opencvAvailable(): boolean {
@@ -58,12 +66,40 @@ async function grayTexture(file: string): Promise<GrayImage> {
   return { width: rgb.width, height: rgb.height, data };
 }
 
-/** Synthetic pairs (written as raw gray + .flo for OpenCV) and the FlyingChairs pairs. */
+/** Gray frames of a video, as textures for synthetic scenes. */
+async function videoTextures(file: string, indices: number[]): Promise<GrayImage[]> {
+  const { width, height, frames } = await readFrames(file, { indices });
+  return frames.map((rgb) => ({ width, height, data: Float32Array.from({ length: width * height }, (_, i) => 0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2]) }));
+}
+
+/** Layered scenes, single-motion synthetic pairs (both written as raw gray + .flo for OpenCV) and the FlyingChairs pairs. */
 async function accuracyPairs(data: string, work: string, quick: boolean): Promise<Pair[]> {
   const textures = await Promise.all(['0000000', '0000001', '0000002'].map((id) => grayTexture(path.join(data, `flow/flyingchairs/${id}-img0.ppm`))));
   textures.push(await grayTexture(path.join(data, 'rawframes/img_00001.jpg')));
+  // the held-out textures of measure-scenes.mjs --set test (the default was chosen on test.mp4 and rawframes textures)
+  const sceneTextures = [...(await videoTextures(path.join(data, 'videos/test.avi'), [10, 80, 150])), ...(await videoTextures(path.join(data, 'videos/part_0.mp4'), [2, 16, 30]))];
   const chairsSize: [number, number][] = [[512, 384]];
   const sintelSize: [number, number][] = [[1024, 436]];
+  const sceneGroups = [
+    { group: 'scenes 512x384 (25-35 px)', specs: scenePairSpecs({ seed: SCENE_SEED, width: 512, height: 384, count: 8, magnitude: [25, 35] }) },
+    { group: 'scenes 1024x436 (40-100 px)', specs: scenePairSpecs({ seed: SCENE_SEED + 1, width: 1024, height: 436, count: 8, magnitude: [40, 100] }) },
+    {
+      group: 'scenes small (2-8 px)',
+      specs: [...scenePairSpecs({ seed: SCENE_SEED + 2, width: 512, height: 384, count: 4, magnitude: [2, 8] }), ...scenePairSpecs({ seed: SCENE_SEED + 3, width: 1024, height: 436, count: 4, magnitude: [2, 8] })],
+    },
+  ];
+  const pairs: Pair[] = [];
+  for (const { group, specs } of sceneGroups) {
+    for (const [i, spec] of (quick ? specs.slice(0, 1) : specs).entries()) {
+      const p = scenePair(sceneTextures, spec);
+      const base = path.join(work, `scene-${group.split(' ')[1]}-${i}`);
+      const files = { frame0: `${base}-0.raw`, frame1: `${base}-1.raw`, truth: `${base}.flo`, width: spec.width, height: spec.height };
+      await writeFile(files.frame0, p.frame0.data);
+      await writeFile(files.frame1, p.frame1.data);
+      await writeFlo(files.truth, p.truth);
+      pairs.push({ group, name: `${spec.kind} ${spec.width}x${spec.height}`, frame0: p.frame0, frame1: p.frame1, truth: p.truth, magnitude: p.meanMagnitude, files });
+    }
+  }
   const groups = [
     {
       group: 'large (20-40 px)',
@@ -77,7 +113,6 @@ async function accuracyPairs(data: string, work: string, quick: boolean): Promis
       specs: quick ? [] : [...syntheticPairSpecs({ seed: SEED + 1, sizes: chairsSize, perSize: 1, magnitude: [2, 8] }), ...syntheticPairSpecs({ seed: SEED + 3, sizes: sintelSize, perSize: 1, magnitude: [2, 8] })],
     },
   ];
-  const pairs: Pair[] = [];
   for (const { group, specs } of groups) {
     for (const [i, spec] of (quick ? specs.slice(0, 1) : specs).entries()) {
       const p = syntheticPair(textures, spec);
@@ -135,12 +170,12 @@ export const flowSuite: Suite = {
 
     // accuracy and seconds per pair, one thread
     const pairs = await accuracyPairs(data, work, quick);
-    progress(`${pairs.length} pairs with ground truth: our default`);
-    const measured: Record<string, Measured[]> = { ours: ours(pairs, {}) };
-    // the previous default only in the full run (the quick run checks that the suite works, not its numbers)
-    if (!quick) {
-      progress('our previous default');
-      measured.previous = ours(pairs, PREVIOUS);
+    // the quick run checks that the suite works, not its numbers: our default only
+    const ourColumns = quick ? ['ours'] : Object.keys(OURS);
+    const measured: Record<string, Measured[]> = {};
+    for (const c of ourColumns) {
+      progress(`${pairs.length} pairs with ground truth: ${c} ${JSON.stringify(OURS[c])}`);
+      measured[c] = ours(pairs, OURS[c]);
     }
     if (withOpencv) {
       for (const config of OPENCV_CONFIGS) {
@@ -151,7 +186,7 @@ export const flowSuite: Suite = {
         );
       }
     }
-    const columns = ['ours', ...(quick ? [] : ['previous']), ...OPENCV_CONFIGS];
+    const columns = [...ourColumns, ...OPENCV_CONFIGS];
     const pairRows = pairs.map((p, i) => [p.group, p.name, p.magnitude, ...columns.flatMap((c) => [measured[c][i].epe ?? '-', measured[c][i].cpu, measured[c][i].seconds])]);
     const groupRows: (string | number)[][] = [];
     for (const group of [...new Set(pairs.map((p) => p.group))]) {
@@ -203,14 +238,14 @@ export const flowSuite: Suite = {
       [`ours, ${workers} workers`, allWorkers, '-', ...ratios(allWorkers)],
       ...OPENCV_CONFIGS.map((c) => [`OpenCV DualTVL1 ${c}, 1 thread`, opencvRates[c].wall, opencvRates[c].cpu, ...ratios(opencvRates[c].wall)]),
     ];
-    const names: Record<string, string> = { ours: 'ours', previous: 'previous default', full: 'OpenCV full pyramid', default: 'OpenCV defaults' };
+    const names: Record<string, string> = { ours: 'ours', previous: 'previous default', ipol: "preset 'ipol'", opencvPreset: "preset 'opencv'", full: 'OpenCV full pyramid', default: 'OpenCV defaults' };
     return {
       tables: [
         {
           title: 'TV-L1 by group: mean EPE, median CPU seconds per pair (one thread), median per-pair CPU time ratio ours / OpenCV',
           columns: ['group', 'pairs', ...columns.map((c) => `${names[c]} EPE`), ...columns.map((c) => `${names[c]} CPU s`), ...OPENCV_CONFIGS.map((c) => `ours / ${names[c]} time`)],
           rows: groupRows,
-          note: `Synthetic pairs: syntheticPair on real images (seeds ${SEED} and ${SEED + 2} large at 512x384 and 1024x436, ${SEED + 1} and ${SEED + 3} small), EPE over pixels with a correspondence (occluded and out-of-frame pixels excluded, the same mask for every method). "previous default": ${JSON.stringify(PREVIOUS)}.`,
+          note: `Scenes: scenePair on frames of test.avi and part_0.mp4 (seeds ${SCENE_SEED}-${SCENE_SEED + 3}, held out from choosing the default), EPE over all pixels. Single-motion pairs: syntheticPair on real images (seeds ${SEED} and ${SEED + 2} large at 512x384 and 1024x436, ${SEED + 1} and ${SEED + 3} small), EPE over pixels with a correspondence (occluded and out-of-frame pixels excluded, the same mask for every method). "previous default": ${JSON.stringify(PREVIOUS)}.`,
         },
         { title: 'TV-L1 per pair: EPE and seconds', columns: ['group', 'pair', 'mean |flow| px', ...columns.flatMap((c) => [`${names[c]} EPE`, 'CPU s', 'wall s'])], rows: pairRows },
         {
@@ -226,7 +261,7 @@ export const flowSuite: Suite = {
           { title: `TV-L1 pairs/s at ${width}x${height}`, yLabel: 'pairs/s' },
         ),
       },
-      data: { seed: SEED, pairs: pairs.map((p, i) => ({ group: p.group, name: p.name, magnitude: p.magnitude, ...Object.fromEntries(columns.map((c) => [c, measured[c][i]])) })), oneWorker, oneWorkerCpu, allWorkers, workers, opencvRates },
+      data: { seed: SEED, sceneSeed: SCENE_SEED, pairs: pairs.map((p, i) => ({ group: p.group, name: p.name, magnitude: p.magnitude, ...Object.fromEntries(columns.map((c) => [c, measured[c][i]])) })), oneWorker, oneWorkerCpu, allWorkers, workers, opencvRates },
     };
   },
 };

@@ -8,12 +8,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createProgress, type Progress, writeFileDurable } from '@trajectorynet/core/node';
+import type { DataParallel } from '@trajectorynet/distributed';
 import { createRecognizer, type Recognizer, type RecognizerConfig } from '@trajectorynet/recognizer';
 import { inflateResNet, ResNetS3DError } from '@trajectorynet/resnet-s3d';
 import { assignMatchingWeights, assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
 import { type Dataset, IMAGENET_MEAN, IMAGENET_STD, type Sample } from '@trajectorynet/video-io';
-import { presetRequirements } from './config/presets.js';
 import { deepMerge } from './config/load.js';
+import { presetRequirements } from './config/presets.js';
 import { ConfigSchema, motionNetFrames, type TrainConfig } from './config/schema.js';
 import { type ClipBatch, clipBatches } from './data/batches.js';
 import { loadDatasets } from './data/datasets.js';
@@ -45,6 +46,12 @@ export interface RunOptions {
   /** Stop after this many steps in this process (tests of resume). */
   maxStepsThisRun?: number;
   quiet?: boolean;
+  /**
+   * Data-parallel over a process group: this rank trains on the samples i with
+   * i mod ranks = rank (shuffled each epoch by seed and epoch), and only rank 0
+   * writes files. Validation runs whole on every rank.
+   */
+  parallel?: DataParallel;
 }
 
 export interface RunSummary {
@@ -144,7 +151,12 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   const log = options.log ?? ((m: string) => console.error(m));
   checkRequirements(config);
   await useBackend(config);
-  const { train: trainSet, val: valSet } = await loadDatasets(config.data, config.train.seed);
+  const { train: fullTrainSet, val: valSet } = await loadDatasets(config.data, config.train.seed);
+  const parallel = options.parallel;
+  const writer = parallel == null || parallel.rank === 0;
+  const trainSet = parallel == null ? fullTrainSet : { ...fullTrainSet, samples: fullTrainSet.samples.filter((_, i) => i % parallel.worldSize === parallel.rank) };
+  // every rank takes as many steps: the smallest shard's batches
+  const shardSize = Math.floor(fullTrainSet.samples.length / (parallel?.worldSize ?? 1));
   const cacheRoot = options.cacheDir ?? cacheBesideRun(options.outDir);
   const flows = await prepareFlows(config, [trainSet, valSet], { cacheRoot, quiet: options.quiet, log });
   let unreportedSolves = flows.solves;
@@ -170,7 +182,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     const state = await trainLoop<ClipBatch, ClassifierMeta>({
       settings: {
         epochs: config.train.epochs,
-        batchesPerEpoch: Math.floor(trainSet.samples.length / config.train.batchSize),
+        batchesPerEpoch: Math.floor(shardSize / config.train.batchSize),
         accumulate: config.train.accumulate,
         seed: config.train.seed,
         optimizer: config.optimizer,
@@ -202,6 +214,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       resume: options.resume,
       overwrite: options.overwrite,
       maxStepsThisRun: options.maxStepsThisRun,
+      parallel,
+      fingerprintExtra: parallel == null ? undefined : { config, labels: trainSet.labels, samples: fullTrainSet.samples.length },
       onStep: (record) => {
         if (progress == null) {
           progress = options.quiet ? null : createProgress({ label: `epoch ${record.epoch}/${config.train.epochs}`, total: record.stepsPerEpoch, unit: 'steps' });
@@ -212,11 +226,12 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         progress?.stop();
         progress = null;
         trainSeconds += record.seconds; // the epoch's training time (resumed parts included), without validation
-        clipsSeen += trainSet.samples.length - (trainSet.samples.length % config.train.batchSize);
+        clipsSeen += (shardSize - (shardSize % config.train.batchSize)) * (parallel?.worldSize ?? 1);
         const val = record.val != null ? `, val top-1 ${(record.val.top1 * 100).toFixed(1)}%, top-5 ${(record.val.top5 * 100).toFixed(1)}%` : '';
         log(`epoch ${record.epoch}: train loss ${record.train.loss.toFixed(3)}, train top-1 ${(record.train.top1 * 100).toFixed(1)}%${val}`);
       },
     });
+    if (!writer) return { state, best: null, flows: { source: flows.source, solves: flows.solves }, trainClipsPerSecond: 0, seconds: (Date.now() - started) / 1000, outDir: options.outDir };
     await writeFileDurable(path.join(options.outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     await writeFileDurable(path.join(options.outDir, 'curves.svg'), trainingCurvesSvg(state.history, config.preset ?? 'training'));
     let best: EvaluationReport | null = null;

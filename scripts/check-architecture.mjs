@@ -20,6 +20,8 @@ const LAYERS = {
   core: 0,
   'video-io': 1,
   runtime: 1,
+  // its addon is optional: the package loads without it
+  distributed: 1,
   // no dependencies: runtime loads it (optional, at run time)
   'torch-kernels': 0,
   'tvl1-flow': 2,

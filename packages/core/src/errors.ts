@@ -13,6 +13,7 @@ export type ErrorCategory =
   | 'checkpoint' // a checkpoint cannot be read or does not fit
   | 'diverged' // training produced NaN or infinite values
   | 'environment' // the machine: disk full, folder not writable, a program or server missing
+  | 'distributed' // another rank of a distributed run died, hung or never arrived: the whole group stops
   | 'internal'; // a bug or an unexpected failure
 
 /** Exit codes of every TrajectoryNet command line, by category. */
@@ -23,6 +24,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
   checkpoint: 4,
   diverged: 5,
   environment: 6,
+  distributed: 7,
 };
 
 /** The category of each code used across the packages; an unknown code is 'internal'. */
@@ -45,6 +47,10 @@ export const ERROR_CODES = {
   NO_FFMPEG: 'environment',
   BACKEND_UNAVAILABLE: 'environment',
   REDIS_UNREACHABLE: 'environment',
+  DIST_UNAVAILABLE: 'environment',
+  RANK_MISMATCH: 'input',
+  RANK_LOST: 'distributed',
+  RANK_TIMEOUT: 'distributed',
   WORKER: 'internal',
   INTERNAL: 'internal',
 } as const satisfies Record<string, ErrorCategory>;

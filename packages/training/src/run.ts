@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { DataParallel } from '@trajectorynet/distributed';
 import { createRecognizer, type Recognizer, type RecognizerConfig } from '@trajectorynet/recognizer';
 import { inflateResNet, ResNetS3DError } from '@trajectorynet/resnet-s3d';
 import { assignMatchingWeights, assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
@@ -23,8 +24,8 @@ import { TrainingError } from './errors.js';
 import { type EvaluationReport, evaluate, scoreVideos } from './eval/evaluate.js';
 import { type RunState, trainLoop } from './loop/loop.js';
 import { BEST, LATEST, runFiles } from './loop/run-files.js';
-import { createRunMonitor } from './monitor/run-monitor.js';
-import { startRunFolder } from './monitor/run-start.js';
+import { createRunMonitor, type RunMonitor } from './monitor/run-monitor.js';
+import { type RunFolder, startRunFolder } from './monitor/run-start.js';
 import { classificationObjective } from './objectives/classification.js';
 import { writeEvaluation } from './report/run-report.js';
 
@@ -54,6 +55,12 @@ export interface RunOptions {
   /** Stop after this many steps in this process (tests of resume). */
   maxStepsThisRun?: number;
   quiet?: boolean;
+  /**
+   * Data-parallel over a process group: this rank trains on the samples i with
+   * i mod ranks = rank (shuffled each epoch by seed and epoch), and only rank 0
+   * writes files. Validation runs whole on every rank.
+   */
+  parallel?: DataParallel;
 }
 
 export interface RunSummary {
@@ -161,15 +168,23 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   const started = Date.now();
   checkRequirements(config);
   const resume = options.resume === true || options.resumeFrom != null;
+  const parallel = options.parallel;
+  // rank 0 alone writes the run's files (config.json, run.log, curves); the other ranks train silently
+  const writer = parallel == null || parallel.rank === 0;
   // config.json and run.log before anything else: a run killed at any point can be read and repeated
-  const folder = await startRunFolder(options.outDir, { config, command: options.command, resume, overwrite: options.overwrite, echo: options.log ?? ((m) => console.error(m)) });
+  const folder: RunFolder = writer
+    ? await startRunFolder(options.outDir, { config, command: options.command, resume, overwrite: options.overwrite, echo: options.log ?? ((m) => console.error(m)) })
+    : { log: { file: '', info: () => {}, record: () => {} }, saveConfig: async () => {} };
   const runLog = folder.log;
   const log = (message: string) => runLog.info(message);
   for (const warning of options.warnings ?? []) log(`warning: ${warning}`);
   await useBackend(config);
   log(`backend ${tf.getBackend()}, seed ${config.train.seed}, run folder ${options.outDir}`);
-  const { train: trainSet, val: valSet } = await loadDatasets(config.data, config.train.seed);
-  const stepsPerEpoch = checkTrainingSetSize(config, trainSet.samples.length);
+  const { train: fullTrainSet, val: valSet } = await loadDatasets(config.data, config.train.seed);
+  const trainSet = parallel == null ? fullTrainSet : { ...fullTrainSet, samples: fullTrainSet.samples.filter((_, i) => i % parallel.worldSize === parallel.rank) };
+  // every rank takes as many steps: the smallest shard's batches
+  const shardSize = Math.floor(fullTrainSet.samples.length / (parallel?.worldSize ?? 1));
+  const stepsPerEpoch = checkTrainingSetSize(config, shardSize);
   for (const warning of scheduleWarnings(config, stepsPerEpoch)) log(`warning: ${warning}`);
   const cacheRoot = options.cacheDir ?? cacheBesideRun(options.outDir);
   const flows = await prepareFlows(config, [trainSet, valSet], { cacheRoot, quiet: options.quiet, log });
@@ -177,7 +192,9 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
 
   const recognizer = createRecognizer(recognizerConfig(config, trainSet.labels.length), config.train.seed);
   const meta: ClassifierMeta = { kind: 'classifier', config, labels: trainSet.labels, recognizer: recognizer.config };
-  const monitor = createRunMonitor({ outDir: options.outDir, files: runFiles(options.outDir), log: runLog, title: config.preset ?? 'training', epochs: config.train.epochs, quiet: options.quiet });
+  const monitor: RunMonitor = writer
+    ? createRunMonitor({ outDir: options.outDir, files: runFiles(options.outDir), log: runLog, title: config.preset ?? 'training', epochs: config.train.epochs, quiet: options.quiet })
+    : { onStart: async () => {}, onStep: async () => {}, onEpoch: async () => {}, stop: () => {} };
   let clipsSeen = 0;
   let trainSeconds = 0;
   try {
@@ -196,7 +213,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     const state = await trainLoop<ClipBatch, ClassifierMeta>({
       settings: {
         epochs: config.train.epochs,
-        batchesPerEpoch: Math.floor(trainSet.samples.length / config.train.batchSize),
+        batchesPerEpoch: Math.floor(shardSize / config.train.batchSize),
         accumulate: config.train.accumulate,
         seed: config.train.seed,
         optimizer: config.optimizer,
@@ -234,6 +251,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       resumeFrom: options.resumeFrom,
       overwrite: options.overwrite,
       maxStepsThisRun: options.maxStepsThisRun,
+      parallel,
+      fingerprintExtra: parallel == null ? undefined : { config, labels: trainSet.labels, samples: fullTrainSet.samples.length },
       onStart: async (start) => {
         await folder.saveConfig(); // a resumed run's, once its checkpoint is accepted
         await monitor.onStart(start);
@@ -241,10 +260,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       onStep: (record) => monitor.onStep(record),
       onEpoch: async (record) => {
         trainSeconds += record.seconds; // the epoch's training time (resumed parts included), without validation
-        clipsSeen += trainSet.samples.length - (trainSet.samples.length % config.train.batchSize);
+        clipsSeen += (shardSize - (shardSize % config.train.batchSize)) * (parallel?.worldSize ?? 1);
         await monitor.onEpoch(record);
       },
     });
+    if (!writer) return { state, best: null, flows: { source: flows.source, solves: flows.solves }, trainClipsPerSecond: 0, seconds: (Date.now() - started) / 1000, outDir: options.outDir };
     let best: EvaluationReport | null = null;
     if (state.epoch >= config.train.epochs && state.best != null) {
       // the final report is of the best checkpoint

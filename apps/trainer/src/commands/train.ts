@@ -2,8 +2,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureWritableFolder } from '@trajectorynet/core/node';
+import { DataParallel, ProcessGroup, readLaunchEnv } from '@trajectorynet/distributed';
 import { LATEST, PRESET_NAMES, runTraining } from '@trajectorynet/training';
 import type { Command } from 'commander';
+import { launchLocalRanks } from '../launch.js';
 import { collect, integer } from '../options.js';
 import { type ConfigFlags, defaultWorkDir, runConfig } from './run-config.js';
 
@@ -13,6 +15,8 @@ interface TrainOptions extends ConfigFlags {
   resumeFrom?: string;
   overwrite: boolean;
   quiet: boolean;
+  nprocPerNode?: number;
+  distTimeout: number;
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -30,6 +34,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--overwrite', 'replace a run already in --out', false)
     .option('--init-from <checkpoint>', 'start from the weights of another run whose names and shapes match (another label set is fine: the head is new)')
     .option('-q, --quiet', 'no progress bars', false)
+    .option('--nproc-per-node <n>', 'data-parallel: start n ranks on this machine (one process each, over c10d/Gloo)', integer(1, 64))
+    .option('--dist-timeout <seconds>', 'data-parallel: how long a rank waits for the others (rendezvous, each step) before the group stops', integer(1), 300)
     .addHelpText(
       'after',
       `
@@ -41,18 +47,31 @@ Examples:
   trajectorynet train --config sth.yaml --init-from runs/kinetics/best.ckpt --out runs/sth-from-kinetics
   trajectorynet train --config sth.yaml --seed 2 --keep 3          # into work_dirs/sth
   trajectorynet train --out runs/a --resume                        # the run's own config.json
-  trajectorynet train --out runs/a-again --resume-from runs/a/epoch_3.ckpt --set train.epochs=12`,
+  trajectorynet train --out runs/a-again --resume-from runs/a/epoch_3.ckpt --set train.epochs=12
+  trajectorynet train --preset trajectorynet-r18-tiny --nproc-per-node 2 --out runs/tiny-2ranks
+  torchrun --no_python --nnodes 2 --nproc_per_node 1 --node_rank 0 --master_addr 10.0.0.1 --master_port 29500 \
+      trajectorynet train --config sth.yaml --out runs/sth   (GLOO_SOCKET_IFNAME=eth0 names the interface)`,
     )
     .action(async (o: TrainOptions) => {
+      if (o.nprocPerNode != null && readLaunchEnv() == null) {
+        process.exitCode = await launchLocalRanks(o.nprocPerNode, o.distTimeout);
+        return;
+      }
       const out = o.out ?? defaultWorkDir(o);
       const resumeDir = o.resumeFrom != null ? path.dirname(o.resumeFrom) : o.resume ? out : undefined;
       const warnings: string[] = [];
       const { config, source } = await runConfig(o, { resumeDir, warn: (m) => warnings.push(m) });
       await ensureWritableFolder(out);
+      const launch = readLaunchEnv();
+      const group = launch == null ? null : await ProcessGroup.create({ ...launch, timeoutMs: o.distTimeout * 1000 });
+      const parallel = group == null ? undefined : new DataParallel(group);
+      // only rank 0 speaks; the others would repeat its lines
+      const quiet = o.quiet || (launch != null && launch.rank !== 0);
       const resuming = o.resumeFrom != null || (o.resume && existsSync(path.join(out, LATEST)));
-      if (resuming) console.error(`config: ${source}`);
+      if (resuming && !quiet) console.error(`config: ${source}`);
       const command = ['trajectorynet', ...process.argv.slice(2)].join(' ');
-      const summary = await runTraining(config, { outDir: out, resume: o.resume, resumeFrom: o.resumeFrom, overwrite: o.overwrite, quiet: o.quiet, command, warnings });
+      const summary = await runTraining(config, { outDir: out, resume: o.resume, resumeFrom: o.resumeFrom, overwrite: o.overwrite, quiet, command, warnings, parallel, log: quiet && launch != null ? () => {} : undefined });
+      group?.destroy();
       if (summary.best != null) {
         console.log(`best val top-1 ${(summary.best.top1 * 100).toFixed(1)}%, top-5 ${(summary.best.top5 * 100).toFixed(1)}% (${path.join(out, 'best.ckpt')}, epoch ${summary.state.best?.epoch}; trajectories: ${summary.flows.source})`);
       }

@@ -14,10 +14,20 @@
  * checkpoint and at epoch ends), so a GPU backend is never stalled per step.
  * A non-finite loss found at a log point stops the run before any checkpoint
  * holds the damaged weights.
+ *
+ * Data-parallel (`parallel`): every rank runs this loop on its shard of the
+ * micro-batches; rank 0's weights are broadcast at the start, after the ranks
+ * agreed on a fingerprint of the model and the settings; each step's summed
+ * gradients go through one allreduce and are divided by ranks x micro-batches
+ * (so 2 ranks equal one process accumulating their 2 micro-batches); a step
+ * whose gradients are not finite on any rank is skipped by all; log points sum
+ * the metrics over the ranks; rank 0 alone writes checkpoints and metrics.
  */
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { RandomState } from '@trajectorynet/core';
 import { removeStaleTemporaries } from '@trajectorynet/core/node';
+import { type DataParallel, fingerprint, modelSignature } from '@trajectorynet/distributed';
 import { assignWeights, createRunRandom, loadCheckpoint, namedWeights } from '@trajectorynet/runtime';
 import { TrainingError } from '../errors.js';
 import { createOptimizer, type OptimizerConfig } from './optimizer.js';
@@ -112,6 +122,12 @@ export interface TrainLoopOptions<Batch, Meta> {
   maxStepsThisRun?: number;
   onStep?(record: StepRecord & { stepsPerEpoch: number }): void | Promise<void>;
   onEpoch?(record: EpochRecord): void | Promise<void>;
+  /** A step that every rank skipped because one had non-finite gradients (data-parallel only). */
+  onSkip?(skip: { step: number; nonFiniteRanks: number }): void;
+  /** Data-parallel over a process group (each rank's `batches` give its own shard). */
+  parallel?: DataParallel;
+  /** What else must agree across ranks (e.g. the data config), folded into the start's fingerprint. */
+  fingerprintExtra?: unknown;
 }
 
 export interface RunStart {
@@ -184,8 +200,11 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
   const optimizer = createOptimizer(settings.optimizer, variables);
 
   const from = options.resumeFrom ?? files.latest;
-  const resuming = await files.prepare(options.resume === true, options.overwrite === true, options.resumeFrom);
-  await removeStaleTemporaries(options.outDir);
+  const parallel = options.parallel;
+  // rank 0 alone writes the run's files; the others read its checkpoint to resume
+  const writer = parallel == null || parallel.rank === 0;
+  const resuming = writer ? await files.prepare(options.resume === true, options.overwrite === true, options.resumeFrom) : options.resume === true && existsSync(from);
+  if (writer) await removeStaleTemporaries(options.outDir);
   let state: RunState<Meta>;
   let random: ReturnType<typeof createRunRandom>;
   if (resuming) {
@@ -197,7 +216,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     // the run goes on under this run's settings (checkResume accepted them), and its checkpoints say so
     state = { ...saved.state, meta: options.meta };
     random = createRunRandom(settings.seed, state.random);
-    await files.truncateMetrics(state.step, state.epoch);
+    if (writer) await files.truncateMetrics(state.step, state.epoch);
   } else {
     random = createRunRandom([settings.seed, 'run']);
     state = { meta: options.meta, step: 0, epoch: 0, stepInEpoch: 0, random: random.state(), best: null, history: [], epochSums: {}, epochItems: 0, epochSeconds: 0 };
@@ -212,7 +231,15 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     totalSteps,
   });
 
+  if (parallel != null) {
+    await parallel.checkFingerprint(fingerprint({ settings, model: modelSignature(model.weights), step: state.step, extra: options.fingerprintExtra ?? null }), 'model, settings or checkpoint');
+    await parallel.broadcastWeights(model.weights);
+  }
+  const trainableIds = new Set(variables.map((v) => v.id));
+  const buffers = model.weights.filter((w) => !trainableIds.has(w.read().id));
+
   const save = async (file: string) => {
+    if (!writer) return;
     state.random = random.state();
     const optimizerState = await optimizer.getState();
     try {
@@ -231,7 +258,15 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
   /** A log point: read the sums, stop on a non-finite loss, record the steps since the last one. */
   const logPoint = async (lr: number) => {
     if (pendingSteps === 0) return;
-    const sums = await pending.drain();
+    let sums = await pending.drain();
+    if (parallel != null) {
+      // every rank reaches the same log points: sum the metrics and items over the ranks
+      const keys = Object.keys(sums).sort();
+      const reduced = await parallel.sum([...keys.map((k) => sums[k]), pendingItems, logClock.items]);
+      sums = Object.fromEntries(keys.map((k, i) => [k, k === 'loss' ? reduced[i] / parallel.worldSize : reduced[i]]));
+      pendingItems = reduced[keys.length];
+      logClock.items = reduced[keys.length + 1];
+    }
     const loss = sums.loss / pendingSteps;
     if (!Number.isFinite(loss)) {
       throw new TrainingError(
@@ -259,12 +294,14 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     pendingItems = 0;
     logClock = { time: Date.now(), items: 0 };
     dataClock.seconds = 0;
-    await files.appendMetrics({ kind: 'step', ...record });
+    if (writer) await files.appendMetrics({ kind: 'step', ...record });
     await options.onStep?.({ ...record, stepsPerEpoch });
   };
 
   let stepsThisRun = 0;
   logClock = { time: Date.now(), items: 0 };
+  /** The sums of the step in progress: added to the log's once the step is taken (a skipped step's are dropped). */
+  let stepSums: Record<string, tf.Scalar>[] = [];
   try {
     while (state.epoch < settings.epochs) {
       const epochStarted = Date.now() - state.epochSeconds * 1000;
@@ -286,7 +323,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
           // the step's loss is the mean over its micro-batches
           return { grads: variables.map((v) => g[v.name]), sums: { ...kept, loss: tf.div(value, settings.accumulate) as tf.Scalar } };
         });
-        pending.add(sums);
+        stepSums.push(sums);
         if (accumulated == null) {
           accumulated = grads;
         } else {
@@ -301,14 +338,30 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
 
         lr = learningRateAt(settings.optimizer.lr, settings.schedule, state.step, totalSteps);
         const summed = accumulated;
-        const averaged = tf.tidy(() => Object.fromEntries(variables.map((v, i) => [v.name, tf.div(summed[i], settings.accumulate)])));
-        optimizer.step(averaged, lr);
-        tf.dispose([...Object.values(averaged), ...summed]);
         accumulated = null;
         micro = 0;
+        let reduced: tf.Tensor[] | null = null;
+        if (parallel == null) {
+          reduced = tf.tidy(() => summed.map((g) => tf.div(g, settings.accumulate)));
+        } else {
+          const step = await parallel.reduceStep(summed, buffers, 1 / (settings.accumulate * parallel.worldSize));
+          reduced = step.grads;
+          if (reduced == null) options.onSkip?.({ step: state.step, nonFiniteRanks: step.nonFiniteRanks });
+        }
+        tf.dispose(summed);
+        if (reduced == null) {
+          // every rank agreed to skip the update (a non-finite gradient on one of them); the step still counts
+          tf.dispose(stepSums.flatMap((s) => Object.values(s)));
+        } else {
+          for (const sums of stepSums) pending.add(sums);
+          const grads = reduced;
+          optimizer.step(Object.fromEntries(variables.map((v, i) => [v.name, grads[i]])), lr);
+          tf.dispose(grads);
+          pendingSteps += 1;
+        }
+        stepSums = [];
         state.step += 1;
         state.stepInEpoch += 1;
-        pendingSteps += 1;
         stepsThisRun += 1;
         state.epochSeconds = (Date.now() - epochStarted) / 1000;
         const checkpointing = settings.checkpointEvery > 0 && state.step % settings.checkpointEvery === 0;
@@ -317,6 +370,8 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
         if (options.maxStepsThisRun != null && stepsThisRun >= options.maxStepsThisRun) return state;
       }
       tf.dispose(accumulated ?? []);
+      tf.dispose(stepSums.flatMap((s) => Object.values(s)));
+      stepSums = [];
       await logPoint(lr);
 
       const train = Object.fromEntries(
@@ -337,7 +392,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
       state.epochSums = {};
       state.epochItems = 0;
       state.epochSeconds = 0;
-      await files.appendMetrics({ kind: 'epoch', ...record });
+      if (writer) await files.appendMetrics({ kind: 'epoch', ...record });
       await options.onEpoch?.(record);
       // best before latest: a kill between the two leaves latest at the previous epoch, whose
       // resumption repeats this epoch and writes best again (the same score is an improvement there)
@@ -347,6 +402,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     }
     return state;
   } finally {
+    tf.dispose(stepSums.flatMap((s) => Object.values(s)));
     pending.dispose();
     random.release();
     optimizer.dispose();

@@ -5,8 +5,11 @@
  * Python (resnet-s3d checks its inflated weights against torchvision's own
  * resnet18), libtorch-dev and g++ (the native kernels of
  * @trajectorynet/torch-kernels, built by its build script, unless LIBTORCH
- * names another libtorch), and chromium (apps/web's test drives the page in
- * Debian's headless Chromium; playwright's own browser download is not used). Uses apt-get (as root, or through sudo) when one is
+ * names another libtorch), libgloo-dev (the Gloo headers that
+ * @trajectorynet/distributed's addon compiles against), python3-opencv (the
+ * benchmark's TV-L1 rival) and chromium (apps/web's test drives the page in
+ * Debian's headless Chromium; playwright's own browser download is not used).
+ * Uses apt-get (as root, or through sudo) when one is
  * missing; prints what to do otherwise. Everything else (ffmpeg, image
  * codecs, tfjs) comes from npm packages.
  *
@@ -32,6 +35,10 @@ const needed = nativeOnly
       { aptPackage: 'redis-server', present: () => runs('redis-server', ['--version']) },
       { aptPackage: 'python3-torchvision', present: () => runs('/usr/bin/python3', ['-c', 'import torch, torchvision']) },
       ...nativeDeps,
+      // c10d's Gloo headers for @trajectorynet/distributed's addon (libtorch itself carries the library)
+      { aptPackage: 'libgloo-dev', present: () => existsSync('/usr/include/gloo/algorithm.h') },
+      // OpenCV's TV-L1, the rival the benchmark's flow suite measures in the same run
+      { aptPackage: 'python3-opencv', present: () => runs('/usr/bin/python3', ['-c', 'import cv2']) },
       { aptPackage: 'chromium', present: () => runs(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version']) },
     ];
 

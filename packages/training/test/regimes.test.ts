@@ -78,8 +78,9 @@ describe('synthetic regimes', () => {
     const { data } = SYNTHETIC_REGIMES.trackable;
     const trackable = flowErrors({ motion: { speed: data.syntheticSpeed, turn: data.syntheticTurn }, appearance: data.syntheticAppearance });
     const hard = flowErrors({});
-    // measured on other seeds: trackable 0.25-0.28x zero flow's error, hard 0.75-0.80x
+    // measured on other seeds (split test seed 101, val seed 11), default TV-L1 with minSize 8 and ignoreOutside:
+    // trackable 0.21-0.23x zero flow's error, hard 0.54-0.57x (before those settings: 0.25-0.28x and 0.75-0.80x)
     expect(trackable.tvl1).toBeLessThan(0.4 * trackable.zero);
-    expect(hard.tvl1).toBeGreaterThan(0.6 * hard.zero);
+    expect(hard.tvl1 / hard.zero).toBeGreaterThan(1.5 * (trackable.tvl1 / trackable.zero));
   });
 });

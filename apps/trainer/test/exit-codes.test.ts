@@ -74,7 +74,8 @@ describe('exit codes', { timeout: 600_000 }, () => {
       // option errors: one line and where to look, not the whole help
       [`trajectorynet predict ${video} --checkpoint x.ckpt --top 0`, 2, /--top.*expected an integer >= 1/],
       [`trajectorynet flow ${image} ${image} --out f.flo --scale NaN`, 2, /--scale.*expected a positive number/],
-      ['trajectorynet train --preset s3d-r18-tiny', 2, /required option.*--out/],
+      // --out defaults to work_dirs/<preset>; resuming a folder that holds no run is the command's mistake
+      ['trajectorynet train --resume --out no-such-run', 2, /no-such-run: has no config\.json to resume with/],
       ['trajectorynet extract-flow --root .', 2, /extract-flow needs --list and --out, --config, or --queue/],
     ];
     for (const [commandLine, code, message] of cases) {

@@ -99,9 +99,9 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     const joint = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', ...sets([...SMALL, 'train.epochs=1', 'motionnet.width=0.0625', `motionnet.pretrained=${checkpoint}`]), '--out', path.join(out, 'joint'), '--quiet']);
     expect(joint.status, joint.stderr).toBe(0);
     expect(joint.stderr).toContain(`MotionNet weights from ${checkpoint}`);
-    // a checkpoint for another clip length is refused with the weight that does not fit
-    const wrong = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', ...sets([...SMALL, 'data.frames=8', 'motionnet.width=0.0625', `motionnet.pretrained=${checkpoint}`]), '--out', path.join(out, 'bad')]);
-    expectOneLineError(wrong, 4, /latest\.ckpt: weight '.*' has shape/);
+    // a checkpoint for another clip length is refused saying which MotionNet to pretrain (a config mistake: exit 2)
+    const wrong = cli(['train', '--preset', 'trajectorynet-r18-motionnet-tiny', ...sets([...SMALL, 'data.frames=8', 'motionnet.width=0.0625', `motionnet.pretrained=${checkpoint}`]), '--out', path.join(out, 'bad'), '--quiet']);
+    expectOneLineError(wrong, 2, /latest\.ckpt: this MotionNet takes 5 frames; the model's takes 9 .*pretrain one with --frames 9/);
   });
 
   it('the dataset workflow: Something-Something V1 frame folders + CSVs -> extract-flow -> train on the flows (no TV-L1 solved) -> eval', async () => {
@@ -161,7 +161,8 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(train.stdout).toMatch(/epoch [12]; trajectories: none/);
 
     // --resume without the original flags: the run's config.json (no "label map differs"), one more epoch
-    const resumed = cli(['train', '--out', 'work_dirs/s3d-r18-tiny', '--resume', '--set', 'train.epochs=3', '--quiet'], undefined, cwd);
+    // (not --quiet: a quiet run keeps these lines in run.log only)
+    const resumed = cli(['train', '--out', 'work_dirs/s3d-r18-tiny', '--resume', '--set', 'train.epochs=3'], undefined, cwd);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain(`config: ${path.join('work_dirs', 's3d-r18-tiny', 'config.json')}`);
     expect(resumed.stderr).toMatch(/resuming from work_dirs\/s3d-r18-tiny\/latest\.ckpt: epoch 3, step 4 of 6 steps/);

@@ -173,7 +173,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   const writer = parallel == null || parallel.rank === 0;
   // config.json and run.log before anything else: a run killed at any point can be read and repeated
   const folder: RunFolder = writer
-    ? await startRunFolder(options.outDir, { config, command: options.command, resume, overwrite: options.overwrite, echo: options.log ?? (options.quiet ? undefined : (m) => console.error(m)) })
+    ? await startRunFolder(options.outDir, { config, command: options.command, resume, overwrite: options.overwrite, echo: options.log ?? ((m) => console.error(m)) })
     : { log: { file: '', info: () => {}, record: () => {} }, saveConfig: async () => {} };
   const runLog = folder.log;
   const log = (message: string) => runLog.info(message);

@@ -82,5 +82,6 @@ describe('synthetic regimes', () => {
     // trackable 0.21-0.23x zero flow's error, hard 0.54-0.57x (before those settings: 0.25-0.28x and 0.75-0.80x)
     expect(trackable.tvl1).toBeLessThan(0.4 * trackable.zero);
     expect(hard.tvl1 / hard.zero).toBeGreaterThan(1.5 * (trackable.tvl1 / trackable.zero));
+    expect(hard.tvl1).toBeGreaterThan(0.45 * hard.zero);
   });
 });

@@ -6,7 +6,7 @@
  * the video claims (the working folders stay, to be resumed).
  */
 import { releaseHeldClaimsSync } from './claim.js';
-import { DEFAULT_QUEUE, openQueue } from './queue.js';
+import { DEFAULT_QUEUE, openQueue, readLostJobsNote } from './queue.js';
 import { type FlowWorker, startWorker, type WorkerOptions } from './worker.js';
 
 export interface RunWorkerOptions extends WorkerOptions {
@@ -45,11 +45,15 @@ export async function runWorkerUntilDone(options: RunWorkerOptions): Promise<Ret
     const c = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'paused');
     return (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0) + (c.paused ?? 0) === 0;
   };
+  let leftEmpty = false;
   try {
     for (;;) {
       if ((await Promise.race([sleep(options.pollMs ?? 1000), stopRequested])) === 'stop') break;
       // while Redis is unreachable the count waits for it: a signal must still get through
-      if (options.exitWhenEmpty && (await Promise.race([isEmpty().catch(() => false), stopRequested])) === true) break;
+      if (options.exitWhenEmpty && (await Promise.race([isEmpty().catch(() => false), stopRequested])) === true) {
+        leftEmpty = true;
+        break;
+      }
     }
   } finally {
     flow.stopTakingJobs();
@@ -58,6 +62,16 @@ export async function runWorkerUntilDone(options: RunWorkerOptions): Promise<Ret
     if (!reported) log('Redis does not answer: leaving without reporting the last video; its job returns to the queue when its lock expires, and the next worker finds the video done');
     // force: never wait on Redis here (a non-forced close waits for it forever)
     await flow.worker.close(true).catch(() => {});
+    // an empty queue after lost jobs is not a finished list: say so, or the worker's exit looks like success
+    if (leftEmpty) {
+      const lost = await Promise.race([readLostJobsNote(options.redis, queue.name).catch(() => null), sleep(1000).then(() => null)]);
+      const { abandoned } = flow.outcomes();
+      if (lost != null || abandoned > 0) {
+        log(
+          `leaving: the queue is empty because Redis lost its jobs (restarted without persistence, or flushed${lost != null ? `; first noticed by ${lost.worker} on ${lost.video}` : ''}); ${abandoned} video(s) this worker had started were left to resume: enqueue the list again`,
+        );
+      }
+    }
     await Promise.race([queue.close().catch(() => {}), sleep(1000)]);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -82,7 +82,8 @@ export function startWorker(options: WorkerOptions): FlowWorker {
   const videos = new Map<string, string>(); // job id -> video, for messages about jobs BullMQ could not report
   const lostJobs = new Set<string>(); // ids whose loss was already logged
   let stopping = false;
-  const tally: { finished: number; failed: number; lastError?: unknown } = { finished: 0, failed: 0 };
+  // abandoned: videos given up because their job vanished or its lock expired (the video's state stays on disk)
+  const tally: { finished: number; failed: number; abandoned: number; lastError?: unknown } = { finished: 0, failed: 0, abandoned: 0 };
 
   const noteLost = (video: string) => noteLostJobs(options.redis, queueName, { video, worker: workerName, timeMs: Date.now() }).catch(() => {});
 
@@ -129,6 +130,7 @@ export function startWorker(options: WorkerOptions): FlowWorker {
         return outcome.result;
       case 'held':
       case 'abandoned':
+        if (outcome.kind === 'abandoned') tally.abandoned += 1;
         // later, without counting an attempt; when the job is gone or no longer ours, BullMQ's refusal is expected
         await job.moveToDelayed(Date.now() + (outcome.kind === 'held' ? outcome.retryInMs : 1000), token).catch(() => {});
         forget(jobId);

@@ -87,6 +87,8 @@ describe('fault injection', () => {
     redis ??= await connectRedis(server.url);
     await redis.flushall();
     expect(await exitCodes(first, 60_000), describeLogs(first)).toEqual([0, 0]);
+    // each worker says why it leaves with its video unfinished, rather than exiting like a finished one
+    for (const worker of first) expect(worker.lines.map((l) => l.text).join('\n'), describeLogs(first)).toMatch(/queue is empty because Redis lost its jobs.*enqueue the list again/);
     const lost = await queueStatus(redis, 'flush');
     expect(lost).toMatchObject({ waiting: 0, active: 0, done: 0 });
     const shown = runCli('status', ['--queue', server.url, '--queue-name', 'flush', 'status']);

@@ -60,7 +60,8 @@ export interface FlowWorker {
   /** Resolves once BullMQ has reported every processed job to Redis (completed or failed). */
   reported(): Promise<void>;
   /** What this worker's jobs came to so far: finished (extracted or found done), failed, and the last failure. */
-  outcomes(): { finished: number; failed: number; lastError?: unknown };
+  /** Videos finished, failed, and abandoned (their job vanished or its lock expired; their state stays on disk). */
+  outcomes(): { finished: number; failed: number; abandoned: number; lastError?: unknown };
 }
 
 /** BullMQ's complaint about a job whose lock or key is gone, with the job id. */

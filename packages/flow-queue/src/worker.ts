@@ -59,7 +59,6 @@ export interface FlowWorker {
   idle(): Promise<void>;
   /** Resolves once BullMQ has reported every processed job to Redis (completed or failed). */
   reported(): Promise<void>;
-  /** What this worker's jobs came to so far: finished (extracted or found done), failed, and the last failure. */
   /** Videos finished, failed, and abandoned (their job vanished or its lock expired; their state stays on disk). */
   outcomes(): { finished: number; failed: number; abandoned: number; lastError?: unknown };
 }

@@ -167,6 +167,10 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(resumed.stderr).toContain(`config: ${path.join('work_dirs', 's3d-r18-tiny', 'config.json')}`);
     expect(resumed.stderr).toMatch(/resuming from work_dirs\/s3d-r18-tiny\/latest\.ckpt: epoch 3, step 4 of 6 steps/);
     expect(existsSync(path.join(out, 'epoch_3.ckpt'))).toBe(true);
+    // --resume with another model's preset: refused at once, naming the key (not a missing weight after flow extraction)
+    const otherModel = cli(['train', '--preset', 'trajectorynet-r18-tiny', '--out', 'work_dirs/s3d-r18-tiny', '--resume', '--set', 'train.epochs=4'], undefined, cwd);
+    expectOneLineError(otherModel, 2, 'config.json: was trained with model.variant="s3d" but preset trajectorynet-r18-tiny has model.variant="trajectorynet"');
+    expect(existsSync(path.join(out, 'epoch_4.ckpt'))).toBe(false);
 
     const evaluation = cli(['eval', '--checkpoint', path.join(out, 'epoch_3.ckpt'), '--dump', path.join(out, 'scores.json')]);
     expect(evaluation.status, evaluation.stderr).toBe(0);

@@ -29,7 +29,7 @@ export function registerTrainCommand(program: Command): void {
     .option('-o, --out <dir>', 'the run folder (default: work_dirs/<config file name or preset>)')
     .option('--seed <n>', 'the run seed (train.seed): weights, data order and augmentation', integer(0))
     .option('--keep <n>', 'also keep the checkpoints of the last n epochs as epoch_<n>.ckpt (train.keep)', integer(0))
-    .option('--resume', "continue the run in --out from its last checkpoint, with its own config.json unless --config or --preset is given (a new run if it has no checkpoint)", false)
+    .option('--resume', "continue the run in --out from its last checkpoint, with its own config.json unless --config or --preset is given, whose model must be the run's own (a new run if it has no checkpoint)", false)
     .option('--resume-from <checkpoint>', "continue from this checkpoint (e.g. runs/a/epoch_3.ckpt), with the config.json beside it unless --config or --preset is given")
     .option('--overwrite', 'replace a run already in --out', false)
     .option('--init-from <checkpoint>', 'start from the weights of another run whose names and shapes match (another label set is fine: the head is new)')
@@ -60,14 +60,14 @@ Examples:
       const out = o.out ?? defaultWorkDir(o);
       const resumeDir = o.resumeFrom != null ? path.dirname(o.resumeFrom) : o.resume ? out : undefined;
       const warnings: string[] = [];
-      const { config, source } = await runConfig(o, { resumeDir, warn: (m) => warnings.push(m) });
+      const resuming = o.resumeFrom != null || (o.resume && existsSync(path.join(out, LATEST)));
+      const { config, source } = await runConfig(o, { resumeDir, resuming, warn: (m) => warnings.push(m) });
       await ensureWritableFolder(out);
       const launch = readLaunchEnv();
       const group = launch == null ? null : await ProcessGroup.create({ ...launch, timeoutMs: o.distTimeout * 1000 });
       const parallel = group == null ? undefined : new DataParallel(group);
       // only rank 0 speaks; the others would repeat its lines
       const quiet = o.quiet || (launch != null && launch.rank !== 0);
-      const resuming = o.resumeFrom != null || (o.resume && existsSync(path.join(out, LATEST)));
       if (resuming && !quiet) console.error(`config: ${source}`);
       const command = ['trajectorynet', ...process.argv.slice(2)].join(' ');
       const summary = await runTraining(config, { outDir: out, resume: o.resume, resumeFrom: o.resumeFrom, overwrite: o.overwrite, quiet, command, warnings, parallel, log: quiet && launch != null ? () => {} : undefined });

@@ -202,7 +202,8 @@ export const accuracySuite: Suite = {
     // better trajectories, higher accuracy? (dense sampling: the errors are per video frame of that pipeline)
     const quality = flowQuality.find((q) => q.regime === budget.regime);
     const points = quality == null ? [] : qualityPoints(results.filter((r) => r.sampling === 'dense'), quality);
-    const curve = points.length >= 2 ? { tables: [qualityTable(points, budget.regime)], charts: { 'accuracy-quality.svg': qualityChart(points, budget.regime) } } : { tables: [], charts: {} };
+    const curve: { tables: Table[]; charts: Record<string, string> } =
+      points.length >= 2 ? { tables: [qualityTable(points, budget.regime)], charts: { 'accuracy-quality.svg': qualityChart(points, budget.regime) } } : { tables: [], charts: {} };
     return {
       ...report,
       tables: [...report.tables, regimeFlowTable(flowQuality), ...curve.tables],

@@ -36,6 +36,7 @@ import {
   type SyntheticRegimeName,
 } from '@trajectorynet/training';
 import type { Suite, Table } from '../suite.js';
+import { qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
 import { regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
 
 
@@ -198,7 +199,17 @@ export const accuracySuite: Suite = {
     // what the trajectories are worth in each regime, next to what they buy
     progress('TV-L1 end-point error per regime');
     const flowQuality = (['hard', 'trackable'] as const).map((regime) => regimeFlowQuality(regime, quick ? 1 : 4));
-    return { ...report, tables: [...report.tables, regimeFlowTable(flowQuality)], data: { ...report.data, flowQuality } };
+    // better trajectories, higher accuracy? (dense sampling: the errors are per video frame of that pipeline)
+    const quality = flowQuality.find((q) => q.regime === budget.regime);
+    const points = quality == null ? [] : qualityPoints(results.filter((r) => r.sampling === 'dense'), quality);
+    const curve: { tables: Table[]; charts: Record<string, string> } =
+      points.length >= 2 ? { tables: [qualityTable(points, budget.regime)], charts: { 'accuracy-quality.svg': qualityChart(points, budget.regime) } } : { tables: [], charts: {} };
+    return {
+      ...report,
+      tables: [...report.tables, regimeFlowTable(flowQuality), ...curve.tables],
+      charts: { ...report.charts, ...curve.charts },
+      data: { ...report.data, flowQuality, qualityCurve: points },
+    };
   },
 };
 

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { qualityChart, qualityPoints, qualityTable } from '../src/suites/quality-curve.js';
+import type { RegimeFlowQuality } from '../src/suites/regime-flow.js';
+
+const quality: RegimeFlowQuality = { regime: 'trackable', pairs: 96, tvl1: 0.95, zero: 4.2, secondsPerPair: 0.01, noisyOracle: { 1: 0.8, 2: 1.7, 4: 3.3 } };
+
+describe('trajectory-quality curve', () => {
+  it('places each model at its trajectories\' error, pairs it with S3D on shared seeds, and leaves models without trajectories out', () => {
+    const runs = [
+      { model: 's3d', seed: 1, valTop1: 0.5 },
+      { model: 's3d', seed: 2, valTop1: 0.52 },
+      { model: 'tn-true', seed: 1, valTop1: 0.6 },
+      { model: 'tn-true', seed: 2, valTop1: 0.64 },
+      { model: 'tn-tvl1', seed: 1, valTop1: 0.55 },
+      // seed 3 has no S3D run: counted in its mean, not in the paired difference
+      { model: 'tn-tvl1', seed: 3, valTop1: 0.4 },
+      { model: 'tn-true-noise2', seed: 2, valTop1: 0.56 },
+      { model: 'c2d', seed: 1, valTop1: 0.17 },
+      { model: 'tn-true-motion', seed: 1, valTop1: 0.8 },
+    ];
+    const points = qualityPoints(runs, quality);
+    expect(points.map((p) => [p.model, p.epe])).toEqual([
+      ['tn-true', 0],
+      ['tn-tvl1', 0.95],
+      ['tn-true-noise2', 1.7],
+      ['s3d', 4.2],
+    ]);
+    const byModel = Object.fromEntries(points.map((p) => [p.model, p]));
+    expect(byModel['tn-true'].top1.mean).toBeCloseTo(0.62, 10);
+    expect(byModel['tn-true'].versusS3d?.mean).toBeCloseTo(0.11, 10); // (0.10 + 0.12) / 2
+    expect(byModel['tn-tvl1'].top1.mean).toBeCloseTo(0.475, 10);
+    expect(byModel['tn-tvl1'].versusS3d?.mean).toBeCloseTo(0.05, 10); // seed 1 only
+    expect(byModel['tn-true-noise2'].versusS3d?.mean).toBeCloseTo(0.04, 10);
+    expect(byModel.s3d.versusS3d).toBeNull();
+    expect(qualityTable(points, 'trackable').rows[1]).toEqual(['TV-L1', '0.95', 2, expect.stringMatching(/^47\.5 ± /), expect.stringMatching(/^\+5\.0/)]);
+    const svg = qualityChart(points, 'trackable');
+    expect(svg).toContain('true motion (+ noise)');
+    expect(svg).toContain('S3D (zero flow)');
+  });
+});

@@ -199,7 +199,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
     const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
     const context = await launch(profile, ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`]);
     const errors: string[] = [];
-    type Live = {
+    interface Live {
       status: string;
       error?: string;
       window: number;
@@ -213,7 +213,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       exactPixels: boolean;
       tracks?: string[];
       workersBusy?: number;
-    };
+    }
     const live = () => page.evaluate(() => (window as unknown as { trajectorynet: { live: unknown } }).trajectorynet.live) as Promise<Live>;
     const page = await context.newPage();
     try {
@@ -236,7 +236,12 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
         if (state.updates >= 4) break;
         await page.waitForTimeout(100);
       }
-      const state = await live();
+      // the state and what the page shows, read at one moment (the page keeps updating)
+      const { state, shownTop5, fpsText } = await page.evaluate(() => ({
+        state: (window as unknown as { trajectorynet: { live: unknown } }).trajectorynet.live as Live,
+        shownTop5: [...document.querySelectorAll('#top5 tr')].map((row) => [(row as HTMLTableRowElement).cells[0].textContent, (row as HTMLTableRowElement).cells[1].textContent]),
+        fpsText: document.getElementById('live-fps')?.textContent ?? '',
+      }));
       expect(state.error).toBeUndefined();
       expect(state.status).toBe('running');
       expect(state.updates).toBeGreaterThanOrEqual(4);
@@ -261,12 +266,10 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       const top5Sum = state.top5.reduce((a, p) => a + p.probability, 0);
       expect(top5Sum).toBeGreaterThan(0);
       expect(top5Sum).toBeLessThanOrEqual(1 + 1e-5);
-      const shownTop5 = await page.$$eval('#top5 tr', (rows) => rows.map((row) => [(row as HTMLTableRowElement).cells[0].textContent, (row as HTMLTableRowElement).cells[1].textContent]));
       expect(shownTop5.map(([label]) => label)).toEqual(state.top5.map((p) => p.label));
       expect(shownTop5.map(([, percent]) => percent)).toEqual(state.top5.map((p) => `${(p.probability * 100).toFixed(2)}%`));
       // classifications per second, measured by the page and shown
       expect(state.fps).toBeGreaterThan(0);
-      const fpsText = (await page.locator('#live-fps').textContent()) ?? '';
       expect(fpsText).toMatch(/^\d+\.\d\d classifications\/s; update \d+/);
       // no tensor leak: the same number of tensors before the first update and after every one
       expect(state.numTensors.length).toBe(state.updates);

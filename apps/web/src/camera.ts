@@ -55,7 +55,9 @@ export async function startCamera(video: HTMLVideoElement, resizeShorter: number
   if (typeof VideoFrame === 'undefined' || !('requestVideoFrameCallback' in HTMLVideoElement.prototype)) throw new CameraError('UNSUPPORTED', 'this browser has no VideoFrame or requestVideoFrameCallback: use a recent Chrome, Edge, Safari or Firefox');
   let stream: MediaStream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    // about the decoding size (no point solving TV-L1 on more pixels than the model's pipeline keeps): 240 lines without one
+    const lines = resizeShorter ?? 240;
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: Math.round((lines * 4) / 3) }, height: { ideal: lines } }, audio: false });
   } catch (error) {
     throw cameraError(error);
   }

@@ -32,12 +32,15 @@ interface LiveState {
   captures?: number[];
   top5?: { label: string; probability: number }[];
   probabilities?: number[];
-  /** Classifications per second (last few updates). */
+  /** Classifications per second (last few updates), and the last update's stages. */
   fps?: number;
+  timings?: Timing[];
   /** tf.memory().numTensors before the first update and after each. */
   tensorsAtStart?: number;
   numTensors: number[];
   exactPixels?: boolean;
+  /** The camera's frame size and pixel format, and the size classified (the pipeline's decoding size). */
+  camera?: { width: number; height: number; format: string; decodedWidth: number; decodedHeight: number };
   captured?: number;
   skipped?: number;
   /** After stop: the camera tracks' readyState, and pairs still queued or solving on the workers. */
@@ -152,7 +155,9 @@ function showLiveUpdate(update: LiveUpdate, manifest: WebModelManifest): void {
     top5: best,
     probabilities: [...update.classification.probabilities],
     fps: update.fps,
+    timings: update.timings,
     exactPixels: update.exact,
+    camera: { width: live?.camera.width, height: live?.camera.height, format: update.format, decodedWidth: update.frames.width, decodedHeight: update.frames.height },
     captured: live?.camera.delivered,
     skipped: live?.camera.skipped,
   });

@@ -208,9 +208,11 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       top5: { label: string; probability: number }[];
       probabilities: number[];
       fps?: number;
+      timings: { stage: string; milliseconds: number; detail?: string }[];
       tensorsAtStart: number;
       numTensors: number[];
       exactPixels: boolean;
+      camera: { width: number; height: number; format: string; decodedWidth: number; decodedHeight: number };
       tracks?: string[];
       workersBusy?: number;
     }
@@ -254,7 +256,9 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       }
       // the clip slides: every update takes newer captures than the one before
       for (let i = 1; i < seen.length; i++) expect(seen[i].captures[0]).toBeGreaterThan(seen[i - 1].captures[0]);
-      // the camera's frames went through yuvToRgb, as a video's
+      // the camera is the Y4M (the fake device's own pattern is 640x480), its frames went through yuvToRgb as a
+      // video's, at the pipeline's decoding size (this model has no resizeShorter: the camera's size)
+      expect(state.camera).toEqual({ width: 112, height: 84, format: 'I420', decodedWidth: 112, decodedHeight: 84 });
       expect(state.exactPixels).toBe(true);
       // the top-5: five of the model's labels, best first; all the classes' probabilities sum to 1
       expect(state.top5.length).toBe(5);
@@ -292,7 +296,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       await page.waitForTimeout(1500);
       expect((await live()).updates).toBe(stopped.updates);
       expect(errors).toEqual([]);
-      measured['live camera, tvl1 model, wasm'] = { updates: stopped.updates, fps: state.fps, numTensors: state.numTensors, tensorsAtStart: state.tensorsAtStart, captures: seen.map((s) => s.captures) };
+      measured['live camera, tvl1 model, wasm'] = { updates: stopped.updates, fps: state.fps, timings: state.timings, numTensors: state.numTensors, tensorsAtStart: state.tensorsAtStart, captures: seen.map((s) => s.captures) };
       console.log(`[web] live camera: ${stopped.updates} updates, ${state.fps?.toFixed(2)} classifications/s, numTensors ${state.tensorsAtStart} -> ${state.numTensors.join(' ')}`);
     } finally {
       await context.close();

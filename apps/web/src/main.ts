@@ -9,6 +9,7 @@ import type { Recognizer } from '@trajectorynet/recognizer';
 import { type BrowserBackendInfo, type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
 import { loadWebModel, type WebModelManifest, type WebModelSource } from '@trajectorynet/training/web';
 import { trajectorySamplingPath } from '@trajectorynet/trajectory-conv';
+import { CameraError } from './camera.js';
 import { type LiveSession, type LiveUpdate, numTensors, startLive } from './live.js';
 import { renderClip, top5 } from './render.js';
 import { runVideo, type Timing, warmUp } from './run.js';
@@ -24,9 +25,8 @@ interface PageState {
 /** The live camera mode, for scripts and tests. */
 interface LiveState {
   status: 'starting' | 'running' | 'stopping' | 'stopped' | 'error';
-  /** Frames per clip window, and the window positions the clip takes. */
+  /** Frames per clip window (consecutive captures). */
   window?: number;
-  clip?: number[];
   updates: number;
   /** Capture numbers of the last update's clip frames. */
   captures?: number[];
@@ -47,6 +47,8 @@ interface LiveState {
   tracks?: string[];
   workersBusy?: number;
   error?: string;
+  /** A camera error's code (CameraError). */
+  errorCode?: string;
 }
 declare global {
   interface Window {
@@ -164,6 +166,14 @@ function showLiveUpdate(update: LiveUpdate, manifest: WebModelManifest): void {
   s.numTensors.push(update.numTensors);
 }
 
+/** A camera or live-update error: shown under the button and kept in `state.live` (the loaded model stays usable). */
+function liveFailed(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  Object.assign(state.live ?? {}, { status: 'error', error: message, errorCode: error instanceof CameraError ? error.code : undefined });
+  show('live-status', message, true);
+  console.error(error);
+}
+
 async function startCameraMode(): Promise<void> {
   if (model == null || live != null || liveStarting) return;
   if (state.status === 'running') {
@@ -183,8 +193,7 @@ async function startCameraMode(): Promise<void> {
         if ((state.live?.updates ?? 0) === 0) show('live-status', message);
       },
       onError: (error) => {
-        Object.assign(state.live ?? {}, { status: 'error', error: error instanceof Error ? error.message : String(error) });
-        fail('live-status', error);
+        liveFailed(error);
         void stopCameraMode();
       },
     });
@@ -192,9 +201,8 @@ async function startCameraMode(): Promise<void> {
     $('camera-toggle').textContent = 'Stop camera';
     $('live-fps').textContent = '';
   } catch (error) {
-    Object.assign(state.live, { status: 'error', error: error instanceof Error ? error.message : String(error) });
     video.hidden = true;
-    fail('live-status', error);
+    liveFailed(error);
   } finally {
     liveStarting = false;
   }

@@ -303,4 +303,27 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       rmSync(profile, { recursive: true, force: true });
     }
   });
+
+  // no fake device: this machine has no camera, so getUserMedia fails
+  it('live camera with no camera: a CameraError NOT_FOUND under the button, the model still loaded', async () => {
+    const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
+    const context = await launch(profile, ['--use-fake-ui-for-media-stream']);
+    try {
+      const page = await context.newPage();
+      const { port } = server.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${port}/?model=/models/tvl1/`);
+      await page.waitForFunction(() => ['ready', 'error'].includes((window as unknown as { trajectorynet?: { status: string } }).trajectorynet?.status ?? ''), null, { timeout: 120_000 });
+      await page.click('#camera-toggle');
+      await page.waitForFunction(() => (window as unknown as { trajectorynet: { live?: { status: string } } }).trajectorynet.live?.status === 'error', null, { timeout: 60_000 });
+      const state = (await page.evaluate(() => (window as unknown as { trajectorynet: unknown }).trajectorynet)) as { status: string; live: { errorCode?: string; error?: string; updates: number } };
+      expect(state.live.errorCode).toBe('NOT_FOUND');
+      expect(state.live.error).toMatch(/^no camera found/);
+      expect(await page.locator('#live-status').textContent()).toBe(state.live.error);
+      expect(state.status).toBe('ready');
+      expect(await page.locator('#camera-toggle').textContent()).toBe('Start camera');
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
 });

@@ -59,7 +59,7 @@ export async function startLive(
   let running = true;
   const onFrame = (frame: CameraFrame) => {
     // a camera that changes its size mid-stream (some do when they start): start the window again
-    const last = clip.snapshot()?.frames.at(-1);
+    const last = clip.newest;
     if (last != null && (last.width !== frame.width || last.height !== frame.height)) clip.clear();
     clip.push(frame);
     wake?.();

@@ -57,6 +57,11 @@ export class SlidingClip<Frame, Flow> {
     return this.first;
   }
 
+  /** The newest frame kept (undefined when empty). */
+  get newest(): Frame | undefined {
+    return this.frames.at(-1);
+  }
+
   /** How many pair flows are kept. */
   get flowCount(): number {
     return this.flows.size;

@@ -35,8 +35,10 @@ describe('SlidingClip', () => {
   it('fills, then keeps the newest `window` frames in capture order', () => {
     const clip = new SlidingClip<string, never>(3);
     expect(clip.snapshot()).toBeNull();
+    expect(clip.newest).toBeUndefined();
     expect(clip.push('a')).toBe(0);
     expect(clip.push('b')).toBe(1);
+    expect(clip.newest).toBe('b');
     expect(clip.ready).toBe(false);
     expect(clip.snapshot()).toBeNull();
     expect(clip.push('c')).toBe(2);
@@ -47,6 +49,7 @@ describe('SlidingClip', () => {
     expect(clip.push('e')).toBe(4);
     expect(clip.push('f')).toBe(5);
     expect(clip.snapshot()).toEqual({ start: 3, frames: ['d', 'e', 'f'] });
+    expect(clip.newest).toBe('f');
     expect(clip.captured).toBe(6);
     expect(clip.start).toBe(3);
   });
@@ -96,7 +99,7 @@ describe('SlidingClip', () => {
     clip.push(1);
     clip.setFlow(0, 'f');
     clip.clear();
-    expect([clip.ready, clip.flowCount, clip.captured, clip.start]).toEqual([false, 0, 2, 2]);
+    expect([clip.ready, clip.flowCount, clip.captured, clip.start, clip.newest]).toEqual([false, 0, 2, 2, undefined]);
     expect(clip.push(7)).toBe(2);
     expect(clip.push(8)).toBe(3);
     expect(clip.snapshot()).toEqual({ start: 2, frames: [7, 8] });

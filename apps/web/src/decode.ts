@@ -123,6 +123,18 @@ async function frameToRgb(frame: VideoFrame): Promise<{ rgb: Uint8Array; exact: 
   return { rgb, exact: false };
 }
 
+/**
+ * rgb24 of a VideoFrame (a decoded video's or a camera's) at the pipeline's
+ * decoding size: its planes through `yuvToRgb`, then `resizeRgb` so that the
+ * shorter side is `resizeShorter` when given. The caller closes the frame.
+ */
+export async function videoFrameRgb(frame: VideoFrame, resizeShorter: number | undefined): Promise<{ rgb: Uint8Array; exact: boolean; sourceWidth: number; sourceHeight: number; width: number; height: number }> {
+  const { width, height } = frame.visibleRect as DOMRectReadOnly;
+  const { rgb, exact } = await frameToRgb(frame);
+  const size = resizeShorter != null ? shorterSide({ width, height }, resizeShorter) : { width, height };
+  return { rgb: resizeShorter != null ? resizeRgb(rgb, width, height, size.width, size.height) : rgb, exact, sourceWidth: width, sourceHeight: height, ...size };
+}
+
 export interface DecodedFrames {
   /** Decoded size before any resize. */
   sourceWidth: number;
@@ -158,13 +170,11 @@ export async function decodeFrames(track: VideoTrack, wanted: number[], resizeSh
       conversions.push(
         (async () => {
           try {
-            const { width, height } = frame.visibleRect as DOMRectReadOnly;
             out.format = frame.format ?? 'unknown';
-            const { rgb, exact } = await frameToRgb(frame);
+            const { rgb, exact, ...sizes } = await videoFrameRgb(frame, resizeShorter);
             out.exact &&= exact;
-            const size = resizeShorter != null ? shorterSide({ width, height }, resizeShorter) : { width, height };
-            Object.assign(out, { sourceWidth: width, sourceHeight: height, width: size.width, height: size.height });
-            out.frames.set(i, resizeShorter != null ? resizeRgb(rgb, width, height, size.width, size.height) : rgb);
+            Object.assign(out, sizes);
+            out.frames.set(i, rgb);
             onFrame?.(out.frames.size);
           } finally {
             frame.close();

@@ -6,6 +6,8 @@ import type { PairRequest, PairResponse } from './flow-worker.js';
 export interface FlowPool {
   compute(frame0: Uint8Array, frame1: Uint8Array, width: number, height: number, options: Tvl1Options): Promise<{ flow: Flow; milliseconds: number }>;
   readonly size: number;
+  /** Pairs queued or being solved. */
+  readonly busy: number;
   close(): void;
 }
 
@@ -20,6 +22,7 @@ export function createFlowPool(size = Math.max(1, Math.min(4, (navigator.hardwar
       const worker = idle.pop() as Worker;
       const { request, resolve } = queue.shift() as (typeof queue)[number];
       pending.set(request.id, (response) => {
+        pending.delete(request.id);
         idle.push(worker);
         resolve(response);
         pump();
@@ -37,6 +40,9 @@ export function createFlowPool(size = Math.max(1, Math.min(4, (navigator.hardwar
   }
   return {
     size,
+    get busy() {
+      return queue.length + pending.size;
+    },
     compute(frame0, frame1, width, height, options) {
       return new Promise((resolve, reject) => {
         const id = nextId++;

@@ -5,13 +5,14 @@
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { Flow } from '@trajectorynet/core';
 import type { Recognizer } from '@trajectorynet/recognizer';
 import { type BrowserBackendInfo, type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
 import { loadWebModel, type WebModelManifest, type WebModelSource } from '@trajectorynet/training/web';
 import { trajectorySamplingPath } from '@trajectorynet/trajectory-conv';
-import { flowCanvas, nextTapFlow, trajectoryCanvas } from './draw.js';
-import { runVideo, type Timing, type VideoRun, warmUp } from './run.js';
+import { CameraError } from './camera.js';
+import { type LiveSession, type LiveUpdate, numTensors, startLive } from './live.js';
+import { renderClip, top5 } from './render.js';
+import { runVideo, type Timing, warmUp } from './run.js';
 
 interface PageState {
   status: 'idle' | 'loading-model' | 'ready' | 'running' | 'done' | 'error';
@@ -19,6 +20,35 @@ interface PageState {
   model?: { labels: number; variant: string; trajectories: string; warmUpMs: number };
   result?: { video: string; top5: { label: string; probability: number }[]; probabilities: number[]; timings: Timing[]; exactPixels: boolean };
   error?: string;
+  live?: LiveState;
+}
+/** The live camera mode, for scripts and tests. */
+interface LiveState {
+  status: 'starting' | 'running' | 'stopping' | 'stopped' | 'error';
+  /** Frames per clip window (consecutive captures). */
+  window?: number;
+  updates: number;
+  /** Capture numbers of the last update's clip frames. */
+  captures?: number[];
+  top5?: { label: string; probability: number }[];
+  probabilities?: number[];
+  /** Classifications per second (last few updates), and the last update's stages. */
+  fps?: number;
+  timings?: Timing[];
+  /** tf.memory().numTensors before the first update and after each. */
+  tensorsAtStart?: number;
+  numTensors: number[];
+  exactPixels?: boolean;
+  /** The camera's frame size and pixel format, and the size classified (the pipeline's decoding size). */
+  camera?: { width: number; height: number; format: string; decodedWidth: number; decodedHeight: number };
+  captured?: number;
+  skipped?: number;
+  /** After stop: the camera tracks' readyState, and pairs still queued or solving on the workers. */
+  tracks?: string[];
+  workersBusy?: number;
+  error?: string;
+  /** A camera error's code (CameraError). */
+  errorCode?: string;
 }
 declare global {
   interface Window {
@@ -56,6 +86,8 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
   Object.assign(state, { status: 'loading-model', error: undefined });
   show('model-status', `loading ${name}...`);
   try {
+    await stopCameraMode();
+    $<HTMLButtonElement>('camera-toggle').disabled = true;
     const info = await useBackend();
     state.backend = info.backend;
     const started = performance.now();
@@ -67,6 +99,7 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
     const warmUpMs = await warmUp(model.recognizer, manifest);
     state.model = { labels: manifest.labels.length, variant: manifest.recognizer.variant, trajectories: manifest.trajectories.source, warmUpMs };
     state.status = 'ready';
+    $<HTMLButtonElement>('camera-toggle').disabled = false;
     const skipped = info.skipped.map((s) => `${s.candidate.replace('@tensorflow/tfjs-backend-', '')} skipped: ${s.reason}`).join('; ');
     show(
       'model-status',
@@ -77,88 +110,119 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
   }
 }
 
-/** A table row of text cells (labels come from the model's files: never parsed as HTML); the second cell is a number. */
-function tableRow(cells: (string | HTMLElement)[]): HTMLTableRowElement {
-  const row = document.createElement('tr');
-  for (const [i, content] of cells.entries()) {
-    const cell = row.insertCell();
-    cell.append(content);
-    if (i === 1) cell.className = 'num';
-  }
-  return row;
-}
-
-function renderRun(run: VideoRun, manifest: WebModelManifest): void {
-  const probabilities = run.classification.probabilities;
-  const order = [...probabilities.keys()].sort((a, b) => probabilities[b] - probabilities[a]).slice(0, 5);
-  $('top5').replaceChildren(
-    ...order.map((c) => {
-      const bar = document.createElement('div');
-      bar.className = 'bar';
-      bar.style.width = `${(probabilities[c] * 100).toFixed(1)}%`;
-      const row = tableRow([manifest.labels[c], `${(probabilities[c] * 100).toFixed(2)}%`, bar]);
-      row.cells[2].style.width = '40%';
-      return row;
-    }),
-  );
-  $('backend').textContent = `tfjs backend: ${state.backend}; ${run.codec}, ${run.plan.frames.length} frames decoded, clip frames ${run.plan.clips.map((c) => c.join(' ')).join(' | ')}`;
-  const total = run.timings.reduce((a, t) => a + t.milliseconds, 0);
-  $('timings').replaceChildren(
-    ...[...run.timings, { stage: 'total', milliseconds: total } as Timing].map((t) => tableRow([t.stage, `${t.milliseconds.toFixed(0)} ms`, t.detail ?? ''])),
-  );
-  const { decoded } = run;
-  const scale = Math.max(1, Math.min(3, 260 / decoded.width));
-  $('frames').replaceChildren(
-    ...run.plan.clips[0].map((frame, t) => {
-      const figure = document.createElement('figure');
-      figure.append(trajectoryCanvas(manifest, decoded.frames.get(frame) as Uint8Array, decoded.width, decoded.height, run.classification.offsets, t, scale));
-      const caption = document.createElement('figcaption');
-      caption.textContent = `t = ${t}: frame ${frame}`;
-      figure.append(caption);
-      return figure;
-    }),
-  );
-  const flowFigure = (flow: Flow, width: number, text: string) => {
-    const figure = document.createElement('figure');
-    const canvas = flowCanvas(flow);
-    canvas.style.width = `${width}px`;
-    figure.append(canvas);
-    const caption = document.createElement('figcaption');
-    caption.textContent = text;
-    figure.append(caption);
-    return figure;
-  };
-  // TV-L1: every pair the clip chains through; MotionNet: its flow between clip frames (the trajectories' next taps)
-  const { offsets } = run.classification;
-  const motionFlows =
-    manifest.trajectories.source === 'motionnet' && offsets != null
-      ? run.plan.clips[0].map((frame, t) => ({ flow: nextTapFlow(offsets, t), text: `MotionNet, clip frames ${t} -> ${t + 1} (frame ${frame})` })).filter((f): f is { flow: Flow; text: string } => f.flow != null)
-      : [];
-  $('flows').replaceChildren(
-    ...[...run.flows.entries()].sort((a, b) => a[0] - b[0]).map(([j, flow]) => flowFigure(flow, Math.round((flow.width * scale) / 2), `frames ${j} -> ${j + 1}`)),
-    ...motionFlows.map(({ flow, text }) => flowFigure(flow, Math.round(flow.width * scale), text)),
-  );
-  $('results').hidden = false;
-}
-
 async function classify(video: File): Promise<void> {
   if (model == null) {
     show('video-status', 'load a model first', true);
     return;
   }
+  if (live != null) {
+    show('video-status', 'stop the camera first', true);
+    return;
+  }
   Object.assign(state, { status: 'running', error: undefined, result: undefined });
   try {
-    const run = await runVideo(model.recognizer, model.manifest, video, (m) => show('video-status', `${video.name}: ${m}`));
-    const { labels } = model.manifest;
-    const p = run.classification.probabilities;
-    const order = [...p.keys()].sort((a, b) => p[b] - p[a]).slice(0, 5);
-    renderRun(run, model.manifest);
-    state.result = { video: video.name, top5: order.map((c) => ({ label: labels[c], probability: p[c] })), probabilities: [...p], timings: run.timings, exactPixels: run.decoded.exact };
+    const { manifest } = model;
+    const run = await runVideo(model.recognizer, manifest, video, (m) => show('video-status', `${video.name}: ${m}`));
+    const best = top5(run.classification.probabilities, manifest.labels);
+    const { decoded } = run;
+    const frames = { width: decoded.width, height: decoded.height, get: (i: number) => decoded.frames.get(i) as Uint8Array };
+    renderClip(
+      { ...run, frames },
+      manifest,
+      `tfjs backend: ${state.backend}; ${run.codec}, ${run.plan.frames.length} frames decoded, clip frames ${run.plan.clips.map((c) => c.join(' ')).join(' | ')}`,
+    );
+    state.result = { video: video.name, top5: best, probabilities: [...run.classification.probabilities], timings: run.timings, exactPixels: decoded.exact };
     state.status = 'done';
-    show('video-status', `${video.name}: ${labels[order[0]]} (${(p[order[0]] * 100).toFixed(1)}%)`);
+    show('video-status', `${video.name}: ${best[0].label} (${(best[0].probability * 100).toFixed(1)}%)`);
   } catch (error) {
     fail('video-status', error);
   }
+}
+
+let live: LiveSession | null = null;
+let liveStarting = false;
+
+function showLiveUpdate(update: LiveUpdate, manifest: WebModelManifest): void {
+  const captures = update.plan.clips[0].map((i) => update.start + i);
+  const best = top5(update.classification.probabilities, manifest.labels);
+  const fps = update.fps != null ? `${update.fps.toFixed(2)} classifications/s` : 'first classification';
+  renderClip(update, manifest, `tfjs backend: ${state.backend}; camera ${live?.camera.width}x${live?.camera.height} (${update.format}) -> ${update.frames.width}x${update.frames.height}; clip: captures ${captures.join(' ')}`, (i) => `#${update.start + i}`);
+  $('live-fps').textContent = `${fps}; update ${update.index}; ${live?.camera.delivered ?? 0} frames captured, ${live?.camera.skipped ?? 0} skipped while converting`;
+  show('live-status', `live: ${best[0].label} (${(best[0].probability * 100).toFixed(1)}%)`);
+  const s = state.live as LiveState;
+  Object.assign(s, {
+    status: 'running',
+    updates: update.index,
+    captures,
+    top5: best,
+    probabilities: [...update.classification.probabilities],
+    fps: update.fps,
+    timings: update.timings,
+    exactPixels: update.exact,
+    camera: { width: live?.camera.width, height: live?.camera.height, format: update.format, decodedWidth: update.frames.width, decodedHeight: update.frames.height },
+    captured: live?.camera.delivered,
+    skipped: live?.camera.skipped,
+  });
+  s.numTensors.push(update.numTensors);
+}
+
+/** A camera or live-update error: shown under the button and kept in `state.live` (the loaded model stays usable). */
+function liveFailed(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  Object.assign(state.live ?? {}, { status: 'error', error: message, errorCode: error instanceof CameraError ? error.code : undefined });
+  show('live-status', message, true);
+  console.error(error);
+}
+
+async function startCameraMode(): Promise<void> {
+  if (model == null || live != null || liveStarting) return;
+  if (state.status === 'running') {
+    show('live-status', 'wait for the video to finish', true);
+    return;
+  }
+  const { recognizer, manifest } = model;
+  liveStarting = true;
+  state.live = { status: 'starting', updates: 0, numTensors: [], tensorsAtStart: numTensors() };
+  show('live-status', 'starting the camera...');
+  const video = $<HTMLVideoElement>('camera');
+  video.hidden = false;
+  try {
+    live = await startLive(recognizer, manifest, video, {
+      onUpdate: (update) => showLiveUpdate(update, manifest),
+      onStatus: (message) => {
+        if ((state.live?.updates ?? 0) === 0) show('live-status', message);
+      },
+      onError: (error) => {
+        liveFailed(error);
+        void stopCameraMode();
+      },
+    });
+    Object.assign(state.live, { status: 'running', window: live.window });
+    $('camera-toggle').textContent = 'Stop camera';
+    $('live-fps').textContent = '';
+  } catch (error) {
+    video.hidden = true;
+    liveFailed(error);
+  } finally {
+    liveStarting = false;
+  }
+}
+
+async function stopCameraMode(): Promise<void> {
+  const session = live;
+  if (session == null) return;
+  if (state.live?.status !== 'error') (state.live as LiveState).status = 'stopping';
+  show('live-status', 'stopping...');
+  await session.stop();
+  live = null;
+  const s = state.live as LiveState;
+  Object.assign(s, { tracks: session.camera.stream.getTracks().map((t) => t.readyState), workersBusy: session.pool?.busy ?? 0, captured: session.camera.delivered, skipped: session.camera.skipped });
+  if (s.status !== 'error') {
+    s.status = 'stopped';
+    show('live-status', `camera stopped after ${s.updates} classification${s.updates === 1 ? '' : 's'}`);
+  }
+  $('camera-toggle').textContent = 'Start camera';
+  $<HTMLVideoElement>('camera').hidden = true;
 }
 
 /** Files of a dropped folder (or files), keyed by their path inside the folder. */
@@ -222,6 +286,8 @@ dropZone('video-drop', (event) => {
   const file = event.dataTransfer?.files[0];
   if (file != null) void classify(file);
 });
+
+$('camera-toggle').addEventListener('click', () => void (live != null ? stopCameraMode() : startCameraMode()));
 
 const initial = params.get('model');
 if (initial != null) {

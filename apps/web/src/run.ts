@@ -9,7 +9,7 @@ import type { Recognizer } from '@trajectorynet/recognizer';
 import { type Classification, type ClipViews, classifyViews, clipViews, type FramePlan, framePlan, type WebModelManifest } from '@trajectorynet/training/web';
 import { pipelineViews } from '@trajectorynet/video-io';
 import { type DecodedFrames, decodeFrames, openVideo } from './decode.js';
-import { createFlowPool } from './flows.js';
+import { createFlowPool, type FlowPool } from './flows.js';
 
 export interface Timing {
   stage: string;
@@ -36,6 +36,65 @@ async function timed<T>(timings: Timing[], stage: string, work: () => Promise<T>
   return result;
 }
 
+/** Frames at the pipeline's decoding size, by frame number (of a video, or of a live window). */
+export interface FrameSource {
+  width: number;
+  height: number;
+  get(index: number): Uint8Array;
+}
+
+/**
+ * The stages after decoding, shared by videos and the live camera: TV-L1 of
+ * the plan's pairs not in `flows` yet (on the pool's workers; `flows` is
+ * filled in), the clip views, the recognizer. Each stage is timed into
+ * `timings`.
+ */
+export async function classifyClip(
+  recognizer: Recognizer,
+  manifest: WebModelManifest,
+  plan: FramePlan,
+  frames: FrameSource,
+  pool: FlowPool | null,
+  flows: Map<number, Flow>,
+  timings: Timing[],
+  onStatus: (message: string) => void,
+): Promise<{ flows: Map<number, Flow>; views: ClipViews; classification: Classification }> {
+  if (manifest.trajectories.source === 'tvl1') {
+    if (pool == null) throw new Error('a TV-L1 model needs a flow pool');
+    const { tvl1 } = manifest.trajectories;
+    const missing = plan.pairs.filter((j) => !flows.has(j));
+    const kept = plan.pairs.length - missing.length;
+    let done = 0;
+    let solverMs = 0;
+    await timed(
+      timings,
+      'TV-L1 (Web Workers)',
+      () =>
+        Promise.all(
+          missing.map(async (j) => {
+            const { flow, milliseconds } = await pool.compute(frames.get(j), frames.get(j + 1), frames.width, frames.height, tvl1);
+            flows.set(j, flow);
+            solverMs += milliseconds;
+            onStatus(`TV-L1: ${++done} of ${missing.length} pairs`);
+          }),
+        ),
+      () =>
+        `${missing.length} pairs at ${frames.width}x${frames.height} on ${pool.size} worker${pool.size === 1 ? '' : 's'}, ${(solverMs / Math.max(1, missing.length)).toFixed(0)} ms per pair${kept > 0 ? ` (${kept} kept from the last clip)` : ''}`,
+    );
+  }
+  onStatus('sampling the clip views');
+  const pairs = { pair: async (j: number) => flows.get(j) as Flow };
+  const views = await timed(
+    timings,
+    'clip views (video-io clipFromFrames)',
+    () => clipViews(manifest, plan, frames, pairs),
+    (v) => `${v.shape[0]} view${v.shape[0] === 1 ? '' : 's'} of ${v.shape.slice(1, 4).join('x')}`,
+  );
+  onStatus('running the model');
+  const classification = await timed(timings, 'model (tfjs)', () => classifyViews(recognizer, views));
+  return { flows, views, classification };
+}
+
 export async function runVideo(recognizer: Recognizer, manifest: WebModelManifest, video: Blob, onStatus: (message: string) => void): Promise<VideoRun> {
   const timings: Timing[] = [];
   onStatus('reading the video');
@@ -48,43 +107,14 @@ export async function runVideo(recognizer: Recognizer, manifest: WebModelManifes
     () => decodeFrames(track, plan.frames, manifest.pipeline.resizeShorter, (n) => onStatus(`decoded ${n} of ${plan.frames.length} frames`)),
     (d) => `${d.frames.size} frames ${d.format} -> ${d.width}x${d.height}${d.exact ? '' : ' (browser colour conversion: not the CLI pixels)'}`,
   );
-  const flows = new Map<number, Flow>();
-  if (manifest.trajectories.source === 'tvl1') {
-    const { tvl1 } = manifest.trajectories;
-    const pool = createFlowPool();
-    let done = 0;
-    let solverMs = 0;
-    try {
-      await timed(
-        timings,
-        'TV-L1 (Web Workers)',
-        () =>
-          Promise.all(
-            plan.pairs.map(async (j) => {
-              const frame = (i: number) => decoded.frames.get(i) as Uint8Array;
-              const { flow, milliseconds } = await pool.compute(frame(j), frame(j + 1), decoded.width, decoded.height, tvl1);
-              flows.set(j, flow);
-              solverMs += milliseconds;
-              onStatus(`TV-L1: ${++done} of ${plan.pairs.length} pairs`);
-            }),
-          ),
-        () => `${plan.pairs.length} pairs at ${decoded.width}x${decoded.height} on ${pool.size} worker${pool.size === 1 ? '' : 's'}, ${(solverMs / Math.max(1, plan.pairs.length)).toFixed(0)} ms per pair`,
-      );
-    } finally {
-      pool.close();
-    }
+  const pool = manifest.trajectories.source === 'tvl1' ? createFlowPool() : null;
+  try {
+    const frames = { width: decoded.width, height: decoded.height, get: (i: number) => decoded.frames.get(i) as Uint8Array };
+    const { flows, views, classification } = await classifyClip(recognizer, manifest, plan, frames, pool, new Map(), timings, onStatus);
+    return { plan, decoded, flows, views, classification, timings, fps: track.fps, codec: track.codec };
+  } finally {
+    pool?.close();
   }
-  onStatus('sampling the clip views');
-  const pairs = { pair: async (j: number) => flows.get(j) as Flow };
-  const views = await timed(
-    timings,
-    'clip views (video-io clipFromFrames)',
-    () => clipViews(manifest, plan, { width: decoded.width, height: decoded.height, get: (i) => decoded.frames.get(i) as Uint8Array }, pairs),
-    (v) => `${v.shape[0]} view${v.shape[0] === 1 ? '' : 's'} of ${v.shape.slice(1, 4).join('x')}`,
-  );
-  onStatus('running the model');
-  const classification = await timed(timings, 'model (tfjs)', () => classifyViews(recognizer, views));
-  return { plan, decoded, flows, views, classification, timings, fps: track.fps, codec: track.codec };
 }
 
 /**

@@ -25,6 +25,8 @@ const APP = path.resolve(HERE, '..');
 const DIST = path.join(APP, 'dist');
 const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(APP, '../../../shared/data');
 const VIDEO = path.join(DATA, 'videos/part_0.mp4');
+/** The fake camera's source: 300 frames at 30 fps (the live test plays its first 4 s, made small, in a loop). */
+const CAMERA_VIDEO = path.join(DATA, 'videos/test.mp4');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = path.join(APP, 'test-results');
 // dense clips of 4 frames 2 apart: the page chains TV-L1 flows through the frames in between, as predict does
@@ -71,6 +73,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
   /** Per model: its labels and the predictions of `predictFromCheckpoint` (every class, best first) on VIDEO and on its WebM. */
   const models: Record<string, { labels: string[]; predictions: Record<'mp4' | 'webm', { label: string; score: number }[]> }> = {};
   let webm: string;
+  let ffmpeg: string;
   const measured: Record<string, unknown> = {};
 
   beforeAll(async () => {
@@ -80,7 +83,8 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
     webm = path.join(work, 'part_0.webm');
     // (video-io's Node entry: this tsconfig resolves the package's browser types, which have no ffmpeg)
     const { ffmpegPath } = (await import('@trajectorynet/video-io')) as unknown as { ffmpegPath: () => string };
-    const encoded = spawnSync(ffmpegPath(), ['-v', 'error', '-i', VIDEO, '-an', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-auto-alt-ref', '0', '-pix_fmt', 'yuv420p', webm], { encoding: 'utf8' });
+    ffmpeg = ffmpegPath();
+    const encoded = spawnSync(ffmpeg, ['-v', 'error', '-i', VIDEO, '-an', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-auto-alt-ref', '0', '-pix_fmt', 'yuv420p', webm], { encoding: 'utf8' });
     expect(encoded.status, encoded.stderr).toBe(0);
     for (const [name, preset, extra] of MODELS) {
       const [run, out] = [path.join(work, 'runs', name), path.join(work, 'models', name)];
@@ -114,6 +118,15 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
     await writeFile(path.join(RESULTS, 'browser-parity.json'), `${JSON.stringify(measured, null, 2)}\n`);
   });
 
+  /** Chromium as the tests drive it: headless, no GPU (WebGL on SwiftShader), plus `extra` flags. */
+  const launch = (profile: string, extra: string[] = []) =>
+    chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1100, height: 1000 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', ...extra],
+    });
+
   // `auto` in a browser without a GPU (WebGL on SwiftShader here) must pass over WebGL and take wasm
   it.each([
     ['tvl1', 'webgl', 'webgl', 'mp4'],
@@ -124,12 +137,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
     const { labels } = models[name];
     const predicted = models[name].predictions[kind]; // what `trajectorynet predict` prints
     const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1100, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-    });
+    const context = await launch(profile);
     const errors: string[] = [];
     try {
       const page = await context.newPage();
@@ -176,6 +184,143 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       measured[`${name} model, ${backend}${kind === 'webm' ? ', webm' : ''}`] = { maxProbabilityDifference: Math.max(...differences), top1: state.result.top5[0], predictTop1: predicted[0], timings: state.result.timings, firstRunMs: state.model.warmUpMs };
       console.log(`[web] ${name} model, ${backend}, ${kind}: max |page - predict| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);
       if (name === 'tvl1' && asked === 'auto') await page.screenshot({ path: path.join(RESULTS, 'screenshot.jpg'), fullPage: true, type: 'jpeg', quality: 80 });
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
+  // the live camera: Chromium's fake capture device plays a Y4M (4 s of test.mp4 at 112x84, made here) in a loop
+  it('live camera on a fake device (the tvl1 model, auto = wasm): several classifications, top-5 and fps shown, numTensors flat, Stop ends the tracks and idles the workers', async () => {
+    const { labels } = models.tvl1;
+    const y4m = path.join(work, 'camera.y4m');
+    const converted = spawnSync(ffmpeg, ['-v', 'error', '-i', CAMERA_VIDEO, '-t', '4', '-an', '-vf', 'scale=112:84', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', y4m], { encoding: 'utf8' });
+    expect(converted.status, converted.stderr).toBe(0);
+    const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
+    const context = await launch(profile, ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`]);
+    const errors: string[] = [];
+    interface Live {
+      status: string;
+      error?: string;
+      window: number;
+      updates: number;
+      captures: number[];
+      top5: { label: string; probability: number }[];
+      probabilities: number[];
+      fps?: number;
+      timings: { stage: string; milliseconds: number; detail?: string }[];
+      tensorsAtStart: number;
+      numTensors: number[];
+      exactPixels: boolean;
+      camera: { width: number; height: number; format: string; decodedWidth: number; decodedHeight: number };
+      tracks?: string[];
+      workersBusy?: number;
+    }
+    const live = () => page.evaluate(() => (window as unknown as { trajectorynet: { live: unknown } }).trajectorynet.live) as Promise<Live>;
+    const page = await context.newPage();
+    try {
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      const { port } = server.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${port}/?model=/models/tvl1/`);
+      await page.waitForFunction(() => ['ready', 'error'].includes((window as unknown as { trajectorynet?: { status: string } }).trajectorynet?.status ?? ''), null, { timeout: 120_000 });
+      expect(await page.locator('#camera-toggle').textContent()).toBe('Start camera');
+      await page.click('#camera-toggle');
+      // each update's captures, as the page saw them
+      const seen: Live[] = [];
+      const deadline = Date.now() + 300_000;
+      while (Date.now() < deadline) {
+        const state = await live();
+        if (state.status === 'error') break;
+        if (state.updates > (seen.at(-1)?.updates ?? 0)) seen.push(state);
+        if (state.updates >= 4) break;
+        await page.waitForTimeout(100);
+      }
+      // the state and what the page shows, read at one moment (the page keeps updating)
+      const { state, shownTop5, fpsText } = await page.evaluate(() => ({
+        state: (window as unknown as { trajectorynet: { live: unknown } }).trajectorynet.live as Live,
+        shownTop5: [...document.querySelectorAll('#top5 tr')].map((row) => [(row as HTMLTableRowElement).cells[0].textContent, (row as HTMLTableRowElement).cells[1].textContent]),
+        fpsText: document.getElementById('live-fps')?.textContent ?? '',
+      }));
+      expect(state.error).toBeUndefined();
+      expect(state.status).toBe('running');
+      expect(state.updates).toBeGreaterThanOrEqual(4);
+      expect(await page.locator('#camera-toggle').textContent()).toBe('Stop camera');
+      // the model's clip (4 frames 2 apart) over a window of 7 captures: the newest capture and the ones 2, 4, 6 before it
+      expect(state.window).toBe(7);
+      for (const s of seen) {
+        expect(s.captures.length).toBe(4);
+        expect(s.captures.slice(1).map((c, i) => c - s.captures[i])).toEqual([2, 2, 2]);
+      }
+      // the clip slides: every update takes newer captures than the one before
+      for (let i = 1; i < seen.length; i++) expect(seen[i].captures[0]).toBeGreaterThan(seen[i - 1].captures[0]);
+      // the camera is the Y4M (the fake device's own pattern is 640x480), its frames went through yuvToRgb as a
+      // video's, at the pipeline's decoding size (this model has no resizeShorter: the camera's size)
+      expect(state.camera).toEqual({ width: 112, height: 84, format: 'I420', decodedWidth: 112, decodedHeight: 84 });
+      expect(state.exactPixels).toBe(true);
+      // the top-5: five of the model's labels, best first; all the classes' probabilities sum to 1
+      expect(state.top5.length).toBe(5);
+      expect(new Set(state.top5.map((p) => p.label)).size).toBe(5);
+      for (const p of state.top5) expect(labels).toContain(p.label);
+      for (let i = 1; i < 5; i++) expect(state.top5[i].probability).toBeLessThanOrEqual(state.top5[i - 1].probability);
+      expect(state.probabilities.length).toBe(labels.length);
+      expect(Math.abs(state.probabilities.reduce((a, p) => a + p, 0) - 1)).toBeLessThan(1e-4);
+      const top5Sum = state.top5.reduce((a, p) => a + p.probability, 0);
+      expect(top5Sum).toBeGreaterThan(0);
+      expect(top5Sum).toBeLessThanOrEqual(1 + 1e-5);
+      expect(shownTop5.map(([label]) => label)).toEqual(state.top5.map((p) => p.label));
+      expect(shownTop5.map(([, percent]) => percent)).toEqual(state.top5.map((p) => `${(p.probability * 100).toFixed(2)}%`));
+      // classifications per second, measured by the page and shown
+      expect(state.fps).toBeGreaterThan(0);
+      expect(fpsText).toMatch(/^\d+\.\d\d classifications\/s; update \d+/);
+      // no tensor leak: the same number of tensors before the first update and after every one
+      expect(state.numTensors.length).toBe(state.updates);
+      expect(state.numTensors.every((n) => n === state.tensorsAtStart), `numTensors ${state.tensorsAtStart} at start, then ${state.numTensors}`).toBe(true);
+      expect(state.tensorsAtStart).toBeGreaterThan(0); // the model's weights: the page's tfjs is the one that runs the model
+      // the pictures: the clip's 4 frames with trajectories, the 6 pairs' TV-L1 flows
+      expect(await page.locator('#frames canvas').count()).toBe(4);
+      expect(await page.locator('#flows canvas').count()).toBe(6);
+      await page.screenshot({ path: path.join(RESULTS, 'live-screenshot.jpg'), type: 'jpeg', quality: 60 });
+      // Stop: the running update finishes, the tracks end, the workers are idle and closed, no update after
+      await page.click('#camera-toggle');
+      await page.waitForFunction(() => ['stopped', 'error'].includes((window as unknown as { trajectorynet: { live: { status: string } } }).trajectorynet.live.status), null, { timeout: 120_000 });
+      const stopped = await live();
+      expect(stopped.status).toBe('stopped');
+      expect(stopped.tracks?.length).toBeGreaterThan(0);
+      expect(stopped.tracks?.every((t) => t === 'ended')).toBe(true);
+      expect(stopped.workersBusy).toBe(0);
+      expect(await page.evaluate(() => (document.getElementById('camera') as HTMLVideoElement).srcObject)).toBeNull();
+      expect(await page.locator('#camera-toggle').textContent()).toBe('Start camera');
+      await page.waitForTimeout(1500);
+      expect((await live()).updates).toBe(stopped.updates);
+      expect(errors).toEqual([]);
+      measured['live camera, tvl1 model, wasm'] = { updates: stopped.updates, fps: state.fps, timings: state.timings, numTensors: state.numTensors, tensorsAtStart: state.tensorsAtStart, captures: seen.map((s) => s.captures) };
+      console.log(`[web] live camera: ${stopped.updates} updates, ${state.fps?.toFixed(2)} classifications/s, numTensors ${state.tensorsAtStart} -> ${state.numTensors.join(' ')}`);
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
+  // no fake device: this machine has no camera, so getUserMedia fails
+  it('live camera with no camera: a CameraError NOT_FOUND under the button, the model still loaded', async () => {
+    const profile = mkdtempSync(path.join(tmpdir(), 'tjn-chromium-'));
+    const context = await launch(profile, ['--use-fake-ui-for-media-stream']);
+    try {
+      const page = await context.newPage();
+      const { port } = server.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${port}/?model=/models/tvl1/`);
+      await page.waitForFunction(() => ['ready', 'error'].includes((window as unknown as { trajectorynet?: { status: string } }).trajectorynet?.status ?? ''), null, { timeout: 120_000 });
+      await page.click('#camera-toggle');
+      await page.waitForFunction(() => (window as unknown as { trajectorynet: { live?: { status: string } } }).trajectorynet.live?.status === 'error', null, { timeout: 60_000 });
+      const state = (await page.evaluate(() => (window as unknown as { trajectorynet: unknown }).trajectorynet)) as { status: string; live: { errorCode?: string; error?: string; updates: number } };
+      expect(state.live.errorCode).toBe('NOT_FOUND');
+      expect(state.live.error).toMatch(/^no camera found/);
+      expect(await page.locator('#live-status').textContent()).toBe(state.live.error);
+      expect(state.status).toBe('ready');
+      expect(await page.locator('#camera-toggle').textContent()).toBe('Start camera');
     } finally {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

@@ -15,21 +15,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { EXIT_CODES } from '@trajectorynet/core';
+import { freeLocalPort, localRankEnv } from '@trajectorynet/distributed';
 import { LATEST } from '@trajectorynet/training';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** Options of the launcher itself, with whether each takes a value: not passed to the ranks. */
 const LAUNCHER_OPTIONS: Record<string, boolean> = { '--nproc-per-node': true, '--max-restarts': true };
@@ -87,11 +76,11 @@ function restartable(code: number): boolean {
  * left to notice the lost rank and killed only after `graceMs`.
  */
 async function runGroup(nproc: number, args: string[], stopOnFailure: boolean, graceMs: number): Promise<Failure | null> {
-  const port = await freePort();
+  const port = await freeLocalPort();
   const children: ChildProcess[] = Array.from({ length: nproc }, (_, rank) =>
     spawn(process.execPath, [...process.execArgv, ...args], {
       stdio: 'inherit',
-      env: { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) },
+      env: { ...process.env, ...localRankEnv(rank, nproc, port) },
     }),
   );
   const running = (c: ChildProcess) => c.exitCode == null && c.signalCode == null;

@@ -41,15 +41,16 @@ export function rankArguments(argv: readonly string[]): string[] {
 }
 
 /**
- * The command line of a restarted rank: resuming from `outDir`'s latest
- * checkpoint once there is one (without --overwrite, which would erase it, and
- * --resume-from, which is older); before the first checkpoint, the first
- * command line again.
+ * The command line of a restarted rank: `--resume` from `outDir`'s latest
+ * checkpoint, without --overwrite (which would erase it) and --resume-from
+ * (older). Before the first checkpoint, `--resume` starts the run afresh in
+ * the folder the failed start left (a run given --resume-from starts from
+ * that checkpoint again).
  */
 export function restartArguments(argv: readonly string[], outDir: string): string[] {
   const args = rankArguments(argv);
-  if (!existsSync(path.join(outDir, LATEST))) return args;
-  // `train` is the command: its options follow the script's path
+  const hasCheckpoint = existsSync(path.join(outDir, LATEST));
+  if (!hasCheckpoint && args.some((a) => a === '--resume-from' || a.startsWith('--resume-from='))) return without(args, { '--overwrite': false });
   return [...without(args, FIRST_START_OPTIONS), '--resume'];
 }
 
@@ -128,7 +129,7 @@ export async function launchLocalRanks(nproc: number, options: LaunchOptions): P
     const what = `trajectorynet train: rank ${failure.rank} of ${nproc} ${failure.why}`;
     if (restart < maxRestarts && restartable(failure.code)) {
       args = restartArguments(argv, options.outDir);
-      const from = args.includes('--resume') ? `from ${path.join(options.outDir, LATEST)}` : 'from the start (no checkpoint yet)';
+      const from = existsSync(path.join(options.outDir, LATEST)) ? `from ${path.join(options.outDir, LATEST)}` : 'from the start (no checkpoint yet)';
       console.error(`${what}; restarting the group ${from} (restart ${restart + 1}/${maxRestarts})`);
       continue;
     }

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,12 +105,16 @@ async function killRank(out: string, rank: number, log: () => string, notPid?: n
 }
 
 describe('restartArguments', () => {
-  it("drops the launcher's options, and after a checkpoint --overwrite and --resume-from for --resume", async () => {
+  it("drops the launcher's options and --overwrite, and resumes (from the run folder's checkpoint once there is one)", async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'tjn-restart-args-'));
-    const argv = ['cli.js', 'train', '--preset', 'p', '--nproc-per-node', '2', '--max-restarts=3', '--overwrite', '--resume-from', 'a/epoch_2.ckpt', '--out', out];
-    expect(restartArguments(argv, out)).toEqual(['cli.js', 'train', '--preset', 'p', '--overwrite', '--resume-from', 'a/epoch_2.ckpt', '--out', out]);
-    await (await import('node:fs/promises')).writeFile(path.join(out, 'latest.ckpt'), '');
+    const argv = ['cli.js', 'train', '--preset', 'p', '--nproc-per-node', '2', '--max-restarts=3', '--overwrite', '--out', out];
+    const from = ['cli.js', 'train', '--preset', 'p', '--nproc-per-node=2', '--max-restarts', '3', '--resume-from', 'a/epoch_2.ckpt', '--out', out];
+    // no checkpoint yet: a fresh start in the folder the failed one left, or from the given checkpoint again
     expect(restartArguments(argv, out)).toEqual(['cli.js', 'train', '--preset', 'p', '--out', out, '--resume']);
+    expect(restartArguments(from, out)).toEqual(['cli.js', 'train', '--preset', 'p', '--resume-from', 'a/epoch_2.ckpt', '--out', out]);
+    await writeFile(path.join(out, 'latest.ckpt'), '');
+    expect(restartArguments(argv, out)).toEqual(['cli.js', 'train', '--preset', 'p', '--out', out, '--resume']);
+    expect(restartArguments(from, out)).toEqual(['cli.js', 'train', '--preset', 'p', '--out', out, '--resume']);
   });
 });
 
@@ -123,6 +127,8 @@ describe.skipIf(!availability.ok)('trajectorynet train --nproc-per-node --max-re
     const plain = await mkdtemp(path.join(tmpdir(), 'tjn-restart-plain-'));
     const uninterrupted = await launch([...config, '--out', plain, '--max-restarts', '1']);
     expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    // uninterrupted indeed: a restart would hide a failure
+    expect(uninterrupted.stderr).not.toMatch(/restarting/);
 
     const out = await mkdtemp(path.join(tmpdir(), 'tjn-restart-killed-'));
     const run = launch([...config, '--out', out, '--max-restarts', '1']);
@@ -134,7 +140,7 @@ describe.skipIf(!availability.ok)('trajectorynet train --nproc-per-node --max-re
     const { code, stderr } = await run;
     expect(code, stderr).toBe(0);
     const lines = stderr.trim().split('\n');
-    expect(lines).toContain(`trajectorynet train: rank 1 of 2 was killed by SIGKILL; restarting the group from ${path.join(out, 'latest.ckpt')} (restart 1/1)`);
+    expect(lines.filter((l) => l.includes('restarting'))).toEqual([`trajectorynet train: rank 1 of 2 was killed by SIGKILL; restarting the group from ${path.join(out, 'latest.ckpt')} (restart 1/1)`]);
     // the second start resumed (run.log), and the run finished every epoch once
     expect(readFileSync(path.join(out, 'run.log'), 'utf8')).toMatch(/resuming from .*latest\.ckpt: epoch [2-4], step \d+ of \d+/);
     expect(epochsDone(out)).toBe(EPOCHS);

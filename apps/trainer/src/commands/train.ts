@@ -37,7 +37,7 @@ export function registerTrainCommand(program: Command): void {
     .option('-q, --quiet', 'no progress bars', false)
     .option('--nproc-per-node <n>', 'data-parallel: start n ranks on this machine (one process each, over c10d/Gloo)', integer(1, 64))
     .option('--dist-timeout <seconds>', 'data-parallel: how long a rank waits for the others (rendezvous, each step) before the group stops', integer(1), 300)
-    .option('--max-restarts <k>', "data-parallel (with --nproc-per-node): after a rank fails, stop the group and start every rank again from the run folder's latest checkpoint, up to k times (as torchrun's)", integer(0, 100), 0)
+    .option('--max-restarts <k>', "data-parallel (with --nproc-per-node): after a rank fails, stop the group and start every rank again from the run folder's latest checkpoint, up to k times (as torchrun's); a failure after the k-th exits 7", integer(0, 100), 0)
     .addHelpText(
       'after',
       `

@@ -28,7 +28,8 @@ Run \`trajectorynet <command> --help\` for the options and examples of each comm
 Paths (--config, --set data.root=..., lists, videos, --out) are relative to the current folder;
 TV-L1 flows are cached in .trajectorynet-cache beside the run folder.
 Exit codes: 0 done, 1 internal error (a bug: please report it), 2 bad option or config,
-3 bad data, 4 bad checkpoint, 5 training diverged, 6 disk full or folder not writable.
+3 bad data, 4 bad checkpoint, 5 training diverged, 6 disk full or folder not writable,
+7 a distributed run lost a rank (after --max-restarts restarts).
 Environment: TRAJECTORYNET_BACKEND (tensorflow, wasm, cpu), TRAJECTORYNET_NATIVE=0 (no libtorch
 kernels), FFMPEG_PATH / FFPROBE_PATH (the ffmpeg binaries to run).`,
   );

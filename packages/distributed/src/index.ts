@@ -6,7 +6,7 @@
  */
 export { DataParallel, fingerprint, modelSignature, type ReducedStep, type SyncedWeight } from './data-parallel.js';
 export { DistributedError, type DistributedErrorCode } from './errors.js';
-export { type LaunchEnv, readLaunchEnv } from './launch-env.js';
+export { freeLocalPort, type LaunchEnv, localRankEnv, readLaunchEnv } from './launch-env.js';
 export { groupOptionsFrom, ProcessGroup, type ProcessGroupOptions, type ReduceOp } from './process-group.js';
 
 import { loadNative } from './native.js';

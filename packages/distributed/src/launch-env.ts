@@ -4,6 +4,7 @@
  * read here) and TORCHELASTIC_USE_AGENT_STORE (torchrun hosts the store: rank
  * 0 connects to it as a client, under the restart's prefix).
  */
+import net from 'node:net';
 import { DistributedError } from './errors.js';
 
 export interface LaunchEnv {
@@ -50,4 +51,21 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchEnv |
     agentStore: env.TORCHELASTIC_USE_AGENT_STORE === 'True',
     restartCount: integer(env, 'TORCHELASTIC_RESTART_COUNT', 0),
   };
+}
+
+/** A TCP port free right now on 127.0.0.1: the MASTER_PORT of a group started on this machine. */
+export function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** torchrun's environment for rank `rank` of a group of `worldSize` on this machine (MASTER_ADDR 127.0.0.1). */
+export function localRankEnv(rank: number, worldSize: number, port: number): Record<string, string> {
+  return { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
 }

@@ -1,8 +1,8 @@
 /** Starts test ranks as Node processes on 127.0.0.1 with torchrun's environment. */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeLocalPort } from '../src/launch-env.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -17,16 +17,7 @@ export interface RankResult {
 }
 
 /** A port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+export const freePort = freeLocalPort;
 
 /** Runs `script` as ranks `ranks` of a group of `worldSize` (all ranks by default). */
 export async function runRanks(

@@ -16,7 +16,7 @@ export { clipFrames, clipPipeline, decodeShorterSide } from './data/pipelines.js
 export { loadTextureFrames, type ProceduralSettings, type ProceduralSource, proceduralStacks, type StackBatch } from './data/procedural.js';
 export { TrainingError, type TrainingErrorCode } from './errors.js';
 export { type CheckpointEvaluation, EVAL_SECTIONS, type EvaluateCheckpointOptions, evalFolder, evaluateCheckpoint } from './eval/checkpoint.js';
-export { type EvaluationReport, evaluate, reportOf, scoreVideos, type VideoScores } from './eval/evaluate.js';
+export { type EvaluationReport, evalShard, evaluate, evaluateSharded, reportOf, scoreVideos, scoreVideosSharded, type VideoScores } from './eval/evaluate.js';
 export { type ClassificationReport, confusionCsv, MetricsAccumulator, topK } from './eval/metrics.js';
 export { type LoopSettings, type Objective, type RunStart, type RunState, type TrainableModel, type TrainLoopOptions, trainLoop, type Validation } from './loop/loop.js';
 export { createOptimizer, type OptimizerConfig, OptimizerSchema } from './loop/optimizer.js';

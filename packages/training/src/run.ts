@@ -21,7 +21,7 @@ import { loadDatasets } from './data/datasets.js';
 import { type FlowSource, prepareFlows, type RunFlows } from './data/flows.js';
 import { clipPipeline } from './data/pipelines.js';
 import { TrainingError } from './errors.js';
-import { type EvaluationReport, evaluate, scoreVideos } from './eval/evaluate.js';
+import { type EvaluationReport, evalShard, evaluate, evaluateSharded, scoreVideos } from './eval/evaluate.js';
 import { type RunState, trainLoop } from './loop/loop.js';
 import { BEST, LATEST, runFiles } from './loop/run-files.js';
 import { createRunMonitor, type RunMonitor } from './monitor/run-monitor.js';
@@ -58,7 +58,8 @@ export interface RunOptions {
   /**
    * Data-parallel over a process group: this rank trains on the samples i with
    * i mod ranks = rank (shuffled each epoch by seed and epoch), and only rank 0
-   * writes files. Validation runs whole on every rank.
+   * writes files. Validation is sharded the same way (sample i on rank i mod
+   * ranks) and reduced, so every rank reports the metrics of the whole set.
    */
   parallel?: DataParallel;
 }
@@ -210,6 +211,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       onSkip: (sample, error) => log(`skipped ${sample}: ${error}`),
     });
     const valBatches = testBatches(config, valSet, flows);
+    // data-parallel: each rank scores its shard of the validation set, one allreduce gives all the whole set's scores
+    const valShard = parallel == null ? null : testBatches(config, { ...valSet, samples: evalShard(valSet.samples, parallel.rank, parallel.worldSize) }, flows);
     const state = await trainLoop<ClipBatch, ClassifierMeta>({
       settings: {
         epochs: config.train.epochs,
@@ -227,7 +230,10 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       objective: classificationObjective(recognizer, { auxWeight: config.motionnet.lossWeight }),
       batches: trainBatches,
       validate: async () => {
-        const report = await evaluate(recognizer, valBatches(0, 0), valSet.labels);
+        const report =
+          parallel == null || valShard == null
+            ? await evaluate(recognizer, valBatches(0, 0), valSet.labels)
+            : await evaluateSharded(recognizer, valShard(0, 0), valSet.labels, valSet.samples.length, parallel);
         return { score: report.top1, metrics: { top1: report.top1, top5: report.top5, meanClassAccuracy: report.meanClassAccuracy, loss: report.loss } };
       },
       meta,

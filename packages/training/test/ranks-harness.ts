@@ -1,8 +1,8 @@
 /** Starts test ranks as Node processes on 127.0.0.1 with torchrun's environment (WORLD_SIZE 0: one process, no group). */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeLocalPort } from '@trajectorynet/distributed';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -17,23 +17,14 @@ export interface RankResult {
 }
 
 /** A port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+export const freePort = freeLocalPort;
 
 /** Runs `script` as ranks `ranks` of a group of `worldSize` (all ranks by default). */
 export async function runRanks(
   script: string,
   args: string[],
   worldSize: number,
-  options: { ranks?: number[]; env?: Record<string, string>; rankEnv?: (rank: number) => Record<string, string>; timeoutMs?: number } = {},
+  options: { ranks?: number[]; env?: Record<string, string>; rankEnv?: (rank: number) => Record<string, string>; timeoutMs?: number; /** A command each rank runs under (e.g. `ip netns exec <ns>`). */ prefix?: (rank: number) => string[] } = {},
 ): Promise<RankResult[]> {
   const port = await freePort();
   const started = Date.now();
@@ -42,7 +33,8 @@ export async function runRanks(
     ranks.map(
       (rank) =>
         new Promise<RankResult>((resolve) => {
-          const child = spawn(process.execPath, [path.resolve(here, script), ...args], {
+          const [command, ...prefixArgs] = [...(options.prefix?.(rank) ?? []), process.execPath];
+          const child = spawn(command, [...prefixArgs, path.resolve(here, script), ...args], {
             stdio: ['ignore', 'pipe', 'pipe'],
             env:
               worldSize === 0

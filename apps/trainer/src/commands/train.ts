@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureWritableFolder } from '@trajectorynet/core/node';
 import { DataParallel, ProcessGroup, readLaunchEnv } from '@trajectorynet/distributed';
-import { LATEST, PRESET_NAMES, runTraining } from '@trajectorynet/training';
+import { LATEST, PRESET_NAMES, runTraining, TrainingError } from '@trajectorynet/training';
 import type { Command } from 'commander';
 import { launchLocalRanks } from '../launch.js';
 import { collect, integer } from '../options.js';
@@ -17,6 +17,7 @@ interface TrainOptions extends ConfigFlags {
   quiet: boolean;
   nprocPerNode?: number;
   distTimeout: number;
+  maxRestarts: number;
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -36,6 +37,7 @@ export function registerTrainCommand(program: Command): void {
     .option('-q, --quiet', 'no progress bars', false)
     .option('--nproc-per-node <n>', 'data-parallel: start n ranks on this machine (one process each, over c10d/Gloo)', integer(1, 64))
     .option('--dist-timeout <seconds>', 'data-parallel: how long a rank waits for the others (rendezvous, each step) before the group stops', integer(1), 300)
+    .option('--max-restarts <k>', "data-parallel (with --nproc-per-node): after a rank fails, stop the group and start every rank again from the run folder's latest checkpoint, up to k times (as torchrun's); a failure after the k-th exits 7", integer(0, 100), 0)
     .addHelpText(
       'after',
       `
@@ -49,12 +51,16 @@ Examples:
   trajectorynet train --out runs/a --resume                        # the run's own config.json
   trajectorynet train --out runs/a-again --resume-from runs/a/epoch_3.ckpt --set train.epochs=12
   trajectorynet train --preset trajectorynet-r18-tiny --nproc-per-node 2 --out runs/tiny-2ranks
+  trajectorynet train --config sth.yaml --nproc-per-node 2 --max-restarts 3 --out runs/sth   # a lost rank: resume from latest.ckpt
   torchrun --no_python --nnodes 2 --nproc_per_node 1 --node_rank 0 --master_addr 10.0.0.1 --master_port 29500 \
       trajectorynet train --config sth.yaml --out runs/sth   (GLOO_SOCKET_IFNAME=eth0 names the interface)`,
     )
     .action(async (o: TrainOptions) => {
+      if (o.maxRestarts > 0 && o.nprocPerNode == null) {
+        throw new TrainingError('BAD_INPUT', 'restarts the ranks --nproc-per-node starts (torchrun has its own --max-restarts)', { path: '--max-restarts' });
+      }
       if (o.nprocPerNode != null && readLaunchEnv() == null) {
-        process.exitCode = await launchLocalRanks(o.nprocPerNode, o.distTimeout);
+        process.exitCode = await launchLocalRanks(o.nprocPerNode, { timeoutSeconds: o.distTimeout, maxRestarts: o.maxRestarts, outDir: o.out ?? defaultWorkDir(o) });
         return;
       }
       const out = o.out ?? defaultWorkDir(o);

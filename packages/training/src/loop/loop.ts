@@ -398,7 +398,8 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
       // resumption repeats this epoch and writes best again (the same score is an improvement there)
       if (improved) await save(files.best);
       await save(files.latest);
-      if ((settings.keepEpochs ?? 0) > 0) await files.keepEpoch(state.epoch, settings.keepEpochs ?? 0);
+      // rank 0's copy of its own latest.ckpt (another rank could look before it is written)
+      if (writer && (settings.keepEpochs ?? 0) > 0) await files.keepEpoch(state.epoch, settings.keepEpochs ?? 0);
     }
     return state;
   } finally {

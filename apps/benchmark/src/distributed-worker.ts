@@ -1,0 +1,117 @@
+/**
+ * One process of the distributed suite: S3D ResNet-18 training steps (Adam)
+ * on random clips, alone or as a rank of a group (torchrun's environment:
+ * RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). A rank's step is its
+ * gradients, a wait for the slowest rank (a one-float allreduce), the
+ * data-parallel step's allreduce (gradients + BatchNorm statistics) and the
+ * update. Prints the median timings as one JSON line (rank 0, or alone).
+ *
+ * `node distributed-worker.js '{"backend":"wasm","threads":1,"frames":8,"size":64,"width":0.125,"batch":1,"steps":3}'`
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DataParallel, ProcessGroup, readLaunchEnv } from '@trajectorynet/distributed';
+import { createTrajectoryNet, PRESET_STAGES } from '@trajectorynet/resnet-s3d';
+import { type BackendName, initBackend, ScheduledAdam } from '@trajectorynet/runtime';
+
+export interface WorkerSetting {
+  backend: BackendName;
+  /** libtorch kernel threads of this process (wasm + libtorch). */
+  threads: number;
+  frames: number;
+  size: number;
+  width: number;
+  /** Clips per step on this process. */
+  batch: number;
+  /** Timed steps (after one warm-up step). */
+  steps: number;
+}
+
+export interface WorkerResult {
+  worldSize: number;
+  threads: number;
+  batch: number;
+  engine: string;
+  /** Medians over the timed steps, in ms. */
+  stepMs: number;
+  computeMs: number;
+  waitMs: number;
+  allreduceMs: number;
+  /** Floats in each step's allreduce. */
+  allreduceFloats: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main(): Promise<void> {
+  const setting = JSON.parse(process.argv[2]) as WorkerSetting;
+  const info = await initBackend({ prefer: setting.backend, log: null, native: setting.backend === 'wasm' ? { threads: setting.threads } : undefined });
+  const env = readLaunchEnv();
+  const group = env == null ? null : await ProcessGroup.create({ ...env, timeoutMs: 600_000 });
+  const parallel = group == null ? null : new DataParallel(group);
+  const world = parallel?.worldSize ?? 1;
+  const model = createTrajectoryNet({ depth: 18, numClasses: 174, frames: setting.frames, size: setting.size, width: setting.width, stages: PRESET_STAGES.s3d, withMotion: false });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const trainable = new Set(variables.map((v) => v.id));
+  const buffers = model.weights.filter((w) => !trainable.has(w.read().id));
+  if (parallel != null) await parallel.broadcastWeights(model.weights);
+  const optimizer = new ScheduledAdam(1e-4, 0.9, 0.999, 1e-8);
+  const clip = tf.randomNormal([setting.batch, setting.frames, setting.size, setting.size, 3]);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: setting.batch }, (_, i) => (i * 7) % 174), 'int32'), 174);
+  const times = { step: [] as number[], compute: [] as number[], wait: [] as number[], allreduce: [] as number[] };
+  let allreduceFloats = 0;
+  for (let step = 0; step <= setting.steps; step++) {
+    const started = performance.now();
+    const grads = tf.tidy(() => {
+      const { value, grads: g } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(clip, { training: true }) as tf.Tensor) as tf.Scalar, variables);
+      value.dataSync();
+      return variables.map((v) => g[v.name]);
+    });
+    const computed = performance.now();
+    let waited = computed;
+    let reduced = grads;
+    if (parallel != null) {
+      await parallel.sum([0]); // every rank has its gradients: what follows is the allreduce alone
+      waited = performance.now();
+      allreduceFloats = grads.reduce((a, g) => a + g.size, 0) + buffers.reduce((a, b) => a + b.read().size, 0) + 1;
+      const result = await parallel.reduceStep(grads, buffers, 1 / world);
+      if (result.grads == null) throw new Error('non-finite gradients in the benchmark');
+      reduced = result.grads;
+      tf.dispose(grads);
+    }
+    const reducedAt = performance.now();
+    optimizer.applyAdjusted(Object.fromEntries(variables.map((v, i) => [v.name, reduced[i]])), { scale: null, decayOf: () => 0 });
+    tf.dispose(reduced);
+    // one read: the update is done before the clock stops
+    variables[0].dataSync();
+    const ended = performance.now();
+    if (step === 0) continue; // warm-up
+    times.step.push(ended - started);
+    times.compute.push(computed - started + (ended - reducedAt));
+    times.wait.push(waited - computed);
+    times.allreduce.push(reducedAt - waited);
+  }
+  tf.dispose([clip, labels]);
+  optimizer.dispose();
+  model.dispose();
+  group?.destroy();
+  if (env == null || env.rank === 0) {
+    const engine = info.native != null ? `${info.backend} + ${info.native.library} (${info.native.threads} thread${info.native.threads === 1 ? '' : 's'})` : info.backend;
+    const result: WorkerResult = {
+      worldSize: world,
+      threads: setting.threads,
+      batch: setting.batch,
+      engine,
+      stepMs: median(times.step),
+      computeMs: median(times.compute),
+      waitMs: median(times.wait),
+      allreduceMs: median(times.allreduce),
+      allreduceFloats,
+    };
+    console.log(JSON.stringify(result));
+  }
+}
+
+main().catch((error) => {
+  console.error(`distributed-worker: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -145,12 +145,11 @@ export class BatchNorm5D extends tf.layers.Layer {
     return tf.tidy(() => {
       // one op with its gradient written out, over the rows of the [N*T*H*W, C] view
       const channels = x.shape[4] as number;
-      const { y, mean, variance } = batchNormTraining(tf.reshape(x, [-1, channels]) as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.epsilon);
-      const count = x.size / channels;
-      // moving statistics: the unbiased batch variance, as PyTorch keeps it
-      const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
-      movingMean.write(tf.add(tf.mul(movingMean.read(), 1 - this.momentum), tf.mul(mean, this.momentum)));
-      movingVariance.write(tf.add(tf.mul(movingVariance.read(), 1 - this.momentum), tf.mul(unbiased, this.momentum)));
+      // moving statistics: the unbiased batch variance, as PyTorch keeps it (updated inside the op)
+      const running = { mean: movingMean.read() as tf.Tensor1D, variance: movingVariance.read() as tf.Tensor1D, momentum: this.momentum };
+      const { y, runningMean, runningVariance } = batchNormTraining(tf.reshape(x, [-1, channels]) as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.epsilon, running);
+      movingMean.write(runningMean as tf.Tensor1D);
+      movingVariance.write(runningVariance as tf.Tensor1D);
       return tf.reshape(y, x.shape);
     });
   }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createMotionNet, passFlows, passLoss, runMotionNet } from '@trajectorynet/motionnet';
-import { BatchNorm5D, createTrajectoryNet } from '@trajectorynet/resnet-s3d';
+import { BatchNorm5D, createTrajectoryNet, type FoldReport, foldBatchNorm } from '@trajectorynet/resnet-s3d';
 import { withSeededRandom } from '@trajectorynet/runtime';
 import { trajectoriesFromFlow } from '@trajectorynet/trajectory-conv';
 import { backboneConfig, checkRecognizerConfig, type RecognizerConfig } from './config.js';
@@ -110,7 +110,7 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
     return { offsets: trajectoriesFromFlow(take(forward), take(backward), { taps: 3 }), auxLoss: training ? passLoss(pass).total : undefined };
   };
 
-  return {
+  const recognizer: Recognizer = {
     config,
     backbone,
     motionNet,
@@ -131,4 +131,32 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
       tf.dispose([mean, std]);
     },
   };
+  ownTensors.set(recognizer, [mean, std]);
+  return recognizer;
+}
+
+/** The tensors a recognizer made itself (not its models'): what `foldRecognizer` releases of the one it replaces. */
+const ownTensors = new WeakMap<Recognizer, tf.Tensor[]>();
+
+/**
+ * The recognizer for inference: its backbone with every BatchNorm folded into
+ * the conv before it and the ReLUs after fused in (`foldBatchNorm` of
+ * @trajectorynet/resnet-s3d); the same logits as `forward(input, false)` of
+ * the given one within float32 rounding, in fewer kernels. The given
+ * recognizer is consumed: its backbone is disposed and its MotionNet (kept as
+ * it is) moves to the new one. `forward(input, true)` of the new one throws:
+ * there is no BatchNorm left to train.
+ */
+export async function foldRecognizer(recognizer: Recognizer): Promise<{ recognizer: Recognizer; report: FoldReport }> {
+  const { model: backbone, report } = await foldBatchNorm(recognizer.backbone);
+  recognizer.backbone.dispose();
+  tf.dispose(ownTensors.get(recognizer) ?? []);
+  ownTensors.delete(recognizer);
+  const folded = recognizerFromModels(recognizer.config, { backbone, motionNet: recognizer.motionNet });
+  const forward = folded.forward.bind(folded);
+  folded.forward = (input, training) => {
+    if (training) throw new RecognizerError('BAD_ARGUMENT', 'a folded recognizer runs inference only (its BatchNorms are folded into the convs)', { path: 'training' });
+    return forward(input, false);
+  };
+  return { recognizer: folded, report };
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRecognizer, motionNetSize, RECOGNIZER_DEFAULTS, type RecognizerConfig } from '../src/index.js';
+import { BatchNorm5D } from '@trajectorynet/resnet-s3d';
+import { createRecognizer, foldRecognizer, motionNetSize, RECOGNIZER_DEFAULTS, type RecognizerConfig } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -71,5 +72,49 @@ describe('createRecognizer', () => {
 
   it('refuses a MotionNet with fewer frames than the clip', () => {
     expect(() => createRecognizer(tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 3 } }))).toThrow(/motionnet.frames: must be at least/);
+  });
+});
+
+describe('foldRecognizer', () => {
+  /** Random BatchNorm statistics and affine weights (not the initial 0 / 1), seeded. */
+  function randomBatchNorms(model: tf.LayersModel, seed: number): void {
+    for (const [i, bn] of model.layers.filter((l) => l instanceof BatchNorm5D).entries()) {
+      const c = bn.getWeights()[0].shape[0];
+      const fresh = [tf.randomUniform([c], 0.5, 1.5, 'float32', seed + 4 * i), tf.randomNormal([c], 0, 0.5, 'float32', seed + 4 * i + 1), tf.randomNormal([c], 0, 0.5, 'float32', seed + 4 * i + 2), tf.randomUniform([c], 0.3, 2, 'float32', seed + 4 * i + 3)];
+      bn.setWeights(fresh);
+      tf.dispose(fresh);
+    }
+  }
+
+  it.each([
+    ['flow trajectories', tiny({ variant: 'trajectorynet' })],
+    ['joint MotionNet (kept as it is)', tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 5 } })],
+  ])('%s: the logits of forward(input, false), training refused, tensors released', async (_name, config) => {
+    const start = tf.memory().numTensors;
+    const r = createRecognizer(config, 3);
+    randomBatchNorms(r.backbone, 40);
+    const frames = config.trajectories === 'motionnet' ? 5 : 4;
+    const clips = tf.randomNormal([2, frames, 32, 32, 3], 0, 1, 'float32', 5) as tf.Tensor5D;
+    const flows = config.trajectories === 'motionnet' ? undefined : { forward: tf.randomUniform([2, 3, 32, 32, 2], -2, 2, 'float32', 6), backward: tf.randomUniform([2, 3, 32, 32, 2], -2, 2, 'float32', 7) };
+    // in a tidy, as evaluation runs it (a joint MotionNet's pass leaves its intermediate tensors otherwise)
+    const logitsOf = (rec: typeof r) => tf.tidy(() => rec.forward({ clips, flows }, false).logits);
+    const before = logitsOf(r);
+    const expected = await before.data();
+    before.dispose();
+    const motionNet = r.motionNet;
+    const { recognizer: folded, report } = await foldRecognizer(r);
+    expect(report.batchNorms).toBeGreaterThan(0);
+    expect(folded.motionNet).toBe(motionNet);
+    expect(folded.backbone.layers.some((l) => l instanceof BatchNorm5D)).toBe(false);
+    const after = logitsOf(folded);
+    const got = await after.data();
+    after.dispose();
+    const scale = Math.max(...Array.from(expected, Math.abs));
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThan(1e-4 * scale);
+    expect(() => folded.forward({ clips, flows }, true)).toThrow(/inference only/);
+    tf.dispose([clips, ...(flows != null ? [flows.forward, flows.backward] : [])]);
+    folded.dispose();
+    // nothing of either recognizer is left
+    expect(tf.memory().numTensors).toBe(start);
   });
 });

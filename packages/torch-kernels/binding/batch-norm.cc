@@ -4,7 +4,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace {
 
@@ -36,6 +38,131 @@ Napi::Value batchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+
+// Per-channel sums over the rows of a [rows, c] array in double, rows split
+// into chunks summed in parallel then combined in chunk order (deterministic).
+template <typename F>
+std::vector<double> channelSums(int64_t rows, int64_t c, int64_t terms, F add) {
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads() * 4, rows / 64));
+  std::vector<double> partial(static_cast<size_t>(chunks * terms * c), 0.0);
+  at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; k++) {
+      double* acc = partial.data() + k * terms * c;
+      const int64_t r0 = rows * k / chunks, r1 = rows * (k + 1) / chunks;
+      for (int64_t r = r0; r < r1; r++) add(r, acc);
+    }
+  });
+  std::vector<double> total(static_cast<size_t>(terms * c), 0.0);
+  for (int64_t k = 0; k < chunks; k++)
+    for (int64_t i = 0; i < terms * c; i++) total[i] += partial[k * terms * c + i];
+  return total;
+}
+
+// Training-mode BatchNorm forward over the rows of x [rows, c]: batch mean and
+// (biased) variance, y = (x - mean) / sqrt(var + eps) * gamma + beta, and the
+// running statistics updated as PyTorch does (unbiased variance).
+// batchNormTrain(heap, x, rows, c, gamma, beta, runMean, runVar, epsilon, momentum, y, mean, variance, newRunMean, newRunVar)
+Napi::Value batchNormTrain(const Napi::CallbackInfo& info) {
+  auto heap = tk::heapOf(info[0]);
+  const int64_t rows = tk::integer(info[2]);
+  const int64_t c = tk::integer(info[3]);
+  const float* x = tk::floats(heap, info[1], rows * c);
+  const float* gamma = tk::floats(heap, info[4], c);
+  const float* beta = tk::floats(heap, info[5], c);
+  const float* runMean = tk::floats(heap, info[6], c);
+  const float* runVar = tk::floats(heap, info[7], c);
+  const double epsilon = tk::number(info[8]);
+  const double momentum = tk::number(info[9]);
+  float* y = tk::floats(heap, info[10], rows * c);
+  float* mean = tk::floats(heap, info[11], c);
+  float* variance = tk::floats(heap, info[12], c);
+  float* newRunMean = tk::floats(heap, info[13], c);
+  float* newRunVar = tk::floats(heap, info[14], c);
+  auto sums = channelSums(rows, c, 1, [&](int64_t r, double* acc) {
+    const float* in = x + r * c;
+    for (int64_t i = 0; i < c; i++) acc[i] += in[i];
+  });
+  std::vector<double> m(c);
+  for (int64_t i = 0; i < c; i++) m[i] = sums[i] / static_cast<double>(rows);
+  auto squares = channelSums(rows, c, 1, [&](int64_t r, double* acc) {
+    const float* in = x + r * c;
+    for (int64_t i = 0; i < c; i++) {
+      const double d = in[i] - m[i];
+      acc[i] += d * d;
+    }
+  });
+  std::vector<float> a(c), b(c);
+  for (int64_t i = 0; i < c; i++) {
+    const double v = squares[i] / static_cast<double>(rows);
+    const double invStd = 1.0 / std::sqrt(v + epsilon);
+    a[i] = static_cast<float>(gamma[i] * invStd);
+    b[i] = static_cast<float>(beta[i] - m[i] * gamma[i] * invStd);
+    mean[i] = static_cast<float>(m[i]);
+    variance[i] = static_cast<float>(v);
+    const double unbiased = v * static_cast<double>(rows) / static_cast<double>(std::max<int64_t>(1, rows - 1));
+    newRunMean[i] = static_cast<float>(runMean[i] * (1 - momentum) + m[i] * momentum);
+    newRunVar[i] = static_cast<float>(runVar[i] * (1 - momentum) + unbiased * momentum);
+  }
+  at::parallel_for(0, rows, std::max<int64_t>(1, (1 << 14) / c), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const float* in = x + r * c;
+      float* o = y + r * c;
+      for (int64_t i = 0; i < c; i++) o[i] = in[i] * a[i] + b[i];
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// Its gradient: with xHat = (x - mean) * invStd,
+//   dBeta = sum dy, dGamma = sum dy * xHat, dx = gamma * invStd * (dy - dBeta / rows - xHat * dGamma / rows).
+// batchNormTrainGrad(heap, dy, x, rows, c, gamma, mean, variance, epsilon, dx, dGamma, dBeta)
+Napi::Value batchNormTrainGrad(const Napi::CallbackInfo& info) {
+  auto heap = tk::heapOf(info[0]);
+  const int64_t rows = tk::integer(info[3]);
+  const int64_t c = tk::integer(info[4]);
+  const float* dy = tk::floats(heap, info[1], rows * c);
+  const float* x = tk::floats(heap, info[2], rows * c);
+  const float* gamma = tk::floats(heap, info[5], c);
+  const float* mean = tk::floats(heap, info[6], c);
+  const float* variance = tk::floats(heap, info[7], c);
+  const double epsilon = tk::number(info[8]);
+  float* dx = tk::floats(heap, info[9], rows * c);
+  float* dGamma = tk::floats(heap, info[10], c);
+  float* dBeta = tk::floats(heap, info[11], c);
+  std::vector<double> invStd(c);
+  for (int64_t i = 0; i < c; i++) invStd[i] = 1.0 / std::sqrt(static_cast<double>(variance[i]) + epsilon);
+  auto sums = channelSums(rows, c, 2, [&](int64_t r, double* acc) {
+    const float* g = dy + r * c;
+    const float* in = x + r * c;
+    for (int64_t i = 0; i < c; i++) {
+      acc[i] += g[i];
+      acc[c + i] += g[i] * (in[i] - mean[i]) * invStd[i];
+    }
+  });
+  std::vector<float> scale(c), meanDy(c), meanDyXHat(c), inv(c);
+  for (int64_t i = 0; i < c; i++) {
+    dBeta[i] = static_cast<float>(sums[i]);
+    dGamma[i] = static_cast<float>(sums[c + i]);
+    scale[i] = static_cast<float>(gamma[i] * invStd[i]);
+    meanDy[i] = static_cast<float>(sums[i] / static_cast<double>(rows));
+    meanDyXHat[i] = static_cast<float>(sums[c + i] / static_cast<double>(rows));
+    inv[i] = static_cast<float>(invStd[i]);
+  }
+  at::parallel_for(0, rows, std::max<int64_t>(1, (1 << 14) / c), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const float* g = dy + r * c;
+      const float* in = x + r * c;
+      float* o = dx + r * c;
+      for (int64_t i = 0; i < c; i++) o[i] = scale[i] * (g[i] - meanDy[i] - (in[i] - mean[i]) * inv[i] * meanDyXHat[i]);
+    }
+  });
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
-void registerBatchNorm(Napi::Env env, Napi::Object exports) { exports.Set("batchNorm", Napi::Function::New(env, batchNorm)); }
+void registerBatchNorm(Napi::Env env, Napi::Object exports) {
+  exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
+  exports.Set("batchNormTrain", Napi::Function::New(env, batchNormTrain));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, batchNormTrainGrad));
+}

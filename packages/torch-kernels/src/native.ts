@@ -30,6 +30,8 @@ export interface NativeAddon {
   avgPool(heap: ArrayBuffer, x: Offset, xShape: Shape, y: Offset, yShape: Shape, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   avgPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   batchNorm(heap: ArrayBuffer, x: Offset, size: number, channels: number, mean: Offset, variance: Offset, offset: Offset, scale: Offset, epsilon: number, out: Offset): void;
+  batchNormTrain(heap: ArrayBuffer, x: Offset, rows: number, channels: number, gamma: Offset, beta: Offset, runMean: Offset, runVar: Offset, epsilon: number, momentum: number, y: Offset, mean: Offset, variance: Offset, newRunMean: Offset, newRunVar: Offset): void;
+  batchNormTrainGrad(heap: ArrayBuffer, dy: Offset, x: Offset, rows: number, channels: number, gamma: Offset, mean: Offset, variance: Offset, epsilon: number, dx: Offset, dGamma: Offset, dBeta: Offset): void;
   adamStep(heap: ArrayBuffer, values: Offset[], grads: Offset[], m: Offset[], v: Offset[], sizes: number[], decays: number[], newValues: Offset[], scale: Offset, lr: number, beta1: number, beta2: number, epsilon: number, accBeta1: number, accBeta2: number): void;
   momentumStep(heap: ArrayBuffer, values: Offset[], grads: Offset[], accumulations: Offset[], unused: Offset[], sizes: number[], decays: number[], newValues: Offset[], scale: Offset, lr: number, momentum: number, nesterov: boolean): void;
   trajectorySample(heap: ArrayBuffer, x: Offset, xShape: Shape, offsets: Offset, offsetShape: Shape, out: Offset, stride: number, dilation: number): void;

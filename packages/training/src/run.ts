@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DataParallel } from '@trajectorynet/distributed';
-import { createRecognizer, type Recognizer, type RecognizerConfig } from '@trajectorynet/recognizer';
+import { createRecognizer, foldRecognizer, type Recognizer, type RecognizerConfig } from '@trajectorynet/recognizer';
 import { inflateResNet, ResNetS3DError } from '@trajectorynet/resnet-s3d';
 import { assignMatchingWeights, assignWeights, type BackendName, CheckpointError, initBackend, loadCheckpoint } from '@trajectorynet/runtime';
 import { type Dataset, IMAGENET_MEAN, IMAGENET_STD, type Sample } from '@trajectorynet/video-io';
@@ -296,8 +296,12 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   }
 }
 
-/** Rebuilds the recognizer of a classifier checkpoint, with its weights (and where in its run it was taken). */
-export async function loadTrainedModel(checkpointPath: string): Promise<{ recognizer: Recognizer; meta: ClassifierMeta; epoch: number; step: number }> {
+/**
+ * Rebuilds the recognizer of a classifier checkpoint, with its weights (and where in its run it was taken). `fold: true` (what predict, eval and export-web use): for
+ * inference only, with the backbone's BatchNorms folded into its convs (`foldRecognizer`: the same scores in
+ * fewer kernels; it cannot be trained).
+ */
+export async function loadTrainedModel(checkpointPath: string, options: { fold?: boolean } = {}): Promise<{ recognizer: Recognizer; meta: ClassifierMeta; epoch: number; step: number }> {
   // a backend before any tensor exists (TRAJECTORYNET_BACKEND or the best available)
   await initBackend({ log: null });
   const checkpoint = await loadCheckpoint<RunState<ClassifierMeta>>(checkpointPath);
@@ -309,7 +313,8 @@ export async function loadTrainedModel(checkpointPath: string): Promise<{ recogn
     if (meta.config.backend !== 'auto') await useBackend(meta.config);
     const recognizer = createRecognizer(meta.recognizer, meta.config.train.seed);
     assignWeights(recognizer.weights, checkpoint.weights, checkpointPath);
-    return { recognizer, meta, epoch: checkpoint.state.epoch, step: checkpoint.state.step };
+    const ready = options.fold === true ? (await foldRecognizer(recognizer)).recognizer : recognizer;
+    return { recognizer: ready, meta, epoch: checkpoint.state.epoch, step: checkpoint.state.step };
   } finally {
     disposeCheckpoint(checkpoint);
   }
@@ -346,7 +351,7 @@ export async function predictVideo(
 export async function predictFromCheckpoint(checkpoint: string, input: string, options: { cacheDir?: string; quiet?: boolean } = {}): Promise<{ labels: string[]; probabilities: Float32Array }> {
   const info = await stat(input).catch(() => null);
   if (info == null) throw new TrainingError('BAD_DATA', 'no such video or frame folder', { path: input });
-  const { recognizer, meta } = await loadTrainedModel(checkpoint);
+  const { recognizer, meta } = await loadTrainedModel(checkpoint, { fold: true });
   try {
     const cacheDir = options.cacheDir ?? cacheBesideRun(path.dirname(checkpoint));
     const probabilities = await predictVideo(recognizer, meta, input, { cacheDir, kind: info.isDirectory() ? 'frames' : 'video', quiet: options.quiet ?? true });

@@ -4,6 +4,6 @@ export { TemporalConv3D, type TemporalConvLayerArgs, TrajectoryConv3D } from './
 export { TrajectoryConvError } from './ops/errors.js';
 export { temporalConv } from './ops/temporal-conv.js';
 export { resizeOffsets, subsampleOffsets, type TrajectoryOptions, trajectoriesFromFlow } from './ops/trajectories.js';
-export { type ConvOptions, trajectoryConv } from './ops/trajectory-conv.js';
+export { type ConvActivation, type ConvOptions, trajectoryConv } from './ops/trajectory-conv.js';
 export { outputLength, type TemporalOptions, trajectorySample } from './ops/trajectory-sample.js';
 export { warpBilinear } from './ops/warp.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { createTrajectoryNet, PRESET_STAGES, summarize, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
+import { createTrajectoryNet, foldBatchNorm, PRESET_STAGES, summarize, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
 import { ScheduledAdam } from '@trajectorynet/runtime';
 import { barChart } from '@trajectorynet/training';
 import { restoreEngine, speedEngines, useEngine } from '../engines.js';
@@ -57,6 +57,66 @@ interface Measured {
   peakRssMiB: number;
   tensorsBefore: number;
   tensorsAfter: number;
+  folded: FoldedInference;
+}
+
+/** Inference of the model against its folded form (foldBatchNorm), measured alternately in one run. */
+interface FoldedInference {
+  plainMs: number;
+  foldedMs: number;
+  /** Unfolded ms / folded ms (above 1: folding is faster). */
+  speedup: number;
+  plainKernels: number;
+  foldedKernels: number;
+  /** max |folded - unfolded| / max |unfolded| of the logits. */
+  maxRelativeDifference: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * Unfolded and folded inference alternately (plain, folded, plain, ...: on a loaded machine both see the same
+ * load), medians of `runs` each after one warm-up of both; kernels per inference from tf.profile.
+ */
+async function measureFolded(model: tf.LayersModel, feed: tf.Tensor[], runs: number): Promise<FoldedInference> {
+  const { model: folded } = await foldBatchNorm(model);
+  const once = (m: tf.LayersModel) => {
+    const t0 = performance.now();
+    tf.tidy(() => {
+      (m.predict(feed) as tf.Tensor).dataSync();
+    });
+    return performance.now() - t0;
+  };
+  once(model);
+  once(folded);
+  const plain: number[] = [];
+  const fused: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    plain.push(once(model));
+    fused.push(once(folded));
+  }
+  const kernels = async (m: tf.LayersModel) => {
+    const info = await tf.profile(() => m.predict(feed) as tf.Tensor);
+    tf.dispose(info.result as tf.Tensor);
+    return info.kernels.length;
+  };
+  const [a, b] = tf.tidy(() => [(folded.predict(feed) as tf.Tensor).dataSync(), (model.predict(feed) as tf.Tensor).dataSync()]);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  const result = {
+    plainMs: median(plain),
+    foldedMs: median(fused),
+    speedup: median(plain) / median(fused),
+    plainKernels: await kernels(model),
+    foldedKernels: await kernels(folded),
+    maxRelativeDifference: worst / Math.max(...b.map(Math.abs)),
+  };
+  folded.dispose();
+  return result;
 }
 
 /** One Adam step per training measurement and one predict per inference measurement (medians). */
@@ -87,13 +147,14 @@ async function measureModel(name: string, config: TrajectoryNetConfig, setting: 
   const train = await timeIt(trainStep, { warmup: 0, minRuns: setting.steps, minSeconds: 0 });
   const tensorsAfter = tf.memory().numTensors;
   const infer = await timeIt(inferStep, { warmup: 1, minRuns: setting.steps, minSeconds: 0 });
+  const folded = await measureFolded(model, feed, Math.max(7, 2 * setting.steps));
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   tf.dispose([clip, offsets, labels]);
   optimizer.dispose();
   model.dispose();
   return {
     name, config, summary, trainMs: train.medianMs, inferMs: infer.medianMs, trainClips: setting.batch / (train.medianMs / 1000),
-    inferClips: setting.batch / (infer.medianMs / 1000), peakRssMiB, tensorsBefore, tensorsAfter,
+    inferClips: setting.batch / (infer.medianMs / 1000), peakRssMiB, tensorsBefore, tensorsAfter, folded,
   };
 }
 
@@ -146,6 +207,12 @@ export const modelSuite: Suite = {
         });
       } else progress('python3-torch not importable: PyTorch columns left out');
     }
+    tables.push({
+      title: 'Folded inference: BatchNorms folded into the convs, ReLUs fused (foldBatchNorm), against the unfolded model',
+      columns: ['engine', 'model', 'unfolded clips/s', 'folded clips/s', 'folded / unfolded', 'kernels per inference: unfolded -> folded', 'max relative logit difference'],
+      rows: data.map((d) => [d.engine, d.name, setting.batch / (d.folded.plainMs / 1000), setting.batch / (d.folded.foldedMs / 1000), d.folded.speedup, `${d.folded.plainKernels} -> ${d.folded.foldedKernels}`, d.folded.maxRelativeDifference]),
+      note: 'One predict of each alternately (unfolded, folded, ...), medians; the ratio is measured within one run, so both see the same machine load.',
+    });
     if (stepRatios.length > 0) {
       tables.push({
         title: 'A TrajectoryNet training step against an S3D step (same engine)',

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resizeOffsets, subsampleOffsets } from '@trajectorynet/trajectory-conv';
+import { ResNetS3DError } from '../errors.js';
 import { batchNormTraining } from './batch-norm-training.js';
 
 type Shape = (number | null)[];
@@ -32,26 +33,43 @@ export interface SpatialConvArgs {
   kernelSize: number;
   stride?: number;
   name?: string;
+  /** A bias (zeros at first). Default false: a BatchNorm follows. Folded networks (foldBatchNorm) have one. */
+  useBias?: boolean;
+  /** Set: bias and activation fused into the conv (one FusedConv2D kernel). Default: a plain conv2d. */
+  activation?: 'linear' | 'relu';
 }
 
-/** 1 x k x k convolution (odd k), padded (k-1)/2 on every side as PyTorch's ResNet, no bias (a BatchNorm follows). */
+/**
+ * 1 x k x k convolution (odd k), padded (k-1)/2 on every side as PyTorch's
+ * ResNet, no bias (a BatchNorm follows); with `useBias` / `activation` (what
+ * `foldBatchNorm` makes of a conv + BatchNorm (+ ReLU)) tfjs's fused conv2d.
+ */
 export class SpatialConv3D extends tf.layers.Layer {
   static className = 'SpatialConv3D';
   readonly filters: number;
   readonly kernelSize: number;
   readonly stride: number;
+  readonly useBias: boolean;
+  readonly activation?: 'linear' | 'relu';
   private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
 
   constructor(args: SpatialConvArgs) {
     super({ name: args.name });
     this.filters = args.filters;
     this.kernelSize = args.kernelSize;
     this.stride = args.stride ?? 1;
+    this.useBias = args.useBias ?? false;
+    this.activation = args.activation;
+    if (this.activation != null && this.activation !== 'linear' && this.activation !== 'relu') {
+      throw new ResNetS3DError('BAD_ARGUMENT', `must be 'linear' or 'relu', got '${this.activation}'`, { path: `${this.name}.activation` });
+    }
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const c = (inputShape as Shape)[4] as number;
     this.kernel = this.addWeight('kernel', [this.kernelSize, this.kernelSize, c, this.filters], 'float32', tf.initializers.heNormal({}));
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
     this.built = true;
   }
 
@@ -64,13 +82,22 @@ export class SpatialConv3D extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const [padded, mode] = symmetricPad(fold(x), this.kernelSize, this.stride, 0);
-      const y = tf.conv2d(padded, (this.kernel as tf.LayerVariable).read() as tf.Tensor4D, this.stride, mode);
+      const filter = (this.kernel as tf.LayerVariable).read() as tf.Tensor4D;
+      const bias = this.bias?.read() as tf.Tensor1D | undefined;
+      const y =
+        this.activation != null
+          ? tf.fused.conv2d({ x: padded, filter, strides: this.stride, pad: mode, bias, activation: this.activation })
+          : bias != null
+            ? tf.add(tf.conv2d(padded, filter, this.stride, mode), bias)
+            : tf.conv2d(padded, filter, this.stride, mode);
       return unfold(y, x.shape[0], x.shape[1] as number);
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, stride: this.stride };
+    // useBias / activation only when set: an unfused layer's config stays as it was
+    const fused = { ...(this.useBias ? { useBias: true } : {}), ...(this.activation != null ? { activation: this.activation } : {}) };
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, stride: this.stride, ...fused };
   }
 }
 
@@ -118,12 +145,11 @@ export class BatchNorm5D extends tf.layers.Layer {
     return tf.tidy(() => {
       // one op with its gradient written out, over the rows of the [N*T*H*W, C] view
       const channels = x.shape[4] as number;
-      const { y, mean, variance } = batchNormTraining(tf.reshape(x, [-1, channels]) as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.epsilon);
-      const count = x.size / channels;
-      // moving statistics: the unbiased batch variance, as PyTorch keeps it
-      const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
-      movingMean.write(tf.add(tf.mul(movingMean.read(), 1 - this.momentum), tf.mul(mean, this.momentum)));
-      movingVariance.write(tf.add(tf.mul(movingVariance.read(), 1 - this.momentum), tf.mul(unbiased, this.momentum)));
+      // moving statistics: the unbiased batch variance, as PyTorch keeps it (updated inside the op)
+      const running = { mean: movingMean.read() as tf.Tensor1D, variance: movingVariance.read() as tf.Tensor1D, momentum: this.momentum };
+      const { y, runningMean, runningVariance } = batchNormTraining(tf.reshape(x, [-1, channels]) as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, this.epsilon, running);
+      movingMean.write(runningMean as tf.Tensor1D);
+      movingVariance.write(runningVariance as tf.Tensor1D);
       return tf.reshape(y, x.shape);
     });
   }

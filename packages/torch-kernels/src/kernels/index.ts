@@ -1,6 +1,7 @@
 /** Every kernel this package puts on the wasm backend. */
 import { avgPool } from './avg-pool.js';
 import { fusedBatchNorm } from './batch-norm.js';
+import { batchNormTraining, batchNormTrainingGrad } from './batch-norm-training.js';
 import { binaryKernels } from './binary.js';
 import { concat } from './concat.js';
 import { conv2d } from './conv2d.js';
@@ -38,6 +39,8 @@ export const NATIVE_KERNELS: NativeKernel[] = [
   avgPool,
   avgPoolGrad,
   fusedBatchNorm,
+  batchNormTraining,
+  batchNormTrainingGrad,
   identity,
   trajectorySample,
   trajectorySampleGradX,

@@ -62,7 +62,7 @@ export function evalFolder(checkpoint: string, split: string, clips: number, cro
 /** A checkpoint on a split of its own config's dataset (as `trajectorynet eval`): top-1, top-5, per class, confusion. */
 export async function evaluateCheckpoint(checkpoint: string, options: EvaluateCheckpointOptions = {}): Promise<CheckpointEvaluation> {
   const split = options.split ?? 'val';
-  const { recognizer, meta, epoch, step } = await loadTrainedModel(checkpoint);
+  const { recognizer, meta, epoch, step } = await loadTrainedModel(checkpoint, { fold: true });
   try {
     let merged = meta.config as unknown as Record<string, unknown>;
     for (const override of options.overrides ?? []) {

@@ -30,7 +30,7 @@ export interface WebExport {
 }
 
 export async function exportWebModel(checkpoint: string, outDir: string): Promise<WebExport> {
-  const { recognizer, meta } = await loadTrainedModel(checkpoint);
+  const { recognizer, meta } = await loadTrainedModel(checkpoint, { fold: true });
   try {
     // the pipeline `predict` uses: the test views, no flow files (flows come from the page's TV-L1)
     const config: TrainConfig = { ...meta.config, data: { ...meta.config.data, flowDir: undefined } };

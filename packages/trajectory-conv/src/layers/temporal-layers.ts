@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrajectoryConvError } from '../ops/errors.js';
 import { temporalConv } from '../ops/temporal-conv.js';
-import { trajectoryConv } from '../ops/trajectory-conv.js';
+import { type ConvActivation, trajectoryConv } from '../ops/trajectory-conv.js';
 import { outputLength } from '../ops/trajectory-sample.js';
 
 export interface TemporalConvLayerArgs {
@@ -21,6 +21,11 @@ export interface TemporalConvLayerArgs {
   biasInit?: number;
   name?: string;
   trainable?: boolean;
+  /**
+   * Set: bias and activation fused into the conv (one kernel; see ConvOptions),
+   * as a network with its BatchNorms folded in runs. Default: unfused.
+   */
+  activation?: ConvActivation;
 }
 
 type Shape = (number | null)[];
@@ -32,6 +37,7 @@ abstract class TemporalLayerBase extends tf.layers.Layer {
   protected readonly dilation: number;
   protected readonly useBias: boolean;
   protected readonly biasInit: number;
+  protected readonly activation?: ConvActivation;
   protected kernel?: tf.LayerVariable;
   protected bias?: tf.LayerVariable;
 
@@ -43,6 +49,10 @@ abstract class TemporalLayerBase extends tf.layers.Layer {
     this.dilation = args.dilation ?? 1;
     this.useBias = args.useBias ?? true;
     this.biasInit = args.biasInit ?? 0.2;
+    this.activation = args.activation;
+    if (this.activation != null && this.activation !== 'linear' && this.activation !== 'relu') {
+      throw new TrajectoryConvError('BAD_ARGUMENT', `activation must be 'linear' or 'relu', got '${this.activation}'`, { path: this.getClassName() });
+    }
     if (this.kernelSize % 2 !== 1) throw new TrajectoryConvError('BAD_ARGUMENT', `kernelSize must be odd, got ${this.kernelSize}`, { path: this.getClassName() });
   }
 
@@ -66,6 +76,8 @@ abstract class TemporalLayerBase extends tf.layers.Layer {
       dilation: this.dilation,
       useBias: this.useBias,
       biasInit: this.biasInit,
+      // only when set: the configs of unfused layers stay as they were
+      ...(this.activation != null ? { activation: this.activation } : {}),
     };
   }
 }
@@ -87,6 +99,7 @@ export class TemporalConv3D extends TemporalLayerBase {
       stride: this.stride,
       dilation: this.dilation,
       bias: this.bias?.read() as tf.Tensor1D | undefined,
+      activation: this.activation,
     });
   }
 }
@@ -109,6 +122,7 @@ export class TrajectoryConv3D extends TemporalLayerBase {
       stride: this.stride,
       dilation: this.dilation,
       bias: this.bias?.read() as tf.Tensor1D | undefined,
+      activation: this.activation,
     });
   }
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TrajectoryConvError } from './errors.js';
-import { checkKernel, type ConvOptions } from './trajectory-conv.js';
+import { type ConvActivation, checkKernel, type ConvOptions } from './trajectory-conv.js';
 import { outputLength } from './trajectory-sample.js';
 
 /** x [N, T, H, W, Cin], kernel [K, Cin, Cout] -> [N, ceil(T / stride), H, W, Cout]. */
@@ -20,7 +20,7 @@ export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptio
   checkKernel(op, kernel, k, x.shape[4] as number);
   const stride = options.stride ?? 1;
   const dilation = options.dilation ?? 1;
-  if (dilation === 1) return temporalConvAsConv2d(x, kernel, stride, options.bias);
+  if (dilation === 1) return temporalConvAsConv2d(x, kernel, stride, options.bias, options.activation);
   return tf.tidy(() => {
     const [n, t, h, w, c] = x.shape;
     const cout = kernel.shape[2] as number;
@@ -42,12 +42,13 @@ export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptio
       y = y == null ? term : tf.add(y, term);
     }
     if (options.bias != null) y = tf.add(y as tf.Tensor, options.bias);
+    if (options.activation === 'relu') y = tf.relu(y as tf.Tensor);
     return tf.reshape(y as tf.Tensor, [n, to, h, w, cout]);
   });
 }
 
 /** Time as the rows of a conv2d: x [N, T, H*W, Cin] with a [K, 1, Cin, Cout] filter, zero frames around the clip. */
-function temporalConvAsConv2d(x: tf.Tensor, kernel: tf.Tensor, stride: number, bias?: tf.Tensor1D): tf.Tensor {
+function temporalConvAsConv2d(x: tf.Tensor, kernel: tf.Tensor, stride: number, bias?: tf.Tensor1D, activation?: ConvActivation): tf.Tensor {
   return tf.tidy(() => {
     const [n, t, h, w, c] = x.shape;
     const [k, , cout] = kernel.shape;
@@ -57,8 +58,15 @@ function temporalConvAsConv2d(x: tf.Tensor, kernel: tf.Tensor, stride: number, b
     const back = Math.max(0, (to - 1) * stride + k - t - half);
     const filter = tf.reshape(kernel, [k, 1, c, cout]) as tf.Tensor4D;
     const pad: [[0, 0], [number, number], [0, 0], [0, 0]] = [[0, 0], [half, back], [0, 0], [0, 0]];
-    let y: tf.Tensor = tf.conv2d(tf.reshape(x, [n, t, h * w, c]) as tf.Tensor4D, filter, [stride, 1], pad);
-    if (bias != null) y = tf.add(y, bias);
+    const rows = tf.reshape(x, [n, t, h * w, c]) as tf.Tensor4D;
+    let y: tf.Tensor;
+    if (activation != null) {
+      // bias and activation inside the conv: one FusedConv2D kernel
+      y = tf.fused.conv2d({ x: rows, filter, strides: [stride, 1], pad, bias, activation });
+    } else {
+      y = tf.conv2d(rows, filter, [stride, 1], pad);
+      if (bias != null) y = tf.add(y, bias);
+    }
     return tf.reshape(y, [n, to, h, w, cout]);
   });
 }

@@ -7,8 +7,17 @@ import * as tf from '@tensorflow/tfjs';
 import { TrajectoryConvError } from './errors.js';
 import { type TemporalOptions, trajectorySample } from './trajectory-sample.js';
 
+/** What a fused conv applies after its bias: nothing, or a ReLU. */
+export type ConvActivation = 'linear' | 'relu';
+
 export interface ConvOptions extends TemporalOptions {
   bias?: tf.Tensor1D;
+  /**
+   * Given (even 'linear'): bias and activation run inside the conv's weighting
+   * as one fused kernel (tfjs's fused conv2d / matMul), the inference path of a
+   * network whose BatchNorms were folded in. Left out: separate ops, as before.
+   */
+  activation?: ConvActivation;
 }
 
 export function checkKernel(op: string, kernel: tf.Tensor, k: number, c: number): void {
@@ -18,12 +27,19 @@ export function checkKernel(op: string, kernel: tf.Tensor, k: number, c: number)
 }
 
 /** [N, To, H, W, K, C] taps and a [K, C, Cout] kernel -> [N, To, H, W, Cout]. */
-export function weightTaps(taps: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor1D): tf.Tensor {
+export function weightTaps(taps: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor1D, activation?: ConvActivation): tf.Tensor {
   return tf.tidy(() => {
     const [n, to, h, w, k, c] = taps.shape;
     const cout = kernel.shape[2] as number;
-    let y = tf.matMul(tf.reshape(taps, [n * to * h * w, k * c]), tf.reshape(kernel, [k * c, cout]));
-    if (bias != null) y = tf.add(y, bias);
+    const a = tf.reshape(taps, [n * to * h * w, k * c]) as tf.Tensor2D;
+    const b = tf.reshape(kernel, [k * c, cout]) as tf.Tensor2D;
+    let y: tf.Tensor;
+    if (activation != null) {
+      y = tf.fused.matMul({ a, b, bias, activation });
+    } else {
+      y = tf.matMul(a, b);
+      if (bias != null) y = tf.add(y, bias);
+    }
     return tf.reshape(y, [n, to, h, w, cout]);
   });
 }
@@ -37,5 +53,5 @@ export function trajectoryConv(x: tf.Tensor, offsets: tf.Tensor, kernel: tf.Tens
   if (options.bias != null && (options.bias.rank !== 1 || options.bias.shape[0] !== kernel.shape[2])) {
     throw new TrajectoryConvError('BAD_ARGUMENT', `bias must be [Cout=${kernel.shape[2]}], got shape [${options.bias.shape}]`, { path: 'trajectoryConv' });
   }
-  return tf.tidy(() => weightTaps(trajectorySample(x, offsets, options), kernel, options.bias));
+  return tf.tidy(() => weightTaps(trajectorySample(x, offsets, options), kernel, options.bias, options.activation));
 }

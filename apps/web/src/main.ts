@@ -2,17 +2,18 @@
  * The page: load a model (URL or dropped folder), then classify dropped
  * videos. State for scripts and tests is on `window.trajectorynet`.
  */
+import * as tf from '@tensorflow/tfjs';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { Recognizer } from '@trajectorynet/recognizer';
 import { type BrowserBackendInfo, type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
-import { loadWebModel, type WebModelManifest, type WebModelSource } from '@trajectorynet/training/web';
+import { type ClipViews, loadWebModel, type WebModelManifest, type WebModelSource } from '@trajectorynet/training/web';
 import { trajectorySamplingPath } from '@trajectorynet/trajectory-conv';
 import { CameraError } from './camera.js';
 import { type LiveSession, type LiveUpdate, numTensors, startLive } from './live.js';
 import { renderClip, top5 } from './render.js';
-import { runVideo, type Timing, warmUp } from './run.js';
+import { benchmarkModel, blankViews, type ModelBenchmark, runVideo, type Timing, warmUp } from './run.js';
 
 interface PageState {
   status: 'idle' | 'loading-model' | 'ready' | 'running' | 'done' | 'error';
@@ -53,6 +54,8 @@ interface LiveState {
 declare global {
   interface Window {
     trajectorynet: PageState;
+    /** For scripts and tests: the model stage `runs` times on the last video's clip views (blank views before any video), then one run profiled per kernel. */
+    trajectorynetBenchmark(runs: number): Promise<ModelBenchmark>;
   }
 }
 const state: PageState = { status: 'idle' };
@@ -62,6 +65,12 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const params = new URLSearchParams(location.search);
 let backend: Promise<BrowserBackendInfo> | null = null;
 let model: { recognizer: Recognizer; manifest: WebModelManifest } | null = null;
+/** The last video's clip views (what `trajectorynetBenchmark` runs the model on). */
+let lastViews: ClipViews | null = null;
+window.trajectorynetBenchmark = async (runs) => {
+  if (model == null) throw new Error('load a model first');
+  return benchmarkModel(model.recognizer, lastViews ?? blankViews(model.manifest), runs);
+};
 
 function show(id: string, message: string, error = false): void {
   const element = $(id);
@@ -74,6 +83,23 @@ function fail(id: string, error: unknown): void {
   Object.assign(state, { status: 'error', error: message });
   show(id, message, true);
   console.error(error);
+}
+
+/**
+ * tfjs flags the page sets on WebGL. WEBGL_PACK false: tfjs's unpacked programs (one value per
+ * texel). The model's tensors are small and its trajectory-sampling shaders read unpacked
+ * textures, so packing only added conversion programs: 159 programs per run of the test's model
+ * packed, 97 unpacked, and each costs a fixed ~0.2 ms on a software rasteriser (see README, Timings).
+ */
+const WEBGL_FLAGS: Record<string, boolean> = { WEBGL_PACK: false };
+
+/** `?tf-flags=NAME:value,NAME:value`: tfjs flags set after the page's own (experiments, e.g. `WEBGL_PACK:true`). */
+function setTfFlags(backendName: string): void {
+  if (backendName === 'webgl') for (const [name, value] of Object.entries(WEBGL_FLAGS)) tf.env().set(name, value);
+  for (const item of (params.get('tf-flags') ?? '').split(',').filter(Boolean)) {
+    const [name, value] = item.split(':');
+    tf.env().set(name, value === 'true' ? true : value === 'false' ? false : Number(value));
+  }
 }
 
 function useBackend(): Promise<BrowserBackendInfo> {
@@ -89,10 +115,12 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
     await stopCameraMode();
     $<HTMLButtonElement>('camera-toggle').disabled = true;
     const info = await useBackend();
+    setTfFlags(info.backend);
     state.backend = info.backend;
     const started = performance.now();
     model?.recognizer.dispose();
     model = null;
+    lastViews = null;
     model = await loadWebModel(source);
     const { manifest } = model;
     show('model-status', `${name}: compiling the model's programs (one run on a blank clip)...`);
@@ -123,6 +151,7 @@ async function classify(video: File): Promise<void> {
   try {
     const { manifest } = model;
     const run = await runVideo(model.recognizer, manifest, video, (m) => show('video-status', `${video.name}: ${m}`));
+    lastViews = run.views;
     const best = top5(run.classification.probabilities, manifest.labels);
     const { decoded } = run;
     const frames = { width: decoded.width, height: decoded.height, get: (i: number) => decoded.frames.get(i) as Uint8Array };

@@ -4,6 +4,7 @@
  * TV-L1 of the pairs its clips chain through (Web Workers), the clip views,
  * the recognizer, the mean softmax. Each stage is timed.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Flow } from '@trajectorynet/core';
 import type { Recognizer } from '@trajectorynet/recognizer';
 import { type Classification, type ClipViews, classifyViews, clipViews, type FramePlan, framePlan, type WebModelManifest } from '@trajectorynet/training/web';
@@ -125,11 +126,144 @@ export async function runVideo(recognizer: Recognizer, manifest: WebModelManifes
  */
 export async function warmUp(recognizer: Recognizer, manifest: WebModelManifest): Promise<number> {
   const started = performance.now();
+  await classifyViews(recognizer, blankViews(manifest));
+  return performance.now() - started;
+}
+
+/** The model stage timed several times (warm), and one run profiled kernel by kernel. */
+export interface ModelBenchmark {
+  backend: string;
+  /** Milliseconds of each run of `classifyViews` (the page's model stage). */
+  runs: number[];
+  median: number;
+  /** Per run, the part spent in the recognizer's forward call (JavaScript issuing the kernels; on WebGL and WebGPU the GPU runs them asynchronously and the rest is mostly waiting for the results). */
+  forwardCalls: number[];
+  /** tf.profile of one more run: per kernel name, how often it ran and its summed time (ms; on WebGL without timer queries tfjs reads every output back to time it). */
+  kernels: { name: string; count: number; milliseconds: number }[];
+  /** Kernels in one run, and the profiled run's wall time. */
+  kernelCount: number;
+  profiledMs: number;
+  /** The profiled run kernel by kernel, in order: name, milliseconds, input and output shapes. */
+  trace: { name: string; milliseconds: number; inputs: number[][]; outputs: number[][] }[];
+  /** The cost of one tiny kernel on this backend: the mean of `DISPATCH_CHAIN` chained adds on 1024 numbers (more than tfjs hands to the CPU on WebGL), read once at the end (median of 5 chains; ms per kernel). */
+  dispatchMs: number;
+  /** WebGL only: the GPU programs one run draws (every `runWebGLProgram`: the kernels' own and tfjs's hidden pack, unpack and reshape conversions) and the tensors whose values it uploads from the CPU to textures (inputs, and weights the first time). */
+  webgl?: { programs: number; uploads: number };
+  /** tf.memory().numTensors before the runs and after the profiled run and the kernel chains. */
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+  /** The tfjs flags evaluated so far (WEBGL_PACK, WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_RELIABLE, ...). */
+  flags: Record<string, unknown>;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Blank views of the model's clip shape (what `warmUp` runs). */
+export function blankViews(manifest: WebModelManifest): ClipViews {
   const t = framePlan(manifest, 1000).clips[0].length;
   const [w, h] = manifest.pipeline.size;
   const v = pipelineViews(manifest.pipeline);
   const views: ClipViews = { data: new Float32Array(v * t * h * w * 3), shape: [v, t, h, w, 3] };
   if (manifest.trajectories.source === 'tvl1') views.flows = new Float32Array(v * 2 * (t - 1) * h * w * 2);
-  await classifyViews(recognizer, views);
+  return views;
+}
+
+/** Runs the model stage `runs` times on `views` (after the warm-up), then profiles one run. */
+export async function benchmarkModel(recognizer: Recognizer, views: ClipViews, runs: number): Promise<ModelBenchmark> {
+  const numTensorsBefore = tf.memory().numTensors;
+  const times: number[] = [];
+  const forwardCalls: number[] = [];
+  let inForward = 0;
+  const timedRecognizer: Recognizer = {
+    ...recognizer,
+    forward(input, training) {
+      const started = performance.now();
+      const output = recognizer.forward(input, training);
+      inForward += performance.now() - started;
+      return output;
+    },
+  };
+  for (let i = 0; i < runs; i++) {
+    inForward = 0;
+    const started = performance.now();
+    await classifyViews(timedRecognizer, views);
+    times.push(performance.now() - started);
+    forwardCalls.push(inForward);
+  }
+  const chains: number[] = [];
+  for (let i = 0; i < 6; i++) chains.push(await kernelChainMs());
+  const dispatchMs = median(chains.slice(1)) / DISPATCH_CHAIN;
+  const webgl = tf.getBackend() === 'webgl' ? await countWebGLPrograms(() => classifyViews(recognizer, views)) : undefined;
+  const started = performance.now();
+  const profile = await tf.profile(async () => {
+    await classifyViews(recognizer, views);
+  });
+  const profiledMs = performance.now() - started;
+  const byName = new Map<string, { name: string; count: number; milliseconds: number }>();
+  const trace: ModelBenchmark['trace'] = [];
+  for (const kernel of profile.kernels) {
+    const entry = byName.get(kernel.name) ?? { name: kernel.name, count: 0, milliseconds: 0 };
+    entry.count++;
+    const time = await kernel.kernelTimeMs;
+    const milliseconds = typeof time === 'number' ? time : Number.NaN;
+    entry.milliseconds += milliseconds;
+    byName.set(kernel.name, entry);
+    trace.push({ name: kernel.name, milliseconds, inputs: kernel.inputShapes, outputs: kernel.outputShapes });
+  }
+  const kernels = [...byName.values()].sort((a, b) => b.milliseconds - a.milliseconds);
+  return { backend: tf.getBackend(), runs: times, median: median(times), forwardCalls, kernels, kernelCount: profile.kernels.length, profiledMs, trace, dispatchMs, webgl, flags: { ...tf.env().getFlags() }, numTensorsBefore, numTensorsAfter: tf.memory().numTensors };
+}
+
+const DISPATCH_CHAIN = 100;
+
+/** Milliseconds of DISPATCH_CHAIN chained adds on a 1024-vector, read back once (tensors disposed). */
+async function kernelChainMs(): Promise<number> {
+  const started = performance.now();
+  const one = tf.ones([1024]);
+  let y = tf.zeros([1024]);
+  for (let i = 0; i < DISPATCH_CHAIN; i++) {
+    const next = tf.add(y, one);
+    y.dispose();
+    y = next;
+  }
+  const values = await y.data();
+  tf.dispose([y, one]);
+  if (values[0] !== DISPATCH_CHAIN) throw new Error(`the kernel chain gave ${values[0]}, not ${DISPATCH_CHAIN}`);
   return performance.now() - started;
+}
+
+/** The methods of tfjs-backend-webgl's MathBackendWebGL counted here. */
+interface CountedWebGLBackend {
+  runWebGLProgram(...args: unknown[]): unknown;
+  uploadToGPU(dataId: unknown): void;
+  texData: { get(dataId: unknown): { texture?: unknown; values?: unknown } | undefined };
+}
+
+/** Counts the WebGL programs `work` draws and the tensors it uploads (by wrapping the backend's methods for its duration). */
+async function countWebGLPrograms(work: () => Promise<unknown>): Promise<NonNullable<ModelBenchmark['webgl']>> {
+  const backend = tf.backend() as unknown as CountedWebGLBackend;
+  const [run, upload] = [backend.runWebGLProgram, backend.uploadToGPU];
+  const counted = { programs: 0, uploads: 0 };
+  backend.runWebGLProgram = function (...args) {
+    counted.programs++;
+    return run.apply(this, args);
+  };
+  backend.uploadToGPU = function (dataId) {
+    const data = this.texData.get(dataId);
+    if (data?.texture == null && data?.values != null) counted.uploads++;
+    upload.call(this, dataId);
+  };
+  try {
+    await work();
+  } finally {
+    // the wrappers are own properties over the prototype's methods
+    delete (backend as Partial<CountedWebGLBackend>).runWebGLProgram;
+    delete (backend as Partial<CountedWebGLBackend>).uploadToGPU;
+    if (backend.runWebGLProgram !== run || backend.uploadToGPU !== upload) Object.assign(backend, { runWebGLProgram: run, uploadToGPU: upload });
+  }
+  return counted;
 }

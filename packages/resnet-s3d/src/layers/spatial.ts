@@ -25,7 +25,19 @@ const spatialOut = (size: number | null, stride: number) => (size == null ? null
 function symmetricPad(x: tf.Tensor4D, kernelSize: number, stride: number, value: number): [tf.Tensor4D, 'same' | 'valid'] {
   if (stride === 1) return [x, 'same'];
   const p = (kernelSize - 1) / 2;
+  if (p === 0) return [x, 'valid'];
   return [tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], value), 'valid'];
+}
+
+/**
+ * The same padding for a convolution, given to the conv itself (explicit padding) instead of a
+ * separate pad: one kernel less per strided conv (a WebGL program costs a fixed ~0.2 ms on a
+ * software rasteriser), the same sums (the zeros pad added contributed nothing).
+ */
+function convPadding(kernelSize: number, stride: number): 'same' | 'valid' | tf.backend_util.ExplicitPadding {
+  if (stride === 1) return 'same';
+  const p = (kernelSize - 1) / 2;
+  return p === 0 ? 'valid' : [[0, 0], [p, p], [p, p], [0, 0]];
 }
 
 export interface SpatialConvArgs {
@@ -81,15 +93,16 @@ export class SpatialConv3D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const [padded, mode] = symmetricPad(fold(x), this.kernelSize, this.stride, 0);
+      const folded = fold(x);
+      const pad = convPadding(this.kernelSize, this.stride);
       const filter = (this.kernel as tf.LayerVariable).read() as tf.Tensor4D;
       const bias = this.bias?.read() as tf.Tensor1D | undefined;
       const y =
         this.activation != null
-          ? tf.fused.conv2d({ x: padded, filter, strides: this.stride, pad: mode, bias, activation: this.activation })
+          ? tf.fused.conv2d({ x: folded, filter, strides: this.stride, pad, bias, activation: this.activation })
           : bias != null
-            ? tf.add(tf.conv2d(padded, filter, this.stride, mode), bias)
-            : tf.conv2d(padded, filter, this.stride, mode);
+            ? tf.add(tf.conv2d(folded, filter, this.stride, pad), bias)
+            : tf.conv2d(folded, filter, this.stride, pad);
       return unfold(y, x.shape[0], x.shape[1] as number);
     });
   }

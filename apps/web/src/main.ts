@@ -13,12 +13,13 @@ import { trajectorySamplingPath } from '@trajectorynet/trajectory-conv';
 import { CameraError } from './camera.js';
 import { type LiveSession, type LiveUpdate, numTensors, startLive } from './live.js';
 import { renderClip, top5 } from './render.js';
-import { benchmarkModel, blankViews, type ModelBenchmark, runVideo, type Timing, warmUp } from './run.js';
+import { benchmarkModel, blankViews, type ModelBenchmark, runVideo, type Timing, WARM_UP_RUNS, warmUp } from './run.js';
 
 interface PageState {
   status: 'idle' | 'loading-model' | 'ready' | 'running' | 'done' | 'error';
   backend?: string;
-  model?: { labels: number; variant: string; trajectories: string; warmUpMs: number };
+  /** warmUpMs: each warm-up run (the first compiles WebGL's programs). */
+  model?: { labels: number; variant: string; trajectories: string; warmUpMs: number[] };
   result?: { video: string; top5: { label: string; probability: number }[]; probabilities: number[]; timings: Timing[]; exactPixels: boolean };
   error?: string;
   live?: LiveState;
@@ -123,7 +124,7 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
     lastViews = null;
     model = await loadWebModel(source);
     const { manifest } = model;
-    show('model-status', `${name}: compiling the model's programs (one run on a blank clip)...`);
+    show('model-status', `${name}: compiling the model's programs (${WARM_UP_RUNS} runs on a blank clip)...`);
     const warmUpMs = await warmUp(model.recognizer, manifest);
     state.model = { labels: manifest.labels.length, variant: manifest.recognizer.variant, trajectories: manifest.trajectories.source, warmUpMs };
     state.status = 'ready';
@@ -131,7 +132,7 @@ async function loadModel(source: WebModelSource, name: string): Promise<void> {
     const skipped = info.skipped.map((s) => `${s.candidate.replace('@tensorflow/tfjs-backend-', '')} skipped: ${s.reason}`).join('; ');
     show(
       'model-status',
-      `${name}: ${manifest.recognizer.variant} (ResNet-${manifest.recognizer.depth} x${manifest.recognizer.width}), ${manifest.labels.length} classes, ${manifest.recognizer.frames} frames of ${manifest.recognizer.size}px, trajectories: ${manifest.trajectories.source}; loaded in ${(performance.now() - started).toFixed(0)} ms on ${info.backend} (first run ${warmUpMs.toFixed(0)} ms; trajectory sampling: ${trajectorySamplingPath()})${skipped ? ` (${skipped})` : ''}`,
+      `${name}: ${manifest.recognizer.variant} (ResNet-${manifest.recognizer.depth} x${manifest.recognizer.width}), ${manifest.labels.length} classes, ${manifest.recognizer.frames} frames of ${manifest.recognizer.size}px, trajectories: ${manifest.trajectories.source}; loaded in ${(performance.now() - started).toFixed(0)} ms on ${info.backend} (warm-up runs ${warmUpMs.map((ms) => ms.toFixed(0)).join(', ')} ms; trajectory sampling: ${trajectorySamplingPath()})${skipped ? ` (${skipped})` : ''}`,
     );
   } catch (error) {
     fail('model-status', error);

@@ -82,7 +82,7 @@ interface PageResult {
   backend: string;
   error?: string;
   result: { top5: { label: string; probability: number }[]; probabilities: number[]; timings: { stage: string; milliseconds: number; detail?: string }[]; exactPixels: boolean };
-  model: { warmUpMs: number };
+  model: { warmUpMs: number[] };
 }
 
 describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_000 }, () => {
@@ -181,6 +181,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
       expect(state.status).toBe('done');
       expect(state.backend).toBe(backend);
       expect(state.result.exactPixels).toBe(true);
+      expect(state.model.warmUpMs.length).toBe(3); // the page's warm-up runs (WARM_UP_RUNS)
 
       // the same five labels in the same order, each probability within 1e-3; and every class
       expect(state.result.top5.map((p) => p.label)).toEqual(predicted.slice(0, 5).map((p) => p.label));
@@ -230,7 +231,7 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
         top1: state.result.top5[0],
         predictTop1: predicted[0],
         timings: state.result.timings,
-        firstRunMs: state.model.warmUpMs,
+        warmUpMs: state.model.warmUpMs,
         ...(benchmark != null
           ? { benchmark: { runs: benchmark.runs, median: benchmark.median, min: Math.min(...benchmark.runs), forwardCalls: benchmark.forwardCalls, dispatchMs: benchmark.dispatchMs, webgl: benchmark.webgl, kernelCount: benchmark.kernelCount, kernels: benchmark.kernels } }
           : {}),

@@ -70,8 +70,8 @@ describe('SpatialConv3D padding', () => {
       expect(y.shape).toEqual(dyShape);
       expect(maxAbs(y, tf.tensor(expected.y))).toBeLessThan(1e-4);
       const dy = tf.tensor(values.dy);
-      const weights = layer.trainableWeights.map((v) => v.read());
-      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, dy)) as tf.Scalar, weights as tf.Variable[]);
+      const weights = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, dy)) as tf.Scalar, weights);
       const dx = tf.grad((xx) => tf.sum(tf.mul(layer.apply(xx) as tf.Tensor, dy)))(x);
       expect(maxAbs(dx, tf.tensor(expected.grads[0].values))).toBeLessThan(1e-3);
       const got = weights.map((v) => grads[v.name]);

@@ -90,7 +90,7 @@ export function recognizerConfig(config: TrainConfig, numClasses: number): Recog
     size: data.size,
     numClasses,
     trajectories: model.trajectorySource === 'motionnet' ? 'motionnet' : 'flow',
-    motionnet: { width: config.motionnet.width, frames: motionNetFrames(config) },
+    motionnet: { width: config.motionnet.width, frames: motionNetFrames(config), stride: Math.max(1, data.frameInterval), frozen: config.motionnet.frozen },
     inputMean: IMAGENET_MEAN,
     inputStd: IMAGENET_STD,
     batchNorm: config.train.batchNorm,
@@ -120,7 +120,10 @@ async function initialWeights(recognizer: Recognizer, config: TrainConfig, log: 
       if (meta?.kind !== 'motionnet' || meta.settings == null) throw new CheckpointError('BAD_CHECKPOINT', 'not a MotionNet checkpoint (write one with `trajectorynet pretrain-motionnet`)', { path: file });
       const frames = motionNetFrames(config);
       if (meta.settings.frames !== frames) {
-        throw new TrainingError('BAD_CONFIG', `this MotionNet takes ${meta.settings.frames} frames; the model's takes ${frames} (data.frames + 1, or motionnet.frames): pretrain one with --frames ${frames}`, { path: file });
+        const pairwise = meta.settings.frames === 2 ? ', or set motionnet.frames=2 to run this pairwise network on each consecutive pair' : '';
+        throw new TrainingError('BAD_CONFIG', `this MotionNet takes ${meta.settings.frames} frames; the model's takes ${frames} (the clip's span and the frame after it, or motionnet.frames): pretrain one with --frames ${frames}${pairwise}`, {
+          path: file,
+        });
       }
       if (meta.settings.widthMultiplier !== config.motionnet.width) {
         throw new TrainingError('BAD_CONFIG', `this MotionNet has width ${meta.settings.widthMultiplier}; the model's has motionnet.width ${config.motionnet.width}: pretrain one with --width ${config.motionnet.width}, or set motionnet.width=${meta.settings.widthMultiplier}`, { path: file });

@@ -35,8 +35,16 @@ describe('motionnet.pretrained', { timeout: 600_000 }, () => {
     const pairwise = await pretrained(2, 0.0625);
     await expect(runTraining(await joint(pairwise), { outDir: await tempDir(), ...quiet })).rejects.toMatchObject({
       code: 'BAD_CONFIG',
-      message: `${path.join(pairwise, 'latest.ckpt')}: this MotionNet takes 2 frames; the model's takes 5 (data.frames + 1, or motionnet.frames): pretrain one with --frames 5`,
+      message: `${path.join(pairwise, 'latest.ckpt')}: this MotionNet takes 2 frames; the model's takes 5 (the clip's span and the frame after it, or motionnet.frames): pretrain one with --frames 5, or set motionnet.frames=2 to run this pairwise network on each consecutive pair`,
     });
+    // as it says: the pairwise network on each pair of a clip sampled every second frame, frozen
+    const pairwiseLogs: string[] = [];
+    const strided = await resolveConfig({
+      preset: 'trajectorynet-r18-motionnet-tiny',
+      overrides: [...SMALL, 'data.syntheticFrames=8', 'data.frameInterval=2', 'motionnet.frames=2', 'motionnet.frozen=true', 'motionnet.width=0.0625', `motionnet.pretrained=${pairwise}`],
+    });
+    await runTraining(strided, { outDir: await tempDir(), quiet: true, log: (m) => pairwiseLogs.push(m), maxStepsThisRun: 1 });
+    expect(pairwiseLogs).toContain(`MotionNet weights from ${path.join(pairwise, 'latest.ckpt')}`);
     const wider = await pretrained(5, 0.125);
     await expect(runTraining(await joint(wider), { outDir: await tempDir(), ...quiet })).rejects.toThrow(/this MotionNet has width 0.125; the model's has motionnet.width 0.0625/);
 

@@ -26,10 +26,9 @@ export interface RecognizerConfig {
    * pairwise network run on each consecutive pair of the clip; more: one stack
    * of consecutive frames that covers the backbone's clip); `stride`, the
    * backbone's clip takes every stride-th of the consecutive frames and the
-   * flows in between are chained (default 1); `frozen`, MotionNet keeps its
-   * (pretrained) weights: not trained, no auxiliary loss (default false).
+   * flows in between are chained (default 1).
    */
-  motionnet: { width: number; frames: number; stride?: number; frozen?: boolean };
+  motionnet: { width: number; frames: number; stride?: number };
   /** How clips were normalised (MotionNet takes RGB in 0..1): per-channel mean and std of the 0..1 pixels. */
   inputMean: [number, number, number];
   inputStd: [number, number, number];

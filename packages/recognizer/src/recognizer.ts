@@ -102,7 +102,6 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
     Array.from({ length: t }, (_, i) => i * stride),
     'int32',
   );
-  const frozen = joint && config.motionnet.frozen === true;
 
   /** Consecutive flows of the whole clip, forward and backward [N, F - 1, H, W, 2], and the pass for the loss. */
   const motionNetFlows = (clip: tf.Tensor5D, training: boolean) => {
@@ -131,15 +130,13 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
     }
     // MotionNet sees RGB in 0..1: undo the clip's normalisation
     const rgb = tf.add(tf.mul(input.clips, std), mean) as tf.Tensor5D;
-    const learning = training && !frozen;
-    const { forward, backward, pass } = motionNetFlows(rgb, learning);
+    const { forward, backward, pass } = motionNetFlows(rgb, training);
     const [n, , h, w] = forward.shape;
     // the flows between the backbone's first and last frame, chained over `stride` pairs; offsets kept at the backbone's frames
     const take = (f: tf.Tensor) => tf.slice(f, [0, 0, 0, 0, 0], [n, span - 1, h, w, 2]);
     const dense = trajectoriesFromFlow(take(forward), take(backward), { taps: 3, dilation: stride });
     const offsets = stride === 1 ? dense : tf.gather(dense, backboneFrames, 1);
-    // frozen: MotionNet's weights are not among the trainable variables, so no gradient is taken through it
-    return { offsets, auxLoss: learning ? passLoss(pass).total : undefined };
+    return { offsets, auxLoss: training ? passLoss(pass).total : undefined };
   };
 
   const recognizer: Recognizer = {
@@ -147,7 +144,7 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
     backbone,
     motionNet,
     weights: all.flatMap((m) => m.weights),
-    trainableVariables: () => (frozen ? [backbone] : all).flatMap((m) => m.trainableWeights).map((w) => w.read() as tf.Variable),
+    trainableVariables: () => all.flatMap((m) => m.trainableWeights).map((w) => w.read() as tf.Variable),
     forward(input, training) {
       const expectedFrames = recognizerInputs(config).clipFrames;
       if (input.clips.rank !== 5 || input.clips.shape[1] !== expectedFrames) {

@@ -90,7 +90,7 @@ export function recognizerConfig(config: TrainConfig, numClasses: number): Recog
     size: data.size,
     numClasses,
     trajectories: model.trajectorySource === 'motionnet' ? 'motionnet' : 'flow',
-    motionnet: { width: config.motionnet.width, frames: motionNetFrames(config), stride: Math.max(1, data.frameInterval), frozen: config.motionnet.frozen },
+    motionnet: { width: config.motionnet.width, frames: motionNetFrames(config), stride: Math.max(1, data.frameInterval) },
     inputMean: IMAGENET_MEAN,
     inputStd: IMAGENET_STD,
     batchNorm: config.train.batchNorm,
@@ -110,7 +110,8 @@ async function initialWeights(recognizer: Recognizer, config: TrainConfig, log: 
       throw error;
     }
   }
-  if (config.motionnet.pretrained != null) {
+  // a frozen MotionNet is a flow method (data/flows.ts), not part of the model
+  if (config.motionnet.pretrained != null && config.model.trajectorySource !== 'motionnet-frozen') {
     // a pretrain-motionnet run folder (its latest.ckpt) or a checkpoint file, as `trajectorynet flow --motionnet` takes them
     const file = (await stat(config.motionnet.pretrained).catch(() => null))?.isDirectory() ? path.join(config.motionnet.pretrained, LATEST) : config.motionnet.pretrained;
     if (recognizer.motionNet == null) throw new TrainingError('BAD_CONFIG', "motionnet.pretrained is set but the model has no MotionNet (use model.trajectorySource 'motionnet')", { path: 'motionnet.pretrained' });

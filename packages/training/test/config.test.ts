@@ -102,10 +102,10 @@ describe('config', () => {
 
   it('MotionNet on clips sampled every second frame: it loads the 15 consecutive frames an 8-frame clip spans (pairwise) or one more (a stack), and the backbone takes every second', async () => {
     const { clipPipeline, clipFrames, recognizerConfig } = await import('../src/index.js');
-    const pairwise = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny', overrides: ['data.frames=8', 'data.frameInterval=2', 'motionnet.frames=2', 'motionnet.frozen=true'] });
+    const pairwise = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny', overrides: ['data.frames=8', 'data.frameInterval=2', 'motionnet.frames=2'] });
     expect(clipFrames(pairwise)).toBe(15);
     expect(clipPipeline(pairwise, 'train').sampling).toEqual({ kind: 'dense', clipLength: 15, interval: 1, numClips: 1 });
-    expect(recognizerConfig(pairwise, 4).motionnet).toEqual({ width: pairwise.motionnet.width, frames: 2, stride: 2, frozen: true });
+    expect(recognizerConfig(pairwise, 4).motionnet).toEqual({ width: pairwise.motionnet.width, frames: 2, stride: 2 });
     const stacked = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny', overrides: ['data.frames=8', 'data.frameInterval=2'] });
     expect(clipFrames(stacked)).toBe(16);
     // flow trajectories keep the strided sampling

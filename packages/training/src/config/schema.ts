@@ -19,9 +19,11 @@ export const ModelSchema = z
     /**
      * TrajectoryNet: where trajectories come from. tvl1: TV-L1 flows, read from data.flowDir or computed
      * once into the cache; groundtruth: the synthetic generator's true motion (the oracle);
-     * motionnet: MotionNet trained jointly.
+     * motionnet: MotionNet trained jointly; motionnet-frozen: a pretrained pairwise MotionNet
+     * (motionnet.pretrained) as the flow method, its flows computed once into the cache as
+     * TV-L1's are, not trained.
      */
-    trajectorySource: z.enum(['tvl1', 'groundtruth', 'motionnet']).default('tvl1'),
+    trajectorySource: z.enum(['tvl1', 'groundtruth', 'motionnet', 'motionnet-frozen']).default('tvl1'),
     /** groundtruth: degrade the true motion by a smooth random error of this standard deviation (px per component at 64x64): the noisy oracles of the trajectory-quality curve. */
     trajectoryNoise: z.number().min(0).default(0),
     dropout: z.number().min(0).lt(1).default(0.5),
@@ -106,8 +108,6 @@ export const MotionNetSchema = z
      * frame after it (data.frames + 1 at frameInterval 1).
      */
     frames: z.number().int().min(2).optional(),
-    /** Keep the (pretrained) weights: MotionNet gives trajectories but is not trained (no gradient, no unsupervised loss). */
-    frozen: z.boolean().default(false),
     /** Weight of MotionNet's unsupervised loss next to the classification loss. */
     lossWeight: z.number().min(0).default(1),
     /** A checkpoint of `trajectorynet pretrain-motionnet` (same frames and width) to start MotionNet from. */
@@ -149,6 +149,9 @@ export const ConfigSchema = z
       if (motionnet.frames != null && motionnet.frames !== 2 && motionnet.frames < span) {
         issue(['motionnet', 'frames'], `must be 2 (pairwise) or at least the ${span} consecutive frames the clip spans (data.frames at data.frameInterval)`);
       }
+    }
+    if (trajectory && model.trajectorySource === 'motionnet-frozen' && motionnet.pretrained == null) {
+      issue(['motionnet', 'pretrained'], "'motionnet-frozen' computes the flows with a pretrained pairwise MotionNet: give its run folder (`trajectorynet pretrain-motionnet procedural`) or checkpoint");
     }
     for (const key of ['syntheticSpeed', 'syntheticTurn'] as const) if (data[key][0] > data[key][1]) issue(['data', key], `low (${data[key][0]}) is above high (${data[key][1]})`);
     if (data.syntheticFrames != null && data.syntheticFrames < data.frames) issue(['data', 'syntheticFrames'], `must be at least data.frames (${data.frames})`);

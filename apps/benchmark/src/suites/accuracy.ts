@@ -39,6 +39,7 @@ import {
 import type { Suite, Table } from '../suite.js';
 import { qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
 import { type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
+import { alignmentTable, stageAlignment } from './stage-alignment.js';
 
 
 export interface StudyModel {
@@ -207,6 +208,9 @@ export const accuracySuite: Suite = {
     const motionNet = accuracy?.motionnetCheckpoint != null ? (await loadMotionNet(accuracy.motionnetCheckpoint)).model : undefined;
     const flowQuality: RegimeFlowQuality[] = [];
     for (const regime of ['hard', 'trackable'] as const) flowQuality.push(await regimeFlowQuality(regime, quick ? 1 : 4, { motionNet }));
+    progress('trajectory alignment at the feature maps');
+    const alignmentClips = quick ? 1 : 4;
+    const alignment = alignmentTable(await stageAlignment(budget.regime, alignmentClips, motionNet), budget.regime, alignmentClips * 8);
     motionNet?.dispose();
     // better trajectories, higher accuracy? (dense sampling: the errors are per video frame of that pipeline)
     const quality = flowQuality.find((q) => q.regime === budget.regime);
@@ -215,7 +219,7 @@ export const accuracySuite: Suite = {
       points.length >= 2 ? { tables: [qualityTable(points, budget.regime)], charts: { 'accuracy-quality.svg': qualityChart(points, budget.regime) } } : { tables: [], charts: {} };
     return {
       ...report,
-      tables: [...report.tables, regimeFlowTable(flowQuality), ...curve.tables],
+      tables: [...report.tables, regimeFlowTable(flowQuality), ...curve.tables, alignment],
       charts: { ...report.charts, ...curve.charts },
       data: { ...report.data, flowQuality, qualityCurve: points },
     };

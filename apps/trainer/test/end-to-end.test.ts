@@ -296,6 +296,10 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     if (!existsSync('/dev/full')) return;
     const result = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" --help > /dev/full`], { encoding: 'utf8' });
     expect(result.status).not.toBe(0);
+    // a reader that stops early (| head) is not a failure: no error line
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" pretrain-motionnet --help | head -1`], { encoding: 'utf8' });
+    expect(piped.stdout).toMatch(/^Usage: trajectorynet pretrain-motionnet/);
+    expect(piped.stderr).toBe('');
   });
 
   it('--help on every command, with examples, and --version', () => {

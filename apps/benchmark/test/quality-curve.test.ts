@@ -37,4 +37,18 @@ describe('trajectory-quality curve', () => {
     expect(svg).toContain('true motion (+ noise)');
     expect(svg).toContain('S3D (zero flow)');
   });
+
+  it('puts a frozen MotionNet at its pretrained error when one was measured; a jointly trained one (its flow changes) stays off', () => {
+    const runs = [
+      { model: 's3d', seed: 1, valTop1: 0.5 },
+      { model: 'tn-motionnet-frozen', seed: 1, valTop1: 0.53 },
+      { model: 'tn-motionnet', seed: 1, valTop1: 0.58 },
+    ];
+    expect(qualityPoints(runs, { ...quality, motionnet: 2.1 }).map((p) => [p.model, p.source, p.epe])).toEqual([
+      ['tn-motionnet-frozen', 'MotionNet (pretrained, frozen)', 2.1],
+      ['s3d', 'none (S3D: trajectories that stay put)', 4.2],
+    ]);
+    // without the pretrained network's error there is nothing to place it at
+    expect(qualityPoints(runs, quality).map((p) => p.model)).toEqual(['s3d']);
+  });
 });

@@ -52,8 +52,10 @@ registerExtractFlowCommand(program);
 registerPretrainMotionNetCommand(program);
 registerInfoCommand(program);
 
-// output that cannot be written (a full disk, /dev/full) is an error, not a silent success
+// output that cannot be written (a full disk, /dev/full) is an error, not a silent success;
+// a reader that closed the pipe (`| head`) took what it wanted: stop quietly
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
   process.stderr.write(`trajectorynet: cannot write the output (${error.code ?? error.message})\n`);
   process.exit(EXIT_CODES.environment);
 });

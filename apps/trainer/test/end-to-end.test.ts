@@ -239,6 +239,10 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     // the recipe's two phases in the recipe's share of the steps: 1 unsupervised, 1 on the true flow
     const rounds = (await readFile(path.join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'epoch');
     expect(rounds.map((r) => [r.train.photometric != null, r.train.epe != null])).toEqual([[true, false], [false, true]]);
+    // and the recipe's rate decay (2400,3500,4250,4750 of 5000) scaled to 2 steps: halved twice after step 1
+    expect(pretrain.stderr).toContain("the recipe's rate decay at steps 1,1,2,2 of 2");
+    const steps = (await readFile(path.join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'step');
+    expect(steps.map((r) => r.lr)).toEqual([1e-3, 2.5e-4]);
     const flow = cli(['flow', path.join(DATA, 'flow/flyingchairs/0000000-img0.ppm'), path.join(DATA, 'flow/flyingchairs/0000000-img1.ppm'), '--out', path.join(out, 'mn.flo'), '--motionnet', run, '--scale', '0.125']);
     expect(flow.status, flow.stderr).toBe(0);
     expect(flow.stdout).toMatch(/MotionNet flow 512x384/);
@@ -292,6 +296,10 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     if (!existsSync('/dev/full')) return;
     const result = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" --help > /dev/full`], { encoding: 'utf8' });
     expect(result.status).not.toBe(0);
+    // a reader that stops early (| head) is not a failure: no error line
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" pretrain-motionnet --help | head -1`], { encoding: 'utf8' });
+    expect(piped.stdout).toMatch(/^Usage: trajectorynet pretrain-motionnet/);
+    expect(piped.stderr).toBe('');
   });
 
   it('--help on every command, with examples, and --version', () => {

@@ -21,8 +21,14 @@ export interface RecognizerConfig {
   numClasses: number;
   /** TrajectoryNet: flows given with each clip (TV-L1, precomputed or ground truth), or MotionNet trained jointly. */
   trajectories: 'flow' | 'motionnet';
-  /** MotionNet: its channel multiplier and input frames (consecutive; the first `frames` are the backbone's clip). */
-  motionnet: { width: number; frames: number };
+  /**
+   * MotionNet: its channel multiplier; its input frames per stack (2: a
+   * pairwise network run on each consecutive pair of the clip; more: one stack
+   * of consecutive frames that covers the backbone's clip); `stride`, the
+   * backbone's clip takes every stride-th of the consecutive frames and the
+   * flows in between are chained (default 1).
+   */
+  motionnet: { width: number; frames: number; stride?: number };
   /** How clips were normalised (MotionNet takes RGB in 0..1): per-channel mean and std of the 0..1 pixels. */
   inputMean: [number, number, number];
   inputStd: [number, number, number];
@@ -46,18 +52,32 @@ export const RECOGNIZER_DEFAULTS: Omit<RecognizerConfig, 'numClasses'> = {
   batchNorm: 'train',
 };
 
-/** What the recognizer needs with each clip. */
+/** Consecutive frames from the backbone's first frame to its last: stride x (T - 1) + 1. */
+export function motionNetSpan(config: RecognizerConfig): number {
+  return (config.motionnet.stride ?? 1) * (config.frames - 1) + 1;
+}
+
+/** What the recognizer needs with each clip: consecutive frames for MotionNet (its stack, or the span for a pairwise one), else the backbone's T. */
 export function recognizerInputs(config: RecognizerConfig): { clipFrames: number; flows: boolean } {
   const motionnet = config.variant === 'trajectorynet' && config.trajectories === 'motionnet';
-  return { clipFrames: motionnet ? config.motionnet.frames : config.frames, flows: config.variant === 'trajectorynet' && config.trajectories === 'flow' };
+  const motionFrames = config.motionnet.frames === 2 ? motionNetSpan(config) : config.motionnet.frames;
+  return { clipFrames: motionnet ? motionFrames : config.frames, flows: config.variant === 'trajectorynet' && config.trajectories === 'flow' };
 }
 
 export function checkRecognizerConfig(config: RecognizerConfig): void {
   const bad = (key: string, why: string) => new RecognizerError('BAD_ARGUMENT', why, { path: key });
   if (!Number.isInteger(config.numClasses) || config.numClasses < 1) throw bad('numClasses', `must be a positive integer, got ${config.numClasses}`);
   if (!Number.isInteger(config.frames) || config.frames < 2) throw bad('frames', `must be an integer >= 2, got ${config.frames}`);
-  if (config.variant === 'trajectorynet' && config.trajectories === 'motionnet' && !(config.motionnet.frames >= config.frames)) {
-    throw bad('motionnet.frames', `must be at least the clip's ${config.frames} frames (MotionNet sees the clip and the frames after it), got ${config.motionnet.frames}`);
+  if (config.variant === 'trajectorynet' && config.trajectories === 'motionnet') {
+    const stride = config.motionnet.stride ?? 1;
+    if (!Number.isInteger(stride) || stride < 1) throw bad('motionnet.stride', `must be a positive integer, got ${stride}`);
+    const span = motionNetSpan(config);
+    if (config.motionnet.frames !== 2 && !(config.motionnet.frames >= span)) {
+      throw bad(
+        'motionnet.frames',
+        `must be 2 (pairwise) or at least the ${span} consecutive frames the clip spans (MotionNet sees the clip and the frames after it), got ${config.motionnet.frames}`,
+      );
+    }
   }
 }
 

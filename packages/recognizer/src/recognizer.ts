@@ -10,11 +10,11 @@ import { createMotionNet, passFlows, passLoss, runMotionNet } from '@trajectoryn
 import { BatchNorm5D, createTrajectoryNet, type FoldReport, foldBatchNorm } from '@trajectorynet/resnet-s3d';
 import { withSeededRandom } from '@trajectorynet/runtime';
 import { trajectoriesFromFlow } from '@trajectorynet/trajectory-conv';
-import { backboneConfig, checkRecognizerConfig, type RecognizerConfig } from './config.js';
+import { backboneConfig, checkRecognizerConfig, motionNetSpan, type RecognizerConfig, recognizerInputs } from './config.js';
 import { RecognizerError } from './errors.js';
 
 export interface RecognizerInput {
-  /** [N, T', H, W, 3], normalised with the config's mean and std (T' = motionnet.frames for MotionNet trajectories, else T). */
+  /** [N, T', H, W, 3], normalised with the config's mean and std (T' = recognizerInputs(config).clipFrames: consecutive frames for MotionNet trajectories, else T). */
   clips: tf.Tensor5D;
   /** Flow trajectories: forward [N, T-1, H, W, 2] (frame t -> t+1) and backward [N, T-1, H, W, 2] (frame t+1 -> t), in pixels of the clip. */
   flows?: { forward: tf.Tensor; backward: tf.Tensor };
@@ -95,6 +95,34 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
   const [mean, std] = [tf.tensor1d(config.inputMean), tf.tensor1d(config.inputStd)];
   const t = config.frames;
 
+  const stride = config.motionnet.stride ?? 1;
+  const span = motionNetSpan(config);
+  // the backbone's frames among MotionNet's consecutive ones
+  const backboneFrames = tf.tensor1d(
+    Array.from({ length: t }, (_, i) => i * stride),
+    'int32',
+  );
+
+  /** Consecutive flows of the whole clip, forward and backward [N, F - 1, H, W, 2], and the pass for the loss. */
+  const motionNetFlows = (clip: tf.Tensor5D, training: boolean) => {
+    const [n, f, h, w, c] = clip.shape;
+    if (config.motionnet.frames !== 2) {
+      const pass = runMotionNet(motionNet as tf.LayersModel, clip, training);
+      return { ...passFlows(pass), pass };
+    }
+    // a pairwise network: each consecutive pair a sample of its own
+    const pairIndices = tf.tensor1d(
+      Array.from({ length: 2 * (f - 1) }, (_, i) => (i >> 1) + (i & 1)),
+      'int32',
+    );
+    const pairs = tf.reshape(tf.gather(clip, pairIndices, 1), [n * (f - 1), 2, h, w, c]) as tf.Tensor5D;
+    pairIndices.dispose();
+    const pass = runMotionNet(motionNet as tf.LayersModel, pairs, training);
+    const flows = passFlows(pass);
+    const perClip = (x: tf.Tensor) => tf.reshape(x, [n, f - 1, h, w, 2]);
+    return { forward: perClip(flows.forward), backward: perClip(flows.backward), pass };
+  };
+
   const trajectories = (input: RecognizerInput, training: boolean): { offsets: tf.Tensor; auxLoss?: tf.Scalar } => {
     if (motionNet == null) {
       if (input.flows == null) throw new RecognizerError('BAD_INPUT', 'a TrajectoryNet with flow trajectories needs flows with each clip', { path: 'flows' });
@@ -102,12 +130,13 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
     }
     // MotionNet sees RGB in 0..1: undo the clip's normalisation
     const rgb = tf.add(tf.mul(input.clips, std), mean) as tf.Tensor5D;
-    const pass = runMotionNet(motionNet, rgb, training);
-    const { forward, backward } = passFlows(pass);
+    const { forward, backward, pass } = motionNetFlows(rgb, training);
     const [n, , h, w] = forward.shape;
-    // the backbone's frames are the first T of MotionNet's: their T-1 flows in each direction
-    const take = (f: tf.Tensor) => tf.slice(f, [0, 0, 0, 0, 0], [n, t - 1, h, w, 2]);
-    return { offsets: trajectoriesFromFlow(take(forward), take(backward), { taps: 3 }), auxLoss: training ? passLoss(pass).total : undefined };
+    // the flows between the backbone's first and last frame, chained over `stride` pairs; offsets kept at the backbone's frames
+    const take = (f: tf.Tensor) => tf.slice(f, [0, 0, 0, 0, 0], [n, span - 1, h, w, 2]);
+    const dense = trajectoriesFromFlow(take(forward), take(backward), { taps: 3, dilation: stride });
+    const offsets = stride === 1 ? dense : tf.gather(dense, backboneFrames, 1);
+    return { offsets, auxLoss: training ? passLoss(pass).total : undefined };
   };
 
   const recognizer: Recognizer = {
@@ -117,21 +146,21 @@ export function recognizerFromModels(config: RecognizerConfig, models: { backbon
     weights: all.flatMap((m) => m.weights),
     trainableVariables: () => all.flatMap((m) => m.trainableWeights).map((w) => w.read() as tf.Variable),
     forward(input, training) {
-      const expectedFrames = joint ? config.motionnet.frames : t;
+      const expectedFrames = recognizerInputs(config).clipFrames;
       if (input.clips.rank !== 5 || input.clips.shape[1] !== expectedFrames) {
         throw new RecognizerError('BAD_INPUT', `clips must be [N, ${expectedFrames}, H, W, 3], got [${input.clips.shape}]`, { path: 'clips' });
       }
       if (!trajectory) return { logits: backbone.apply(input.clips, { training }) as tf.Tensor2D };
       const { offsets, auxLoss } = trajectories(input, training);
-      const clips = joint ? (tf.slice(input.clips, [0, 0, 0, 0, 0], [-1, t, -1, -1, -1]) as tf.Tensor5D) : input.clips;
+      const clips = joint ? (tf.gather(input.clips, backboneFrames, 1) as tf.Tensor5D) : input.clips;
       return { logits: backbone.apply([clips, offsets], { training }) as tf.Tensor2D, auxLoss, offsets };
     },
     dispose() {
       for (const m of all) m.dispose();
-      tf.dispose([mean, std]);
+      tf.dispose([mean, std, backboneFrames]);
     },
   };
-  ownTensors.set(recognizer, [mean, std]);
+  ownTensors.set(recognizer, [mean, std, backboneFrames]);
   return recognizer;
 }
 

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNorm5D } from '@trajectorynet/resnet-s3d';
-import { createRecognizer, foldRecognizer, motionNetSize, RECOGNIZER_DEFAULTS, type RecognizerConfig } from '../src/index.js';
+import { motionFlows } from '@trajectorynet/motionnet';
+import { createRecognizer, foldRecognizer, motionNetSize, RECOGNIZER_DEFAULTS, type RecognizerConfig, recognizerInputs } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -70,8 +71,55 @@ describe('createRecognizer', () => {
     r.dispose();
   });
 
-  it('refuses a MotionNet with fewer frames than the clip', () => {
-    expect(() => createRecognizer(tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 3 } }))).toThrow(/motionnet.frames: must be at least/);
+  it('refuses a MotionNet with fewer frames than the clip spans, and a stride that is not a positive integer', () => {
+    expect(() => createRecognizer(tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 3 } }))).toThrow(/motionnet.frames: must be 2 \(pairwise\) or at least the 4/);
+    expect(() => createRecognizer(tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 5, stride: 2 } }))).toThrow(/at least the 7 consecutive frames/);
+    expect(() => createRecognizer(tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 2, stride: 0 } }))).toThrow(/motionnet.stride: must be a positive integer/);
+  });
+
+  it('a pairwise MotionNet with stride 2: each consecutive pair its own sample, the flows chained over two pairs to the backbone\'s frames', async () => {
+    const config = tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 2, stride: 2 }, inputMean: [0, 0, 0], inputStd: [1, 1, 1] });
+    expect(recognizerInputs(config).clipFrames).toBe(7);
+    const r = createRecognizer(config, 5);
+    const clips = tf.randomUniform([1, 7, 32, 32, 3], 0, 1, 'float32', 8) as tf.Tensor5D;
+    const { offsets } = r.forward({ clips }, false);
+    expect(offsets?.shape).toEqual([1, 4, 32, 32, 3, 2]);
+    // the reference: MotionNet on each pair alone, chained here with a plain bilinear read (clamped; compared away from the border)
+    const pairFlow = async (j: number, direction: 'forward' | 'backward') => {
+      const pair = tf.slice(clips, [0, j, 0, 0, 0], [1, 2, 32, 32, 3]) as tf.Tensor5D;
+      const flows = motionFlows(r.motionNet as tf.LayersModel, pair);
+      const plane = (await flows[direction].data()) as Float32Array;
+      tf.dispose([pair, flows.forward, flows.backward]);
+      return plane;
+    };
+    const read = (plane: Float32Array, x: number, y: number, c: number) => {
+      const [cx, cy] = [Math.min(31, Math.max(0, x)), Math.min(31, Math.max(0, y))];
+      const [x0, y0] = [Math.min(30, Math.floor(cx)), Math.min(30, Math.floor(cy))];
+      const [fx, fy] = [cx - x0, cy - y0];
+      const at = (xx: number, yy: number) => plane[(yy * 32 + xx) * 2 + c];
+      return (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+    };
+    const chained = (first: Float32Array, second: Float32Array, x: number, y: number): [number, number] => {
+      const [u, v] = [first[(y * 32 + x) * 2], first[(y * 32 + x) * 2 + 1]];
+      return [u + read(second, x + u, y + v, 0), v + read(second, x + u, y + v, 1)];
+    };
+    const at = (await (offsets as tf.Tensor).array()) as number[][][][][][];
+    let compared = 0;
+    for (const k of [1, 2]) {
+      const forward = chained(await pairFlow(2 * k, 'forward'), await pairFlow(2 * k + 1, 'forward'), 12, 17);
+      // backward flows: frame 2k -> 2k-1, then 2k-1 -> 2k-2
+      const backward = chained(await pairFlow(2 * k - 1, 'backward'), await pairFlow(2 * k - 2, 'backward'), 12, 17);
+      for (const c of [0, 1]) {
+        expect(at[0][k][17][12][2][c]).toBeCloseTo(forward[c], 4);
+        expect(at[0][k][17][12][0][c]).toBeCloseTo(backward[c], 4);
+        expect(at[0][k][17][12][1][c]).toBe(0);
+        compared += Math.abs(forward[c]) > 1e-3 ? 1 : 0;
+      }
+    }
+    // MotionNet's untrained output is not zero, so the chaining is really compared
+    expect(compared).toBeGreaterThan(0);
+    tf.dispose([clips, offsets as tf.Tensor]);
+    r.dispose();
   });
 });
 

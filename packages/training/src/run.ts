@@ -90,7 +90,7 @@ export function recognizerConfig(config: TrainConfig, numClasses: number): Recog
     size: data.size,
     numClasses,
     trajectories: model.trajectorySource === 'motionnet' ? 'motionnet' : 'flow',
-    motionnet: { width: config.motionnet.width, frames: motionNetFrames(config) },
+    motionnet: { width: config.motionnet.width, frames: motionNetFrames(config), stride: Math.max(1, data.frameInterval) },
     inputMean: IMAGENET_MEAN,
     inputStd: IMAGENET_STD,
     batchNorm: config.train.batchNorm,
@@ -110,7 +110,8 @@ async function initialWeights(recognizer: Recognizer, config: TrainConfig, log: 
       throw error;
     }
   }
-  if (config.motionnet.pretrained != null) {
+  // a frozen MotionNet is a flow method (data/flows.ts), not part of the model
+  if (config.motionnet.pretrained != null && config.model.trajectorySource !== 'motionnet-frozen') {
     // a pretrain-motionnet run folder (its latest.ckpt) or a checkpoint file, as `trajectorynet flow --motionnet` takes them
     const file = (await stat(config.motionnet.pretrained).catch(() => null))?.isDirectory() ? path.join(config.motionnet.pretrained, LATEST) : config.motionnet.pretrained;
     if (recognizer.motionNet == null) throw new TrainingError('BAD_CONFIG', "motionnet.pretrained is set but the model has no MotionNet (use model.trajectorySource 'motionnet')", { path: 'motionnet.pretrained' });
@@ -120,7 +121,10 @@ async function initialWeights(recognizer: Recognizer, config: TrainConfig, log: 
       if (meta?.kind !== 'motionnet' || meta.settings == null) throw new CheckpointError('BAD_CHECKPOINT', 'not a MotionNet checkpoint (write one with `trajectorynet pretrain-motionnet`)', { path: file });
       const frames = motionNetFrames(config);
       if (meta.settings.frames !== frames) {
-        throw new TrainingError('BAD_CONFIG', `this MotionNet takes ${meta.settings.frames} frames; the model's takes ${frames} (data.frames + 1, or motionnet.frames): pretrain one with --frames ${frames}`, { path: file });
+        const pairwise = meta.settings.frames === 2 ? ', or set motionnet.frames=2 to run this pairwise network on each consecutive pair' : '';
+        throw new TrainingError('BAD_CONFIG', `this MotionNet takes ${meta.settings.frames} frames; the model's takes ${frames} (the clip's span and the frame after it, or motionnet.frames): pretrain one with --frames ${frames}${pairwise}`, {
+          path: file,
+        });
       }
       if (meta.settings.widthMultiplier !== config.motionnet.width) {
         throw new TrainingError('BAD_CONFIG', `this MotionNet has width ${meta.settings.widthMultiplier}; the model's has motionnet.width ${config.motionnet.width}: pretrain one with --width ${config.motionnet.width}, or set motionnet.width=${meta.settings.widthMultiplier}`, { path: file });

@@ -76,8 +76,9 @@ describe('config', () => {
     const cases: [string[], RegExp][] = [
       [['model.variant=s3d', 'data.flowDir=flows'], /data\.flowDir.*flows are read only by a trajectorynet/],
       [['model.variant=trajectorynet', 'model.trajectorySource=groundtruth', 'data.kind=list'], /model\.trajectorySource.*needs data\.kind 'synthetic'/],
-      [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=0'], /data\.frameInterval.*consecutive frames/],
-      [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=1', 'motionnet.frames=4'], /motionnet\.frames.*at least data\.frames/],
+      [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=0'], /data\.frameInterval.*need dense sampling/],
+      [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=1', 'motionnet.frames=4'], /motionnet\.frames': must be 2 \(pairwise\) or at least the 8 consecutive frames/],
+      [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=2', 'motionnet.frames=9'], /motionnet\.frames': must be 2 \(pairwise\) or at least the 15 consecutive frames/],
       [['model.variant=c2d', 'model.withMotion=true'], /model\.withMotion/],
       [['data.frames=8', 'data.syntheticFrames=6'], /data\.syntheticFrames.*at least data\.frames/],
     ];
@@ -97,6 +98,19 @@ describe('config', () => {
       expect([full.data.frames, motionNetFrames(full)], preset).toEqual([16, 17]);
     }
     expect((await resolveConfig({ preset: 'trajectorynet-r18' })).data.frames).toBe(8);
+  });
+
+  it('MotionNet on clips sampled every second frame: it loads the 15 consecutive frames an 8-frame clip spans (pairwise) or one more (a stack), and the backbone takes every second', async () => {
+    const { clipPipeline, clipFrames, recognizerConfig } = await import('../src/index.js');
+    const pairwise = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny', overrides: ['data.frames=8', 'data.frameInterval=2', 'motionnet.frames=2'] });
+    expect(clipFrames(pairwise)).toBe(15);
+    expect(clipPipeline(pairwise, 'train').sampling).toEqual({ kind: 'dense', clipLength: 15, interval: 1, numClips: 1 });
+    expect(recognizerConfig(pairwise, 4).motionnet).toEqual({ width: pairwise.motionnet.width, frames: 2, stride: 2 });
+    const stacked = await resolveConfig({ preset: 'trajectorynet-r18-motionnet-tiny', overrides: ['data.frames=8', 'data.frameInterval=2'] });
+    expect(clipFrames(stacked)).toBe(16);
+    // flow trajectories keep the strided sampling
+    const flow = await resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: ['data.frames=8', 'data.frameInterval=2'] });
+    expect(clipPipeline(flow, 'train').sampling).toEqual({ kind: 'dense', clipLength: 8, interval: 2, numClips: 1 });
   });
 });
 

@@ -5,13 +5,14 @@
  * to pretrain instead, not a weight-shape error; and a classifier run folder
  * given to pretrain-motionnet is named as such.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { readdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { predictFlow } from '@trajectorynet/motionnet';
 import { initBackend } from '@trajectorynet/runtime';
-import { createSyntheticDataset } from '@trajectorynet/video-io';
+import { createSyntheticDataset, readFlo, renderSyntheticClip } from '@trajectorynet/video-io';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pretrainMotionNet, resolveConfig, runTraining } from '../src/index.js';
+import { flowCacheDir, loadDataset, loadMotionNet, pretrainMotionNet, resolveConfig, runTraining } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -35,8 +36,16 @@ describe('motionnet.pretrained', { timeout: 600_000 }, () => {
     const pairwise = await pretrained(2, 0.0625);
     await expect(runTraining(await joint(pairwise), { outDir: await tempDir(), ...quiet })).rejects.toMatchObject({
       code: 'BAD_CONFIG',
-      message: `${path.join(pairwise, 'latest.ckpt')}: this MotionNet takes 2 frames; the model's takes 5 (data.frames + 1, or motionnet.frames): pretrain one with --frames 5`,
+      message: `${path.join(pairwise, 'latest.ckpt')}: this MotionNet takes 2 frames; the model's takes 5 (the clip's span and the frame after it, or motionnet.frames): pretrain one with --frames 5, or set motionnet.frames=2 to run this pairwise network on each consecutive pair`,
     });
+    // as it says: the pairwise network on each pair of a clip sampled every second frame
+    const pairwiseLogs: string[] = [];
+    const strided = await resolveConfig({
+      preset: 'trajectorynet-r18-motionnet-tiny',
+      overrides: [...SMALL, 'data.syntheticFrames=8', 'data.frameInterval=2', 'motionnet.frames=2', 'motionnet.width=0.0625', `motionnet.pretrained=${pairwise}`],
+    });
+    await runTraining(strided, { outDir: await tempDir(), quiet: true, log: (m) => pairwiseLogs.push(m), maxStepsThisRun: 1 });
+    expect(pairwiseLogs).toContain(`MotionNet weights from ${path.join(pairwise, 'latest.ckpt')}`);
     const wider = await pretrained(5, 0.125);
     await expect(runTraining(await joint(wider), { outDir: await tempDir(), ...quiet })).rejects.toThrow(/this MotionNet has width 0.125; the model's has motionnet.width 0.0625/);
 
@@ -50,6 +59,38 @@ describe('motionnet.pretrained', { timeout: 600_000 }, () => {
     await expect(pretrainMotionNet(synthetic(), { frames: 5, height: 32, width: 32, widthMultiplier: 0.0625, steps: 2, outDir: out, resume: true })).rejects.toThrow(
       /not a pretrain-motionnet run: it holds a classifier checkpoint \(written by `trajectorynet train`\); use another folder/,
     );
+  });
+
+  it("motionnet-frozen: a pretrained pairwise MotionNet solves every pair once into a cache keyed by its checkpoint, as predictFlow gives them; a stacked one and none are refused", async () => {
+    const pairwise = await pretrained(2, 0.0625);
+    const frozen = (over: string[]) => resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: [...SMALL, 'data.syntheticFrames=5', 'data.frameInterval=1', 'model.trajectorySource=motionnet-frozen', ...over] });
+    await expect(frozen([])).rejects.toThrow(/motionnet\.pretrained.*'motionnet-frozen' computes the flows with a pretrained pairwise MotionNet/);
+    const config = await frozen([`motionnet.pretrained=${pairwise}`]);
+    const cacheDir = await tempDir();
+    const logs: string[] = [];
+    const summary = await runTraining(config, { outDir: await tempDir(), cacheDir, quiet: true, log: (m) => logs.push(m), maxStepsThisRun: 1 });
+    expect(summary.flows.source).toBe('motionnet-frozen');
+    // train and val: 8 + 8 clips of 5 frames, 4 pairs each
+    expect(summary.flows.solves).toBe(64);
+    expect(logs.some((m) => m.startsWith('MotionNet: 64 frame pairs solved into '))).toBe(true);
+    const { model } = await loadMotionNet(pairwise);
+    const dir = (await readdir(path.join(cacheDir, 'flows'))).map((d) => path.join(cacheDir, 'flows', d));
+    expect(dir.length).toBe(1);
+    // a TV-L1 cache would be another folder
+    expect(dir[0]).not.toBe(flowCacheDir(cacheDir, config));
+    const sample = (await loadDataset(config.data, 'train', config.train.seed)).samples[3];
+    const clip = renderSyntheticClip(sample as Parameters<typeof renderSyntheticClip>[0]);
+    const frame = (j: number) => ({ data: clip.frames[j], width: clip.width, height: clip.height, channels: 3 as const });
+    const expected = await predictFlow(model, frame(2), frame(3));
+    const cached = await readFlo(path.join(dir[0], sample.id, 'flow_00003.flo'));
+    expect(Array.from(cached.u)).toEqual(Array.from(expected.u));
+    expect(Array.from(cached.v)).toEqual(Array.from(expected.v));
+    model.dispose();
+    // a second run reads them: nothing solved
+    const again = await runTraining(config, { outDir: await tempDir(), cacheDir, quiet: true, log: () => {}, maxStepsThisRun: 1 });
+    expect(again.flows.solves).toBe(0);
+    const stacked = await pretrained(3, 0.0625);
+    await expect(runTraining(await frozen([`motionnet.pretrained=${stacked}`]), { outDir: await tempDir(), cacheDir, ...quiet })).rejects.toThrow(/takes a pairwise MotionNet \(pretrained with --frames 2\); this one takes 3 frames/);
   });
 
   it('extending a finished run whose rounds would change length is refused, naming the rounds to keep, instead of training nothing', async () => {

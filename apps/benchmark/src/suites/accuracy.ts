@@ -25,6 +25,7 @@ import {
   type EpochRecord,
   evaluateCheckpoint,
   formatInterval,
+  loadMotionNet,
   METRICS,
   meanInterval,
   pairedDifference,
@@ -37,7 +38,8 @@ import {
 } from '@trajectorynet/training';
 import type { Suite, Table } from '../suite.js';
 import { qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
-import { regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
+import { type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
+import { alignmentTable, stageAlignment } from './stage-alignment.js';
 
 
 export interface StudyModel {
@@ -55,8 +57,10 @@ export const STUDY_MODELS: StudyModel[] = [
   { key: 'tn-true-motion', name: 'TrajectoryNet (true motion) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=groundtruth', 'model.withMotion=true'] },
   { key: 'tn-tvl1', name: 'TrajectoryNet (TV-L1)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1'] },
   { key: 'tn-tvl1-motion', name: 'TrajectoryNet (TV-L1) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1', 'model.withMotion=true'] },
-  { key: 'tn-motionnet', name: 'TrajectoryNet (MotionNet, joint)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet'] },
-  { key: 'tn-motionnet-motion', name: 'TrajectoryNet (MotionNet, joint) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'model.withMotion=true'] },
+  // MotionNet: the pairwise network `pretrain-motionnet procedural` trains (--accuracy-motionnet) on each consecutive pair of the clip's span; frozen, its flows are cached like TV-L1's
+  { key: 'tn-motionnet-frozen', name: 'TrajectoryNet (MotionNet, frozen)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet-frozen'] },
+  { key: 'tn-motionnet', name: 'TrajectoryNet (MotionNet, joint)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2'] },
+  { key: 'tn-motionnet-motion', name: 'TrajectoryNet (MotionNet, joint) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2', 'model.withMotion=true'] },
 ];
 
 export type Sampling = 'dense' | 'segment';
@@ -157,6 +161,9 @@ export const accuracySuite: Suite = {
       if (model == null) throw new Error(`unknown study model '${key}' (known: ${STUDY_MODELS.map((m) => m.key).join(', ')})`);
       return model;
     });
+    if (accuracy?.motionnetCheckpoint == null && budget.models.includes('tn-motionnet-frozen')) {
+      throw new Error('tn-motionnet-frozen keeps a pretrained MotionNet fixed: give --accuracy-motionnet <pretrain-motionnet run> (a pairwise one, e.g. `trajectorynet pretrain-motionnet procedural --size 64`)');
+    }
     const results: RunResult[] = [];
     const started = Date.now();
     // seed-major: every model gets seed 1 before any gets seed 2
@@ -198,7 +205,13 @@ export const accuracySuite: Suite = {
     const report = studyReport(results, models, budget, (Date.now() - started) / 1000);
     // what the trajectories are worth in each regime, next to what they buy
     progress('TV-L1 end-point error per regime');
-    const flowQuality = (['hard', 'trackable'] as const).map((regime) => regimeFlowQuality(regime, quick ? 1 : 4));
+    const motionNet = accuracy?.motionnetCheckpoint != null ? (await loadMotionNet(accuracy.motionnetCheckpoint)).model : undefined;
+    const flowQuality: RegimeFlowQuality[] = [];
+    for (const regime of ['hard', 'trackable'] as const) flowQuality.push(await regimeFlowQuality(regime, quick ? 1 : 4, { motionNet }));
+    progress('trajectory alignment at the feature maps');
+    const alignmentClips = quick ? 1 : 4;
+    const alignment = alignmentTable(await stageAlignment(budget.regime, alignmentClips, motionNet), budget.regime, alignmentClips * 8);
+    motionNet?.dispose();
     // better trajectories, higher accuracy? (dense sampling: the errors are per video frame of that pipeline)
     const quality = flowQuality.find((q) => q.regime === budget.regime);
     const points = quality == null ? [] : qualityPoints(results.filter((r) => r.sampling === 'dense'), quality);
@@ -206,7 +219,7 @@ export const accuracySuite: Suite = {
       points.length >= 2 ? { tables: [qualityTable(points, budget.regime)], charts: { 'accuracy-quality.svg': qualityChart(points, budget.regime) } } : { tables: [], charts: {} };
     return {
       ...report,
-      tables: [...report.tables, regimeFlowTable(flowQuality), ...curve.tables],
+      tables: [...report.tables, regimeFlowTable(flowQuality), ...curve.tables, alignment],
       charts: { ...report.charts, ...curve.charts },
       data: { ...report.data, flowQuality, qualityCurve: points },
     };

@@ -30,11 +30,12 @@ export interface QualityPoint {
   seeds: number;
 }
 
-/** The trajectory error of each study model that has one; models off the curve (C2D, with-motion, MotionNet) are left out. */
+/** The trajectory error of each study model that has one; models off the curve (C2D, with-motion, joint MotionNet, whose flow changes as it trains) are left out. */
 function trajectoryError(model: string, quality: RegimeFlowQuality): { source: string; epe: number } | null {
   if (model === 's3d') return { source: 'none (S3D: trajectories that stay put)', epe: quality.zero };
   if (model === 'tn-true') return { source: 'true motion', epe: 0 };
   if (model === 'tn-tvl1') return { source: 'TV-L1', epe: quality.tvl1 };
+  if (model === 'tn-motionnet-frozen' && quality.motionnet != null) return { source: 'MotionNet (pretrained, frozen)', epe: quality.motionnet };
   const noisy = /^tn-true-noise(\d+)$/.exec(model);
   if (noisy != null && quality.noisyOracle[Number(noisy[1])] != null) return { source: `true motion + ${noisy[1]} px error`, epe: quality.noisyOracle[Number(noisy[1])] };
   return null;

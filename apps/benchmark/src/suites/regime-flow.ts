@@ -1,9 +1,12 @@
 /**
- * How well computed flow sees a regime's motion: TV-L1's end-point error over
+ * How well computed flow sees a regime's motion: TV-L1's (and a pretrained
+ * pairwise MotionNet's, when given) end-point error over
  * the moving pixels of the synthetic clips against zero flow's (the error of
  * a trajectory that does not move), on the generator's test split, which no
  * setting was chosen on and no study run trains or validates on.
  */
+import type * as tf from '@tensorflow/tfjs';
+import { predictFlow } from '@trajectorynet/motionnet';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { SYNTHETIC_REGIMES, type SyntheticRegimeName } from '@trajectorynet/training';
 import { createSyntheticDataset, renderSyntheticClip, renderSyntheticFlows } from '@trajectorynet/video-io';
@@ -18,18 +21,21 @@ export interface RegimeFlowQuality {
   secondsPerPair: number;
   /** The noisy oracles' errors (the study's tn-true-noise<N> models), by noise level in px at 64x64. */
   noisyOracle: Record<number, number>;
+  /** The pretrained MotionNet's error (the study's MotionNet models start from it), when one was given. */
+  motionnet?: number;
 }
 
 /** The noise levels of the study's noisy-oracle models. */
 export const ORACLE_NOISE_LEVELS = [1, 2, 4];
 
-/** TV-L1 on the first `pairsPerClip` consecutive pairs of `clipsPerClass` x 8 test clips at 64 x renderScale. */
-export function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerClass: number, pairsPerClip = 3, seed = 101): RegimeFlowQuality {
+/** TV-L1 (and MotionNet, a pairwise model, at its own input size) on the first `pairsPerClip` consecutive pairs of `clipsPerClass` x 8 test clips at 64 x renderScale. */
+export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerClass: number, options: { pairsPerClip?: number; seed?: number; motionNet?: tf.LayersModel } = {}): Promise<RegimeFlowQuality> {
+  const { pairsPerClip = 3, seed = 101, motionNet } = options;
   const { data } = SYNTHETIC_REGIMES[regime] as { data: { syntheticSpeed?: [number, number]; syntheticTurn?: [number, number]; syntheticAppearance?: 'stripes' | 'textured'; renderScale?: number } };
   const size = 64 * (data.renderScale ?? 1);
   const motion = data.syntheticSpeed != null && data.syntheticTurn != null ? { speed: data.syntheticSpeed, turn: data.syntheticTurn } : undefined;
   const { samples } = createSyntheticDataset({ split: 'test', clipsPerClass, frames: pairsPerClip + 1, width: size, height: size, seed, motion, appearance: data.syntheticAppearance });
-  let [tvl1Sum, zeroSum, pairs, seconds] = [0, 0, 0, 0];
+  let [tvl1Sum, zeroSum, motionNetSum, pairs, seconds] = [0, 0, 0, 0, 0];
   const noisySums = ORACLE_NOISE_LEVELS.map(() => 0);
   for (const sample of samples) {
     const clip = renderSyntheticClip(sample);
@@ -45,6 +51,7 @@ export function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerClass: nu
       seconds += (performance.now() - started) / 1000;
       const zero = { width: size, height: size, u: new Float32Array(size * size), v: new Float32Array(size * size) };
       tvl1Sum += endPointError(flow, moving);
+      if (motionNet != null) motionNetSum += endPointError(await predictFlow(motionNet, frame(clip.frames[j]), frame(clip.frames[j + 1])), moving);
       zeroSum += endPointError(zero, moving);
       noisy.forEach((flows, k) => {
         noisySums[k] += endPointError(flows[j], moving);
@@ -53,14 +60,33 @@ export function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerClass: nu
     }
   }
   const noisyOracle = Object.fromEntries(ORACLE_NOISE_LEVELS.map((noise, k) => [noise, noisySums[k] / pairs]));
-  return { regime, pairs, tvl1: tvl1Sum / pairs, zero: zeroSum / pairs, secondsPerPair: seconds / pairs, noisyOracle };
+  return { regime, pairs, tvl1: tvl1Sum / pairs, zero: zeroSum / pairs, secondsPerPair: seconds / pairs, noisyOracle, ...(motionNet != null ? { motionnet: motionNetSum / pairs } : {}) };
 }
 
 export function regimeFlowTable(results: RegimeFlowQuality[]): Table {
+  const withMotionNet = results.some((r) => r.motionnet != null);
   return {
-    title: 'TV-L1 on the synthetic regimes: end-point error over the moving pixels (test split, never trained or tuned on)',
-    columns: ['regime', 'pairs', 'TV-L1 EPE px', 'zero-flow EPE px', 'TV-L1 / zero', 's/pair', ...ORACLE_NOISE_LEVELS.map((n) => `oracle + ${n} px error: EPE px`)],
-    rows: results.map((r) => [r.regime, r.pairs, r.tvl1.toFixed(2), r.zero.toFixed(2), (r.tvl1 / r.zero).toFixed(3), r.secondsPerPair.toFixed(3), ...ORACLE_NOISE_LEVELS.map((n) => r.noisyOracle[n].toFixed(2))]),
-    note: "TV-L1 with the package's default settings on consecutive video frames at the resolution it is solved at during training (64 x renderScale); zero flow's error is the mean true displacement of the moving pixels per video frame.",
+    title: `TV-L1${withMotionNet ? ' and MotionNet' : ''} on the synthetic regimes: end-point error over the moving pixels (test split, never trained or tuned on)`,
+    columns: [
+      'regime',
+      'pairs',
+      'TV-L1 EPE px',
+      'zero-flow EPE px',
+      'TV-L1 / zero',
+      's/pair',
+      ...(withMotionNet ? ['MotionNet EPE px', 'MotionNet / zero'] : []),
+      ...ORACLE_NOISE_LEVELS.map((n) => `oracle + ${n} px error: EPE px`),
+    ],
+    rows: results.map((r) => [
+      r.regime,
+      r.pairs,
+      r.tvl1.toFixed(2),
+      r.zero.toFixed(2),
+      (r.tvl1 / r.zero).toFixed(3),
+      r.secondsPerPair.toFixed(3),
+      ...(withMotionNet ? [r.motionnet?.toFixed(2) ?? '', r.motionnet != null ? (r.motionnet / r.zero).toFixed(3) : ''] : []),
+      ...ORACLE_NOISE_LEVELS.map((n) => r.noisyOracle[n].toFixed(2)),
+    ]),
+    note: `TV-L1 with the package's default settings on consecutive video frames at the resolution it is solved at during training (64 x renderScale)${withMotionNet ? "; MotionNet: the study's pretrained pairwise network (--accuracy-motionnet) on the same pairs, at its input size" : ''}; zero flow's error is the mean true displacement of the moving pixels per video frame.`,
   };
 }

@@ -61,6 +61,19 @@ function parseDecay(text: string): LrDecay {
   return steps.length === 1 && !stepsText.includes(',') ? { every: steps[0], factor } : { at: steps, factor };
 }
 
+/**
+ * The recipe's rate decay for `steps` steps: its steps scaled by steps / 5000,
+ * as the switch to the true flow is, so a shorter run anneals as the recipe
+ * does instead of never reaching its decay steps (said when they change).
+ */
+function recipeDecay(steps: number): string {
+  const { at, factor } = RECIPE.lrDecay;
+  if (steps === RECIPE.steps) return PROCEDURAL_DEFAULTS.lrDecay;
+  const scaled = at.map((step) => Math.max(1, Math.round((step * steps) / RECIPE.steps)));
+  console.error(`pretrain-motionnet: the recipe's rate decay at steps ${scaled.join(',')} of ${steps} (its ${at.join(',')} of ${RECIPE.steps}, scaled)`);
+  return `${scaled.join(',')}:${factor}`;
+}
+
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
@@ -125,7 +138,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--width <m>', `channel multiplier (1 = the paper width; default ${VIDEO_DEFAULTS.width})`, positiveNumber)
     .option('--batch <n>', `stacks per step (default ${VIDEO_DEFAULTS.batch})`, integer(1))
     .option('--lr <rate>', `Adam learning rate (default ${VIDEO_DEFAULTS.lr}; procedural ${PROCEDURAL_DEFAULTS.lr})`, positiveNumber)
-    .option('--lr-decay <steps:factor>', `multiply the rate by factor every so many steps (1000:0.5) or at the listed steps (2400,3500:0.5) (default none; procedural ${PROCEDURAL_DEFAULTS.lrDecay})`)
+    .option('--lr-decay <steps:factor>', `multiply the rate by factor every so many steps (1000:0.5) or at the listed steps (2400,3500:0.5) (default none; procedural ${PROCEDURAL_DEFAULTS.lrDecay} of ${RECIPE.steps} steps, scaled to other --steps)`)
     .option('--frame-step <n>', 'take every n-th frame', integer(1), 1)
     .option('--seed <n>', 'seeds weights and data draws (default 1)', integer(0))
     .option('--checkpoint-every <n>', `steps between checkpoints (default ${VIDEO_DEFAULTS.checkpointEvery}; procedural ${PROCEDURAL_DEFAULTS.checkpointEvery})`, integer(1))
@@ -140,7 +153,7 @@ export function registerPretrainMotionNetCommand(program: Command): void {
       if (!procedural && options.textures.length > 0) throw new TrainingError('BAD_INPUT', "textures are for the 'procedural' source", { path: '--textures' });
       const o = { ...(procedural ? PROCEDURAL_DEFAULTS : VIDEO_DEFAULTS), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PretrainOptions &
         typeof VIDEO_DEFAULTS;
-      const lrDecay = o.lrDecay != null ? parseDecay(o.lrDecay) : undefined;
+      const lrDecay = o.lrDecay != null ? parseDecay(options.lrDecay ?? recipeDecay(o.steps)) : undefined;
       const phases = phasesOf(o, procedural, options.checkpointEvery != null);
       const { supervisedFrom } = phases;
       o.checkpointEvery = phases.checkpointEvery;

@@ -19,9 +19,11 @@ export const ModelSchema = z
     /**
      * TrajectoryNet: where trajectories come from. tvl1: TV-L1 flows, read from data.flowDir or computed
      * once into the cache; groundtruth: the synthetic generator's true motion (the oracle);
-     * motionnet: MotionNet trained jointly.
+     * motionnet: MotionNet trained jointly; motionnet-frozen: a pretrained pairwise MotionNet
+     * (motionnet.pretrained) as the flow method, its flows computed once into the cache as
+     * TV-L1's are, not trained.
      */
-    trajectorySource: z.enum(['tvl1', 'groundtruth', 'motionnet']).default('tvl1'),
+    trajectorySource: z.enum(['tvl1', 'groundtruth', 'motionnet', 'motionnet-frozen']).default('tvl1'),
     /** groundtruth: degrade the true motion by a smooth random error of this standard deviation (px per component at 64x64): the noisy oracles of the trajectory-quality curve. */
     trajectoryNoise: z.number().min(0).default(0),
     dropout: z.number().min(0).lt(1).default(0.5),
@@ -99,7 +101,12 @@ export const TrainSchema = z
 export const MotionNetSchema = z
   .object({
     width: z.number().gt(0).max(1).default(0.25),
-    /** Consecutive frames MotionNet sees (MotionNet-(17) for 16-frame clips); default data.frames + 1. */
+    /**
+     * Consecutive frames MotionNet sees per stack: 2, a pairwise network run
+     * on each consecutive pair the clip spans; or one stack covering the clip
+     * (MotionNet-(17) for 16-frame clips). Default: the clip's span and the
+     * frame after it (data.frames + 1 at frameInterval 1).
+     */
     frames: z.number().int().min(2).optional(),
     /** Weight of MotionNet's unsupervised loss next to the classification loss. */
     lossWeight: z.number().min(0).default(1),
@@ -137,8 +144,14 @@ export const ConfigSchema = z
     if (trajectory && model.trajectorySource === 'groundtruth' && data.kind !== 'synthetic') issue(['model', 'trajectorySource'], "'groundtruth' needs data.kind 'synthetic' (only generated clips know their true motion)");
     if (model.trajectoryNoise > 0 && !(trajectory && model.trajectorySource === 'groundtruth')) issue(['model', 'trajectoryNoise'], "only the oracle's trajectories (trajectorySource 'groundtruth') can be degraded");
     if (trajectory && model.trajectorySource === 'motionnet') {
-      if (data.frameInterval !== 1) issue(['data', 'frameInterval'], 'MotionNet trajectories need consecutive frames: set data.frameInterval=1');
-      if (motionnet.frames != null && motionnet.frames < data.frames) issue(['motionnet', 'frames'], `must be at least data.frames (${data.frames})`);
+      if (data.frameInterval === 0) issue(['data', 'frameInterval'], 'MotionNet trajectories need dense sampling (data.frameInterval >= 1): MotionNet sees the consecutive frames between the clip\'s');
+      const span = clipSpan(config);
+      if (motionnet.frames != null && motionnet.frames !== 2 && motionnet.frames < span) {
+        issue(['motionnet', 'frames'], `must be 2 (pairwise) or at least the ${span} consecutive frames the clip spans (data.frames at data.frameInterval)`);
+      }
+    }
+    if (trajectory && model.trajectorySource === 'motionnet-frozen' && motionnet.pretrained == null) {
+      issue(['motionnet', 'pretrained'], "'motionnet-frozen' computes the flows with a pretrained pairwise MotionNet: give its run folder (`trajectorynet pretrain-motionnet procedural`) or checkpoint");
     }
     for (const key of ['syntheticSpeed', 'syntheticTurn'] as const) if (data[key][0] > data[key][1]) issue(['data', key], `low (${data[key][0]}) is above high (${data[key][1]})`);
     if (data.syntheticFrames != null && data.syntheticFrames < data.frames) issue(['data', 'syntheticFrames'], `must be at least data.frames (${data.frames})`);
@@ -150,7 +163,12 @@ export type TrainConfig = z.infer<typeof ConfigSchema>;
 export type ModelConfig = z.infer<typeof ModelSchema>;
 export type DataConfig = z.infer<typeof DataSchema>;
 
-/** MotionNet's input frames: motionnet.frames, or the clip's frames and the one after them. */
+/** Consecutive video frames from a dense clip's first frame to its last: frameInterval x (frames - 1) + 1. */
+export function clipSpan(config: Pick<TrainConfig, 'data'>): number {
+  return Math.max(1, config.data.frameInterval) * (config.data.frames - 1) + 1;
+}
+
+/** MotionNet's input frames per stack: motionnet.frames, or the clip's span and the frame after it. */
 export function motionNetFrames(config: TrainConfig): number {
-  return config.motionnet.frames ?? config.data.frames + 1;
+  return config.motionnet.frames ?? clipSpan(config) + 1;
 }

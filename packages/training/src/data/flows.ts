@@ -9,12 +9,18 @@
  *   folder keyed by the TV-L1 settings and that resolution; later epochs and
  *   later runs read them (crops, flips and sampled frames are applied to the
  *   flows when clips are loaded, so any view of a video uses the same files).
+ * - motionnet-frozen: as tvl1, with a pretrained pairwise MotionNet
+ *   (motionnet.pretrained) solving the pairs; the cache is keyed by its
+ *   checkpoint's contents.
  * - groundtruth: the synthetic generator's true motion.
  * - motionnet / none: no flows are loaded.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Image } from '@trajectorynet/core';
+import { predictFlow } from '@trajectorynet/motionnet';
 import { createProgress } from '@trajectorynet/core/node';
 import { createFlowPool, extractFlow, FLOW_RECORD, type FlowPool, readFlowRecord, resolveOptions, type VideoJob } from '@trajectorynet/tvl1-flow';
 import {
@@ -39,9 +45,11 @@ import {
 } from '@trajectorynet/video-io';
 import type { TrainConfig } from '../config/schema.js';
 import { TrainingError } from '../errors.js';
+import { LATEST } from '../loop/run-files.js';
+import { loadMotionNet } from '../motionnet-pretraining.js';
 import { decodeShorterSide } from './pipelines.js';
 
-export type FlowSource = 'precomputed' | 'tvl1' | 'groundtruth' | 'motionnet' | 'none';
+export type FlowSource = 'precomputed' | 'tvl1' | 'motionnet-frozen' | 'groundtruth' | 'motionnet' | 'none';
 
 export interface RunFlows {
   source: FlowSource;
@@ -55,6 +63,7 @@ export function flowSourceOf(config: TrainConfig): FlowSource {
   if (config.model.variant !== 'trajectorynet') return 'none';
   if (config.model.trajectorySource === 'motionnet') return 'motionnet';
   if (config.model.trajectorySource === 'groundtruth') return 'groundtruth';
+  if (config.model.trajectorySource === 'motionnet-frozen') return 'motionnet-frozen';
   return config.data.flowDir != null ? 'precomputed' : 'tvl1';
 }
 
@@ -80,8 +89,10 @@ function syntheticKey(config: TrainConfig): Record<string, unknown> {
  * them; none: exact .flo files). Each video's folder in it also records its
  * input's identity, so a changed or other video is never read from it.
  */
-export function flowCacheDir(cacheRoot: string, config: TrainConfig, bound?: number): string {
-  const settings = { tvl1: resolveOptions({}), shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null, pixels: 2, ...syntheticKey(config) };
+export function flowCacheDir(cacheRoot: string, config: TrainConfig, bound?: number, motionNet?: { sha1: string }): string {
+  // the flow method: TV-L1's settings, or the MotionNet checkpoint's contents
+  const method = motionNet != null ? { motionnet: motionNet.sha1 } : { tvl1: resolveOptions({}) };
+  const settings = { ...method, shorter: decodeShorterSide(config) ?? 'native', kind: config.data.kind, size: config.data.kind === 'synthetic' ? config.data.size : null, pixels: 2, ...syntheticKey(config) };
   const key = createHash('sha1')
     // pixels: video-io's frames (the decoder's planes converted in JS, not ffmpeg's rgb24) since version 2 of this key
     .update(JSON.stringify(bound != null ? { ...settings, jpegBound: bound } : settings))
@@ -198,6 +209,33 @@ async function checkPrecomputed(config: TrainConfig, samples: Sample[], spec: Fl
   return unrecorded;
 }
 
+/**
+ * A pretrained pairwise MotionNet as a flow pool (one pair at a time, in this
+ * thread: tfjs runs it), and the checkpoint's hash for the cache key.
+ */
+async function motionNetFlowPool(pretrained: string): Promise<{ pool: FlowPool; sha1: string }> {
+  const file = pretrained.endsWith('.ckpt') ? pretrained : path.join(pretrained, LATEST);
+  const bytes = await readFile(file).catch(() => {
+    throw new TrainingError('BAD_CONFIG', 'no MotionNet checkpoint here (write one with `trajectorynet pretrain-motionnet procedural`)', { path: file });
+  });
+  const { model, meta } = await loadMotionNet(file);
+  if (meta.settings.frames !== 2) {
+    model.dispose();
+    throw new TrainingError('BAD_CONFIG', `'motionnet-frozen' takes a pairwise MotionNet (pretrained with --frames 2); this one takes ${meta.settings.frames} frames`, { path: file });
+  }
+  const pool: FlowPool = {
+    size: 1,
+    compute: (frame0, frame1) => {
+      if (frame0.channels !== 3 || frame1.channels !== 3) throw new TrainingError('BAD_DATA', 'MotionNet takes RGB frames', { path: pretrained });
+      return predictFlow(model, { ...frame0, channels: 3 } as Image, { ...frame1, channels: 3 } as Image);
+    },
+    close: async () => {
+      model.dispose();
+    },
+  };
+  return { pool, sha1: createHash('sha1').update(bytes).digest('hex') };
+}
+
 /** Makes sure the flows of `datasets` exist (solving TV-L1 where needed) and says where they are. */
 export async function prepareFlows(config: TrainConfig, datasets: Dataset[], options: PrepareFlowsOptions): Promise<RunFlows> {
   const source = flowSourceOf(config);
@@ -217,15 +255,17 @@ export async function prepareFlows(config: TrainConfig, datasets: Dataset[], opt
     if (unrecorded > 0) options.log?.(`${unrecorded} of ${samples.length} flow folders in ${dir} have no ${FLOW_RECORD} (written by another tool): their frame size and bound are not checked`);
     return { source, spec, solves: 0 };
   }
-  const dir = flowCacheDir(options.cacheRoot, config, options.quantise);
+  const motionNet = source === 'motionnet-frozen' ? await motionNetFlowPool(config.motionnet.pretrained as string) : null;
+  const dir = flowCacheDir(options.cacheRoot, config, options.quantise, motionNet ?? undefined);
+  const method = motionNet != null ? 'MotionNet' : 'TV-L1';
   const shorter = decodeShorterSide(config);
-  const pool = createFlowPool();
+  const pool = motionNet?.pool ?? createFlowPool();
   // one video (predict): its pairs; a dataset: its videos
   const byPair = options.onlyFor != null && samples.length === 1;
   let progress: ReturnType<typeof createProgress> | null = null;
   const show = (done: number, total: number, fields: Record<string, number>) => {
     if (options.quiet) return;
-    progress ??= createProgress({ label: 'TV-L1 flows', total, unit: byPair ? 'pairs' : 'videos' });
+    progress ??= createProgress({ label: `${method} flows`, total, unit: byPair ? 'pairs' : 'videos' });
     progress.update(done, fields);
   };
   let solves = 0;
@@ -239,6 +279,6 @@ export async function prepareFlows(config: TrainConfig, datasets: Dataset[], opt
     (progress as ReturnType<typeof createProgress> | null)?.stop();
     await pool.close();
   }
-  if (solves > 0) options.log?.(`TV-L1: ${solves} frame pairs solved into ${dir}`);
+  if (solves > 0) options.log?.(`${method}: ${solves} frame pairs solved into ${dir}`);
   return { source, spec: { source: 'files', dir, ...(options.quantise != null ? { bound: options.quantise } : {}) }, solves };
 }

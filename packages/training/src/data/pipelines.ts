@@ -4,12 +4,15 @@
  * sample, crop and normalise the same way.
  */
 import { type ClipPipeline, type FlowSpec, IMAGENET_MEAN, IMAGENET_STD } from '@trajectorynet/video-io';
-import { motionNetFrames, type TrainConfig } from '../config/schema.js';
+import { clipSpan, motionNetFrames, type TrainConfig } from '../config/schema.js';
 
-/** Frames per loaded clip: the backbone's T, or MotionNet's consecutive frames when it gives the trajectories. */
+const isJoint = (config: TrainConfig) => config.model.variant === 'trajectorynet' && config.model.trajectorySource === 'motionnet';
+
+/** Frames per loaded clip: the backbone's T, or MotionNet's consecutive frames when it gives the trajectories (a pairwise one: the clip's span). */
 export function clipFrames(config: TrainConfig): number {
-  const joint = config.model.variant === 'trajectorynet' && config.model.trajectorySource === 'motionnet';
-  return joint ? motionNetFrames(config) : config.data.frames;
+  if (!isJoint(config)) return config.data.frames;
+  const frames = motionNetFrames(config);
+  return frames === 2 ? clipSpan(config) : frames;
 }
 
 /** Real videos are decoded with this shorter side (then cropped to data.size). */
@@ -25,7 +28,8 @@ export function clipPipeline(config: TrainConfig, mode: 'train' | 'test', flows?
   const synthetic = data.kind === 'synthetic';
   const crop: ClipPipeline['crop'] = synthetic ? 'full' : mode === 'train' ? 'multiscale' : config.eval.crops === 3 ? 'three' : 'centre';
   return {
-    sampling: data.frameInterval === 0 ? { kind: 'segments', segments: frames, numClips } : { kind: 'dense', clipLength: frames, interval: data.frameInterval, numClips },
+    // MotionNet takes consecutive frames (the recognizer picks the backbone's every frameInterval-th)
+    sampling: data.frameInterval === 0 ? { kind: 'segments', segments: frames, numClips } : { kind: 'dense', clipLength: frames, interval: isJoint(config) ? 1 : data.frameInterval, numClips },
     mode,
     resizeShorter: decodeShorterSide(config),
     crop: synthetic && mode === 'test' && config.eval.crops === 3 ? 'three' : crop,

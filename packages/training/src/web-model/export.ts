@@ -10,6 +10,7 @@ import { writeFileDurable } from '@trajectorynet/core/node';
 import { saveModel } from '@trajectorynet/resnet-s3d';
 import { resolveOptions } from '@trajectorynet/tvl1-flow';
 import type { TrainConfig } from '../config/schema.js';
+import { TrainingError } from '../errors.js';
 import { flowSourceOf } from '../data/flows.js';
 import { clipPipeline } from '../data/pipelines.js';
 import { loadTrainedModel } from '../run.js';
@@ -20,6 +21,11 @@ function trajectoriesOf(config: TrainConfig): WebTrajectories {
   const source = flowSourceOf(config);
   if (source === 'none') return { source: 'none' };
   if (source === 'motionnet') return { source: 'motionnet' };
+  if (source === 'motionnet-frozen') {
+    throw new TrainingError('BAD_CONFIG', "a model trained on a frozen MotionNet's flows cannot be exported for the web yet (the page computes TV-L1 flows): train it with model.trajectorySource 'tvl1' or 'motionnet'", {
+      path: 'model.trajectorySource',
+    });
+  }
   return { source: 'tvl1', tvl1: resolveOptions({}) };
 }
 

@@ -25,6 +25,10 @@ export interface NativeAddon {
   slice(heap: ArrayBuffer, x: Offset, xShape: Shape, begin: number[], size: number[], out: Offset): void;
   pad(heap: ArrayBuffer, x: Offset, xShape: Shape, before: number[], after: number[], value: number, out: Offset): void;
   transpose(heap: ArrayBuffer, x: Offset, xShape: Shape, perm: number[], out: Offset): void;
+  compare(heap: ArrayBuffer, op: string, a: Offset, aShape: Shape, b: Offset, bShape: Shape, out: Offset, outShape: Shape): void;
+  select(heap: ArrayBuffer, condition: Offset, t: Offset, e: Offset, size: number, out: Offset): void;
+  reverse(heap: ArrayBuffer, x: Offset, xShape: Shape, axes: number[], out: Offset): void;
+  splitV(heap: ArrayBuffer, x: Offset, xShape: Shape, axis: number, sizes: number[], outs: Offset[]): void;
   concat(heap: ArrayBuffer, inputs: Offset[], shapes: Shape[], axis: number, out: Offset, outShape: Shape): void;
   maxPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   avgPool(heap: ArrayBuffer, x: Offset, xShape: Shape, y: Offset, yShape: Shape, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;

@@ -183,6 +183,102 @@ describe.runIf(nativeAvailable())('native kernels against the cpu backend', () =
     await expectNative(() => tf.batchNorm(x(), mean(), variance(), undefined, undefined, 1e-5), 'batchNorm', 1e-5, 'no offset/scale', 1);
   });
 
+  it('Pow with broadcasting, and its gradients in base and exponent (Pow, Greater, Select natively)', async () => {
+    const next = rng(30);
+    const shapes: [number[], number[]][] = [
+      [[64, 300], [64, 300]],
+      [[4, 8, 30, 25], []],
+      [[4, 1, 30, 25], [1, 8, 1, 25]],
+      [[7, 3000], [7, 1]],
+    ];
+    for (const [sa, sb] of shapes) {
+      const a = randomTensor(sa, next, 0.01, 3);
+      const b = randomTensor(sb, next, -1.5, 2.5);
+      await expectNative(() => tf.pow(a(), b()), 'binary:Pow', EXACT_TOL, `Pow [${sa}] [${sb}]`, 1);
+    }
+    // negative bases: NaN for fractional exponents in both, exact powers for integer ones
+    const signed = randomTensor([40, 700], next, -3, 3);
+    await expectNative(() => tf.pow(signed(), tf.scalar(0.4)), 'binary:Pow', EXACT_TOL, 'Pow of negatives, fractional', 1);
+    await expectNative(() => tf.pow(signed(), tf.scalar(3)), 'binary:Pow', EXACT_TOL, 'Pow of negatives, cube', 1);
+    // the Charbonnier penalty of the MotionNet losses, differentiated in x and in the exponent
+    const x = randomTensor([4, 60, 70, 3], next, -1, 1);
+    const charbonnier = (t: tf.Tensor, alpha: tf.Tensor) => weightedSum(tf.pow(tf.add(tf.square(tf.mul(t, 255)), 1e-6), alpha));
+    const gradX = () => tf.grad((t: tf.Tensor) => charbonnier(t, tf.scalar(0.4)))(x());
+    await expectNative(gradX, 'binary:Pow', 1e-5, 'd/dx Pow');
+    const gradAlpha = () => tf.grad((alpha: tf.Tensor) => charbonnier(x(), alpha))(tf.scalar(0.3));
+    await expectNative(gradAlpha, 'compare:Greater', SUM_TOL, 'd/dalpha Pow', 1);
+    await expectNative(gradAlpha, 'select', SUM_TOL, 'd/dalpha Pow', 1);
+  });
+
+  it('comparisons (bool out) with broadcasting and ties, Select, and the LeakyReLU gradient through them', async () => {
+    const next = rng(31);
+    const shapes: [number[], number[]][] = [
+      [[64, 300], [64, 300]],
+      [[4, 8, 30, 25], []],
+      [[4, 1, 30, 25], [1, 8, 1, 25]],
+      [[2, 2], [20000, 2, 1]],
+    ];
+    // small integers: many ties, where Greater and GreaterEqual differ
+    const ints = (shape: number[]) => {
+      const t = randomTensor(shape, next, -3, 3);
+      return () => tf.round(t());
+    };
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [['Greater', tf.greater], ['GreaterEqual', tf.greaterEqual], ['Less', tf.less], ['LessEqual', tf.lessEqual]];
+    for (const [sa, sb] of shapes) {
+      const [a, b] = [ints(sa), ints(sb)];
+      for (const [kernel, op] of ops) await expectNative(() => op(a(), b()), `compare:${kernel}`, 0, `${kernel} [${sa}] [${sb}]`, 1);
+    }
+    for (const shape of [[40, 700], [3, 50, 60, 7], [16384], [16383]]) {
+      const [c, t, e] = [randomTensor(shape, next), randomTensor(shape, next), randomTensor(shape, next)];
+      const times = shape.reduce((p, d) => p * d, 1) >= 16384 ? 1 : 0;
+      await expectNative(() => tf.where(tf.greater(c(), 0), t(), e()), 'select', 0, `Select [${shape}]`, times);
+    }
+    // a rank-1 condition picking rows stays stock (checked against stock wasm)
+    const rows = randomTensor([50], next);
+    const [t, e] = [randomTensor([50, 400], next), randomTensor([50, 400], next)];
+    const engine = () => tf.engine().runKernel('Select', { condition: tf.greater(rows(), 0), t: t(), e: e() }) as tf.Tensor;
+    await expectNative(engine, 'select', 0, 'Select by rows', 0);
+    const x = randomTensor([4, 50, 40, 16], next, -2, 2);
+    const leakyGrad = () => tf.grad((a: tf.Tensor) => weightedSum(tf.leakyRelu(a, 0.1)))(x());
+    await expectNative(leakyGrad, 'compare:Greater', EXACT_TOL, 'LeakyReLU gradient', 1);
+    await expectNative(leakyGrad, 'select', EXACT_TOL, 'LeakyReLU gradient', 1);
+  });
+
+  it('reverse along random axes of random ranks, and its gradient', async () => {
+    const next = rng(32);
+    for (let trial = 0; trial < 10; trial++) {
+      const rank = randomInt(1, 5, next);
+      const shape = Array.from({ length: rank }, () => randomInt(2, rank === 1 ? 40000 : Math.round(200000 ** (1 / rank)), next));
+      const axes = shape.map((_, i) => i).filter(() => next() < 0.5);
+      const x = randomTensor(shape, next);
+      const times = shape.reduce((p, d) => p * d, 1) >= 16384 ? 1 : 0;
+      await expectNative(() => tf.reverse(x(), axes), 'reverse', 0, `reverse [${shape}] axes ${axes}`, times);
+      // forward and backward (the gradient of a reverse is the reverse of dy)
+      if (trial < 3) await expectNative(() => tf.grad((a: tf.Tensor) => weightedSum(tf.reverse(a, axes)))(x()), 'reverse', EXACT_TOL, `reverse gradient [${shape}] axes ${axes}`, 2 * times);
+    }
+  });
+
+  it('splitV into sizes or equal parts along any axis, and the concat gradient through it', async () => {
+    const next = rng(33);
+    for (let trial = 0; trial < 8; trial++) {
+      const shape = [randomInt(1, 4, next), randomInt(8, 40, next), randomInt(8, 40, next), randomInt(2, 30, next)];
+      const axis = randomInt(0, 3, next);
+      const x = randomTensor(shape, next);
+      const times = shape.reduce((p, d) => p * d, 1) >= 16384 ? 1 : 0;
+      const d = shape[axis];
+      const cut = randomInt(0, d, next);
+      const sizes = next() < 0.3 ? [cut, -1] : [cut, d - cut];
+      await expectNative(() => tf.split(x(), sizes, axis), 'splitV', 0, `splitV [${shape}] axis ${axis} sizes ${sizes}`, times);
+      if (d % 2 === 0) await expectNative(() => tf.split(x(), 2, axis), 'splitV', 0, `split [${shape}] axis ${axis} in 2`, times);
+      const otherShape = shape.map((s, i) => (i === axis ? randomInt(1, 6, next) : s));
+      const other = randomTensor(otherShape, next);
+      // the gradient splits dy, of the concatenation's size
+      const joined = shape.reduce((p, s) => p * s, 1) + otherShape.reduce((p, s) => p * s, 1);
+      const concatGrad = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.concat([a, b], axis)))([x(), other()]);
+      await expectNative(concatGrad, 'splitV', EXACT_TOL, `concat gradient [${shape}] axis ${axis}`, joined >= 16384 ? 1 : 0);
+    }
+  });
+
   it('leaves tensors below 16384 elements and int32 tensors to the stock kernels, with the same results', async () => {
     const next = rng(29);
     const small = randomTensor([16383], next);

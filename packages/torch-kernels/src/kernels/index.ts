@@ -3,6 +3,7 @@ import { avgPool } from './avg-pool.js';
 import { fusedBatchNorm } from './batch-norm.js';
 import { batchNormTraining, batchNormTrainingGrad } from './batch-norm-training.js';
 import { binaryKernels } from './binary.js';
+import { compareKernels } from './compare.js';
 import { concat } from './concat.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
@@ -13,7 +14,10 @@ import { batchMatMul, fusedMatMul } from './mat-mul.js';
 import { pad } from './pad.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
 import { reduceKernels } from './reduce.js';
+import { reverse } from './reverse.js';
+import { select } from './select.js';
 import { slice } from './slice.js';
+import { splitV } from './split-v.js';
 import { tile } from './tile.js';
 import { transpose } from './transpose.js';
 import { trajectorySample, trajectorySampleGradOffsets, trajectorySampleGradX } from './trajectory-sample.js';
@@ -29,12 +33,16 @@ export const NATIVE_KERNELS: NativeKernel[] = [
   fusedMatMul,
   ...binaryKernels,
   ...unaryKernels,
+  ...compareKernels,
+  select,
   ...reduceKernels,
   tile,
   slice,
   pad,
   transpose,
   concat,
+  reverse,
+  splitV,
   maxPoolGrad,
   avgPool,
   avgPoolGrad,

@@ -78,3 +78,4 @@ void registerPool(Napi::Env env, Napi::Object exports);
 void registerBatchNorm(Napi::Env env, Napi::Object exports);
 void registerTrajectory(Napi::Env env, Napi::Object exports);
 void registerOptimizer(Napi::Env env, Napi::Object exports);
+void registerResize(Napi::Env env, Napi::Object exports);

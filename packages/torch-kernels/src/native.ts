@@ -29,6 +29,7 @@ export interface NativeAddon {
   select(heap: ArrayBuffer, condition: Offset, t: Offset, e: Offset, size: number, out: Offset): void;
   reverse(heap: ArrayBuffer, x: Offset, xShape: Shape, axes: number[], out: Offset): void;
   splitV(heap: ArrayBuffer, x: Offset, xShape: Shape, axis: number, sizes: number[], outs: Offset[]): void;
+  resizeBilinearGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, dx: Offset, dxShape: Shape, alignCorners: boolean, halfPixelCenters: boolean): void;
   concat(heap: ArrayBuffer, inputs: Offset[], shapes: Shape[], axis: number, out: Offset, outShape: Shape): void;
   maxPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   avgPool(heap: ArrayBuffer, x: Offset, xShape: Shape, y: Offset, yShape: Shape, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;

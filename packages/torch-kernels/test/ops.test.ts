@@ -279,6 +279,69 @@ describe.runIf(nativeAvailable())('native kernels against the cpu backend', () =
     }
   });
 
+  it('stack (Pack) and unstack (Unpack) along any axis of ranks 1-5, and their gradients (each other)', async () => {
+    const next = rng(34);
+    for (let trial = 0; trial < 8; trial++) {
+      const rank = randomInt(1, 5, next);
+      const shape = Array.from({ length: rank }, () => randomInt(2, rank === 1 ? 20000 : Math.round(60000 ** (1 / rank)), next));
+      const count = randomInt(2, 4, next);
+      const axis = randomInt(0, rank, next);
+      const parts = Array.from({ length: count }, () => randomTensor(shape, next));
+      const stacked = count * shape.reduce((p, d) => p * d, 1);
+      const times = stacked >= 16384 ? 1 : 0;
+      const stack = () => tf.stack(parts.map((p) => p()), axis);
+      await expectNative(stack, 'concat', 0, `stack ${count} x [${shape}] axis ${axis}`, times);
+      // unstack of the stacked tensor along the same axis, then along a random one
+      await expectNative(() => tf.unstack(stack(), axis), 'splitV', 0, `unstack [${shape}] axis ${axis}`, times);
+      const other = randomInt(0, rank, next);
+      await expectNative(() => tf.unstack(stack(), other), 'splitV', 0, `unstack of the stack along ${other}`, times);
+      // d stack = unstack of dy, d unstack = stack of the dys
+      if (trial < 4) {
+        await expectNative(() => tf.grads((...xs: tf.Tensor[]) => weightedSum(tf.stack(xs, axis)))(parts.map((p) => p())), 'splitV', EXACT_TOL, `stack gradient ${count} x [${shape}] axis ${axis}`, times);
+        const unstackLoss = (x: tf.Tensor) => tf.addN(tf.unstack(x, other).map((t, i) => tf.mul(weightedSum(t), i + 1)));
+        await expectNative(() => tf.grad(unstackLoss)(stack()), 'concat', EXACT_TOL, `unstack gradient along ${other}`, 2 * times);
+      }
+    }
+  });
+
+  it('the resizeBilinear gradient is the adjoint of tfjs\'s resizeBilinear in every mode, up and down, on random shapes', async () => {
+    const next = rng(35);
+    const modes: [boolean, boolean][] = [[false, false], [true, false], [false, true]];
+    for (let trial = 0; trial < 9; trial++) {
+      const [alignCorners, halfPixelCenters] = modes[trial % 3];
+      // images of 18,000 elements and up: the native path (below 16384, wasm's own kernel, which ignores halfPixelCenters)
+      const shape = [randomInt(2, 3, next), randomInt(30, 60, next), randomInt(30, 60, next), randomInt(10, 20, next)];
+      const size: [number, number] = [randomInt(4, 90, next), randomInt(4, 90, next)];
+      const x = randomTensor(shape, next);
+      const dyShape = [shape[0], ...size, shape[3]];
+      const dy = randomTensor(dyShape, next);
+      const label = `[${shape}] -> ${size} alignCorners ${alignCorners} halfPixelCenters ${halfPixelCenters}`;
+      const times = Math.max(shape.reduce((p, d) => p * d, 1), dyShape.reduce((p, d) => p * d, 1)) >= 16384 ? 1 : 0;
+      // <resize(x), dy> on the cpu backend (its forward) against <x, grad(dy)> with the native gradient
+      const grad = () => tf.engine().runKernel('ResizeBilinearGrad', { images: x(), dy: dy() }, { alignCorners, halfPixelCenters, size }) as tf.Tensor;
+      const native = await withNative(() => [grad(), x()]);
+      expect(native.calls.resizeBilinearGrad ?? 0, label).toBe(times);
+      const [forward, dyValues] = await withoutNative('cpu', () => [tf.image.resizeBilinear(x() as tf.Tensor4D, size, alignCorners, halfPixelCenters), dy()]);
+      let [lhs, rhs, scale] = [0, 0, 0];
+      forward.forEach((v, i) => {
+        lhs += v * dyValues[i];
+        scale += Math.abs(v * dyValues[i]);
+      });
+      native.values[0].forEach((g, i) => {
+        rhs += g * native.values[1][i];
+      });
+      expect(Math.abs(lhs - rhs), label).toBeLessThanOrEqual(1e-5 * scale);
+      // and equal to the cpu backend's own kernel where that one is right (square maps, no half-pixel centres)
+      if (!halfPixelCenters && times === 1) {
+        const square = [shape[0], shape[1], shape[1], shape[3]];
+        const xs = randomTensor(square, next);
+        const dys = randomTensor([shape[0], size[0], size[0], shape[3]], next);
+        const f = () => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(a as tf.Tensor4D, [size[0], size[0]], alignCorners), dys())))(xs());
+        await expectNative(f, 'resizeBilinearGrad', SUM_TOL, `square ${label}`, square.reduce((p, d) => p * d, 1) >= 16384 || shape[0] * size[0] * size[0] * shape[3] >= 16384 ? 1 : 0);
+      }
+    }
+  });
+
   it('leaves tensors below 16384 elements and int32 tensors to the stock kernels, with the same results', async () => {
     const next = rng(29);
     const small = randomTensor([16383], next);

@@ -11,9 +11,11 @@ import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { fusedConv2d } from './fused-conv2d.js';
 import { identity } from './identity.js';
 import { batchMatMul, fusedMatMul } from './mat-mul.js';
+import { pack, unpack } from './pack.js';
 import { pad } from './pad.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
 import { reduceKernels } from './reduce.js';
+import { resizeBilinearGrad } from './resize-bilinear-grad.js';
 import { reverse } from './reverse.js';
 import { select } from './select.js';
 import { slice } from './slice.js';
@@ -43,6 +45,9 @@ export const NATIVE_KERNELS: NativeKernel[] = [
   concat,
   reverse,
   splitV,
+  pack,
+  unpack,
+  resizeBilinearGrad,
   maxPoolGrad,
   avgPool,
   avgPoolGrad,

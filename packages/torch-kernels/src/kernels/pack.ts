@@ -5,7 +5,7 @@
  * stacks its taps on axis 4 of a 6-D tensor, where wasm's Unpack took 8 s for
  * one [2, 16, 112, 112, 3, 2] gradient (its slices go element by element above 4-D).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { heapOf, MIN_NATIVE_ELEMENTS, offsetOf, output, sizeOf } from '../heap.js';
 import type { NativeKernel } from './types.js';
 

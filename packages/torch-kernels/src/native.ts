@@ -46,8 +46,8 @@ export interface NativeAddon {
 
 export type NativeLoad = { ok: true; addon: NativeAddon; library: string } | { ok: false; reason: string };
 
-// build/ beside src/ and dist/
-const buildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'build');
+// build/ beside src/ and dist/; build-asan/ with TORCH_KERNELS_SANITIZE=address (the AddressSanitizer build of scripts/asan.sh)
+const buildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', process.env.TORCH_KERNELS_SANITIZE === 'address' ? 'build-asan' : 'build');
 
 let loaded: NativeLoad | null = null;
 

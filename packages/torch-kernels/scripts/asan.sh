@@ -9,7 +9,7 @@
 # free everything at exit). From packages/torch-kernels:
 #   sh scripts/asan.sh                       # all tests
 #   sh scripts/asan.sh test/ops.test.ts      # some
-#   ASAN_NODE_ARGS=--cpu-prof sh scripts/asan.sh test/ops.test.ts   # under the profiler (the glibc abort, see README)
+#   ASAN_NODE_ARG=--cpu-prof sh scripts/asan.sh test/ops.test.ts   # test processes under the profiler (the glibc abort, see README)
 set -eu
 cd "$(dirname "$0")/.."
 export TORCH_KERNELS_SANITIZE=address
@@ -19,4 +19,6 @@ LIBASAN="$(${CXX:-g++} -print-file-name=libasan.so)"
 [ -e "$LIBASAN" ] || { echo "asan: no libasan.so from ${CXX:-g++} -print-file-name" >&2; exit 1; }
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:halt_on_error=1:allow_user_segv_handler=1:handle_segv=0}"
 # vitest's forks pool: each test file in a child node process that inherits LD_PRELOAD
-LD_PRELOAD="$LIBASAN" NODE_OPTIONS="${ASAN_NODE_ARGS:-}" npx vitest run --maxWorkers=1 --pool=forks "$@"
+# ASAN_NODE_ARG: one more node flag for the test processes (--cpu-prof is not allowed in NODE_OPTIONS)
+if [ -n "${ASAN_NODE_ARG:-}" ]; then set -- "--execArgv=$ASAN_NODE_ARG" "$@"; fi
+LD_PRELOAD="$LIBASAN" npx vitest run --maxWorkers=1 --pool=forks "$@"

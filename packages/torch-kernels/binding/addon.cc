@@ -26,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerBatchNorm(env, exports);
   registerTrajectory(env, exports);
   registerOptimizer(env, exports);
+  registerResize(env, exports);
   return exports;
 }
 

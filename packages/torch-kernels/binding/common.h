@@ -55,6 +55,16 @@ inline at::Tensor view(const Heap& heap, const Napi::Value& offset, const std::v
   return at::from_blob(floats(heap, offset, numel(shape)), shape, at::TensorOptions().dtype(at::kFloat));
 }
 
+// A contiguous bool tensor over heap memory (tfjs-backend-wasm stores bool as one byte, 0 or 1), checked against its end.
+inline at::Tensor boolView(const Heap& heap, const Napi::Value& offset, const std::vector<int64_t>& shape) {
+  const int64_t at = integer(offset);
+  const int64_t count = numel(shape);
+  if (at < 0 || static_cast<size_t>(at + count) > heap.bytes) {
+    throw std::runtime_error("torch-kernels: tensor outside the wasm heap (offset " + std::to_string(at) + ")");
+  }
+  return at::from_blob(heap.base + at, shape, at::TensorOptions().dtype(at::kBool));
+}
+
 // NHWC memory seen as an NCHW tensor (channels-last strides), as ATen's convs want it.
 inline at::Tensor nchw(const at::Tensor& nhwc) { return nhwc.permute({0, 3, 1, 2}); }
 
@@ -68,3 +78,4 @@ void registerPool(Napi::Env env, Napi::Object exports);
 void registerBatchNorm(Napi::Env env, Napi::Object exports);
 void registerTrajectory(Napi::Env env, Napi::Object exports);
 void registerOptimizer(Napi::Env env, Napi::Object exports);
+void registerResize(Napi::Env env, Napi::Object exports);

@@ -1,4 +1,4 @@
-// Elementwise, reduction and data-movement kernels through ATen's vectorised
+// Elementwise (with comparisons and select), reduction and data-movement (with reverse and splitV) kernels through ATen's vectorised
 // CPU loops: numpy broadcasting (as tfjs's), float32 only (the TypeScript side
 // falls back to the stock kernel for other dtypes).
 #include "common.h"
@@ -18,6 +18,7 @@ Napi::Value binary(const Napi::CallbackInfo& info) {
   else if (op == "RealDiv") at::div_out(out, a, b);
   else if (op == "Maximum") at::maximum_out(out, a, b);
   else if (op == "Minimum") at::minimum_out(out, a, b);
+  else if (op == "Pow") at::pow_out(out, a, b);
   else if (op == "SquaredDifference") {
     at::sub_out(out, a, b);
     out.mul_(out);
@@ -137,6 +138,61 @@ Napi::Value concat(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// compare(heap, op, a, aShape, b, bShape, out, outShape): float32 in, bool (one byte) out, numpy broadcasting
+Napi::Value compare(const Napi::CallbackInfo& info) {
+  auto heap = tk::heapOf(info[0]);
+  const std::string op = info[1].As<Napi::String>();
+  auto a = tk::view(heap, info[2], tk::dims(info[3]));
+  auto b = tk::view(heap, info[4], tk::dims(info[5]));
+  auto out = tk::boolView(heap, info[6], tk::dims(info[7]));
+  if (op == "Greater") at::gt_out(out, a, b);
+  else if (op == "GreaterEqual") at::ge_out(out, a, b);
+  else if (op == "Less") at::lt_out(out, a, b);
+  else if (op == "LessEqual") at::le_out(out, a, b);
+  else throw Napi::Error::New(info.Env(), "torch-kernels: unknown comparison " + op);
+  return info.Env().Undefined();
+}
+
+// select(heap, condition, t, e, size, out): out = condition ? t : e, all of one shape (condition bool)
+Napi::Value selectWhere(const Napi::CallbackInfo& info) {
+  auto heap = tk::heapOf(info[0]);
+  const int64_t size = tk::integer(info[4]);
+  auto condition = tk::boolView(heap, info[1], {size});
+  auto t = tk::view(heap, info[2], {size});
+  auto e = tk::view(heap, info[3], {size});
+  auto out = tk::view(heap, info[5], {size});
+  at::where_out(out, condition, t, e);
+  return info.Env().Undefined();
+}
+
+// reverse(heap, x, xShape, axes, out)
+Napi::Value reverseAxes(const Napi::CallbackInfo& info) {
+  auto heap = tk::heapOf(info[0]);
+  auto shape = tk::dims(info[2]);
+  auto out = tk::view(heap, info[4], shape);
+  at::flip_out(out, tk::view(heap, info[1], shape), tk::dims(info[3]));
+  return info.Env().Undefined();
+}
+
+// splitV(heap, x, xShape, axis, sizes, outs): outs[i] = the i-th piece of sizes[i] along axis
+Napi::Value splitV(const Napi::CallbackInfo& info) {
+  auto heap = tk::heapOf(info[0]);
+  auto shape = tk::dims(info[2]);
+  const int64_t axis = tk::integer(info[3]);
+  auto sizes = tk::dims(info[4]);
+  auto outs = info[5].As<Napi::Array>();
+  if (outs.Length() != sizes.size()) throw Napi::Error::New(info.Env(), "torch-kernels: splitV needs one output per size");
+  auto x = tk::view(heap, info[1], shape);
+  int64_t at = 0;
+  for (uint32_t i = 0; i < outs.Length(); i++) {
+    auto pieceShape = shape;
+    pieceShape[axis] = sizes[i];
+    tk::view(heap, outs.Get(i), pieceShape).copy_(x.narrow(axis, at, sizes[i]));
+    at += sizes[i];
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerTensorOps(Napi::Env env, Napi::Object exports) {
@@ -148,4 +204,8 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   exports.Set("pad", Napi::Function::New(env, pad));
   exports.Set("transpose", Napi::Function::New(env, transpose));
   exports.Set("concat", Napi::Function::New(env, concat));
+  exports.Set("compare", Napi::Function::New(env, compare));
+  exports.Set("select", Napi::Function::New(env, selectWhere));
+  exports.Set("reverse", Napi::Function::New(env, reverseAxes));
+  exports.Set("splitV", Napi::Function::New(env, splitV));
 }

@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bindingDir = path.join(root, 'binding');
-const buildDir = path.join(root, 'build');
+// TORCH_KERNELS_SANITIZE=address: an AddressSanitizer build in build-asan/ (scripts/asan.sh), which the loader then takes
+const sanitize = process.env.TORCH_KERNELS_SANITIZE === 'address';
+const buildDir = path.join(root, sanitize ? 'build-asan' : 'build');
 const addonPath = path.join(buildDir, 'torch_kernels.node');
 const statusPath = path.join(buildDir, 'status.json');
 const require = createRequire(import.meta.url);
@@ -99,11 +101,13 @@ if (cxx == null) giveUp('no C++ compiler found');
 const napiInclude = path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
 const addonApiInclude = path.dirname(require.resolve('node-addon-api/package.json'));
 const includes = [torch.include, path.join(torch.include, 'torch', 'csrc', 'api', 'include'), napiInclude, addonApiInclude];
+const sanitizeFlags = sanitize ? ['-fsanitize=address', '-fno-omit-frame-pointer', '-g'] : [];
 const compileFlags = [
-  '-O3', '-std=c++17', '-fPIC', '-fvisibility=hidden', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-D_GLIBCXX_USE_CXX11_ABI=1',
+  ...(sanitize ? ['-O1', ...sanitizeFlags] : ['-O3']), '-std=c++17', '-fPIC', '-fvisibility=hidden', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-D_GLIBCXX_USE_CXX11_ABI=1',
   ...(torch.dnnlDir == null ? ['-DTK_NO_DNNL'] : []), ...includes.map((i) => `-I${i}`),
 ];
 const linkFlags = [
+  ...sanitizeFlags,
   `-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`, '-ltorch_cpu', '-lc10',
   ...(torch.dnnlDir == null ? [] : [`-L${torch.dnnlDir}`, '-l:libdnnl.so.2']), '-ldl',
 ];

@@ -24,9 +24,9 @@ export function heapOf(backend: object): ArrayBuffer {
   return asWasm(backend).wasm.HEAPU8.buffer as ArrayBuffer;
 }
 
-/** A new float32 tensor on the wasm heap (values uninitialised). */
-export function output(backend: object, shape: number[]): tf.TensorInfo {
-  return asWasm(backend).makeOutput(shape, 'float32');
+/** A new tensor (float32 unless said; bool takes one byte per element) on the wasm heap (values uninitialised). */
+export function output(backend: object, shape: number[], dtype: 'float32' | 'bool' = 'float32'): tf.TensorInfo {
+  return asWasm(backend).makeOutput(shape, dtype);
 }
 
 export const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

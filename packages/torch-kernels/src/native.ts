@@ -25,6 +25,11 @@ export interface NativeAddon {
   slice(heap: ArrayBuffer, x: Offset, xShape: Shape, begin: number[], size: number[], out: Offset): void;
   pad(heap: ArrayBuffer, x: Offset, xShape: Shape, before: number[], after: number[], value: number, out: Offset): void;
   transpose(heap: ArrayBuffer, x: Offset, xShape: Shape, perm: number[], out: Offset): void;
+  compare(heap: ArrayBuffer, op: string, a: Offset, aShape: Shape, b: Offset, bShape: Shape, out: Offset, outShape: Shape): void;
+  select(heap: ArrayBuffer, condition: Offset, t: Offset, e: Offset, size: number, out: Offset): void;
+  reverse(heap: ArrayBuffer, x: Offset, xShape: Shape, axes: number[], out: Offset): void;
+  splitV(heap: ArrayBuffer, x: Offset, xShape: Shape, axis: number, sizes: number[], outs: Offset[]): void;
+  resizeBilinearGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, dx: Offset, dxShape: Shape, alignCorners: boolean, halfPixelCenters: boolean): void;
   concat(heap: ArrayBuffer, inputs: Offset[], shapes: Shape[], axis: number, out: Offset, outShape: Shape): void;
   maxPoolGrad(heap: ArrayBuffer, dy: Offset, dyShape: Shape, x: Offset, xShape: Shape, dx: Offset, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
   avgPool(heap: ArrayBuffer, x: Offset, xShape: Shape, y: Offset, yShape: Shape, kernel: number[], strides: number[], pads: number[], ceil: boolean): void;
@@ -41,8 +46,8 @@ export interface NativeAddon {
 
 export type NativeLoad = { ok: true; addon: NativeAddon; library: string } | { ok: false; reason: string };
 
-// build/ beside src/ and dist/
-const buildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'build');
+// build/ beside src/ and dist/; build-asan/ with TORCH_KERNELS_SANITIZE=address (the AddressSanitizer build of scripts/asan.sh)
+const buildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', process.env.TORCH_KERNELS_SANITIZE === 'address' ? 'build-asan' : 'build');
 
 let loaded: NativeLoad | null = null;
 

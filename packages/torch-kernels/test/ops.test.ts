@@ -183,6 +183,165 @@ describe.runIf(nativeAvailable())('native kernels against the cpu backend', () =
     await expectNative(() => tf.batchNorm(x(), mean(), variance(), undefined, undefined, 1e-5), 'batchNorm', 1e-5, 'no offset/scale', 1);
   });
 
+  it('Pow with broadcasting, and its gradients in base and exponent (Pow, Greater, Select natively)', async () => {
+    const next = rng(30);
+    const shapes: [number[], number[]][] = [
+      [[64, 300], [64, 300]],
+      [[4, 8, 30, 25], []],
+      [[4, 1, 30, 25], [1, 8, 1, 25]],
+      [[7, 3000], [7, 1]],
+    ];
+    for (const [sa, sb] of shapes) {
+      const a = randomTensor(sa, next, 0.01, 3);
+      const b = randomTensor(sb, next, -1.5, 2.5);
+      await expectNative(() => tf.pow(a(), b()), 'binary:Pow', EXACT_TOL, `Pow [${sa}] [${sb}]`, 1);
+    }
+    // negative bases: NaN for fractional exponents in both, exact powers for integer ones
+    const signed = randomTensor([40, 700], next, -3, 3);
+    await expectNative(() => tf.pow(signed(), tf.scalar(0.4)), 'binary:Pow', EXACT_TOL, 'Pow of negatives, fractional', 1);
+    await expectNative(() => tf.pow(signed(), tf.scalar(3)), 'binary:Pow', EXACT_TOL, 'Pow of negatives, cube', 1);
+    // the Charbonnier penalty of the MotionNet losses, differentiated in x and in the exponent
+    const x = randomTensor([4, 60, 70, 3], next, -1, 1);
+    const charbonnier = (t: tf.Tensor, alpha: tf.Tensor) => weightedSum(tf.pow(tf.add(tf.square(tf.mul(t, 255)), 1e-6), alpha));
+    const gradX = () => tf.grad((t: tf.Tensor) => charbonnier(t, tf.scalar(0.4)))(x());
+    await expectNative(gradX, 'binary:Pow', 1e-5, 'd/dx Pow');
+    const gradAlpha = () => tf.grad((alpha: tf.Tensor) => charbonnier(x(), alpha))(tf.scalar(0.3));
+    await expectNative(gradAlpha, 'compare:Greater', SUM_TOL, 'd/dalpha Pow', 1);
+    await expectNative(gradAlpha, 'select', SUM_TOL, 'd/dalpha Pow', 1);
+  });
+
+  it('comparisons (bool out) with broadcasting and ties, Select, and the LeakyReLU gradient through them', async () => {
+    const next = rng(31);
+    const shapes: [number[], number[]][] = [
+      [[64, 300], [64, 300]],
+      [[4, 8, 30, 25], []],
+      [[4, 1, 30, 25], [1, 8, 1, 25]],
+      [[2, 2], [20000, 2, 1]],
+    ];
+    // small integers: many ties, where Greater and GreaterEqual differ
+    const ints = (shape: number[]) => {
+      const t = randomTensor(shape, next, -3, 3);
+      return () => tf.round(t());
+    };
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [['Greater', tf.greater], ['GreaterEqual', tf.greaterEqual], ['Less', tf.less], ['LessEqual', tf.lessEqual]];
+    for (const [sa, sb] of shapes) {
+      const [a, b] = [ints(sa), ints(sb)];
+      for (const [kernel, op] of ops) await expectNative(() => op(a(), b()), `compare:${kernel}`, 0, `${kernel} [${sa}] [${sb}]`, 1);
+    }
+    for (const shape of [[40, 700], [3, 50, 60, 7], [16384], [16383]]) {
+      const [c, t, e] = [randomTensor(shape, next), randomTensor(shape, next), randomTensor(shape, next)];
+      const times = shape.reduce((p, d) => p * d, 1) >= 16384 ? 1 : 0;
+      await expectNative(() => tf.where(tf.greater(c(), 0), t(), e()), 'select', 0, `Select [${shape}]`, times);
+    }
+    // a rank-1 condition picking rows stays stock (checked against stock wasm)
+    const rows = randomTensor([50], next);
+    const [t, e] = [randomTensor([50, 400], next), randomTensor([50, 400], next)];
+    const engine = () => tf.engine().runKernel('Select', { condition: tf.greater(rows(), 0), t: t(), e: e() }) as tf.Tensor;
+    await expectNative(engine, 'select', 0, 'Select by rows', 0);
+    const x = randomTensor([4, 50, 40, 16], next, -2, 2);
+    const leakyGrad = () => tf.grad((a: tf.Tensor) => weightedSum(tf.leakyRelu(a, 0.1)))(x());
+    await expectNative(leakyGrad, 'compare:Greater', EXACT_TOL, 'LeakyReLU gradient', 1);
+    await expectNative(leakyGrad, 'select', EXACT_TOL, 'LeakyReLU gradient', 1);
+  });
+
+  it('reverse along random axes of random ranks, and its gradient', async () => {
+    const next = rng(32);
+    for (let trial = 0; trial < 10; trial++) {
+      const rank = randomInt(1, 5, next);
+      const shape = Array.from({ length: rank }, () => randomInt(2, rank === 1 ? 40000 : Math.round(200000 ** (1 / rank)), next));
+      const axes = shape.map((_, i) => i).filter(() => next() < 0.5);
+      const x = randomTensor(shape, next);
+      const times = shape.reduce((p, d) => p * d, 1) >= 16384 ? 1 : 0;
+      await expectNative(() => tf.reverse(x(), axes), 'reverse', 0, `reverse [${shape}] axes ${axes}`, times);
+      // forward and backward (the gradient of a reverse is the reverse of dy)
+      if (trial < 3) await expectNative(() => tf.grad((a: tf.Tensor) => weightedSum(tf.reverse(a, axes)))(x()), 'reverse', EXACT_TOL, `reverse gradient [${shape}] axes ${axes}`, 2 * times);
+    }
+  });
+
+  it('splitV into sizes or equal parts along any axis, and the concat gradient through it', async () => {
+    const next = rng(33);
+    for (let trial = 0; trial < 8; trial++) {
+      const shape = [randomInt(1, 4, next), randomInt(8, 40, next), randomInt(8, 40, next), randomInt(2, 30, next)];
+      const axis = randomInt(0, 3, next);
+      const x = randomTensor(shape, next);
+      const times = shape.reduce((p, d) => p * d, 1) >= 16384 ? 1 : 0;
+      const d = shape[axis];
+      const cut = randomInt(0, d, next);
+      const sizes = next() < 0.3 ? [cut, -1] : [cut, d - cut];
+      await expectNative(() => tf.split(x(), sizes, axis), 'splitV', 0, `splitV [${shape}] axis ${axis} sizes ${sizes}`, times);
+      if (d % 2 === 0) await expectNative(() => tf.split(x(), 2, axis), 'splitV', 0, `split [${shape}] axis ${axis} in 2`, times);
+      const otherShape = shape.map((s, i) => (i === axis ? randomInt(1, 6, next) : s));
+      const other = randomTensor(otherShape, next);
+      // the gradient splits dy, of the concatenation's size
+      const joined = shape.reduce((p, s) => p * s, 1) + otherShape.reduce((p, s) => p * s, 1);
+      const concatGrad = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.concat([a, b], axis)))([x(), other()]);
+      await expectNative(concatGrad, 'splitV', EXACT_TOL, `concat gradient [${shape}] axis ${axis}`, joined >= 16384 ? 1 : 0);
+    }
+  });
+
+  it('stack (Pack) and unstack (Unpack) along any axis of ranks 1-5, and their gradients (each other)', async () => {
+    const next = rng(34);
+    for (let trial = 0; trial < 8; trial++) {
+      const rank = randomInt(1, 5, next);
+      const shape = Array.from({ length: rank }, () => randomInt(2, rank === 1 ? 20000 : Math.round(60000 ** (1 / rank)), next));
+      const count = randomInt(2, 4, next);
+      const axis = randomInt(0, rank, next);
+      const parts = Array.from({ length: count }, () => randomTensor(shape, next));
+      const stacked = count * shape.reduce((p, d) => p * d, 1);
+      const times = stacked >= 16384 ? 1 : 0;
+      const stack = () => tf.stack(parts.map((p) => p()), axis);
+      await expectNative(stack, 'concat', 0, `stack ${count} x [${shape}] axis ${axis}`, times);
+      // unstack of the stacked tensor along the same axis, then along a random one
+      await expectNative(() => tf.unstack(stack(), axis), 'splitV', 0, `unstack [${shape}] axis ${axis}`, times);
+      const other = randomInt(0, rank, next);
+      await expectNative(() => tf.unstack(stack(), other), 'splitV', 0, `unstack of the stack along ${other}`, times);
+      // d stack = unstack of dy, d unstack = stack of the dys
+      if (trial < 4) {
+        await expectNative(() => tf.grads((...xs: tf.Tensor[]) => weightedSum(tf.stack(xs, axis)))(parts.map((p) => p())), 'splitV', EXACT_TOL, `stack gradient ${count} x [${shape}] axis ${axis}`, times);
+        const unstackLoss = (x: tf.Tensor) => tf.addN(tf.unstack(x, other).map((t, i) => tf.mul(weightedSum(t), i + 1)));
+        await expectNative(() => tf.grad(unstackLoss)(stack()), 'concat', EXACT_TOL, `unstack gradient along ${other}`, 2 * times);
+      }
+    }
+  });
+
+  it('the resizeBilinear gradient is the adjoint of tfjs\'s resizeBilinear in every mode, up and down, on random shapes', async () => {
+    const next = rng(35);
+    const modes: [boolean, boolean][] = [[false, false], [true, false], [false, true]];
+    for (let trial = 0; trial < 9; trial++) {
+      const [alignCorners, halfPixelCenters] = modes[trial % 3];
+      // images of 18,000 elements and up: the native path (below 16384, wasm's own kernel, which ignores halfPixelCenters)
+      const shape = [randomInt(2, 3, next), randomInt(30, 60, next), randomInt(30, 60, next), randomInt(10, 20, next)];
+      const size: [number, number] = [randomInt(4, 90, next), randomInt(4, 90, next)];
+      const x = randomTensor(shape, next);
+      const dyShape = [shape[0], ...size, shape[3]];
+      const dy = randomTensor(dyShape, next);
+      const label = `[${shape}] -> ${size} alignCorners ${alignCorners} halfPixelCenters ${halfPixelCenters}`;
+      const times = Math.max(shape.reduce((p, d) => p * d, 1), dyShape.reduce((p, d) => p * d, 1)) >= 16384 ? 1 : 0;
+      // <resize(x), dy> on the cpu backend (its forward) against <x, grad(dy)> with the native gradient
+      const grad = () => tf.engine().runKernel('ResizeBilinearGrad', { images: x(), dy: dy() }, { alignCorners, halfPixelCenters, size }) as tf.Tensor;
+      const native = await withNative(() => [grad(), x()]);
+      expect(native.calls.resizeBilinearGrad ?? 0, label).toBe(times);
+      const [forward, dyValues] = await withoutNative('cpu', () => [tf.image.resizeBilinear(x() as tf.Tensor4D, size, alignCorners, halfPixelCenters), dy()]);
+      let [lhs, rhs, scale] = [0, 0, 0];
+      forward.forEach((v, i) => {
+        lhs += v * dyValues[i];
+        scale += Math.abs(v * dyValues[i]);
+      });
+      native.values[0].forEach((g, i) => {
+        rhs += g * native.values[1][i];
+      });
+      expect(Math.abs(lhs - rhs), label).toBeLessThanOrEqual(1e-5 * scale);
+      // and equal to the cpu backend's own kernel where that one is right (square maps, no half-pixel centres)
+      if (!halfPixelCenters && times === 1) {
+        const square = [shape[0], shape[1], shape[1], shape[3]];
+        const xs = randomTensor(square, next);
+        const dys = randomTensor([shape[0], size[0], size[0], shape[3]], next);
+        const f = () => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(a as tf.Tensor4D, [size[0], size[0]], alignCorners), dys())))(xs());
+        await expectNative(f, 'resizeBilinearGrad', SUM_TOL, `square ${label}`, square.reduce((p, d) => p * d, 1) >= 16384 || shape[0] * size[0] * size[0] * shape[3] >= 16384 ? 1 : 0);
+      }
+    }
+  });
+
   it('leaves tensors below 16384 elements and int32 tensors to the stock kernels, with the same results', async () => {
     const next = rng(29);
     const small = randomTensor([16383], next);

@@ -1,4 +1,4 @@
-/** Add, Sub, Multiply, RealDiv, Maximum, Minimum, SquaredDifference on float32 with numpy broadcasting, through ATen. */
+/** Add, Sub, Multiply, RealDiv, Maximum, Minimum, SquaredDifference, Pow on float32 with numpy broadcasting, through ATen. */
 import * as tf from '@tensorflow/tfjs';
 import { allFloat, heapOf, MIN_NATIVE_ELEMENTS, offsetOf, output, sizeOf } from '../heap.js';
 import type { NativeKernel } from './types.js';
@@ -18,4 +18,4 @@ function binaryKernel(name: string): NativeKernel {
   };
 }
 
-export const binaryKernels: NativeKernel[] = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference'].map(binaryKernel);
+export const binaryKernels: NativeKernel[] = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow'].map(binaryKernel);

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Flow, Image } from '@trajectorynet/core';
 import { MotionNetError } from './errors.js';
-import { motionFlows } from './unsupervised.js';
+import { stackFrames } from './unsupervised.js';
 
 /** The same network for another input size (all its layers are convolutions): a new model with the same weights. */
 export async function withInputSize(model: tf.LayersModel, height: number, width: number): Promise<tf.LayersModel> {
@@ -43,27 +43,44 @@ export function processingSize(width: number, height: number, scale: number): { 
 
 /** Flow from frame0 to frame1 (a pairwise model: 2 frames in). */
 export async function predictFlow(model: tf.LayersModel, frame0: Image, frame1: Image, options: PredictFlowOptions = {}): Promise<Flow> {
+  return (await predictFlows(model, [[frame0, frame1]], options))[0];
+}
+
+/**
+ * predictFlow of several pairs of frames of one size in one batch: one
+ * network call for all of them (the forward direction only), one read back.
+ */
+export async function predictFlows(model: tf.LayersModel, pairs: [Image, Image][], options: PredictFlowOptions = {}): Promise<Flow[]> {
   const [, modelHeight, modelWidth, channels] = model.inputs[0].shape as number[];
   if (channels !== 6) throw new MotionNetError('BAD_INPUT', `needs a pairwise model (2 frames, 6 channels), this one takes ${channels} channels`, { path: 'predictFlow' });
-  const { width, height } = frame0;
-  if (frame1.width !== width || frame1.height !== height) throw new MotionNetError('BAD_INPUT', `frame sizes differ: ${width}x${height} and ${frame1.width}x${frame1.height}`, { path: 'predictFlow' });
+  if (pairs.length === 0) return [];
+  const { width, height } = pairs[0][0];
+  for (const frame of pairs.flat()) {
+    if (frame.width !== width || frame.height !== height) throw new MotionNetError('BAD_INPUT', `frame sizes differ: ${width}x${height} and ${frame.width}x${frame.height}`, { path: 'predictFlow' });
+  }
   const { width: w, height: h } = options.scale != null ? processingSize(width, height, options.scale) : { width: modelWidth, height: modelHeight };
   const network = h === modelHeight && w === modelWidth ? model : await withInputSize(model, h, w);
-  const flow = tf.tidy(() => {
-    const frames = [frame0, frame1].map((f) => tf.tensor3d(f.data, [height, width, 3], 'int32'));
-    const clip = tf.div(tf.image.resizeBilinear(tf.stack(frames).toFloat() as tf.Tensor4D, [h, w], false, true), 255).reshape([1, 2, h, w, 3]) as tf.Tensor5D;
-    const forward = motionFlows(network, clip).forward.reshape([1, h, w, 2]) as tf.Tensor4D;
+  const n = pairs.length;
+  const flows = tf.tidy(() => {
+    const frames = pairs.flat().map((f) => tf.tensor3d(f.data, [height, width, 3], 'int32'));
+    const clip = tf.div(tf.image.resizeBilinear(tf.stack(frames).toFloat() as tf.Tensor4D, [h, w], false, true), 255).reshape([n, 2, h, w, 3]) as tf.Tensor5D;
+    const outputs = network.apply(stackFrames(clip), { training: false }) as tf.Tensor[];
+    // as passFlows: the 1/2-scale prediction x 20 is pixels at the network's size, upsampled to it
+    const forward = tf.mul(tf.image.resizeBilinear(outputs[outputs.length - 1] as tf.Tensor4D, [h, w]), 20);
     // back to the frames' size; displacements scale with it
-    return tf.mul(tf.image.resizeBilinear(forward, [height, width], false, true), tf.tensor1d([width / w, height / h]));
+    return tf.mul(tf.image.resizeBilinear(forward as tf.Tensor4D, [height, width], false, true), tf.tensor1d([width / w, height / h]));
   });
   if (network !== model) network.dispose();
-  const values = await flow.data();
-  flow.dispose();
-  const u = new Float32Array(width * height);
-  const v = new Float32Array(width * height);
-  for (let i = 0; i < u.length; i++) {
-    u[i] = values[2 * i];
-    v[i] = values[2 * i + 1];
-  }
-  return { width, height, u, v };
+  const values = await flows.data();
+  flows.dispose();
+  const plane = width * height;
+  return pairs.map((_, k) => {
+    const u = new Float32Array(plane);
+    const v = new Float32Array(plane);
+    for (let i = 0; i < plane; i++) {
+      u[i] = values[2 * (k * plane + i)];
+      v[i] = values[2 * (k * plane + i) + 1];
+    }
+    return { width, height, u, v };
+  });
 }

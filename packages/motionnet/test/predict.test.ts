@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMotionNet, motionFlows, predictFlow, processingSize, withInputSize } from '../src/index.js';
+import { createMotionNet, motionFlows, predictFlow, predictFlows, processingSize, withInputSize } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -11,6 +11,25 @@ async function weightsOf(model: tf.LayersModel): Promise<number[][]> {
 }
 
 describe('predictFlow', () => {
+  it('predictFlows of several pairs in one batch gives each pair\'s predictFlow', async () => {
+    const model = createMotionNet({ frames: 2, height: 32, width: 32, widthMultiplier: 1 / 16 });
+    const frame = (seed: number) => ({ data: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => (Math.abs(Math.sin(i * 0.731 + seed * 1.3)) * 255) | 0), width: 32, height: 32 });
+    const pairs: [ReturnType<typeof frame>, ReturnType<typeof frame>][] = [[frame(1), frame(2)], [frame(3), frame(4)], [frame(2), frame(1)]];
+    const batched = await predictFlows(model, pairs);
+    expect(batched.length).toBe(3);
+    for (const [k, [a, b]] of pairs.entries()) {
+      const single = await predictFlow(model, a, b);
+      for (const i of [0, 100, 517, 1023]) {
+        expect(batched[k].u[i]).toBeCloseTo(single.u[i], 5);
+        expect(batched[k].v[i]).toBeCloseTo(single.v[i], 5);
+      }
+    }
+    // the pairs differ, so their flows do
+    expect(batched[0].u).not.toEqual(batched[1].u);
+    expect(await predictFlows(model, [])).toEqual([]);
+    model.dispose();
+  });
+
   it('at the input size equals motionFlows; at another size the flow is resized and scaled to its pixels', async () => {
     const model = createMotionNet({ frames: 2, height: 32, width: 64, widthMultiplier: 1 / 16 });
     const random = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (Math.sin(i * 12.9898 + seed) * 43758.5453 - Math.floor(Math.sin(i * 12.9898 + seed) * 43758.5453)) * 255);

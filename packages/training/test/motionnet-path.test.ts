@@ -83,8 +83,10 @@ describe('motionnet.pretrained', { timeout: 600_000 }, () => {
     const frame = (j: number) => ({ data: clip.frames[j], width: clip.width, height: clip.height, channels: 3 as const });
     const expected = await predictFlow(model, frame(2), frame(3));
     const cached = await readFlo(path.join(dir[0], sample.id, 'flow_00003.flo'));
-    expect(Array.from(cached.u)).toEqual(Array.from(expected.u));
-    expect(Array.from(cached.v)).toEqual(Array.from(expected.v));
+    // solved in a batch of that video's pairs: the same flow up to the batch's float rounding
+    const worst = Math.max(...Array.from(cached.u, (u, i) => Math.abs(u - expected.u[i])), ...Array.from(cached.v, (v, i) => Math.abs(v - expected.v[i])));
+    expect(worst).toBeLessThan(1e-4);
+    expect(Math.max(...Array.from(expected.u, Math.abs))).toBeGreaterThan(1e-3);
     model.dispose();
     // a second run reads them: nothing solved
     const again = await runTraining(config, { outDir: await tempDir(), cacheDir, quiet: true, log: () => {}, maxStepsThisRun: 1 });

@@ -19,8 +19,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Image } from '@trajectorynet/core';
-import { predictFlow } from '@trajectorynet/motionnet';
+import type { Flow, Image } from '@trajectorynet/core';
+import { predictFlows } from '@trajectorynet/motionnet';
 import { createProgress } from '@trajectorynet/core/node';
 import { createFlowPool, extractFlow, FLOW_RECORD, type FlowPool, readFlowRecord, resolveOptions, type VideoJob } from '@trajectorynet/tvl1-flow';
 import {
@@ -209,9 +209,14 @@ async function checkPrecomputed(config: TrainConfig, samples: Sample[], spec: Fl
   return unrecorded;
 }
 
+/** Pairs MotionNet solves in one batch. */
+const MOTIONNET_BATCH = 32;
+
 /**
- * A pretrained pairwise MotionNet as a flow pool (one pair at a time, in this
- * thread: tfjs runs it), and the checkpoint's hash for the cache key.
+ * A pretrained pairwise MotionNet as a flow pool, and the checkpoint's hash
+ * for the cache key. Pairs asked for together (a video's pairs are) are
+ * solved in batches of up to 32 in one network call each, in this thread
+ * (tfjs runs it).
  */
 async function motionNetFlowPool(pretrained: string): Promise<{ pool: FlowPool; sha1: string }> {
   const file = pretrained.endsWith('.ckpt') ? pretrained : path.join(pretrained, LATEST);
@@ -223,11 +228,42 @@ async function motionNetFlowPool(pretrained: string): Promise<{ pool: FlowPool; 
     model.dispose();
     throw new TrainingError('BAD_CONFIG', `'motionnet-frozen' takes a pairwise MotionNet (pretrained with --frames 2); this one takes ${meta.settings.frames} frames`, { path: file });
   }
+  type Request = { pair: [Image, Image]; resolve: (flow: Flow) => void; reject: (error: unknown) => void };
+  const queue: Request[] = [];
+  let scheduled = false;
+  const flush = async () => {
+    scheduled = false;
+    // one size per batch (a dataset's videos may differ)
+    const { width, height } = queue[0].pair[0];
+    const batch: Request[] = [];
+    for (let i = 0; i < queue.length && batch.length < MOTIONNET_BATCH; ) {
+      if (queue[i].pair[0].width === width && queue[i].pair[0].height === height) batch.push(...queue.splice(i, 1));
+      else i += 1;
+    }
+    if (queue.length > 0) schedule();
+    try {
+      const flows = await predictFlows(
+        model,
+        batch.map((r) => r.pair),
+      );
+      batch.forEach((r, k) => r.resolve(flows[k]));
+    } catch (error) {
+      for (const r of batch) r.reject(error);
+    }
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
   const pool: FlowPool = {
-    size: 1,
+    size: MOTIONNET_BATCH,
     compute: (frame0, frame1) => {
-      if (frame0.channels !== 3 || frame1.channels !== 3) throw new TrainingError('BAD_DATA', 'MotionNet takes RGB frames', { path: pretrained });
-      return predictFlow(model, { ...frame0, channels: 3 } as Image, { ...frame1, channels: 3 } as Image);
+      if (frame0.channels !== 3 || frame1.channels !== 3) return Promise.reject(new TrainingError('BAD_DATA', 'MotionNet takes RGB frames', { path: pretrained }));
+      return new Promise<Flow>((resolve, reject) => {
+        queue.push({ pair: [{ ...frame0, channels: 3 } as Image, { ...frame1, channels: 3 } as Image], resolve, reject });
+        schedule();
+      });
     },
     close: async () => {
       model.dispose();

@@ -7,6 +7,12 @@
  * update. Prints the median timings as one JSON line (rank 0, or alone).
  *
  * `node distributed-worker.js '{"backend":"wasm","threads":1,"frames":8,"size":64,"width":0.125,"batch":1,"steps":3}'`
+ *
+ * With `"phases": true` (ranks only) it runs no model: each step reduces
+ * gradients of the model's shapes (random) once through the copying path
+ * (data() out of the backend, tf.tensor back) and once in place on the wasm
+ * heap, alternately, on the same group, and prints the medians of each
+ * path's gather, allreduce and scatter phases.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DataParallel, ProcessGroup, readLaunchEnv } from '@trajectorynet/distributed';
@@ -24,6 +30,27 @@ export interface WorkerSetting {
   batch: number;
   /** Timed steps (after one warm-up step). */
   steps: number;
+  /** Time the allreduce's phases, copying vs in place, instead of training steps. */
+  phases?: boolean;
+  /** Gloo's worker threads (default: the package's, 1). */
+  glooThreads?: number;
+}
+
+/** Medians of one reduction path's phases (ms). */
+export interface PhaseTimes {
+  gatherMs: number;
+  allreduceMs: number;
+  scatterMs: number;
+  totalMs: number;
+}
+
+export interface PhasesResult {
+  worldSize: number;
+  glooThreads: number;
+  allreduceFloats: number;
+  tensors: number;
+  copy: PhaseTimes;
+  inPlace: PhaseTimes;
 }
 
 export interface WorkerResult {
@@ -46,7 +73,12 @@ async function main(): Promise<void> {
   const setting = JSON.parse(process.argv[2]) as WorkerSetting;
   const info = await initBackend({ prefer: setting.backend, log: null, native: setting.backend === 'wasm' ? { threads: setting.threads } : undefined });
   const env = readLaunchEnv();
-  const group = env == null ? null : await ProcessGroup.create({ ...env, timeoutMs: 600_000 });
+  const group = env == null ? null : await ProcessGroup.create({ ...env, timeoutMs: 600_000, threads: setting.glooThreads });
+  if (setting.phases === true) {
+    if (group == null) throw new Error('the phases mode runs as ranks of a group');
+    await timePhases(setting, group);
+    return;
+  }
   const parallel = group == null ? null : new DataParallel(group);
   const world = parallel?.worldSize ?? 1;
   const model = createTrajectoryNet({ depth: 18, numClasses: 174, frames: setting.frames, size: setting.size, width: setting.width, stages: PRESET_STAGES.s3d, withMotion: false });
@@ -109,6 +141,43 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result));
   }
+}
+
+/** The allreduce's phases, copying vs in place, on gradients of the model's shapes. */
+async function timePhases(setting: WorkerSetting, group: ProcessGroup): Promise<void> {
+  const model = createTrajectoryNet({ depth: 18, numClasses: 174, frames: setting.frames, size: setting.size, width: setting.width, stages: PRESET_STAGES.s3d, withMotion: false });
+  const trainable = new Set(model.trainableWeights.map((w) => w.read().id));
+  const buffers = model.weights.filter((w) => !trainable.has(w.read().id));
+  const grads = model.trainableWeights.map((w) => tf.randomNormal(w.read().shape));
+  const paths = { copy: new DataParallel(group, { inPlace: false }), inPlace: new DataParallel(group, { inPlace: true }) };
+  const times = { copy: [] as number[][], inPlace: [] as number[][] };
+  for (let step = 0; step <= setting.steps; step++) {
+    // alternate which path goes first: load that drifts during a step falls on both
+    for (const name of step % 2 === 0 ? (['copy', 'inPlace'] as const) : (['inPlace', 'copy'] as const)) {
+      await group.allreduce(new Float32Array(1)); // both ranks start together
+      const result = await paths[name].reduceStep(grads, buffers, 1 / group.worldSize);
+      if (result.grads == null) throw new Error('non-finite gradients in the benchmark');
+      tf.dispose(result.grads);
+      const p = result.phases;
+      if (step > 0) times[name].push([p.gatherMs, p.allreduceMs, p.scatterMs, p.gatherMs + p.allreduceMs + p.scatterMs]);
+    }
+  }
+  const medians = (rows: number[][]): PhaseTimes => {
+    const [gatherMs, allreduceMs, scatterMs, totalMs] = [0, 1, 2, 3].map((k) => median(rows.map((r) => r[k])));
+    return { gatherMs, allreduceMs, scatterMs, totalMs };
+  };
+  const result: PhasesResult = {
+    worldSize: group.worldSize,
+    glooThreads: setting.glooThreads ?? 1,
+    allreduceFloats: grads.reduce((a, g) => a + g.size, 0) + buffers.reduce((a, b) => a + b.read().size, 0) + 1,
+    tensors: grads.length + buffers.length,
+    copy: medians(times.copy),
+    inPlace: medians(times.inPlace),
+  };
+  tf.dispose(grads);
+  model.dispose();
+  group.destroy();
+  if (group.rank === 0) console.log(JSON.stringify(result));
 }
 
 main().catch((error) => {

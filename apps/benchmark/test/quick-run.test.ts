@@ -14,13 +14,13 @@ describe('bench --quick', () => {
     const out = await mkdtemp(path.join(tmpdir(), 'tjn-bench-'));
     execFileSync(process.execPath, [CLI, '--quick', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 540_000 });
     const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
-    expect(results.suites.map((s: { name: string }) => s.name)).toEqual(['video', 'ops', 'flow', 'motionnet', 'model', 'distributed', 'scaling', 'accuracy']);
+    expect(results.suites.map((s: { name: string }) => s.name)).toEqual(['video', 'ops', 'flow', 'motionnet', 'model', 'distributed', 'distributed-allreduce', 'scaling', 'accuracy']);
     for (const suite of results.suites) {
       expect(suite.error, suite.name).toBeUndefined();
       expect(suite.tables.length, suite.name).toBeGreaterThan(0);
     }
     const files = await readdir(out);
-    for (const chart of ['video-decode.svg', 'ops.svg', 'flow-speed.svg', 'motionnet-speed.svg', 'motionnet-epe.svg', 'model-throughput.svg', 'distributed-throughput.svg', 'distributed-step.svg', 'scaling-t.svg', 'accuracy.svg', 'accuracy-quality.svg']) expect(files).toContain(chart);
+    for (const chart of ['video-decode.svg', 'ops.svg', 'flow-speed.svg', 'motionnet-speed.svg', 'motionnet-epe.svg', 'model-throughput.svg', 'distributed-throughput.svg', 'distributed-step.svg', 'distributed-allreduce-phases.svg', 'scaling-t.svg', 'accuracy.svg', 'accuracy-quality.svg']) expect(files).toContain(chart);
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('## accuracy');
     expect(report).not.toContain('**Failed:**');

@@ -10,7 +10,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +31,7 @@ struct GroupOptions {
   std::string ifname;  // the interface Gloo binds to; empty: this host's address for `host`
   std::string prefix;  // the store prefix the group's keys live under (torch: "default_pg")
   std::string groupName;
+  int threads = 1;  // Gloo's worker threads (one collective runs on one; a second only helps collectives in flight together)
 };
 
 std::string FirstLine(const std::string& text) {
@@ -76,7 +79,7 @@ class CreateWorker : public Napi::AsyncWorker {
       auto pgOptions = ProcessGroupGloo::Options::create(options_.timeout);
       pgOptions->devices.push_back(options_.ifname.empty() ? ProcessGroupGloo::createDeviceForHostname(options_.host)
                                                            : ProcessGroupGloo::createDeviceForInterface(options_.ifname));
-      pgOptions->threads = 2;
+      pgOptions->threads = options_.threads;
       group_ = c10::make_intrusive<ProcessGroupGloo>(groupStore, options_.rank, options_.worldSize, pgOptions);
       // torch's init_process_group: a barrier on the store, then rank 0's sequence number
       StoreBarrier(*store);
@@ -114,8 +117,15 @@ class CreateWorker : public Napi::AsyncWorker {
 // Waits for one issued collective in the pool; `buffer` stays referenced until then.
 class WaitWorker : public Napi::AsyncWorker {
  public:
-  WaitWorker(Napi::Env env, c10::intrusive_ptr<c10d::Work> work, Napi::Object buffer, std::chrono::milliseconds timeout)
-      : Napi::AsyncWorker(env), work_(std::move(work)), deferred_(Napi::Promise::Deferred::New(env)), timeout_(timeout) {
+  WaitWorker(Napi::Env env, c10::intrusive_ptr<c10d::Work> work, Napi::Object buffer, std::chrono::milliseconds timeout, float* data = nullptr,
+             std::size_t scaleEnd = 0, float scale = 1.0f)
+      : Napi::AsyncWorker(env),
+        work_(std::move(work)),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        timeout_(timeout),
+        data_(data),
+        scaleEnd_(scaleEnd),
+        scale_(scale) {
     buffer_ = Napi::Persistent(buffer);
   }
 
@@ -124,6 +134,8 @@ class WaitWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       work_->wait(timeout_);
+      // the result times `scale` over [0, scaleEnd), here in the pool rather than on the main thread
+      for (std::size_t i = 0; i < scaleEnd_; i++) data_[i] *= scale_;
     } catch (const std::exception& e) {
       SetError(FirstLine(e.what()));
     }
@@ -140,6 +152,9 @@ class WaitWorker : public Napi::AsyncWorker {
   Napi::ObjectReference buffer_;
   Napi::Promise::Deferred deferred_;
   std::chrono::milliseconds timeout_;
+  float* data_;
+  std::size_t scaleEnd_;
+  float scale_;
 };
 
 class Group : public Napi::ObjectWrap<Group> {
@@ -149,6 +164,7 @@ class Group : public Napi::ObjectWrap<Group> {
   static void Init(Napi::Env env, Napi::Object exports) {
     Napi::Function fn = DefineClass(env, "ProcessGroup",
                                     {InstanceMethod("allreduce", &Group::Allreduce), InstanceMethod("broadcast", &Group::Broadcast),
+                                     InstanceMethod("countNonFinite", &Group::CountNonFinite),
                                      InstanceMethod("storeSet", &Group::StoreSet), InstanceMethod("storeGet", &Group::StoreGet),
                                      InstanceMethod("destroy", &Group::Destroy)});
     constructor = Napi::Persistent(fn);
@@ -176,7 +192,8 @@ class Group : public Napi::ObjectWrap<Group> {
     return at::from_blob(array.Data(), {static_cast<int64_t>(array.ElementLength())}, at::TensorOptions().dtype(at::kFloat));
   }
 
-  // allreduce(buffer, op: 'sum' | 'max' | 'min'): Promise<void>, in place
+  // allreduce(buffer, op: 'sum' | 'max' | 'min', scaleEnd = 0, scale = 1): Promise<void>, in place; then
+  // buffer[0, scaleEnd) *= scale in the pool (a gradient average without another pass on the main thread)
   Napi::Value Allreduce(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto& group = Live(env);
@@ -184,7 +201,24 @@ class Group : public Napi::ObjectWrap<Group> {
     c10d::AllreduceOptions options;
     std::string op = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "sum";
     options.reduceOp = op == "max" ? c10d::ReduceOp::MAX : op == "min" ? c10d::ReduceOp::MIN : c10d::ReduceOp::SUM;
-    return Issue(env, [&] { return group.allreduce(tensors, options); }, info[0].As<Napi::Object>());
+    auto array = info[0].As<Napi::Float32Array>();
+    std::size_t scaleEnd = info.Length() > 2 && info[2].IsNumber() ? static_cast<std::size_t>(info[2].As<Napi::Number>().Int64Value()) : 0;
+    if (scaleEnd > array.ElementLength()) throw Napi::RangeError::New(env, "scaleEnd is past the end of the buffer");
+    float scale = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().FloatValue() : 1.0f;
+    return Issue(env, [&] { return group.allreduce(tensors, options); }, info[0].As<Napi::Object>(), array.Data(), scaleEnd, scale);
+  }
+
+  // countNonFinite(buffer, end): how many of buffer[0, end) are NaN or infinite (one pass, on the calling thread)
+  Napi::Value CountNonFinite(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "expected a Float32Array");
+    auto array = info[0].As<Napi::Float32Array>();
+    std::size_t end = info.Length() > 1 && info[1].IsNumber() ? static_cast<std::size_t>(info[1].As<Napi::Number>().Int64Value()) : array.ElementLength();
+    if (end > array.ElementLength()) throw Napi::RangeError::New(env, "end is past the end of the buffer");
+    const float* data = array.Data();
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < end; i++) count += std::isfinite(data[i]) ? 0 : 1;
+    return Napi::Number::New(env, static_cast<double>(count));
   }
 
   // broadcast(buffer, root): Promise<void>, in place
@@ -198,7 +232,7 @@ class Group : public Napi::ObjectWrap<Group> {
   }
 
   template <typename IssueFn>
-  Napi::Value Issue(Napi::Env env, IssueFn issue, Napi::Object buffer) {
+  Napi::Value Issue(Napi::Env env, IssueFn issue, Napi::Object buffer, float* data = nullptr, std::size_t scaleEnd = 0, float scale = 1.0f) {
     c10::intrusive_ptr<c10d::Work> work;
     try {
       work = issue();
@@ -206,7 +240,7 @@ class Group : public Napi::ObjectWrap<Group> {
       std::string message = FirstLine(e.what());
       throw ErrorWithKind(env, KindOf(message), message);
     }
-    auto* worker = new WaitWorker(env, work, buffer, timeout_);
+    auto* worker = new WaitWorker(env, work, buffer, timeout_, data, scaleEnd, scale);
     auto promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -257,7 +291,7 @@ std::string StringField(const Napi::Object& o, const char* key, const std::strin
   return o.Has(key) && o.Get(key).IsString() ? o.Get(key).As<Napi::String>().Utf8Value() : fallback;
 }
 
-// createGroup({ host, port, rank, worldSize, isServer, timeoutMs, ifname?, prefix?, groupName? }): Promise<ProcessGroup>
+// createGroup({ host, port, rank, worldSize, isServer, timeoutMs, ifname?, prefix?, groupName?, threads? }): Promise<ProcessGroup>
 Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
   Napi::Object o = info[0].As<Napi::Object>();
   GroupOptions options;
@@ -270,6 +304,7 @@ Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
   options.ifname = StringField(o, "ifname");
   options.prefix = StringField(o, "prefix");
   options.groupName = StringField(o, "groupName");
+  if (o.Has("threads") && o.Get("threads").IsNumber()) options.threads = std::max(1, o.Get("threads").As<Napi::Number>().Int32Value());
   auto* worker = new CreateWorker(info.Env(), std::move(options));
   auto promise = worker->Promise();
   worker->Queue();

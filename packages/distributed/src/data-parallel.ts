@@ -7,11 +7,18 @@
  * the same buffer and are averaged; a last element counts the ranks whose
  * gradients were not finite, so that every rank takes the same decision to
  * skip the step.
+ *
+ * Under tfjs's wasm backend the flat buffer is a tensor on the wasm heap,
+ * reduced there in place: one concat kernel gathers it, a native pass counts
+ * its non-finite gradients, Gloo sums it where it is and the addon's waiting
+ * thread scales the gradients, and one heap copy per tensor splits it again.
+ * Elsewhere (cpu, tensorflow) it is copied out (data()) and back (tf.tensor).
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { DistributedError } from './errors.js';
 import type { ProcessGroup } from './process-group.js';
+import { activeWasmHeap, heapView, splitHeap } from './wasm-heap.js';
 
 /** A weight the model reads and writes (tf.LayerVariable and tf.Variable both fit). */
 export interface SyncedWeight {
@@ -25,6 +32,27 @@ export interface ReducedStep {
   grads: tf.Tensor[] | null;
   /** How many ranks had non-finite gradients (0 when the step goes on). */
   nonFiniteRanks: number;
+  /** Where the step's time went on this rank (ms). */
+  phases: StepPhases;
+  /** Whether the buffer was reduced in place on the wasm heap (else copied out and back). */
+  inPlace: boolean;
+}
+
+export interface StepPhases {
+  /** The gradients, statistics and flag into one flat buffer (and, copying, out of the backend). */
+  gatherMs: number;
+  /** The allreduce (and, in place, the gradients' scaling), waited for on the event loop. */
+  allreduceMs: number;
+  /** The flat buffer back into tensors and the non-trainable weights. */
+  scatterMs: number;
+}
+
+export interface DataParallelOptions {
+  /**
+   * Reduce on the wasm heap in place (default: whenever the wasm backend is
+   * active); false copies the buffer out and back, as on other backends.
+   */
+  inPlace?: boolean;
 }
 
 /** The SHA-256 of what must agree across ranks (model structure, config). */
@@ -41,7 +69,14 @@ export function modelSignature(weights: readonly SyncedWeight[]): string[] {
 }
 
 export class DataParallel {
-  constructor(readonly group: ProcessGroup) {}
+  private readonly inPlace: boolean;
+
+  constructor(
+    readonly group: ProcessGroup,
+    options: DataParallelOptions = {},
+  ) {
+    this.inPlace = options.inPlace ?? true;
+  }
 
   get rank(): number {
     return this.group.rank;
@@ -87,6 +122,9 @@ export class DataParallel {
    * are replaced by their mean over the ranks. Does not dispose `grads`.
    */
   async reduceStep(grads: readonly tf.Tensor[], buffers: readonly SyncedWeight[], scale: number): Promise<ReducedStep> {
+    const heap = this.inPlace ? activeWasmHeap() : null;
+    if (heap != null && grads.every((g) => g.dtype === 'float32')) return this.reduceOnHeap(heap, grads, buffers, scale);
+    const started = performance.now();
     const flat = tf.tidy(() => {
       const g = tf.concat(grads.map((t) => t.reshape([-1])));
       const notFinite = tf.cast(tf.logicalNot(tf.all(tf.isFinite(g))), 'float32').reshape([1]);
@@ -94,9 +132,12 @@ export class DataParallel {
     });
     const buffer = (await flat.data()) as Float32Array;
     flat.dispose();
+    const gathered = performance.now();
     await this.group.allreduce(buffer);
+    const reducedAt = performance.now();
     const nonFiniteRanks = Math.round(buffer[buffer.length - 1]);
-    if (nonFiniteRanks > 0) return { grads: null, nonFiniteRanks };
+    const phases = (end: number) => ({ gatherMs: gathered - started, allreduceMs: reducedAt - gathered, scatterMs: end - reducedAt });
+    if (nonFiniteRanks > 0) return { grads: null, nonFiniteRanks, phases: phases(reducedAt), inPlace: false };
     let offset = 0;
     const reduced = grads.map((g) => {
       const size = g.size;
@@ -105,7 +146,47 @@ export class DataParallel {
       return t;
     });
     writeFlat(buffers, buffer, offset, 1 / this.worldSize);
-    return { grads: reduced, nonFiniteRanks: 0 };
+    return { grads: reduced, nonFiniteRanks: 0, phases: phases(performance.now()), inPlace: false };
+  }
+
+  /** reduceStep on the wasm heap: the flat buffer is a tensor there, reduced in place. */
+  private async reduceOnHeap(heap: NonNullable<ReturnType<typeof activeWasmHeap>>, grads: readonly tf.Tensor[], buffers: readonly SyncedWeight[], scale: number): Promise<ReducedStep> {
+    const started = performance.now();
+    const gradCount = grads.reduce((a, g) => a + g.size, 0);
+    // the last element (the non-finite flag) makes at least two inputs: concat allocates a buffer of its own
+    const flat = tf.tidy(() => tf.concat([...grads.map((t) => t.reshape([-1])), ...buffers.map((w) => checkedFloat(w).reshape([-1])), tf.zeros([1])]));
+    try {
+      const view = heapView(heap, flat);
+      view[view.length - 1] = this.group.countNonFinite(view, gradCount) > 0 ? 1 : 0;
+      const gathered = performance.now();
+      await this.group.allreduceScaled(view, gradCount, scale);
+      const reducedAt = performance.now();
+      // a fresh view: the memory may have grown while waiting
+      const nonFiniteRanks = Math.round(heapView(heap, flat)[flat.size - 1]);
+      const phases = (end: number) => ({ gatherMs: gathered - started, allreduceMs: reducedAt - gathered, scatterMs: end - reducedAt });
+      if (nonFiniteRanks > 0) return { grads: null, nonFiniteRanks, phases: phases(reducedAt), inPlace: true };
+      const reduced = splitHeap(
+        heap,
+        flat,
+        0,
+        grads.map((g) => g.shape),
+      );
+      const means = splitHeap(
+        heap,
+        flat,
+        gradCount,
+        buffers.map((w) => w.read().shape),
+      );
+      buffers.forEach((w, i) => {
+        const mean = tf.tidy(() => tf.mul(means[i], 1 / this.worldSize));
+        w.write(mean);
+        mean.dispose();
+      });
+      tf.dispose(means);
+      return { grads: reduced, nonFiniteRanks: 0, phases: phases(performance.now()), inPlace: true };
+    } finally {
+      flat.dispose();
+    }
   }
 
   /** Sums per-rank values (metric sums, counts) over the ranks. */

@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 /** The addon's process group: collectives on Float32Arrays, in place, resolved when done on this rank. */
 export interface NativeGroup {
-  allreduce(buffer: Float32Array, op: 'sum' | 'max' | 'min'): Promise<void>;
+  /** Then buffer[0, scaleEnd) *= scale, in the pool. */
+  allreduce(buffer: Float32Array, op: 'sum' | 'max' | 'min', scaleEnd?: number, scale?: number): Promise<void>;
+  /** How many of buffer[0, end) are NaN or infinite (one native pass). */
+  countNonFinite(buffer: Float32Array, end: number): number;
   broadcast(buffer: Float32Array, root: number): Promise<void>;
   storeSet(key: string, value: string): void;
   storeGet(key: string): string;
@@ -30,6 +33,8 @@ export interface NativeGroupOptions {
   /** Store prefixes, outermost first: torch 1.13 uses 'default_pg' then the group's name '0'. */
   prefix: string;
   groupName: string;
+  /** Gloo's worker threads (default 1). */
+  threads?: number;
 }
 
 export interface NativeAddon {

@@ -21,6 +21,12 @@ export interface ProcessGroupOptions {
   agentStore?: boolean;
   /** torchrun's restart count (the store prefix of each attempt when the agent hosts the store). */
   restartCount?: number;
+  /**
+   * Gloo's worker threads (default 1). One collective runs on one thread; a
+   * second helps only collectives in flight together, and on a machine whose
+   * cores the ranks fill it competes with them.
+   */
+  threads?: number;
 }
 
 export type ReduceOp = 'sum' | 'max' | 'min';
@@ -75,6 +81,7 @@ export class ProcessGroup {
         ifname: options.ifname ?? '',
         prefix: `${attempt}default_pg`,
         groupName: '0',
+        threads: options.threads ?? 1,
       });
       return new ProcessGroup(native, options);
     } catch (error) {
@@ -91,6 +98,24 @@ export class ProcessGroup {
   /** Sums (or max, min) `buffer` over the ranks, in place; every rank must call it in the same order. */
   allreduce(buffer: Float32Array, op: ReduceOp = 'sum'): Promise<void> {
     return this.run(`allreduce of ${buffer.length} floats`, (native) => native.allreduce(buffer, op));
+  }
+
+  /**
+   * Sums `buffer` over the ranks in place, then multiplies its first
+   * `scaleEnd` values by `scale` in the addon's waiting thread (an average
+   * without another pass on the main thread).
+   */
+  allreduceScaled(buffer: Float32Array, scaleEnd: number, scale: number): Promise<void> {
+    if (!Number.isInteger(scaleEnd) || scaleEnd < 0 || scaleEnd > buffer.length) {
+      throw new DistributedError('BAD_CONFIG', `scaleEnd must be an integer in [0, ${buffer.length}], got ${scaleEnd}`, { path: `rank ${this.rank}` });
+    }
+    return this.run(`allreduce of ${buffer.length} floats`, (native) => native.allreduce(buffer, 'sum', scaleEnd, scale));
+  }
+
+  /** How many of `buffer`'s first `end` values are NaN or infinite (one native pass, no collective). */
+  countNonFinite(buffer: Float32Array, end = buffer.length): number {
+    if (this.native == null) throw new DistributedError('BAD_CONFIG', 'the process group was destroyed', { path: `rank ${this.rank}` });
+    return this.native.countNonFinite(buffer, end);
   }
 
   /** Copies `root`'s `buffer` into every rank's, in place. */

@@ -50,6 +50,29 @@ describe.skipIf(!availability.ok)('data-parallel training loop', () => {
     expect(Math.max(...expected['hidden/kernel'].map(Math.abs))).toBeGreaterThan(0);
   });
 
+  it('under wasm (the step reduced in place on its heap) 2 ranks end with the weights of one process', async () => {
+    const env = { DP_BACKEND: 'wasm' };
+    const [single] = await runRanks(FIXTURE, [await outDir()], 0, { env });
+    expect(single.stderr).toBe('');
+    expect(single.code).toBe(0);
+    const ranks = await runRanks(FIXTURE, [await outDir()], 2, { env });
+    for (const r of ranks) {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
+    const expected = JSON.parse(single.stdout) as Record<string, number[]>;
+    expect(largestDifference(expected, JSON.parse(ranks[0].stdout))).toBeLessThan(1e-5);
+    expect(Math.max(...expected['hidden/kernel'].map(Math.abs))).toBeGreaterThan(0);
+  });
+
+  it('under wasm, a NaN loss on one rank makes every rank skip that step', async () => {
+    const ranks = await runRanks(FIXTURE, [await outDir()], 2, { env: { DP_BACKEND: 'wasm' }, rankEnv: (rank): Record<string, string> => (rank === 1 ? { DP_NAN_STEP: '2' } : {}) });
+    for (const r of ranks) {
+      expect(r.code).toBe(0);
+      expect(r.stderr.trim()).toBe('skipped step 2 (1 rank(s) non-finite)');
+    }
+  });
+
   it('refuses ranks started with different settings, every rank with one line naming the rank', async () => {
     const ranks = await runRanks(FIXTURE, [await outDir()], 2, { rankEnv: (rank): Record<string, string> => (rank === 1 ? { DP_LR: '0.2' } : {}) });
     for (const r of ranks) {

@@ -13,14 +13,14 @@ import * as tf from '@tensorflow/tfjs';
 import { distributedAvailability, freeLocalPort, localRankEnv } from '@trajectorynet/distributed';
 import type { BackendName } from '@trajectorynet/runtime';
 import { barChart } from '@trajectorynet/training';
-import type { WorkerResult, WorkerSetting } from '../distributed-worker.js';
+import type { PhasesResult, PhaseTimes, WorkerResult, WorkerSetting } from '../distributed-worker.js';
 import type { Suite, SuiteResult } from '../suite.js';
 
 // beside cli.js in dist/ (tsup bundles this module into cli.js)
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'distributed-worker.js');
 
 /** Runs the worker as `world` ranks (0: one process, no group); resolves to rank 0's result. */
-async function runWorkers(setting: WorkerSetting, world: number): Promise<WorkerResult> {
+async function runWorkers<Result = WorkerResult>(setting: WorkerSetting, world: number): Promise<Result> {
   const port = await freeLocalPort();
   const ranks = Array.from({ length: Math.max(1, world) }, (_, rank) =>
     promisify(execFile)(process.execPath, [WORKER, JSON.stringify(setting)], { env: { ...process.env, ...(world === 0 ? {} : localRankEnv(rank, world, port)) }, maxBuffer: 1 << 20 }).catch((error: Error & { stderr?: string }) => {
@@ -28,7 +28,7 @@ async function runWorkers(setting: WorkerSetting, world: number): Promise<Worker
     }),
   );
   const [first] = await Promise.all(ranks);
-  return JSON.parse(first.stdout.trim().split('\n').at(-1) as string) as WorkerResult;
+  return JSON.parse(first.stdout.trim().split('\n').at(-1) as string) as Result;
 }
 
 export const distributedSuite: Suite = {
@@ -97,6 +97,61 @@ export const distributedSuite: Suite = {
         ),
       },
       data: { shape, single, ranks, clipsPerSecond: { single: clipsPerSecond(single), ranks: clipsPerSecond(ranks) } },
+    };
+  },
+};
+
+/**
+ * The data-parallel step's allreduce in parts, 2 ranks on 127.0.0.1, on
+ * gradients of S3D ResNet-18's shapes (no model runs): gathering into one flat
+ * buffer, the allreduce, scattering back; the copying path (data() out of the
+ * wasm heap, tf.tensor back: the only path before) against the in-place one,
+ * alternately on the same group, with Gloo's 2 worker threads (the old
+ * setting) and 1 (the new default), one group each.
+ */
+export const distributedAllreduceSuite: Suite = {
+  name: 'distributed-allreduce',
+  description: "the data-parallel step's allreduce in parts (gather, allreduce, scatter): copying vs in place on the wasm heap, Gloo threads 2 vs 1",
+  async run({ quick, progress }): Promise<SuiteResult> {
+    const available = distributedAvailability();
+    if (!available.ok) {
+      progress(`c10d/Gloo unavailable: ${available.reason}`);
+      return { tables: [{ title: 'Allreduce phases: not measured', columns: ['reason'], rows: [[available.reason]] }], charts: {}, data: { skipped: available.reason } };
+    }
+    const shape = quick ? { frames: 4, size: 32, width: 0.125, steps: 3 } : { frames: 8, size: 112, width: 1, steps: 7 };
+    const backend = tf.getBackend() as BackendName;
+    const runs: PhasesResult[] = [];
+    for (const glooThreads of [2, 1]) {
+      progress(`2 ranks, Gloo threads ${glooThreads}: copying and in-place steps alternately`);
+      runs.push(await runWorkers<PhasesResult>({ backend, threads: 1, batch: 1, ...shape, phases: true, glooThreads }, 2));
+    }
+    const row = (name: string, r: PhasesResult, t: PhaseTimes) => [name, r.glooThreads, t.gatherMs, t.allreduceMs, t.scatterMs, t.totalMs, t.totalMs / r.copy.totalMs];
+    const rows = runs.flatMap((r) => [row('copying (before)', r, r.copy), row('in place on the wasm heap', r, r.inPlace)]);
+    return {
+      tables: [
+        {
+          title: `The data-parallel allreduce in parts: ${runs[0].allreduceFloats.toLocaleString('en')} floats in ${runs[0].tensors} tensors (S3D ResNet-18, width ${shape.width}), 2 ranks on 127.0.0.1`,
+          columns: ['path', 'Gloo threads', 'gather ms', 'allreduce ms', 'scatter ms', 'total ms', 'vs copying (same group)'],
+          rows,
+          note: `Medians of ${shape.steps} steps after a warm-up, the two paths alternately on one group (the ratio compares them within one run); one group per Gloo thread count, one after the other. Gather: concat, non-finite flag, and (copying) data() out of the heap; allreduce: Gloo (in place: and the gradients' scaling); scatter: the gradient tensors and the averaged statistics.`,
+        },
+      ],
+      charts: {
+        'distributed-allreduce-phases.svg': barChart(
+          runs.flatMap((r) =>
+            (['copy', 'inPlace'] as const).map((path) => ({
+              group: `${path === 'copy' ? 'copying' : 'in place'}, Gloo threads ${r.glooThreads}`,
+              bars: [
+                { name: 'gather', value: r[path].gatherMs },
+                { name: 'allreduce', value: r[path].allreduceMs },
+                { name: 'scatter', value: r[path].scatterMs },
+              ],
+            })),
+          ),
+          { title: "The data-parallel step's allreduce in parts (ms, lower is better)", yLabel: 'ms' },
+        ),
+      },
+      data: { shape, runs },
     };
   },
 };

@@ -246,7 +246,7 @@ async function motionNetFlowPool(pretrained: string): Promise<{ pool: FlowPool; 
         model,
         batch.map((r) => r.pair),
       );
-      batch.forEach((r, k) => r.resolve(flows[k]));
+      for (const [k, r] of batch.entries()) r.resolve(flows[k]);
     } catch (error) {
       for (const r of batch) r.reject(error);
     }

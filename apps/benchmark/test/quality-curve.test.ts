@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qualityChart, qualityPoints, qualityTable } from '../src/suites/quality-curve.js';
+import { alignmentMeasure, qualityChart, qualityPoints, qualityTable } from '../src/suites/quality-curve.js';
 import type { RegimeFlowQuality } from '../src/suites/regime-flow.js';
 
 const quality: RegimeFlowQuality = { regime: 'trackable', pairs: 96, tvl1: 0.95, zero: 4.2, secondsPerPair: 0.01, noisyOracle: { 1: 0.8, 2: 1.7, 4: 3.3 } };
@@ -50,5 +50,25 @@ describe('trajectory-quality curve', () => {
     ]);
     // without the pretrained network's error there is nothing to place it at
     expect(qualityPoints(runs, quality).map((p) => p.model)).toEqual(['s3d']);
+  });
+
+  it('against res3 alignment: each source at its aligned / unaligned ratio, S3D at 1', () => {
+    const rows = [
+      { source: 'zero (S3D)', ratio: { res3: 1, res4: 1 } },
+      { source: 'true motion', ratio: { res3: 0.62, res4: 0.81 } },
+      { source: 'true motion + 2 px error', ratio: { res3: 0.65, res4: 0.82 } },
+      { source: 'TV-L1', ratio: { res3: 0.58, res4: 0.8 } },
+      { source: 'MotionNet (pretrained)', ratio: { res3: 0.72, res4: 0.88 } },
+    ];
+    const runs = ['s3d', 'tn-true', 'tn-true-noise2', 'tn-tvl1', 'tn-motionnet-frozen'].map((model, k) => ({ model, seed: 1, valTop1: 0.5 + k / 100 }));
+    expect(qualityPoints(runs, alignmentMeasure(rows, 'trackable')).map((p) => [p.model, p.epe])).toEqual([
+      ['tn-tvl1', 0.58],
+      ['tn-true', 0.62],
+      ['tn-true-noise2', 0.65],
+      ['tn-motionnet-frozen', 0.72],
+      ['s3d', 1],
+    ]);
+    // a noise level not measured has no point
+    expect(alignmentMeasure(rows, 'trackable').noisyOracle).toEqual({ 2: 0.65 });
   });
 });

@@ -37,7 +37,7 @@ import {
   type SyntheticRegimeName,
 } from '@trajectorynet/training';
 import type { Suite, Table } from '../suite.js';
-import { qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
+import { alignmentMeasure, qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
 import { type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
 import { alignmentTable, stageAlignment } from './stage-alignment.js';
 
@@ -210,13 +210,27 @@ export const accuracySuite: Suite = {
     for (const regime of ['hard', 'trackable'] as const) flowQuality.push(await regimeFlowQuality(regime, quick ? 1 : 4, { motionNet }));
     progress('trajectory alignment at the feature maps');
     const alignmentClips = quick ? 1 : 4;
-    const alignment = alignmentTable(await stageAlignment(budget.regime, alignmentClips, motionNet), budget.regime, alignmentClips * 8);
+    const alignmentRows = await stageAlignment(budget.regime, alignmentClips, motionNet);
+    const alignment = alignmentTable(alignmentRows, budget.regime, alignmentClips * 8);
     motionNet?.dispose();
     // better trajectories, higher accuracy? (dense sampling: the errors are per video frame of that pipeline)
     const quality = flowQuality.find((q) => q.regime === budget.regime);
     const points = quality == null ? [] : qualityPoints(results.filter((r) => r.sampling === 'dense'), quality);
+    // and against alignment at res3, where the network samples
+    const aligned = qualityPoints(
+      results.filter((r) => r.sampling === 'dense'),
+      alignmentMeasure(alignmentRows, budget.regime),
+    );
     const curve: { tables: Table[]; charts: Record<string, string> } =
-      points.length >= 2 ? { tables: [qualityTable(points, budget.regime)], charts: { 'accuracy-quality.svg': qualityChart(points, budget.regime) } } : { tables: [], charts: {} };
+      points.length >= 2
+        ? {
+            tables: [qualityTable(points, budget.regime)],
+            charts: {
+              'accuracy-quality.svg': qualityChart(points, budget.regime),
+              'accuracy-alignment.svg': qualityChart(aligned, budget.regime, 'res3 alignment error, aligned / unaligned (zero offsets = 1)'),
+            },
+          }
+        : { tables: [], charts: {} };
     return {
       ...report,
       tables: [...report.tables, regimeFlowTable(flowQuality), ...curve.tables, alignment],

@@ -9,7 +9,20 @@
  */
 import { formatInterval, type Interval, lineChart, meanInterval, pairedDifference } from '@trajectorynet/training';
 import type { Table } from '../suite.js';
-import type { RegimeFlowQuality } from './regime-flow.js';
+import { ORACLE_NOISE_LEVELS, type RegimeFlowQuality } from './regime-flow.js';
+import type { AlignmentRow } from './stage-alignment.js';
+
+/**
+ * The same curve against alignment at res3 (stage-alignment.ts) instead of
+ * pixel error: each source's aligned / unaligned ratio in the error's place
+ * (zero offsets: 1).
+ */
+export function alignmentMeasure(rows: AlignmentRow[], regime: RegimeFlowQuality['regime']): RegimeFlowQuality {
+  const res3 = (source: string) => rows.find((r) => r.source === source)?.ratio.res3;
+  const noisyOracle = Object.fromEntries(ORACLE_NOISE_LEVELS.flatMap((n) => (res3(`true motion + ${n} px error`) != null ? [[n, res3(`true motion + ${n} px error`) as number]] : [])));
+  const motionnet = res3('MotionNet (pretrained)');
+  return { regime, pairs: 0, secondsPerPair: 0, zero: 1, truth: res3('true motion') ?? Number.NaN, tvl1: res3('TV-L1') ?? Number.NaN, noisyOracle, ...(motionnet != null ? { motionnet } : {}) };
+}
 
 /** One finished run of the study (the fields this chart reads). */
 export interface QualityRun {
@@ -33,7 +46,7 @@ export interface QualityPoint {
 /** The trajectory error of each study model that has one; models off the curve (C2D, with-motion, joint MotionNet, whose flow changes as it trains) are left out. */
 function trajectoryError(model: string, quality: RegimeFlowQuality): { source: string; epe: number } | null {
   if (model === 's3d') return { source: 'none (S3D: trajectories that stay put)', epe: quality.zero };
-  if (model === 'tn-true') return { source: 'true motion', epe: 0 };
+  if (model === 'tn-true') return { source: 'true motion', epe: quality.truth ?? 0 };
   if (model === 'tn-tvl1') return { source: 'TV-L1', epe: quality.tvl1 };
   if (model === 'tn-motionnet-frozen' && quality.motionnet != null) return { source: 'MotionNet (pretrained, frozen)', epe: quality.motionnet };
   const noisy = /^tn-true-noise(\d+)$/.exec(model);
@@ -72,7 +85,7 @@ export function qualityTable(points: QualityPoint[], regime: string): Table {
 }
 
 /** Validation top-1 against trajectory error: the oracle and its noisy versions as one line, TV-L1 and S3D as points beside it. */
-export function qualityChart(points: QualityPoint[], regime: string): string {
+export function qualityChart(points: QualityPoint[], regime: string, xLabel = 'trajectory end-point error, px per video frame'): string {
   const oracle = points.filter((p) => p.model === 'tn-true' || p.model.startsWith('tn-true-noise'));
   const single = points.filter((p) => !oracle.includes(p));
   const asPoint = (p: QualityPoint) => ({ x: p.epe, y: p.top1.mean * 100 });
@@ -81,6 +94,6 @@ export function qualityChart(points: QualityPoint[], regime: string): string {
       ...(oracle.length > 0 ? [{ name: 'true motion (+ noise)', points: oracle.map(asPoint) }] : []),
       ...single.map((p) => ({ name: p.model === 's3d' ? 'S3D (zero flow)' : p.source, points: [asPoint(p)] })),
     ],
-    { title: `Influence of trajectory quality (${regime} regime)`, xLabel: 'trajectory end-point error, px per video frame', yLabel: 'val top-1 % (mean over seeds)' },
+    { title: `Influence of trajectory quality (${regime} regime)`, xLabel, yLabel: 'val top-1 % (mean over seeds)' },
   );
 }

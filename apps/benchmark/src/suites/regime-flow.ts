@@ -21,6 +21,8 @@ export interface RegimeFlowQuality {
   secondsPerPair: number;
   /** The noisy oracles' errors (the study's tn-true-noise<N> models), by noise level in px at 64x64. */
   noisyOracle: Record<number, number>;
+  /** The true motion's own measure (0 for end-point error; alignment-measured curves set it). */
+  truth?: number;
   /** The pretrained MotionNet's error (the study's MotionNet models start from it), when one was given. */
   motionnet?: number;
 }

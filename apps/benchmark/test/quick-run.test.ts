@@ -20,7 +20,7 @@ describe('bench --quick', () => {
       expect(suite.tables.length, suite.name).toBeGreaterThan(0);
     }
     const files = await readdir(out);
-    for (const chart of ['video-decode.svg', 'ops.svg', 'flow-speed.svg', 'motionnet-speed.svg', 'motionnet-epe.svg', 'model-throughput.svg', 'distributed-throughput.svg', 'distributed-step.svg', 'distributed-allreduce-phases.svg', 'scaling-t.svg', 'accuracy.svg', 'accuracy-quality.svg']) expect(files).toContain(chart);
+    for (const chart of ['video-decode.svg', 'ops.svg', 'flow-speed.svg', 'motionnet-speed.svg', 'motionnet-epe.svg', 'model-throughput.svg', 'distributed-throughput.svg', 'distributed-step.svg', 'distributed-allreduce-phases.svg', 'scaling-t.svg', 'accuracy.svg', 'accuracy-quality.svg', 'accuracy-alignment.svg']) expect(files).toContain(chart);
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('## accuracy');
     expect(report).not.toContain('**Failed:**');

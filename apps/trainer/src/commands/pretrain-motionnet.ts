@@ -153,8 +153,9 @@ export function registerPretrainMotionNetCommand(program: Command): void {
       if (!procedural && options.textures.length > 0) throw new TrainingError('BAD_INPUT', "textures are for the 'procedural' source", { path: '--textures' });
       const o = { ...(procedural ? PROCEDURAL_DEFAULTS : VIDEO_DEFAULTS), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PretrainOptions &
         typeof VIDEO_DEFAULTS;
-      const lrDecay = o.lrDecay != null ? parseDecay(options.lrDecay ?? recipeDecay(o.steps)) : undefined;
       const phases = phasesOf(o, procedural, options.checkpointEvery != null);
+      // after the steps are known to hold the recipe: a refused run prints only its error
+      const lrDecay = o.lrDecay != null ? parseDecay(options.lrDecay ?? recipeDecay(o.steps)) : undefined;
       const { supervisedFrom } = phases;
       o.checkpointEvery = phases.checkpointEvery;
       await ensureWritableFolder(o.out);

@@ -61,7 +61,11 @@ describe.skipIf(!availability.ok)('trajectorynet train --nproc-per-node', () => 
     // well within the 60 s timeout: Gloo sees the closed connection
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     const lines = stderr.trim().split('\n');
-    expect(lines.at(-2)).toMatch(/^trajectorynet: rank 0: lost another rank during collective #\d+ \(allreduce of \d+ floats\): .*Connection closed by peer/);
+    // which collective and which socket error the survivor sees depends on where it was when the peer died:
+    // Gloo's 'Connection closed by peer' on a read, 'Connection reset by peer' or 'Broken pipe' on a write
+    expect(lines.at(-2)).toMatch(
+      /^trajectorynet: rank 0: lost another rank during collective #\d+ \((allreduce of \d+ floats|broadcast of \d+ floats from rank 0)\): .*(Connection closed by peer|Connection reset by peer|Broken pipe|Connection refused)/,
+    );
     expect(lines.at(-1)).toBe('trajectorynet train: rank 1 of 2 was killed by SIGKILL; the group stopped');
   });
 });

@@ -38,13 +38,16 @@ describe('trajectory-quality curve', () => {
     expect(svg).toContain('S3D (zero flow)');
   });
 
-  it('puts a frozen MotionNet at its pretrained error when one was measured; a jointly trained one (its flow changes) stays off', () => {
+  it('puts each frozen MotionNet at its own pretrained error when one was measured; a jointly trained one (its flow changes) stays off', () => {
     const runs = [
       { model: 's3d', seed: 1, valTop1: 0.5 },
       { model: 'tn-motionnet-frozen', seed: 1, valTop1: 0.53 },
       { model: 'tn-motionnet', seed: 1, valTop1: 0.58 },
+      { model: 'tn-motionnet-videos-frozen', seed: 1, valTop1: 0.55 },
     ];
-    expect(qualityPoints(runs, { ...quality, motionnet: 2.1 }).map((p) => [p.model, p.source, p.epe])).toEqual([
+    const motionnets = { 'MotionNet (pretrained)': 2.1, 'MotionNet (pretrained on the videos)': 1.3 };
+    expect(qualityPoints(runs, { ...quality, motionnets }).map((p) => [p.model, p.source, p.epe])).toEqual([
+      ['tn-motionnet-videos-frozen', 'MotionNet (pretrained on the videos, frozen)', 1.3],
       ['tn-motionnet-frozen', 'MotionNet (pretrained, frozen)', 2.1],
       ['s3d', 'none (S3D: trajectories that stay put)', 4.2],
     ]);
@@ -59,12 +62,14 @@ describe('trajectory-quality curve', () => {
       { source: 'true motion + 2 px error', ratio: { res3: 0.65, res4: 0.82 } },
       { source: 'TV-L1', ratio: { res3: 0.58, res4: 0.8 } },
       { source: 'MotionNet (pretrained)', ratio: { res3: 0.72, res4: 0.88 } },
+      { source: 'MotionNet (pretrained on the videos)', ratio: { res3: 0.69, res4: 0.86 } },
     ];
-    const runs = ['s3d', 'tn-true', 'tn-true-noise2', 'tn-tvl1', 'tn-motionnet-frozen'].map((model, k) => ({ model, seed: 1, valTop1: 0.5 + k / 100 }));
+    const runs = ['s3d', 'tn-true', 'tn-true-noise2', 'tn-tvl1', 'tn-motionnet-frozen', 'tn-motionnet-videos-frozen'].map((model, k) => ({ model, seed: 1, valTop1: 0.5 + k / 100 }));
     expect(qualityPoints(runs, alignmentMeasure(rows, 'trackable')).map((p) => [p.model, p.epe])).toEqual([
       ['tn-tvl1', 0.58],
       ['tn-true', 0.62],
       ['tn-true-noise2', 0.65],
+      ['tn-motionnet-videos-frozen', 0.69],
       ['tn-motionnet-frozen', 0.72],
       ['s3d', 1],
     ]);

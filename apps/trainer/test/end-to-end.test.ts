@@ -251,6 +251,19 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expectOneLineError(cli(['pretrain-motionnet', 'procedural', '--supervision', 'none', '--supervised-from', '100', '--out', path.join(out, 'y')]), 2, '--supervised-from: ');
   });
 
+  it("pretrain-motionnet --preset trains on the config's training videos only (never its validation ones)", async () => {
+    const out = await tempDir('from-config');
+    const run = path.join(out, 'run');
+    const pretrain = cli(['pretrain-motionnet', '--preset', 's3d-r18-tiny', ...sets(['data.trainClipsPerClass=2', 'data.valClipsPerClass=3']), '--out', run, '--steps', '1', '--frames', '2', '--size', '32', '--width', '0.0625', '--batch', '1', '--checkpoint-every', '1']);
+    expect(pretrain.status, pretrain.stderr).toBe(0);
+    expect(pretrain.stdout).toContain('1 steps');
+    // 8 classes x 2 training clips; the 24 validation clips are not among them
+    expect(JSON.parse(await readFile(path.join(run, 'config.json'), 'utf8')).source).toBe('a dataset of 16 samples');
+    expectOneLineError(cli(['pretrain-motionnet', 'procedural', '--preset', 's3d-r18-tiny', '--out', path.join(out, 'x')]), 2, 'source: give a source or --config/--preset, not both');
+    expectOneLineError(cli(['pretrain-motionnet', '--out', path.join(out, 'y')]), 2, 'source: give a source');
+    expectOneLineError(cli(['pretrain-motionnet', 'procedural', '--set', 'data.size=64', '--out', path.join(out, 'z')]), 2, '--set: --set changes the settings of --config or --preset');
+  });
+
   it('one bad input of each kind: a one-line error and the documented exit code', async () => {
     const dir = await tempDir('bad');
     const file = path.join(dir, 'a-file');

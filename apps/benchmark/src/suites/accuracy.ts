@@ -37,8 +37,9 @@ import {
   type SyntheticRegimeName,
 } from '@trajectorynet/training';
 import type { Suite, Table } from '../suite.js';
-import { alignmentMeasure, qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
-import { type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
+import { alignmentMeasure, FROZEN_MOTIONNETS, qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
+import { type MotionNetSource, type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
+import { regimeMotionNet } from './regime-motionnet.js';
 import { alignmentTable, stageAlignment } from './stage-alignment.js';
 
 
@@ -46,6 +47,8 @@ export interface StudyModel {
   key: string;
   name: string;
   overrides: string[];
+  /** The pretrained MotionNet it starts from: the one given (--accuracy-motionnet), or the one the suite pretrains on the regime's videos (regime-motionnet.ts). */
+  motionnet?: 'given' | 'videos';
 }
 
 export const STUDY_MODELS: StudyModel[] = [
@@ -58,9 +61,12 @@ export const STUDY_MODELS: StudyModel[] = [
   { key: 'tn-tvl1', name: 'TrajectoryNet (TV-L1)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1'] },
   { key: 'tn-tvl1-motion', name: 'TrajectoryNet (TV-L1) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1', 'model.withMotion=true'] },
   // MotionNet: the pairwise network `pretrain-motionnet procedural` trains (--accuracy-motionnet) on each consecutive pair of the clip's span; frozen, its flows are cached like TV-L1's
-  { key: 'tn-motionnet-frozen', name: 'TrajectoryNet (MotionNet, frozen)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet-frozen'] },
-  { key: 'tn-motionnet', name: 'TrajectoryNet (MotionNet, joint)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2'] },
-  { key: 'tn-motionnet-motion', name: 'TrajectoryNet (MotionNet, joint) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2', 'model.withMotion=true'] },
+  { key: 'tn-motionnet-frozen', name: 'TrajectoryNet (MotionNet, frozen)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet-frozen'], motionnet: 'given' },
+  { key: 'tn-motionnet', name: 'TrajectoryNet (MotionNet, joint)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2'], motionnet: 'given' },
+  { key: 'tn-motionnet-motion', name: 'TrajectoryNet (MotionNet, joint) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2', 'model.withMotion=true'], motionnet: 'given' },
+  // the same, from a MotionNet pretrained without labels on the regime's own videos (another generator seed), as the paper pretrains on the target dataset
+  { key: 'tn-motionnet-videos-frozen', name: 'TrajectoryNet (MotionNet pretrained on the videos, frozen)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet-frozen'], motionnet: 'videos' },
+  { key: 'tn-motionnet-videos', name: 'TrajectoryNet (MotionNet pretrained on the videos, joint)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2'], motionnet: 'videos' },
 ];
 
 export type Sampling = 'dense' | 'segment';
@@ -164,6 +170,11 @@ export const accuracySuite: Suite = {
     if (accuracy?.motionnetCheckpoint == null && budget.models.includes('tn-motionnet-frozen')) {
       throw new Error('tn-motionnet-frozen keeps a pretrained MotionNet fixed: give --accuracy-motionnet <pretrain-motionnet run> (a pairwise one, e.g. `trajectorynet pretrain-motionnet procedural --size 64`)');
     }
+    // the MotionNet pretrained on the regime's videos, trained here first when a model needs it (one process: start the others after it)
+    const videosMotionNet = models.some((m) => m.motionnet === 'videos')
+      ? await regimeMotionNet(budget.regime, path.join(studyDir, 'motionnet-videos'), { quick, videoFrames: budget.videoFrames, train: !accuracy?.reportOnly, log: progress })
+      : null;
+    const checkpoints = { given: accuracy?.motionnetCheckpoint ?? null, videos: videosMotionNet };
     const results: RunResult[] = [];
     const started = Date.now();
     // seed-major: every model gets seed 1 before any gets seed 2
@@ -174,7 +185,9 @@ export const accuracySuite: Suite = {
         for (const model of models) {
           progress(`${model.name}, ${sampling} sampling, seed ${seed}/${budget.seeds}`);
           const overrides = studyOverrides(model, budget, sampling, seed);
-          if (model.key.startsWith('tn-motionnet') && accuracy?.motionnetCheckpoint != null) overrides.push(`motionnet.pretrained=${accuracy.motionnetCheckpoint}`);
+          const checkpoint = model.motionnet != null ? checkpoints[model.motionnet] : null;
+          if (checkpoint != null) overrides.push(`motionnet.pretrained=${checkpoint}`);
+          else if (model.motionnet === 'videos') continue;
           const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides });
           const runDir = path.join(studyDir, `${model.key}-${sampling}-seed${seed}`);
           const cacheDir = path.join(outDir, 'accuracy', '.cache');
@@ -205,14 +218,16 @@ export const accuracySuite: Suite = {
     const report = studyReport(results, models, budget, (Date.now() - started) / 1000);
     // what the trajectories are worth in each regime, next to what they buy
     progress('TV-L1 end-point error per regime');
-    const motionNet = accuracy?.motionnetCheckpoint != null ? (await loadMotionNet(accuracy.motionnetCheckpoint)).model : undefined;
+    const motionNets: MotionNetSource[] = [];
+    if (checkpoints.given != null) motionNets.push({ name: FROZEN_MOTIONNETS['tn-motionnet-frozen'], model: (await loadMotionNet(checkpoints.given)).model });
+    if (checkpoints.videos != null) motionNets.push({ name: FROZEN_MOTIONNETS['tn-motionnet-videos-frozen'], model: (await loadMotionNet(checkpoints.videos)).model });
     const flowQuality: RegimeFlowQuality[] = [];
-    for (const regime of ['hard', 'trackable'] as const) flowQuality.push(await regimeFlowQuality(regime, quick ? 1 : 4, { motionNet }));
+    for (const regime of ['hard', 'trackable'] as const) flowQuality.push(await regimeFlowQuality(regime, quick ? 1 : 4, { motionNets }));
     progress('trajectory alignment at the feature maps');
     const alignmentClips = quick ? 1 : 4;
-    const alignmentRows = await stageAlignment(budget.regime, alignmentClips, motionNet);
+    const alignmentRows = await stageAlignment(budget.regime, alignmentClips, motionNets);
     const alignment = alignmentTable(alignmentRows, budget.regime, alignmentClips * 8);
-    motionNet?.dispose();
+    for (const { model } of motionNets) model.dispose();
     // better trajectories, higher accuracy? (dense sampling: the errors are per video frame of that pipeline)
     const quality = flowQuality.find((q) => q.regime === budget.regime);
     const points = quality == null ? [] : qualityPoints(results.filter((r) => r.sampling === 'dense'), quality);

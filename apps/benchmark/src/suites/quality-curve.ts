@@ -20,8 +20,8 @@ import type { AlignmentRow } from './stage-alignment.js';
 export function alignmentMeasure(rows: AlignmentRow[], regime: RegimeFlowQuality['regime']): RegimeFlowQuality {
   const res3 = (source: string) => rows.find((r) => r.source === source)?.ratio.res3;
   const noisyOracle = Object.fromEntries(ORACLE_NOISE_LEVELS.flatMap((n) => (res3(`true motion + ${n} px error`) != null ? [[n, res3(`true motion + ${n} px error`) as number]] : [])));
-  const motionnet = res3('MotionNet (pretrained)');
-  return { regime, pairs: 0, secondsPerPair: 0, zero: 1, truth: res3('true motion') ?? Number.NaN, tvl1: res3('TV-L1') ?? Number.NaN, noisyOracle, ...(motionnet != null ? { motionnet } : {}) };
+  const motionnets = Object.fromEntries(rows.filter((r) => r.source.startsWith('MotionNet')).map((r) => [r.source, r.ratio.res3]));
+  return { regime, pairs: 0, secondsPerPair: 0, zero: 1, truth: res3('true motion') ?? Number.NaN, tvl1: res3('TV-L1') ?? Number.NaN, noisyOracle, motionnets };
 }
 
 /** One finished run of the study (the fields this chart reads). */
@@ -43,12 +43,20 @@ export interface QualityPoint {
   seeds: number;
 }
 
+/** The frozen-MotionNet study models, and the name of the MotionNet each follows (regime-flow.ts's MotionNetSource). */
+export const FROZEN_MOTIONNETS: Record<string, string> = {
+  'tn-motionnet-frozen': 'MotionNet (pretrained)',
+  'tn-motionnet-videos-frozen': 'MotionNet (pretrained on the videos)',
+};
+
 /** The trajectory error of each study model that has one; models off the curve (C2D, with-motion, joint MotionNet, whose flow changes as it trains) are left out. */
 function trajectoryError(model: string, quality: RegimeFlowQuality): { source: string; epe: number } | null {
   if (model === 's3d') return { source: 'none (S3D: trajectories that stay put)', epe: quality.zero };
   if (model === 'tn-true') return { source: 'true motion', epe: quality.truth ?? 0 };
   if (model === 'tn-tvl1') return { source: 'TV-L1', epe: quality.tvl1 };
-  if (model === 'tn-motionnet-frozen' && quality.motionnet != null) return { source: 'MotionNet (pretrained, frozen)', epe: quality.motionnet };
+  const frozen = FROZEN_MOTIONNETS[model];
+  const motionnet = frozen != null ? quality.motionnets?.[frozen] : undefined;
+  if (motionnet != null) return { source: (frozen as string).replace(/\)$/, ', frozen)'), epe: motionnet };
   const noisy = /^tn-true-noise(\d+)$/.exec(model);
   if (noisy != null && quality.noisyOracle[Number(noisy[1])] != null) return { source: `true motion + ${noisy[1]} px error`, epe: quality.noisyOracle[Number(noisy[1])] };
   return null;

@@ -23,21 +23,28 @@ export interface RegimeFlowQuality {
   noisyOracle: Record<number, number>;
   /** The true motion's own measure (0 for end-point error; alignment-measured curves set it). */
   truth?: number;
-  /** The pretrained MotionNet's error (the study's MotionNet models start from it), when one was given. */
-  motionnet?: number;
+  /** Each pretrained MotionNet's error (the study's MotionNet models start from them), by its name (MotionNetSource.name). */
+  motionnets?: Record<string, number>;
+}
+
+/** A pretrained pairwise MotionNet the study uses, by the name its rows and points carry. */
+export interface MotionNetSource {
+  name: string;
+  model: tf.LayersModel;
 }
 
 /** The noise levels of the study's noisy-oracle models. */
 export const ORACLE_NOISE_LEVELS = [1, 2, 4];
 
 /** TV-L1 (and MotionNet, a pairwise model, at its own input size) on the first `pairsPerClip` consecutive pairs of `clipsPerClass` x 8 test clips at 64 x renderScale. */
-export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerClass: number, options: { pairsPerClip?: number; seed?: number; motionNet?: tf.LayersModel } = {}): Promise<RegimeFlowQuality> {
-  const { pairsPerClip = 3, seed = 101, motionNet } = options;
+export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerClass: number, options: { pairsPerClip?: number; seed?: number; motionNets?: MotionNetSource[] } = {}): Promise<RegimeFlowQuality> {
+  const { pairsPerClip = 3, seed = 101, motionNets = [] } = options;
   const { data } = SYNTHETIC_REGIMES[regime] as { data: { syntheticSpeed?: [number, number]; syntheticTurn?: [number, number]; syntheticAppearance?: 'stripes' | 'textured'; renderScale?: number } };
   const size = 64 * (data.renderScale ?? 1);
   const motion = data.syntheticSpeed != null && data.syntheticTurn != null ? { speed: data.syntheticSpeed, turn: data.syntheticTurn } : undefined;
   const { samples } = createSyntheticDataset({ split: 'test', clipsPerClass, frames: pairsPerClip + 1, width: size, height: size, seed, motion, appearance: data.syntheticAppearance });
-  let [tvl1Sum, zeroSum, motionNetSum, pairs, seconds] = [0, 0, 0, 0, 0];
+  let [tvl1Sum, zeroSum, pairs, seconds] = [0, 0, 0, 0];
+  const motionNetSums = motionNets.map(() => 0);
   const noisySums = ORACLE_NOISE_LEVELS.map(() => 0);
   for (const sample of samples) {
     const clip = renderSyntheticClip(sample);
@@ -53,7 +60,7 @@ export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerCla
       seconds += (performance.now() - started) / 1000;
       const zero = { width: size, height: size, u: new Float32Array(size * size), v: new Float32Array(size * size) };
       tvl1Sum += endPointError(flow, moving);
-      if (motionNet != null) motionNetSum += endPointError(await predictFlow(motionNet, frame(clip.frames[j]), frame(clip.frames[j + 1])), moving);
+      for (const [k, { model }] of motionNets.entries()) motionNetSums[k] += endPointError(await predictFlow(model, frame(clip.frames[j]), frame(clip.frames[j + 1])), moving);
       zeroSum += endPointError(zero, moving);
       noisy.forEach((flows, k) => {
         noisySums[k] += endPointError(flows[j], moving);
@@ -62,13 +69,13 @@ export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerCla
     }
   }
   const noisyOracle = Object.fromEntries(ORACLE_NOISE_LEVELS.map((noise, k) => [noise, noisySums[k] / pairs]));
-  return { regime, pairs, tvl1: tvl1Sum / pairs, zero: zeroSum / pairs, secondsPerPair: seconds / pairs, noisyOracle, ...(motionNet != null ? { motionnet: motionNetSum / pairs } : {}) };
+  return { regime, pairs, tvl1: tvl1Sum / pairs, zero: zeroSum / pairs, secondsPerPair: seconds / pairs, noisyOracle, ...(motionNets.length > 0 ? { motionnets: Object.fromEntries(motionNets.map(({ name }, k) => [name, motionNetSums[k] / pairs])) } : {}) };
 }
 
 export function regimeFlowTable(results: RegimeFlowQuality[]): Table {
-  const withMotionNet = results.some((r) => r.motionnet != null);
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.motionnets ?? {})))];
   return {
-    title: `TV-L1${withMotionNet ? ' and MotionNet' : ''} on the synthetic regimes: end-point error over the moving pixels (test split, never trained or tuned on)`,
+    title: `TV-L1${names.length > 0 ? ' and MotionNet' : ''} on the synthetic regimes: end-point error over the moving pixels (test split, never trained or tuned on)`,
     columns: [
       'regime',
       'pairs',
@@ -76,7 +83,7 @@ export function regimeFlowTable(results: RegimeFlowQuality[]): Table {
       'zero-flow EPE px',
       'TV-L1 / zero',
       's/pair',
-      ...(withMotionNet ? ['MotionNet EPE px', 'MotionNet / zero'] : []),
+      ...names.flatMap((name) => [`${name} EPE px`, `${name} / zero`]),
       ...ORACLE_NOISE_LEVELS.map((n) => `oracle + ${n} px error: EPE px`),
     ],
     rows: results.map((r) => [
@@ -86,9 +93,12 @@ export function regimeFlowTable(results: RegimeFlowQuality[]): Table {
       r.zero.toFixed(2),
       (r.tvl1 / r.zero).toFixed(3),
       r.secondsPerPair.toFixed(3),
-      ...(withMotionNet ? [r.motionnet?.toFixed(2) ?? '', r.motionnet != null ? (r.motionnet / r.zero).toFixed(3) : ''] : []),
+      ...names.flatMap((name) => {
+        const epe = r.motionnets?.[name];
+        return epe != null ? [epe.toFixed(2), (epe / r.zero).toFixed(3)] : ['', ''];
+      }),
       ...ORACLE_NOISE_LEVELS.map((n) => r.noisyOracle[n].toFixed(2)),
     ]),
-    note: `TV-L1 with the package's default settings on consecutive video frames at the resolution it is solved at during training (64 x renderScale)${withMotionNet ? "; MotionNet: the study's pretrained pairwise network (--accuracy-motionnet) on the same pairs, at its input size" : ''}; zero flow's error is the mean true displacement of the moving pixels per video frame.`,
+    note: `TV-L1 with the package's default settings on consecutive video frames at the resolution it is solved at during training (64 x renderScale)${names.length > 0 ? "; MotionNet: the study's pretrained pairwise networks (procedural: --accuracy-motionnet; on the videos: pretrained by the suite on the regime's videos of another generator seed) on the same pairs, at their input size" : ''}; zero flow's error is the mean true displacement of the moving pixels per video frame.`,
   };
 }

@@ -18,7 +18,7 @@ import { SYNTHETIC_REGIMES, type SyntheticRegimeName } from '@trajectorynet/trai
 import { tvl1 } from '@trajectorynet/tvl1-flow';
 import { type ClipPipeline, createSyntheticDataset, type FlowSpec, flowFolderOf, loadClip, renderSyntheticClip, type SyntheticSample, writeFlo } from '@trajectorynet/video-io';
 import type { Table } from '../suite.js';
-import { ORACLE_NOISE_LEVELS } from './regime-flow.js';
+import { type MotionNetSource, ORACLE_NOISE_LEVELS } from './regime-flow.js';
 
 const SIZE = 64;
 const T = 8;
@@ -69,11 +69,11 @@ async function writeFlows(samples: SyntheticSample[], dir: string, solve: (a: Ui
 /**
  * The alignment of each trajectory source on `clipsPerClass` x 8 clips of the
  * regime's test split (seed 101, as regime-flow.ts): zero, the oracle and its
- * noisy versions, TV-L1 (default settings), and a pretrained pairwise
- * MotionNet when given. Clips go through the study's pipeline (dense
+ * noisy versions, TV-L1 (default settings), and the pretrained pairwise
+ * MotionNets given. Clips go through the study's pipeline (dense
  * sampling at the regime's interval, flows chained over the frames between).
  */
-export async function stageAlignment(regime: SyntheticRegimeName, clipsPerClass: number, motionNet?: tf.LayersModel): Promise<AlignmentRow[]> {
+export async function stageAlignment(regime: SyntheticRegimeName, clipsPerClass: number, motionNets: MotionNetSource[] = []): Promise<AlignmentRow[]> {
   const settings = SYNTHETIC_REGIMES[regime];
   const data = settings.data as { syntheticSpeed?: [number, number]; syntheticTurn?: [number, number]; syntheticAppearance?: 'stripes' | 'textured' };
   const motion = data.syntheticSpeed != null && data.syntheticTurn != null ? { speed: data.syntheticSpeed, turn: data.syntheticTurn } : undefined;
@@ -83,13 +83,13 @@ export async function stageAlignment(regime: SyntheticRegimeName, clipsPerClass:
   try {
     const image = (d: Uint8Array) => ({ data: d, width: SIZE, height: SIZE, channels: 3 as const });
     await writeFlows(samples, path.join(scratch, 'tvl1'), async (a, b) => tvl1(image(a), image(b)));
-    if (motionNet != null) await writeFlows(samples, path.join(scratch, 'motionnet'), (a, b) => predictFlow(motionNet, image(a), image(b)));
+    for (const [k, { model }] of motionNets.entries()) await writeFlows(samples, path.join(scratch, `motionnet${k}`), (a, b) => predictFlow(model, image(a), image(b)));
     const sources: [string, FlowSpec | null][] = [
       ['zero (S3D)', null],
       ['true motion', { source: 'synthetic' }],
       ...ORACLE_NOISE_LEVELS.map((noise): [string, FlowSpec] => [`true motion + ${noise} px error`, { source: 'synthetic', noise }]),
       ['TV-L1', { source: 'files', dir: path.join(scratch, 'tvl1') }],
-      ...(motionNet != null ? [['MotionNet (pretrained)', { source: 'files', dir: path.join(scratch, 'motionnet') }] as [string, FlowSpec]] : []),
+      ...motionNets.map(({ name }, k): [string, FlowSpec] => [name, { source: 'files', dir: path.join(scratch, `motionnet${k}`) }]),
     ];
     const rows: AlignmentRow[] = [];
     for (const [source, flows] of sources) {

@@ -10,13 +10,16 @@
 import path from 'node:path';
 import { createProgress, ensureWritableFolder, writeFileDurable } from '@trajectorynet/core/node';
 import { type BackendName, initBackend } from '@trajectorynet/runtime';
-import { type LrDecay, lineChart, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, TrainingError } from '@trajectorynet/training';
+import { type LrDecay, lineChart, loadDatasets, loadTextureFrames, type MotionNetSource, PROCEDURAL_PRETRAINING, pretrainMotionNet, resolveConfig, TrainingError } from '@trajectorynet/training';
 import { readMmactionList } from '@trajectorynet/video-io';
 import { type Command, Option } from 'commander';
 import { collect, integer, positiveNumber } from '../options.js';
 
 interface PretrainOptions {
   out: string;
+  config?: string;
+  preset?: string;
+  set: string[];
   list?: boolean;
   root: string;
   type: 'videos' | 'rawframes';
@@ -118,9 +121,14 @@ function multipleOf32(text: string): number {
 
 export function registerPretrainMotionNetCommand(program: Command): void {
   program
-    .command('pretrain-motionnet <source>')
-    .description("train MotionNet without flow labels on videos (a folder, a video, a frame folder or, with --list, a dataset list), or on 'procedural' videos (the recipe: unsupervised, then on their true flow)")
+    .command('pretrain-motionnet [source]')
+    .description(
+      "train MotionNet without flow labels on videos (a folder, a video, a frame folder, with --list a dataset list, or with --config a training config's training videos), or on 'procedural' videos (the recipe: unsupervised, then on their true flow)",
+    )
     .requiredOption('--out <dir>', 'the run folder: config.json, run.log, latest.ckpt (resumed when the command runs again), metrics.jsonl, curves.svg (redrawn each round), loss.svg')
+    .option('-c, --config <file>', "instead of a source: a training config; its training videos (never its validation ones), as the paper pretrains MotionNet on the target dataset")
+    .option('-p, --preset <name>', 'the training preset (alone, or under --config) whose training videos to use')
+    .option('-s, --set <key=value>', 'with --config or --preset: override a setting (repeatable)', collect, [])
     .option('--list', 'the source is an mmaction list file (paths relative to --root)', false)
     .option('--root <dir>', 'root of the list paths', '.')
     .option('--type <kind>', 'list type: videos (path label) or rawframes (path frames label)', 'videos')
@@ -146,9 +154,15 @@ export function registerPretrainMotionNetCommand(program: Command): void {
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest available)')
     .addHelpText(
       'after',
-      '\nExamples:\n  trajectorynet pretrain-motionnet procedural --out runs/motionnet-pairs        # the documented recipe (pairwise)\n  trajectorynet flow a.png b.png --out ab.flo --motionnet runs/motionnet-pairs\n  trajectorynet pretrain-motionnet procedural --frames 17 --out runs/motionnet-17  # MotionNet-(17) for the joint presets\n  trajectorynet pretrain-motionnet videos/ --out runs/motionnet --steps 5000\n  trajectorynet pretrain-motionnet train.txt --list --root data/videos --out runs/motionnet --frames 9 --size 128\n  trajectorynet train --preset trajectorynet-r18-motionnet --set motionnet.pretrained=runs/motionnet/latest.ckpt --out runs/joint',
+      '\nExamples:\n  trajectorynet pretrain-motionnet procedural --out runs/motionnet-pairs        # the documented recipe (pairwise)\n  trajectorynet flow a.png b.png --out ab.flo --motionnet runs/motionnet-pairs\n  trajectorynet pretrain-motionnet procedural --frames 17 --out runs/motionnet-17  # MotionNet-(17) for the joint presets\n  trajectorynet pretrain-motionnet videos/ --out runs/motionnet --steps 5000\n  trajectorynet pretrain-motionnet train.txt --list --root data/videos --out runs/motionnet --frames 9 --size 128\n  trajectorynet pretrain-motionnet --preset s3d-r18-tiny --frames 2 --size 64 --out runs/motionnet-synthetic  # the training videos of a config\n  trajectorynet train --preset trajectorynet-r18-motionnet --set motionnet.pretrained=runs/motionnet/latest.ckpt --out runs/joint',
     )
-    .action(async (source: string, options: PretrainOptions) => {
+    .action(async (sourceArgument: string | undefined, options: PretrainOptions) => {
+      const fromConfig = options.config != null || options.preset != null;
+      if (fromConfig === (sourceArgument != null)) {
+        throw new TrainingError('BAD_INPUT', fromConfig ? 'give a source or --config/--preset, not both' : "give a source (a folder, a video, a frame folder, a list with --list, or 'procedural') or --config/--preset", { path: 'source' });
+      }
+      if (!fromConfig && options.set.length > 0) throw new TrainingError('BAD_INPUT', '--set changes the settings of --config or --preset', { path: '--set' });
+      const source = sourceArgument ?? '';
       const procedural = source === 'procedural' && !options.list;
       if (!procedural && options.textures.length > 0) throw new TrainingError('BAD_INPUT', "textures are for the 'procedural' source", { path: '--textures' });
       const o = { ...(procedural ? PROCEDURAL_DEFAULTS : VIDEO_DEFAULTS), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PretrainOptions &
@@ -161,7 +175,11 @@ export function registerPretrainMotionNetCommand(program: Command): void {
       await ensureWritableFolder(o.out);
       await initBackend({ prefer: o.backend, log: null });
       let data: MotionNetSource;
-      if (procedural) data = { kind: 'procedural', textures: await loadTextureFrames(o.textures, PROCEDURAL_PRETRAINING.texturesPerVideo), options: PROCEDURAL_PRETRAINING.generator, supervisedOptions: PROCEDURAL_PRETRAINING.supervisedGenerator };
+      if (fromConfig) {
+        // the training split only: a MotionNet pretrained on the validation videos would have seen them
+        const config = await resolveConfig({ file: options.config, preset: options.preset, overrides: options.set });
+        data = (await loadDatasets(config.data, config.train.seed)).train;
+      } else if (procedural) data = { kind: 'procedural', textures: await loadTextureFrames(o.textures, PROCEDURAL_PRETRAINING.texturesPerVideo), options: PROCEDURAL_PRETRAINING.generator, supervisedOptions: PROCEDURAL_PRETRAINING.supervisedGenerator };
       else data = o.list ? await readMmactionList(source, { root: o.root, type: o.type }) : source;
       // from the first step: data refused before it leaves no progress line
       let progress: ReturnType<typeof createProgress> | null = null;

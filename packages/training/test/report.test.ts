@@ -1,7 +1,7 @@
 /** Reports for real label sets: confusion charts sized to long class names, row-normalised, with a scale; aligned tables; whole-epoch ticks. */
 import { describe, expect, it } from 'vitest';
 import { perClassTable, trainingCurvesSvg } from '../src/report/run-report.js';
-import { heatmap } from '../src/report/svg.js';
+import { heatmap, lineChart } from '../src/report/svg.js';
 
 // Something-Something V1 class names (labels.csv of the dataset)
 const SSV1 = [
@@ -86,5 +86,23 @@ describe('training curves', () => {
     const ticks = [...svg.matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="middle" [^>]*font-size="10">([^<]+)</g)].map((m) => Number(m[1]));
     expect(ticks.length).toBeGreaterThan(0);
     expect(ticks.every(Number.isInteger), ticks.join(' ')).toBe(true);
+  });
+});
+
+describe('lineChart', () => {
+  it('draws a whisker from y - error to y + error on the axis, widens for a long legend, and can leave 0 out of the y axis', () => {
+    const name = 'TrajectoryNet (MotionNet pretrained on the videos, frozen)';
+    const svg = lineChart([{ name, points: [{ x: 1, y: 50, error: 2 }, { x: 2, y: 56 }] }], { title: 't', xLabel: 'x', yLabel: 'y', zeroY: false });
+    // y axis 48..56 (the whisker's foot to the highest point) on 352 (bottom) .. 36 (top) px
+    const [, top, bottom] = /d="M[\d.]+,([\d.]+)H[\d.]+M[\d.]+,[\d.]+V([\d.]+)M/.exec(svg) ?? [];
+    const y = (v: number) => 352 - (316 * (v - 48)) / 8;
+    expect(Number(top)).toBeCloseTo(y(52), 3);
+    expect(Number(bottom)).toBeCloseTo(y(48), 3);
+    // the legend's text ends inside the picture
+    const { width } = svgSize(svg);
+    const legendX = Number(/<text x="([\d.]+)" y="[\d.]+" font-family="[^"]+" font-size="11">TrajectoryNet/.exec(svg)?.[1]);
+    expect(legendX + 6.2 * name.length).toBeLessThanOrEqual(width);
+    // by default the axis starts at 0
+    expect(lineChart([{ name: 'a', points: [{ x: 1, y: 50 }] }], { title: 't', xLabel: 'x', yLabel: 'y' })).toContain('>0</text>');
   });
 });

@@ -96,12 +96,13 @@ export function qualityTable(points: QualityPoint[], regime: string): Table {
 export function qualityChart(points: QualityPoint[], regime: string, xLabel = 'trajectory end-point error, px per video frame'): string {
   const oracle = points.filter((p) => p.model === 'tn-true' || p.model.startsWith('tn-true-noise'));
   const single = points.filter((p) => !oracle.includes(p));
-  const asPoint = (p: QualityPoint) => ({ x: p.epe, y: p.top1.mean * 100 });
+  // whiskers: the 95% interval of the mean over seeds (none with one seed)
+  const asPoint = (p: QualityPoint) => ({ x: p.epe, y: p.top1.mean * 100, error: p.top1.halfWidth * 100 });
   return lineChart(
     [
       ...(oracle.length > 0 ? [{ name: 'true motion (+ noise)', points: oracle.map(asPoint) }] : []),
       ...single.map((p) => ({ name: p.model === 's3d' ? 'S3D (zero flow)' : p.source, points: [asPoint(p)] })),
     ],
-    { title: `Influence of trajectory quality (${regime} regime)`, xLabel, yLabel: 'val top-1 % (mean over seeds)' },
+    { title: `Influence of trajectory quality (${regime} regime)`, xLabel, yLabel: 'val top-1 % (mean over seeds, 95% interval)', zeroY: false },
   );
 }

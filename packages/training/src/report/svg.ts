@@ -12,7 +12,8 @@ const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
 export interface Series {
   name: string;
-  points: { x: number; y: number }[];
+  /** `error`: a vertical whisker from y - error to y + error (e.g. a 95% interval). */
+  points: { x: number; y: number; error?: number }[];
 }
 
 export interface LineChartOptions {
@@ -25,6 +26,8 @@ export interface LineChartOptions {
   logY?: boolean;
   /** Ticks only at whole numbers on the x axis (epochs). */
   integerX?: boolean;
+  /** A linear y axis starts at 0 (default) or fits the data (when differences matter more than levels). */
+  zeroY?: boolean;
 }
 
 function escapeXml(text: string): string {
@@ -48,6 +51,12 @@ function frame(width: number, height: number, title: string, body: string[]): st
   ].join('\n');
 }
 
+/** Room for a legend of these names at font size 11 (about 6.2 px per character), with its swatch. */
+function legendWidth(names: string[]): number {
+  // the legend starts 12 px right of the plot, its text 14 px after that
+  return 32 + Math.ceil(6.2 * Math.max(0, ...names.map((n) => n.length)));
+}
+
 function legend(names: string[], x: number, y: number): string[] {
   return names.flatMap((name, i) => [
     `<rect x="${x}" y="${y + i * 16 - 9}" width="10" height="10" fill="${PALETTE[i % PALETTE.length]}"/>`,
@@ -57,20 +66,27 @@ function legend(names: string[], x: number, y: number): string[] {
 
 /** Lines through each series' points, with axes, ticks and a legend. */
 export function lineChart(series: Series[], options: LineChartOptions): string {
-  const width = options.width ?? 640;
   const height = options.height ?? 400;
-  const margin = { top: 36, right: 170, bottom: 48, left: 64 };
+  // a long legend widens the chart rather than being cut off at its edge
+  const right = Math.max(170, legendWidth(series.map((s) => s.name)));
+  const width = (options.width ?? 640) + right - 170;
+  const margin = { top: 36, right, bottom: 48, left: 64 };
   const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   if (all.length === 0) return frame(width, height, options.title, [`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" ${FONT}>no data</text>`]);
   const extent = (values: number[]) => [Math.min(...values), Math.max(...values)] as [number, number];
   const [x0, x1] = extent(all.map((p) => p.x));
-  const [y0, y1] = extent(all.map((p) => p.y));
+  // whiskers (linear axes only) are inside the axis too
+  const whisker = (p: { error?: number }) => !options.logY && p.error != null && Number.isFinite(p.error) && p.error > 0;
+  const [y0, y1] = extent(all.flatMap((p) => (whisker(p) ? [p.y - (p.error as number), p.y + (p.error as number)] : [p.y])));
   const xRange: [number, number] = [margin.left, width - margin.right];
   const yRange: [number, number] = [height - margin.bottom, margin.top];
   const x = options.logX ? scaleLog().domain([x0, x1 === x0 ? x0 * 2 : x1]).range(xRange) : scaleLinear().domain([x0, x1 === x0 ? x0 + 1 : x1]).nice().range(xRange);
   const y = options.logY
     ? scaleLog().domain([y0, y1 === y0 ? y0 * 2 : y1]).range(yRange)
-    : scaleLinear().domain([Math.min(0, y0), y1 === y0 ? y0 + 1 : y1]).nice().range(yRange);
+    : scaleLinear()
+        .domain([options.zeroY === false ? y0 : Math.min(0, y0), y1 === y0 ? y0 + 1 : y1])
+        .nice()
+        .range(yRange);
   const body: string[] = [];
   // log axes: label only 1, 2 and 5 times powers of ten (d3 returns every integer multiple)
   const readable = (ticks: number[], log: boolean | undefined) => (log ? ticks.filter((t) => [1, 2, 5].includes(Number(t.toExponential(0).split('e')[0]))) : ticks);
@@ -96,6 +112,12 @@ export function lineChart(series: Series[], options: LineChartOptions): string {
     const color = PALETTE[i % PALETTE.length];
     body.push(`<path d="${path(points) ?? ''}" fill="none" stroke="${color}" stroke-width="2"/>`);
     if (points.length <= 30) for (const p of points) body.push(`<circle cx="${x(p.x)}" cy="${y(p.y)}" r="2.5" fill="${color}"/>`);
+    for (const p of points) {
+      if (!whisker(p)) continue;
+      const error = p.error as number;
+      const [cx, top, bottom] = [x(p.x), y(p.y + error), y(p.y - error)];
+      body.push(`<path d="M${cx - 3},${top}H${cx + 3}M${cx},${top}V${bottom}M${cx - 3},${bottom}H${cx + 3}" stroke="${color}" stroke-width="1" fill="none"/>`);
+    }
   });
   body.push(...legend(series.map((s) => s.name), width - margin.right + 12, margin.top + 10));
   return frame(width, height, options.title, body);

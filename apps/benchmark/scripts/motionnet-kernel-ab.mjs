@@ -2,14 +2,10 @@
 // interleaved in one process (A B B A ...), medians and paired ratios. env FRAMES (17), BATCH (4), SIZE (128), ROUNDS (5); JOINT=1 CLIP=112:
 // the MotionNet part of a joint training step (trajectories from its flows and the auxiliary loss). From apps/benchmark: node scripts/motionnet-kernel-ab.mjs
 import * as tf from '@tensorflow/tfjs';
-import { createMotionNet, passFlows, passLoss, runMotionNet, unsupervisedLoss } from '@trajectorynet/motionnet';
-import { trajectoriesFromFlow } from '@trajectorynet/trajectory-conv';
 import { initBackend, ScheduledAdam } from '@trajectorynet/runtime';
+import { motionNetStep } from './motionnet-step.mjs';
 
 const NEW = ['Reverse', 'SplitV', 'Pow', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Select', 'Pack', 'Unpack', 'ResizeBilinearGrad'];
-const frames = Number(process.env.FRAMES ?? 17);
-const batch = Number(process.env.BATCH ?? 4);
-const size = Number(process.env.SIZE ?? 128);
 const rounds = Number(process.env.ROUNDS ?? 5);
 await initBackend({ prefer: 'wasm', log: null, native: false });
 const stock = Object.fromEntries(NEW.map((n) => [n, tf.getKernel(n, 'wasm').kernelFunc]));
@@ -23,23 +19,11 @@ const use = (set) => {
     tf.registerKernel({ kernelName: n, backendName: 'wasm', kernelFunc: set[n] });
   }
 };
-const model = createMotionNet({ frames, height: size, width: size, widthMultiplier: 0.25 });
-const clipSize = Number(process.env.CLIP ?? size);
-const joint = process.env.JOINT === '1';
-const clip = tf.randomUniform([batch, frames, clipSize, clipSize, 3], 0, 1, 'float32', 3);
-// joint training's MotionNet part (recognizer.ts): flows at the clip's size -> trajectories (a stand-in loss on them) + the auxiliary loss
-const jointLoss = () => {
-  const pass = runMotionNet(model, clip, true);
-  const { forward, backward } = passFlows(pass);
-  const [n, , h, w] = forward.shape;
-  const take = (f) => tf.slice(f, [0, 0, 0, 0, 0], [n, frames - 2, h, w, 2]);
-  const offsets = trajectoriesFromFlow(take(forward), take(backward), { taps: 3 });
-  return tf.add(tf.mean(tf.square(offsets)), passLoss(pass).total);
-};
+const { frames, batch, size, clipSize, joint, loss: stepLoss } = motionNetStep();
 const optimizer = new ScheduledAdam(1e-4, 0.9, 0.999, 1e-8);
 const step = () => {
   const t0 = performance.now();
-  const loss = optimizer.minimize(joint ? jointLoss : () => unsupervisedLoss(model, clip, true).total, true);
+  const loss = optimizer.minimize(stepLoss, true);
   loss.dataSync();
   loss.dispose();
   return performance.now() - t0;

@@ -75,6 +75,16 @@ export interface WorkerResult {
   allreduceMs: number;
   /** Floats in each step's allreduce. */
   allreduceFloats: number;
+  /** The allreduce's parts (medians, ms): gathering into the flat buffer, Gloo, scattering back (ranks only). */
+  allreducePhases: { gatherMs: number; glooMs: number; scatterMs: number } | null;
+  /** The wasm backend's memory (MB) after the warm-up step and after the last step (null on other backends): growth past the warm-up would be paid in timed steps. */
+  heapMB: { afterWarmup: number; end: number } | null;
+}
+
+/** The wasm backend's memory in MB, or null on other backends. */
+function heapMB(): number | null {
+  const bytes = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length;
+  return bytes == null ? null : bytes / 2 ** 20;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -100,7 +110,8 @@ async function main(): Promise<void> {
   const clip = tf.randomNormal([setting.batch, setting.frames, setting.size, setting.size, 3]);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: setting.batch }, (_, i) => (i * 7) % 174), 'int32'), 174);
   const accumulate = setting.accumulate ?? 1;
-  const times = { step: [] as number[], compute: [] as number[], forwardBackward: [] as number[], update: [] as number[], wait: [] as number[], allreduce: [] as number[] };
+  const times = { step: [] as number[], compute: [] as number[], forwardBackward: [] as number[], update: [] as number[], wait: [] as number[], allreduce: [] as number[], gather: [] as number[], gloo: [] as number[], scatter: [] as number[] };
+  let heapAfterWarmup: number | null = null;
   let allreduceFloats = 0;
   for (let step = 0; step <= setting.steps; step++) {
     const started = performance.now();
@@ -125,6 +136,11 @@ async function main(): Promise<void> {
       if (result.grads == null) throw new Error('non-finite gradients in the benchmark');
       reduced = result.grads;
       tf.dispose(grads);
+      if (step > 0) {
+        times.gather.push(result.phases.gatherMs);
+        times.gloo.push(result.phases.allreduceMs);
+        times.scatter.push(result.phases.scatterMs);
+      }
     } else if (accumulate > 1) {
       reduced = grads.map((g) => tf.mul(g, 1 / accumulate));
       tf.dispose(grads);
@@ -135,7 +151,10 @@ async function main(): Promise<void> {
     // one read: the update is done before the clock stops
     variables[0].dataSync();
     const ended = performance.now();
-    if (step === 0) continue; // warm-up
+    if (step === 0) {
+      heapAfterWarmup = heapMB();
+      continue; // warm-up
+    }
     times.step.push(ended - started);
     times.compute.push(computed - started + (ended - reducedAt));
     times.forwardBackward.push(computed - started);
@@ -162,6 +181,8 @@ async function main(): Promise<void> {
       waitMs: median(times.wait),
       allreduceMs: median(times.allreduce),
       allreduceFloats,
+      allreducePhases: times.gloo.length === 0 ? null : { gatherMs: median(times.gather), glooMs: median(times.gloo), scatterMs: median(times.scatter) },
+      heapMB: heapAfterWarmup == null ? null : { afterWarmup: heapAfterWarmup, end: heapMB() as number },
     };
     console.log(JSON.stringify(result));
   }

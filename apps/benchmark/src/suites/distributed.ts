@@ -26,12 +26,14 @@ const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'distr
 interface Launch {
   prefix?: (rank: number) => string[];
   env?: (rank: number) => Record<string, string>;
+  /** With world 0: this many independent processes (no group) at once. */
+  copies?: number;
 }
 
 /** Runs the worker as `world` ranks (0: one process, no group); resolves to rank 0's result. */
 async function runWorkers<Result = WorkerResult>(setting: WorkerSetting, world: number, launch: Launch = {}): Promise<Result> {
   const port = await freeLocalPort();
-  const ranks = Array.from({ length: Math.max(1, world) }, (_, rank) => {
+  const ranks = Array.from({ length: world === 0 ? (launch.copies ?? 1) : world }, (_, rank) => {
     const [command, ...args] = [...(launch.prefix?.(rank) ?? []), process.execPath, WORKER, JSON.stringify(setting)];
     const env = { ...process.env, ...(world === 0 ? {} : localRankEnv(rank, world, port)), ...launch.env?.(rank) };
     return promisify(execFile)(command, args, { env, maxBuffer: 1 << 20 }).catch((error: Error & { stderr?: string }) => {
@@ -42,9 +44,9 @@ async function runWorkers<Result = WorkerResult>(setting: WorkerSetting, world: 
   return JSON.parse(first.stdout.trim().split('\n').at(-1) as string) as Result;
 }
 
-/** Clips trained per step over all ranks. */
-const clipsPerStep = (r: WorkerResult) => r.batch * r.accumulate * r.worldSize;
-const clipsPerSecond = (r: WorkerResult) => clipsPerStep(r) / (r.stepMs / 1000);
+/** Clips trained per step over all processes (ranks, or independent copies). */
+const clipsPerStep = (m: Measured) => m.result.batch * m.result.accumulate * m.processes;
+const clipsPerSecond = (m: Measured) => clipsPerStep(m) / (m.result.stepMs / 1000);
 /** The allreduce's rate as each rank sends it: with 2 ranks Gloo's ring sends every float once each way (reduce-scatter, then allgather halves). */
 const allreduceGbits = (r: WorkerResult) => (r.allreduceFloats * 4 * 8 * (2 * (r.worldSize - 1)) / r.worldSize) / (r.allreduceMs / 1000) / 1e9;
 
@@ -53,6 +55,8 @@ interface Measured {
   name: string;
   /** The link between the ranks: '-' (one process), 'loopback', or the namespaces' tbf rate. */
   link: string;
+  /** Processes running at once (a group's ranks, or independent copies). */
+  processes: number;
   result: WorkerResult;
 }
 
@@ -78,12 +82,15 @@ export const distributedSuite: Suite = {
     const measured: Measured[] = [];
     // the same global batch: 2B clips in one process, B on each of 2 ranks
     progress(`1 process x 2 threads, batch ${2 * batch}, ${shapeText}`);
-    const single = await runWorkers({ backend, threads: 2, batch: 2 * batch, ...base }, 0);
-    measured.push({ name: '1 process x 2 threads', link: '-', result: single });
+    const single: Measured = { name: '1 process x 2 threads', link: '-', processes: 1, result: await runWorkers({ backend, threads: 2, batch: 2 * batch, ...base }, 0) };
+    measured.push(single);
     progress(`1 process x 1 thread, batch ${batch} (a rank's work, alone on the machine)`);
-    measured.push({ name: '1 process x 1 thread (one rank\'s batch)', link: '-', result: await runWorkers({ backend, threads: 1, batch, ...base }, 0) });
+    measured.push({ name: '1 process x 1 thread (one rank\'s batch)', link: '-', processes: 1, result: await runWorkers({ backend, threads: 1, batch, ...base }, 0) });
+    // the ranks' work without the group: what running two 1-thread processes at once costs by itself
+    progress(`2 independent 1-thread processes at once, batch ${batch} each (no group)`);
+    measured.push({ name: '2 independent processes x 1 thread (no group)', link: '-', processes: 2, result: await runWorkers({ backend, threads: 1, batch, ...base }, 0, { copies: 2 }) });
     progress(`2 ranks x 1 thread on 127.0.0.1, batch ${batch} each`);
-    measured.push({ name: '2 ranks x 1 thread', link: 'loopback', result: await runWorkers({ backend, threads: 1, batch, ...base }, 2) });
+    measured.push({ name: '2 ranks x 1 thread', link: 'loopback', processes: 2, result: await runWorkers({ backend, threads: 1, batch, ...base }, 2) });
     const namespaceNotes: string[] = [];
     for (const rate of rates) {
       const pair = createNamespacePair(rate.replace(/bit$/i, '').slice(0, 5), rate);
@@ -102,21 +109,21 @@ export const distributedSuite: Suite = {
         for (const k of accumulate > 1 ? [1, accumulate] : [1]) {
           progress(`2 ranks x 1 thread across two namespaces at ${rate}, batch ${batch} each, ${k} micro-batch${k === 1 ? '' : 'es'} per step`);
           const result = await runWorkers({ backend, threads: 1, batch, accumulate: k, ...base }, 2, launch);
-          measured.push({ name: `2 ranks x 1 thread, ${rate}${k > 1 ? `, accumulating ${k}` : ''}`, link: rate, result });
+          measured.push({ name: `2 ranks x 1 thread, ${rate}${k > 1 ? `, accumulating ${k}` : ''}`, link: rate, processes: 2, result });
         }
       } finally {
         pair.remove();
       }
     }
     const grouped = (r: WorkerResult, value: number) => (r.worldSize > 1 ? value : '-');
-    const rows = measured.map(({ name, link, result }) => [
-      name,
-      link,
+    const rows = measured.map(({ result, ...m }) => [
+      m.name,
+      m.link,
       result.engine,
-      `${result.worldSize} x ${result.batch}${result.accumulate > 1 ? ` x ${result.accumulate}` : ''}`,
-      clipsPerStep(result),
-      clipsPerSecond(result),
-      clipsPerSecond(result) / clipsPerSecond(single),
+      `${m.processes} x ${result.batch}${result.accumulate > 1 ? ` x ${result.accumulate}` : ''}`,
+      clipsPerStep({ result, ...m }),
+      clipsPerSecond({ result, ...m }),
+      clipsPerSecond({ result, ...m }) / clipsPerSecond(single),
       result.stepMs,
       result.forwardBackwardMs,
       result.forwardBackwardMs / (result.batch * result.accumulate),
@@ -133,12 +140,25 @@ export const distributedSuite: Suite = {
           title: `Data-parallel S3D ResNet-18 training (Adam), ${shapeText}, ${batch} clip${batch === 1 ? '' : 's'} per rank per micro-batch`,
           columns: ['configuration', 'link', 'engine (per process)', 'processes x batch (x micro-batches)', 'clips per step', 'train clips/s', 'vs 1 process x 2 threads', 'step ms', 'forward+backward ms', 'forward+backward ms per clip', 'update ms', 'wait ms', 'allreduce ms', 'allreduce / step', 'allreduce Gbit/s per direction'],
           rows,
-          note: `Medians of ${base.steps} steps after a warm-up step per configuration, every configuration in its own processes, one after the other in this run. Compared: clips/s at the same global batch (2 x ${batch} clips per step, the 1-thread process ${batch}); with accumulation a step trains k micro-batches before its one allreduce. A rank's step: forward+backward, a wait for the slower rank (a one-float allreduce), the allreduce of ${ranks.allreduceFloats.toLocaleString('en')} floats (gradients, BatchNorm statistics, a non-finite flag) over Gloo, the update. Gbit/s: the floats each rank sends per allreduce (with 2 ranks, every float once) over the allreduce time. Namespaces: two Linux network namespaces joined by a veth pair, each end's egress limited by tc's tbf (netem is not available in this machine's kernel). ${namespaceNotes.join('; ')}. Ratios compare configurations of one run; a machine under load moves them.`,
+          note: `Medians of ${base.steps} steps after a warm-up step per configuration, every configuration in its own processes, one after the other in this run. Compared: clips/s at the same global batch (2 x ${batch} clips per step, the 1-thread process ${batch}); the independent processes run a rank's work twice at once without a group (what sharing the machine costs, apart from any communication; clips/s counts both); with accumulation a step trains k micro-batches before its one allreduce. A rank's step: forward+backward, a wait for the slower rank (a one-float allreduce), the allreduce of ${ranks.allreduceFloats.toLocaleString('en')} floats (gradients, BatchNorm statistics, a non-finite flag) over Gloo, the update. Gbit/s: the floats each rank sends per allreduce (with 2 ranks, every float once) over the allreduce time. Namespaces: two Linux network namespaces joined by a veth pair, each end's egress limited by tc's tbf (netem is not available in this machine's kernel). ${namespaceNotes.join('; ')}. Ratios compare configurations of one run; a machine under load moves them.`,
+        },
+        {
+          title: "The allreduce's parts and the wasm heap, per configuration",
+          columns: ['configuration', 'gather ms', 'Gloo ms', 'scatter ms', 'heap MB after warm-up', 'heap MB at the end'],
+          rows: measured.map(({ name, result }) => [
+            name,
+            result.allreducePhases?.gatherMs ?? '-',
+            result.allreducePhases?.glooMs ?? '-',
+            result.allreducePhases?.scatterMs ?? '-',
+            result.heapMB?.afterWarmup ?? '-',
+            result.heapMB?.end ?? '-',
+          ]),
+          note: "Medians of the same steps (rank 0). Gather: one concat kernel into a flat tensor on the wasm heap and a native non-finite count; Gloo: the allreduce and the gradients' scaling in the addon's waiting thread; scatter: one heap copy per gradient and the BatchNorm statistics' mean. A heap that grows after the warm-up step would be paid for in the timed steps.",
         },
       ],
       charts: {
         'distributed-throughput.svg': barChart(
-          measured.map(({ name, result }) => ({ group: name, bars: [{ name: 'train clips/s', value: clipsPerSecond(result) }] })),
+          measured.map((m) => ({ group: m.name, bars: [{ name: 'train clips/s', value: clipsPerSecond(m) }] })),
           { title: 'S3D ResNet-18 training clips/s (higher is better)', yLabel: 'clips/s' },
         ),
         'distributed-step.svg': barChart(
@@ -162,7 +182,7 @@ export const distributedSuite: Suite = {
             }
           : {}),
       },
-      data: { shape: base, batch, accumulate, rates, namespaces: namespaceNotes, measured: measured.map((m) => ({ ...m, clipsPerSecond: clipsPerSecond(m.result) })) },
+      data: { shape: base, batch, accumulate, rates, namespaces: namespaceNotes, measured: measured.map((m) => ({ ...m, clipsPerSecond: clipsPerSecond(m) })) },
     };
   },
 };

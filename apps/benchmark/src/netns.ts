@@ -52,9 +52,12 @@ export function createNamespacePair(tag: string, rate: string | null): Namespace
   const subnet = `10.234.${id % 250}`; // one pair at a time
   const addresses: [string, string] = [`${subnet}.1`, `${subnet}.2`];
   const remove = () => {
+    process.off('exit', remove);
     // deleting a namespace deletes the veth end inside it, and with it its peer
     for (const ns of names) run('ip', ['netns', 'del', ns]);
   };
+  // a suite that throws past its finally, or exits, still leaves no namespaces behind
+  process.on('exit', remove);
   const steps: [string, string[]][] = [
     ['ip', ['netns', 'add', names[0]]],
     ['ip', ['netns', 'add', names[1]]],

@@ -8,6 +8,7 @@ import { initBackend } from '@trajectorynet/runtime';
 import type { SyntheticRegimeName } from '@trajectorynet/training';
 import { checkDataDir, DATA_FILES, resolveDataDir } from './data.js';
 import { machineInfo } from './machine.js';
+import { rateBytesPerSecond } from './netns.js';
 import { type SuiteOutcome, writeResults } from './report.js';
 import { STUDY_MODELS } from './suites/accuracy.js';
 import { SUITES } from './suites/index.js';
@@ -18,6 +19,18 @@ function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`a positive integer, got '${value}'`);
   return n;
+}
+
+/** A tbf rate (10gbit, 500mbit) or 'none', collected into a list. */
+function tbfRate(value: string, list: string[] | undefined): string[] {
+  if (value !== 'none') {
+    try {
+      rateBytesPerSecond(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  }
+  return [...(list ?? []), value];
 }
 
 const program = new Command()
@@ -34,7 +47,7 @@ const program = new Command()
   .option('--distributed-batch <n>', 'distributed suite: clips per rank per micro-batch (default 1; the 2-thread process then trains 2x as many per step, the same global batch)', positiveInteger)
   .option('--distributed-steps <n>', 'distributed suite: timed steps per configuration, after a warm-up step (default 5)', positiveInteger)
   .option('--distributed-accumulate <k>', 'distributed suite: micro-batches per step in the gradient-accumulation rows across namespaces (default 2; 1 leaves them out)', positiveInteger)
-  .option('--distributed-rates <rate...>', "distributed suite: tbf rate limits of the veth link between two network namespaces (default 10gbit 1gbit; 'none' skips the namespaces)")
+  .option('--distributed-rates <rate...>', "distributed suite: tbf rate limits of the veth link between two network namespaces (default 10gbit 1gbit; 'none' skips the namespaces)", tbfRate)
   .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
   .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 36: every temporal model then fits at least 90% of its training clips)', Number)
   .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)

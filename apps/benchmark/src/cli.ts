@@ -2,17 +2,36 @@
 /** `trajectorynet-bench`: runs the benchmark suites and writes report.md, results.json and SVG charts. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { describeError, EXIT_CODES, exitCodeFor } from '@trajectorynet/core';
 import { initBackend } from '@trajectorynet/runtime';
 import type { SyntheticRegimeName } from '@trajectorynet/training';
 import { checkDataDir, DATA_FILES, resolveDataDir } from './data.js';
 import { machineInfo } from './machine.js';
+import { rateBytesPerSecond } from './netns.js';
 import { type SuiteOutcome, writeResults } from './report.js';
 import { STUDY_MODELS } from './suites/accuracy.js';
 import { SUITES } from './suites/index.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`a positive integer, got '${value}'`);
+  return n;
+}
+
+/** A tbf rate (10gbit, 500mbit) or 'none', collected into a list. */
+function tbfRate(value: string, list: string[] | undefined): string[] {
+  if (value !== 'none') {
+    try {
+      rateBytesPerSecond(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  }
+  return [...(list ?? []), value];
+}
 
 const program = new Command()
   .name('trajectorynet-bench')
@@ -25,6 +44,10 @@ const program = new Command()
   .option('--data <dir>', 'the test data folder of the video, flow and motionnet suites (default: env TRAJECTORYNET_DATA, else ../shared/data beside a repository checkout)')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
   .option('--motionnet-checkpoint <run...>', 'motionnet suite: evaluate this pretraining run (folder or .ckpt) instead of running the recipe (about an hour of CPU); further runs are compared on the same pairs')
+  .option('--distributed-batch <n>', 'distributed suite: clips per rank per micro-batch (default 1; the 2-thread process then trains 2x as many per step, the same global batch)', positiveInteger)
+  .option('--distributed-steps <n>', 'distributed suite: timed steps per configuration, after a warm-up step (default 5)', positiveInteger)
+  .option('--distributed-accumulate <k>', 'distributed suite: micro-batches per step in the gradient-accumulation rows across namespaces (default 2; 1 leaves them out)', positiveInteger)
+  .option('--distributed-rates <rate...>', "distributed suite: tbf rate limits of the veth link between two network namespaces (default 10gbit 1gbit; 'none' skips the namespaces)", tbfRate)
   .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
   .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 36: every temporal model then fits at least 90% of its training clips)', Number)
   .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)
@@ -46,10 +69,11 @@ Exit codes: 0 done, 1 a suite failed (its error is in the report) or a bug, 2 ba
 Examples:
   trajectorynet-bench --quick --suite ops scaling
   trajectorynet-bench --suite ops flow --data ~/trajectorynet-data --out results/today
+  trajectorynet-bench --suite distributed --distributed-batch 4 --distributed-rates 10gbit 1gbit --out results/dist
   trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study
   trajectorynet-bench --suite accuracy --accuracy-regime trackable --accuracy-models s3d tn-true tn-tvl1 --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[]; accuracyRegime: SyntheticRegimeName }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; distributedBatch?: number; distributedSteps?: number; distributedAccumulate?: number; distributedRates?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[]; accuracyRegime: SyntheticRegimeName }) => {
     const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
     const dataDir = resolveDataDir(options.data);
     checkDataDir(dataDir, selected.filter((s) => s.needsData).map((s) => s.name));
@@ -68,6 +92,7 @@ Examples:
           dataDir,
           progress: (m) => console.error(`[${suite.name}] ${m}`),
           motionnetCheckpoint: options.motionnetCheckpoint,
+          distributed: { batch: options.distributedBatch, steps: options.distributedSteps, accumulate: options.distributedAccumulate, rates: options.distributedRates },
           accuracy: {
             seeds: options.accuracySeeds,
             epochs: options.accuracyEpochs,

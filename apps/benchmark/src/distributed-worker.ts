@@ -4,7 +4,8 @@
  * RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). A rank's step is its
  * gradients, a wait for the slowest rank (a one-float allreduce), the
  * data-parallel step's allreduce (gradients + BatchNorm statistics) and the
- * update. Prints the median timings as one JSON line (rank 0, or alone).
+ * update; with `"accumulate": k` a step sums the gradients of k micro-batches
+ * before its one allreduce. Prints the median timings as one JSON line (rank 0, or alone).
  *
  * `node distributed-worker.js '{"backend":"wasm","threads":1,"frames":8,"size":64,"width":0.125,"batch":1,"steps":3}'`
  *
@@ -26,8 +27,10 @@ export interface WorkerSetting {
   frames: number;
   size: number;
   width: number;
-  /** Clips per step on this process. */
+  /** Clips per micro-batch on this process. */
   batch: number;
+  /** Micro-batches whose gradients are summed before the one allreduce and update of a step (gradient accumulation; default 1). */
+  accumulate?: number;
   /** Timed steps (after one warm-up step). */
   steps: number;
   /** Time the allreduce's phases, copying vs in place, instead of training steps. */
@@ -57,14 +60,31 @@ export interface WorkerResult {
   worldSize: number;
   threads: number;
   batch: number;
+  /** Micro-batches per step. */
+  accumulate: number;
   engine: string;
   /** Medians over the timed steps, in ms. */
   stepMs: number;
+  /** Forward, backward (and the accumulation's sums) plus the update: the step without wait and allreduce. */
   computeMs: number;
+  /** Forward and backward of all the step's micro-batches. */
+  forwardBackwardMs: number;
+  /** The optimiser's update (Adam over every weight). */
+  updateMs: number;
   waitMs: number;
   allreduceMs: number;
   /** Floats in each step's allreduce. */
   allreduceFloats: number;
+  /** The allreduce's parts (medians, ms): gathering into the flat buffer, Gloo, scattering back (ranks only). */
+  allreducePhases: { gatherMs: number; glooMs: number; scatterMs: number } | null;
+  /** The wasm backend's memory (MB) after the warm-up step and after the last step (null on other backends): growth past the warm-up would be paid in timed steps. */
+  heapMB: { afterWarmup: number; end: number } | null;
+}
+
+/** The wasm backend's memory in MB, or null on other backends. */
+function heapMB(): number | null {
+  const bytes = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length;
+  return bytes == null ? null : bytes / 2 ** 20;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -89,15 +109,22 @@ async function main(): Promise<void> {
   const optimizer = new ScheduledAdam(1e-4, 0.9, 0.999, 1e-8);
   const clip = tf.randomNormal([setting.batch, setting.frames, setting.size, setting.size, 3]);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: setting.batch }, (_, i) => (i * 7) % 174), 'int32'), 174);
-  const times = { step: [] as number[], compute: [] as number[], wait: [] as number[], allreduce: [] as number[] };
+  const accumulate = setting.accumulate ?? 1;
+  const times = { step: [] as number[], compute: [] as number[], forwardBackward: [] as number[], update: [] as number[], wait: [] as number[], allreduce: [] as number[], gather: [] as number[], gloo: [] as number[], scatter: [] as number[] };
+  let heapAfterWarmup: number | null = null;
   let allreduceFloats = 0;
   for (let step = 0; step <= setting.steps; step++) {
     const started = performance.now();
-    const grads = tf.tidy(() => {
-      const { value, grads: g } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(clip, { training: true }) as tf.Tensor) as tf.Scalar, variables);
-      value.dataSync();
-      return variables.map((v) => g[v.name]);
-    });
+    let grads: tf.Tensor[] = [];
+    for (let micro = 0; micro < accumulate; micro++) {
+      const next = tf.tidy(() => {
+        const { value, grads: g } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(clip, { training: true }) as tf.Tensor) as tf.Scalar, variables);
+        value.dataSync();
+        return variables.map((v, i) => (micro === 0 ? g[v.name] : tf.add(grads[i], g[v.name])));
+      });
+      if (micro > 0) tf.dispose(grads);
+      grads = next;
+    }
     const computed = performance.now();
     let waited = computed;
     let reduced = grads;
@@ -105,9 +132,17 @@ async function main(): Promise<void> {
       await parallel.sum([0]); // every rank has its gradients: what follows is the allreduce alone
       waited = performance.now();
       allreduceFloats = grads.reduce((a, g) => a + g.size, 0) + buffers.reduce((a, b) => a + b.read().size, 0) + 1;
-      const result = await parallel.reduceStep(grads, buffers, 1 / world);
+      const result = await parallel.reduceStep(grads, buffers, 1 / (world * accumulate));
       if (result.grads == null) throw new Error('non-finite gradients in the benchmark');
       reduced = result.grads;
+      tf.dispose(grads);
+      if (step > 0) {
+        times.gather.push(result.phases.gatherMs);
+        times.gloo.push(result.phases.allreduceMs);
+        times.scatter.push(result.phases.scatterMs);
+      }
+    } else if (accumulate > 1) {
+      reduced = grads.map((g) => tf.mul(g, 1 / accumulate));
       tf.dispose(grads);
     }
     const reducedAt = performance.now();
@@ -116,9 +151,14 @@ async function main(): Promise<void> {
     // one read: the update is done before the clock stops
     variables[0].dataSync();
     const ended = performance.now();
-    if (step === 0) continue; // warm-up
+    if (step === 0) {
+      heapAfterWarmup = heapMB();
+      continue; // warm-up
+    }
     times.step.push(ended - started);
     times.compute.push(computed - started + (ended - reducedAt));
+    times.forwardBackward.push(computed - started);
+    times.update.push(ended - reducedAt);
     times.wait.push(waited - computed);
     times.allreduce.push(reducedAt - waited);
   }
@@ -132,12 +172,17 @@ async function main(): Promise<void> {
       worldSize: world,
       threads: setting.threads,
       batch: setting.batch,
+      accumulate,
       engine,
       stepMs: median(times.step),
       computeMs: median(times.compute),
+      forwardBackwardMs: median(times.forwardBackward),
+      updateMs: median(times.update),
       waitMs: median(times.wait),
       allreduceMs: median(times.allreduce),
       allreduceFloats,
+      allreducePhases: times.gloo.length === 0 ? null : { gatherMs: median(times.gather), glooMs: median(times.gloo), scatterMs: median(times.scatter) },
+      heapMB: heapAfterWarmup == null ? null : { afterWarmup: heapAfterWarmup, end: heapMB() as number },
     };
     console.log(JSON.stringify(result));
   }

@@ -28,6 +28,8 @@ export interface SuiteContext {
   /** `pretrain-motionnet` runs (folders or .ckpt): the first replaces the motionnet suite's pretraining recipe, the others are compared on the same pairs (--motionnet-checkpoint). */
   motionnetCheckpoint?: string[];
   /** Accuracy study budget overrides (--accuracy-*). */
+  /** Distributed suite settings (--distributed-*). */
+  distributed?: { batch?: number; steps?: number; accumulate?: number; rates?: string[] };
   accuracy?: { seeds?: number; epochs?: number; clips?: number; valClips?: number; models?: string[]; sampling?: string[]; motionnetCheckpoint?: string; reportOnly?: boolean; onlySeeds?: number[]; regime?: SyntheticRegimeName };
 }
 

@@ -25,6 +25,7 @@ const program = new Command()
   .option('--data <dir>', 'the test data folder of the video, flow and motionnet suites (default: env TRAJECTORYNET_DATA, else ../shared/data beside a repository checkout)')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
   .option('--motionnet-checkpoint <run...>', 'motionnet suite: evaluate this pretraining run (folder or .ckpt) instead of running the recipe (about an hour of CPU); further runs are compared on the same pairs')
+  .option('--motionnet-pytorch-only', 'motionnet suite: only the training-step and inference comparison with PyTorch (no forward-speed table, pretraining or EPE)', false)
   .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
   .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 36: every temporal model then fits at least 90% of its training clips)', Number)
   .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)
@@ -49,7 +50,7 @@ Examples:
   trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study
   trajectorynet-bench --suite accuracy --accuracy-regime trackable --accuracy-models s3d tn-true tn-tvl1 --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[]; accuracyRegime: SyntheticRegimeName }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; motionnetPytorchOnly: boolean; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[]; accuracyRegime: SyntheticRegimeName }) => {
     const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
     const dataDir = resolveDataDir(options.data);
     checkDataDir(dataDir, selected.filter((s) => s.needsData).map((s) => s.name));
@@ -68,6 +69,7 @@ Examples:
           dataDir,
           progress: (m) => console.error(`[${suite.name}] ${m}`),
           motionnetCheckpoint: options.motionnetCheckpoint,
+          motionnetPytorchOnly: options.motionnetPytorchOnly,
           accuracy: {
             seeds: options.accuracySeeds,
             epochs: options.accuracyEpochs,

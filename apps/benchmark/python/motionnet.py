@@ -27,6 +27,10 @@ after a warm-up step) and inference ms (one forward pass of the batch under
 no_grad, median). STEPS 0: parameters only.
 
 usage: motionnet.py THREADS BATCH FRAMES SIZE WIDTH_MULTIPLIER STEPS
+       motionnet.py check MANIFEST.json WEIGHTS.bin
+The check form (the benchmark's test) loads createMotionNet's weights and a
+clip written by the test and prints the five outputs (NHWC order, flattened)
+and the loss, for comparison with ours.
 """
 import json
 import math
@@ -246,7 +250,49 @@ def median_ms(fn, steps):
     return 1000 * (times[mid] if len(times) % 2 == 1 else (times[mid - 1] + times[mid]) / 2)
 
 
+def check(manifest_path, weights_path):
+    """Weights of createMotionNet's layers (Keras layouts) and a clip [N, T, H, W, 3] -> outputs and loss."""
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    with open(weights_path, "rb") as f:
+        data = torch.frombuffer(bytearray(f.read()), dtype=torch.float32)
+    tensors, offset = {}, 0
+    for entry in manifest["tensors"]:
+        count = math.prod(entry["shape"])
+        tensors[entry["name"]] = data[offset : offset + count].reshape(entry["shape"])
+        offset += count
+    model = MotionNet(manifest["frames"], manifest["widthMultiplier"])
+    names = ["conv1", "conv1_1", "conv2", "conv2_1", "conv3", "conv3_1", "conv4", "conv4_1", "conv5", "conv5_1", "conv6", "conv6_1"]
+    convs = list(zip(names, model.encoder)) + [("flow6", model.flow6)]
+    for i, level in enumerate("5432"):
+        convs += [(f"smooth{level}", model.smooths[i]), (f"flow{level}", model.heads[i])]
+    used = set()
+    with torch.no_grad():
+        for name, conv in convs:
+            # Keras conv kernel [kh, kw, in, out] -> [out, in, kh, kw]
+            conv.weight.copy_(tensors[f"{name}/kernel"].permute(3, 2, 0, 1))
+            conv.bias.copy_(tensors[f"{name}/bias"])
+            used |= {f"{name}/kernel", f"{name}/bias"}
+        for i, level in enumerate("5432"):
+            # Keras transposed-conv kernel [kh, kw, out, in] -> [in, out, kh, kw]
+            for name, layer in [(f"deconv{level}", model.deconvs[i]), (f"upflow{level}", model.upflows[i])]:
+                layer.weight.copy_(tensors[f"{name}/kernel"].permute(3, 2, 0, 1))
+                used.add(f"{name}/kernel")
+    if used != set(tensors) - {"clip"}:
+        raise SystemExit(f"weights not matched: {sorted(set(tensors) - used - {'clip'})}")
+    clip = tensors["clip"].permute(0, 1, 4, 2, 3).contiguous()  # [N, T, H, W, 3] -> [N, T, 3, H, W]
+    size = clip.shape[-1]
+    scales = [Scale(size, size, int(size * s), int(size * s)) for s in SCALES]
+    with torch.no_grad():
+        outputs = model(stack(clip))
+        loss = unsupervised_loss(model, clip, scales, gaussian_window())
+    print(json.dumps({"outputs": [o.permute(0, 2, 3, 1).reshape(-1).tolist() for o in outputs], "loss": loss.item()}))
+
+
 def main():
+    if sys.argv[1] == "check":
+        check(sys.argv[2], sys.argv[3])
+        return
     threads, batch, frames, size = (int(a) for a in sys.argv[1:5])
     width_multiplier = float(sys.argv[5])
     steps = int(sys.argv[6])

@@ -48,6 +48,7 @@ const program = new Command()
   .option('--distributed-steps <n>', 'distributed suite: timed steps per configuration, after a warm-up step (default 5)', positiveInteger)
   .option('--distributed-accumulate <k>', 'distributed suite: micro-batches per step in the gradient-accumulation rows across namespaces (default 2; 1 leaves them out)', positiveInteger)
   .option('--distributed-rates <rate...>', "distributed suite: tbf rate limits of the veth link between two network namespaces (default 10gbit 1gbit; 'none' skips the namespaces)", tbfRate)
+  .option('--motionnet-pytorch-only', 'motionnet suite: only the training-step and inference comparison with PyTorch (no forward-speed table, pretraining or EPE)', false)
   .option('--accuracy-seeds <n>', 'accuracy suite: number of paired seeds (default 5)', Number)
   .option('--accuracy-epochs <n>', 'accuracy suite: epochs per model (default 36: every temporal model then fits at least 90% of its training clips)', Number)
   .option('--accuracy-clips <n>', 'accuracy suite: training clips per class (default 16)', Number)
@@ -73,7 +74,7 @@ Examples:
   trajectorynet-bench --suite accuracy --accuracy-seeds 5 --accuracy-sampling dense segment --out results/study
   trajectorynet-bench --suite accuracy --accuracy-regime trackable --accuracy-models s3d tn-true tn-tvl1 --out results/study`,
   )
-  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; distributedBatch?: number; distributedSteps?: number; distributedAccumulate?: number; distributedRates?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[]; accuracyRegime: SyntheticRegimeName }) => {
+  .action(async (options: { quick: boolean; suite?: string[]; out: string; data?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; motionnetCheckpoint?: string[]; motionnetPytorchOnly: boolean; distributedBatch?: number; distributedSteps?: number; distributedAccumulate?: number; distributedRates?: string[]; accuracySeeds?: number; accuracyEpochs?: number; accuracyClips?: number; accuracyValClips?: number; accuracyModels?: string[]; accuracySampling?: string[]; accuracyMotionnet?: string; accuracyReportOnly: boolean; accuracyOnlySeeds?: number[]; accuracyRegime: SyntheticRegimeName }) => {
     const selected = SUITES.filter((s) => options.suite == null || options.suite.includes(s.name));
     const dataDir = resolveDataDir(options.data);
     checkDataDir(dataDir, selected.filter((s) => s.needsData).map((s) => s.name));
@@ -92,6 +93,7 @@ Examples:
           dataDir,
           progress: (m) => console.error(`[${suite.name}] ${m}`),
           motionnetCheckpoint: options.motionnetCheckpoint,
+          motionnetPytorchOnly: options.motionnetPytorchOnly,
           distributed: { batch: options.distributedBatch, steps: options.distributedSteps, accumulate: options.distributedAccumulate, rates: options.distributedRates },
           accuracy: {
             seeds: options.accuracySeeds,

@@ -27,6 +27,8 @@ export interface SuiteContext {
   dataDir?: string;
   /** `pretrain-motionnet` runs (folders or .ckpt): the first replaces the motionnet suite's pretraining recipe, the others are compared on the same pairs (--motionnet-checkpoint). */
   motionnetCheckpoint?: string[];
+  /** The motionnet suite's comparison with PyTorch alone: no forward-speed table, pretraining or EPE (--motionnet-pytorch-only). */
+  motionnetPytorchOnly?: boolean;
   /** Accuracy study budget overrides (--accuracy-*). */
   /** Distributed suite settings (--distributed-*). */
   distributed?: { batch?: number; steps?: number; accumulate?: number; rates?: string[] };

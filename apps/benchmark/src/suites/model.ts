@@ -3,15 +3,12 @@
  * of C2D, S3D and TrajectoryNet on each engine (wasm, wasm + libtorch at 1 and
  * 2 threads), and the same S3D ResNet-18 in PyTorch, all in one run.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createTrajectoryNet, foldBatchNorm, PRESET_STAGES, summarize, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
 import { ScheduledAdam } from '@trajectorynet/runtime';
 import { barChart } from '@trajectorynet/training';
 import { restoreEngine, speedEngines, useEngine } from '../engines.js';
+import { runTorchScript, torchImportable } from '../pytorch.js';
 import type { Suite } from '../suite.js';
 import { timeIt } from '../timing.js';
 
@@ -21,10 +18,6 @@ const VARIANTS: [string, TrajectoryNetConfig['stages'], boolean][] = [
   ['TrajectoryNet', PRESET_STAGES.trajectorynet, false],
   ['TrajectoryNet + motion', PRESET_STAGES.trajectorynet, true],
 ];
-
-const PYTHON = '/usr/bin/python3';
-// beside dist/ in the package (tsup bundles this module into dist/)
-const TORCH_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../python/s3d_resnet18.py');
 
 interface TorchResult {
   threads: number;
@@ -36,13 +29,9 @@ interface TorchResult {
 
 /** The same S3D ResNet-18 in PyTorch (CPU) with 1 and 2 threads, when python3-torch is importable. */
 async function pytorchS3D(setting: { frames: number; size: number; batch: number; steps: number }): Promise<TorchResult[] | null> {
-  if (spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  if (!torchImportable()) return null;
   const results: TorchResult[] = [];
-  for (const threads of [1, 2]) {
-    const args = [TORCH_SCRIPT, threads, setting.batch, setting.frames, setting.size, Math.max(2, setting.steps), 174].map(String);
-    const { stdout } = await promisify(execFile)(PYTHON, args, { maxBuffer: 1 << 20 });
-    results.push(JSON.parse(stdout) as TorchResult);
-  }
+  for (const threads of [1, 2]) results.push(await runTorchScript<TorchResult>('s3d_resnet18.py', [threads, setting.batch, setting.frames, setting.size, Math.max(2, setting.steps), 174]));
   return results;
 }
 

@@ -12,8 +12,9 @@ import { createMotionNet, predictFlow, stackFrames } from '@trajectorynet/motion
 import { barChart, loadMotionNet, loadTextureFrames, PROCEDURAL_PRETRAINING, pretrainMotionNet } from '@trajectorynet/training';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { proceduralValidationSet, readFlo, readImage } from '@trajectorynet/video-io';
-import type { Suite } from '../suite.js';
+import type { Suite, SuiteResult } from '../suite.js';
 import { timeIt } from '../timing.js';
+import { comparisonTable, compareWithPytorch, FULL_STEP_SETTINGS, QUICK_STEP_SETTINGS } from './motionnet-pytorch.js';
 
 interface Variant {
   name: string;
@@ -106,10 +107,13 @@ const EPE_COLUMNS = ['pair', 'MotionNet EPE', 'TV-L1 EPE', 'zero-flow EPE', 'Mot
 
 export const motionnetSuite: Suite = {
   name: 'motionnet',
-  description: "MotionNet forward speed; EPE on FlyingChairs and on procedural validation pairs (the network's size and FlyingChairs') after the pretraining recipe, next to TV-L1 and zero flow",
+  description: "MotionNet training step and inference against the same network and loss in PyTorch; forward speed; EPE on FlyingChairs and on procedural validation pairs (the network's size and FlyingChairs') after the pretraining recipe, next to TV-L1 and zero flow",
   needsData: true,
-  async run({ quick, outDir, progress, dataDir, motionnetCheckpoint }) {
+  async run({ quick, outDir, progress, dataDir, motionnetCheckpoint, motionnetPytorchOnly }): Promise<SuiteResult> {
     const data = dataDir!;
+    // training steps and inference against PyTorch, first (the rest can take an hour)
+    const pytorch = await compareWithPytorch(quick ? QUICK_STEP_SETTINGS : FULL_STEP_SETTINGS, quick, progress);
+    if (motionnetPytorchOnly) return { tables: [comparisonTable(pytorch)], charts: {}, data: { pytorch } };
     const speed: ({ variant: Variant } & Awaited<ReturnType<typeof forwardSpeed>>)[] = [];
     for (const variant of quick ? QUICK_VARIANTS : FULL_VARIANTS) {
       progress(`forward: ${variant.name}`);
@@ -201,6 +205,7 @@ export const motionnetSuite: Suite = {
     const setup = `MotionNet: ${setupOf}; ${pretraining}${losses.length > 0 ? `; loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)}` : ''}. TV-L1: @trajectorynet/tvl1-flow defaults (preset 'accurate', its most accurate).`;
     return {
       tables: [
+        comparisonTable(pytorch),
         {
           title: 'MotionNet forward speed (batch 1)',
           columns: ['variant', 'params (M)', 'ms per stack', 'stacks/s', 'flow fields/s'],
@@ -257,7 +262,7 @@ export const motionnetSuite: Suite = {
           { title: 'End-point error (lower is better)', yLabel: 'EPE (px)' },
         ),
       },
-      data: { speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults, large: largeResults, others },
+      data: { pytorch, speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults, large: largeResults, others },
     };
   },
 };

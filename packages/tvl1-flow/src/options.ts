@@ -99,23 +99,24 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
 };
 
 /**
- * The default: the IPOL scheme (a full 0.5 pyramid down to about 16 px, so
- * that motions of tens of pixels are found) with three changes, each
- * measured on the FlyingChairs pairs and synthetic pairs with known motion
- * (see the README). Flow is computed on the texture part of the frames
- * (structure-texture decomposition, Wedel et al. 2009, alpha 0.95), so smooth
- * shading differences do not pull the L1 data term. Small objects vanish from
- * the coarse levels, whose flow (the background's, or a large motion spread
- * over them) then overwrites theirs: a second flow started from zero at the
- * coarsest level of at least 64 px is carried down two levels and fused in
- * per pixel by the warped residual. 4 warps per level instead of 5. Chosen
- * on layered validation scenes (scenePair, see the README): the pyramid goes
- * down to about 8 px instead of 16 (60 px motions at 1024x436 are still 4 px
- * on a 27 px level), and pixels whose x + u leaves the frame get no data term
- * (`ignoreOutside`). Frames too small for a deep pyramid still get 3 levels
- * (`minLevels`).
+ * The default: the IPOL scheme (a full 0.5 pyramid, so that motions of tens
+ * of pixels are found) with these changes, each measured (see the README).
+ * Flow is computed on the texture part of the frames (structure-texture
+ * decomposition, Wedel et al. 2009, alpha 0.95; with `structureTheta` 0.125
+ * on [0, 255] frames it removes little, see options above). Small objects
+ * vanish from the coarse levels, whose flow (the background's, or a large
+ * motion spread over them) then overwrites theirs: a second flow started from
+ * zero at the coarsest level of at least 64 px is carried down two levels and
+ * fused in per pixel by the warped residual. Chosen on layered validation
+ * scenes (scenePair, see the README): the pyramid goes down to about 8 px
+ * instead of 16 (60 px motions at 1024x436 are still 4 px on a 27 px level),
+ * pixels whose x + u leaves the frame get no data term (`ignoreOutside`), a
+ * brightness change between the frames is fitted after each warp and
+ * compensated (`gainOffset`: without it, 2-3 px motions under a changed gain
+ * and offset drifted by tens of pixels), and 5 warps per level (4 before).
+ * Frames too small for a deep pyramid still get 3 levels (`minLevels`).
  */
-export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minSize: 8, minLevels: 3, warps: 4, structureTexture: 0.95, restartSize: 64, ignoreOutside: true };
+export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minSize: 8, minLevels: 3, structureTexture: 0.95, restartSize: 64, ignoreOutside: true, gainOffset: true };
 
 /** cv::optflow::DualTVL1OpticalFlow::create() defaults. */
 export const OPENCV_DEFAULTS: Tvl1Settings = {

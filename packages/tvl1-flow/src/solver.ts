@@ -129,7 +129,8 @@ function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float3
  * rhoC, the constant part of I1(x + u) - I0, loses (gain - 1) I0 + offset (where invGrad is 0 rhoC has no effect).
  */
 function compensateGain(I0: Float32Array, warped: Float32Array, rhoC: Float32Array): void {
-  const { gain, offset } = fitGainOffset(I0, warped);
+  const { gain, offset } = fitGainOffset(I0, warped, { symmetric: true, minChange: true });
+  if (gain === 1 && offset === 0) return;
   for (let i = 0; i < I0.length; i++) rhoC[i] -= (gain - 1) * I0[i] + offset;
 }
 

@@ -1,9 +1,13 @@
 /**
  * Structure-texture decomposition (Wedel, Pock, Zach, Bischof, Cremers, "An
  * improved algorithm for TV-L1 optical flow", 2009): the structure part is
- * the ROF-denoised image (Chambolle's projection, theta 1/8), and flow is
+ * the ROF-denoised image (Chambolle's projection, weight theta), and flow is
  * computed on f - alpha * structure, which keeps edges and fine texture but
- * drops smooth shading that the L1 data term would try to follow. 50
+ * drops smooth shading that the L1 data term would try to follow. Wedel et
+ * al.'s theta 1/8 is for [-1, 1] images; on [0, 255] frames it changes each
+ * pixel by at most 4 theta = half a grey level, so with the default theta the
+ * split scales the frame by 1 - alpha and adds a faint high-pass (theta 16 is
+ * their split on this scale; see `structureTheta` in options.ts). 50
  * iterations where Wedel et al. use 100: mean FlyingChairs EPE 3.107 against
  * 3.103 here, 0.15-0.19 s less per 512x384 pair. Runs on the WebAssembly
  * SIMD kernel where available (float32 arithmetic), else in JavaScript.

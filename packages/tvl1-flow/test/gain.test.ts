@@ -56,10 +56,52 @@ describe('fitGainOffset', () => {
     expect(fit.offset).toBeCloseTo(15, 0);
   });
 
+  it('minChange: a fit within 0.03 of gain 1 and 3 levels of offset 0 is (1, 0), one just outside is kept', () => {
+    const a = new Float32Array(400).map((_, i) => (i * 37) % 256);
+    expect(fitGainOffset(a, a.map((v) => 1.02 * v + 2), { minChange: true })).toEqual({ gain: 1, offset: 0 });
+    const outside = fitGainOffset(a, a.map((v) => 1.02 * v + 4), { minChange: true });
+    expect(outside.gain).toBeCloseTo(1.02, 3);
+    expect(outside.offset).toBeCloseTo(4, 1);
+    expect(fitGainOffset(a, a.map((v) => 0.96 * v), { minChange: true }).gain).toBeCloseTo(0.96, 3);
+    expect(fitGainOffset(a, a.map((v) => 1.02 * v + 2)).gain).toBeCloseTo(1.02, 3);
+  });
+
   it('gives (1, 0) without enough matched pixels or for a fit outside [0.5, 2]', () => {
     const a = new Float32Array(20).map((_, i) => i);
     expect(fitGainOffset(a, new Float32Array(20).fill(Number.NaN))).toEqual({ gain: 1, offset: 0 });
     expect(fitGainOffset(a, a.map((v) => 3 * v))).toEqual({ gain: 1, offset: 0 });
     expect(fitGainOffset(new Float32Array(20).fill(5), a)).toEqual({ gain: 1, offset: 0 });
+  });
+});
+
+describe('fitGainOffset symmetric', () => {
+  /** b = g a + c at an aligned fraction of the pixels, g a' + c (a' another pixel's value: a wrong flow) elsewhere. */
+  function misaligned(aligned: number, g: number, c: number, n: number, seed: number) {
+    const rand = seededRandom(seed);
+    const a = new Float32Array(n).map(() => 255 * rand() ** 1.5);
+    const b = a.map((v) => g * (rand() < aligned ? v : a[Math.floor(rand() * n)]) + c);
+    return { a, b };
+  }
+
+  it('stays near the gain while most pixels are still mismatched, where the one-sided L1 fit shrinks it', () => {
+    for (const [g, c] of [
+      [1.2, 10],
+      [0.8, -5],
+    ]) {
+      const { a, b } = misaligned(0.35, g, c, 40000, 5);
+      const sym = fitGainOffset(a, b, { symmetric: true });
+      const one = fitGainOffset(a, b);
+      // measured: 1.128 / 0.854 symmetric, 0.947 / 0.705 one-sided
+      expect(Math.abs(sym.gain - g)).toBeLessThan(0.08);
+      expect(Math.abs(sym.gain - g)).toBeLessThan(0.6 * Math.abs(one.gain - g));
+    }
+  });
+
+  it('equals the one-sided fit on aligned pixels (every k-th one above 32768 pixels)', () => {
+    const { a, b } = misaligned(1, 1.15, 12, 100000, 6);
+    for (const fit of [fitGainOffset(a, b, { symmetric: true }), fitGainOffset(a, b)]) {
+      expect(fit.gain).toBeCloseTo(1.15, 2);
+      expect(fit.offset).toBeCloseTo(12, 0);
+    }
   });
 });

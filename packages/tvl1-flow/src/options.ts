@@ -40,6 +40,13 @@ export interface Tvl1Settings {
   /** Structure-texture decomposition: the weight alpha of the ROF structure removed from each frame (0: none; Wedel et al. use 0.95). */
   structureTexture: number;
   /**
+   * ROF weight theta of that split, in grey levels of the [0, 255] frames: the structure is argmin TV(s) +
+   * |s - f|^2 / (2 theta), and |f - structure| <= 4 theta, so 0.125 (the value of Wedel et al., meant for
+   * [-1, 1] images) removes at most half a grey level here and the split is nearly a no-op; 16 is their
+   * setting on this scale (ROF(c f) with theta = c ROF(f) with theta / c).
+   */
+  structureTheta: number;
+  /**
    * Also solve from zero flow at the coarsest level whose shorter side is at
    * least this many pixels (0: off), carry that second flow down
    * `fusionLevels` levels next to the main one, and at each of them keep per
@@ -52,6 +59,12 @@ export interface Tvl1Settings {
   fusionRadius: number;
   /** Give frame1 frame0's mean and standard deviation first (a global gain and offset between the frames). */
   matchBrightness: boolean;
+  /**
+   * After each warp, fit I1(x + u) = gain * I0(x) + offset on the pixels that have a match (L1, so mismatched and
+   * occluded pixels hardly count) and compare I1(x + u) with gain * I0 + offset: a global brightness change that
+   * the structure-texture split leaves (a gain scales the texture part too).
+   */
+  gainOffset: boolean;
   /** Drop the data term where x + u leaves the frame (those pixels have no match; the TV term fills their flow in). */
   ignoreOutside: boolean;
 }
@@ -76,31 +89,34 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
   normalise: true,
   presmoothSigma: 0.8,
   structureTexture: 0,
+  structureTheta: 0.125,
   restartSize: 0,
   fusionLevels: 2,
   fusionRadius: 1,
   ignoreOutside: false,
   matchBrightness: false,
+  gainOffset: false,
 };
 
 /**
- * The default: the IPOL scheme (a full 0.5 pyramid down to about 16 px, so
- * that motions of tens of pixels are found) with three changes, each
- * measured on the FlyingChairs pairs and synthetic pairs with known motion
- * (see the README). Flow is computed on the texture part of the frames
- * (structure-texture decomposition, Wedel et al. 2009, alpha 0.95), so smooth
- * shading differences do not pull the L1 data term. Small objects vanish from
- * the coarse levels, whose flow (the background's, or a large motion spread
- * over them) then overwrites theirs: a second flow started from zero at the
- * coarsest level of at least 64 px is carried down two levels and fused in
- * per pixel by the warped residual. 4 warps per level instead of 5. Chosen
- * on layered validation scenes (scenePair, see the README): the pyramid goes
- * down to about 8 px instead of 16 (60 px motions at 1024x436 are still 4 px
- * on a 27 px level), and pixels whose x + u leaves the frame get no data term
- * (`ignoreOutside`). Frames too small for a deep pyramid still get 3 levels
- * (`minLevels`).
+ * The default: the IPOL scheme (a full 0.5 pyramid, so that motions of tens
+ * of pixels are found) with these changes, each measured (see the README).
+ * Flow is computed on the texture part of the frames (structure-texture
+ * decomposition, Wedel et al. 2009, alpha 0.95; with `structureTheta` 0.125
+ * on [0, 255] frames it removes little, see options above). Small objects
+ * vanish from the coarse levels, whose flow (the background's, or a large
+ * motion spread over them) then overwrites theirs: a second flow started from
+ * zero at the coarsest level of at least 64 px is carried down two levels and
+ * fused in per pixel by the warped residual. Chosen on layered validation
+ * scenes (scenePair, see the README): the pyramid goes down to about 8 px
+ * instead of 16 (60 px motions at 1024x436 are still 4 px on a 27 px level),
+ * pixels whose x + u leaves the frame get no data term (`ignoreOutside`), a
+ * brightness change between the frames is fitted after each warp and
+ * compensated (`gainOffset`: without it, 2-3 px motions under a changed gain
+ * and offset drifted by tens of pixels), and 5 warps per level (4 before).
+ * Frames too small for a deep pyramid still get 3 levels (`minLevels`).
  */
-export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minSize: 8, minLevels: 3, warps: 4, structureTexture: 0.95, restartSize: 64, ignoreOutside: true };
+export const ACCURATE_DEFAULTS: Tvl1Settings = { ...IPOL_DEFAULTS, preset: 'accurate', minSize: 8, minLevels: 3, structureTexture: 0.95, restartSize: 64, ignoreOutside: true, gainOffset: true };
 
 /** cv::optflow::DualTVL1OpticalFlow::create() defaults. */
 export const OPENCV_DEFAULTS: Tvl1Settings = {
@@ -121,11 +137,13 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
   normalise: false,
   presmoothSigma: 0,
   structureTexture: 0,
+  structureTheta: 0.125,
   restartSize: 0,
   fusionLevels: 2,
   fusionRadius: 1,
   ignoreOutside: false,
   matchBrightness: false,
+  gainOffset: false,
 };
 
 const PRESETS: Record<Tvl1Preset, Tvl1Settings> = { accurate: ACCURATE_DEFAULTS, ipol: IPOL_DEFAULTS, opencv: OPENCV_DEFAULTS };
@@ -147,8 +165,10 @@ export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   if (typeof s.normalise !== 'boolean') fail('normalise', 'true or false');
   if (typeof s.ignoreOutside !== 'boolean') fail('ignoreOutside', 'true or false');
   if (typeof s.matchBrightness !== 'boolean') fail('matchBrightness', 'true or false');
+  if (typeof s.gainOffset !== 'boolean') fail('gainOffset', 'true or false');
   if (!(s.presmoothSigma >= 0 && s.presmoothSigma < Number.POSITIVE_INFINITY)) fail('presmoothSigma', 'a number >= 0');
   if (!(s.structureTexture >= 0 && s.structureTexture < 1)) fail('structureTexture', 'in [0, 1)');
+  if (!(s.structureTheta > 0 && s.structureTheta < Number.POSITIVE_INFINITY)) fail('structureTheta', 'positive');
   if (!(s.restartSize >= 0 && s.restartSize < Number.POSITIVE_INFINITY)) fail('restartSize', 'a number >= 0');
   if (!Number.isInteger(s.fusionLevels) || s.fusionLevels < 1) fail('fusionLevels', 'a positive integer');
   if (!Number.isInteger(s.fusionRadius) || s.fusionRadius < 0) fail('fusionRadius', 'an integer >= 0');

@@ -14,6 +14,7 @@
  * on the WebAssembly SIMD kernel (wasm/kernels.wat) where available, else
  * in JavaScript (`iterateJs`, also its test reference).
  */
+import { fitGainOffset } from './gain.js';
 import { centredGradient, sampleBilinear } from './image.js';
 import { medianFilter } from './median.js';
 import type { Tvl1Settings } from './options.js';
@@ -90,16 +91,19 @@ const sampled = new Float64Array(3);
 /**
  * I1, its gradient and the constant part of the linearised residual, at x + u; invGrad is 1 / |grad I1|^2 (0 where flat).
  * With ignoreOutside, a pixel whose x + u leaves the frame gets no data term (its flow comes from its neighbours
- * through the TV term) instead of matching the replicated border.
+ * through the TV term) instead of matching the replicated border. warped (if given) receives I1(x + u), NaN where
+ * x + u leaves the frame.
  */
-function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, ignoreOutside: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array): void {
+function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, ignoreOutside: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array, warped: Float32Array | null): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       const px = x + u1[i];
       const py = y + u2[i];
-      if (ignoreOutside && (px < 0 || px > w - 1 || py < 0 || py > h - 1)) {
+      const outside = px < 0 || px > w - 1 || py < 0 || py > h - 1;
+      if (ignoreOutside && outside) {
         gx[i] = gy[i] = invGrad[i] = rhoC[i] = 0;
+        if (warped != null) warped[i] = Number.NaN;
         continue;
       }
       if (bicubic) sampleThreeBicubic(I1, I1x, I1y, w, h, px, py, sampled);
@@ -115,8 +119,19 @@ function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float3
       gy[i] = b;
       invGrad[i] = g > GRAD_IS_ZERO ? 1 / g : 0;
       rhoC[i] = sampled[0] - a * u1[i] - b * u2[i] - I0[i];
+      if (warped != null) warped[i] = outside ? Number.NaN : sampled[0];
     }
   }
+}
+
+/**
+ * Compares I1(x + u) with gain * I0 + offset instead of I0, (gain, offset) fitted on the matched pixels (gain.ts):
+ * rhoC, the constant part of I1(x + u) - I0, loses (gain - 1) I0 + offset (where invGrad is 0 rhoC has no effect).
+ */
+function compensateGain(I0: Float32Array, warped: Float32Array, rhoC: Float32Array): void {
+  const { gain, offset } = fitGainOffset(I0, warped, { symmetric: true, minChange: true });
+  if (gain === 1 && offset === 0) return;
+  for (let i = 0; i < I0.length; i++) rhoC[i] -= (gain - 1) * I0[i] + offset;
 }
 
 /**
@@ -203,7 +218,9 @@ export function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: num
   centredGradient(I1, w, h, I1x, I1y);
   const eps2 = s.epsilon * s.epsilon;
   for (let k = 0; k < s.warps; k++) {
-    warp(I0, I1, I1x, I1y, w, h, v1, v2, s.interpolation === 'bicubic', s.ignoreOutside, gx, gy, invGrad, rhoC);
+    const warped = s.gainOffset ? ws.get('warped', n) : null;
+    warp(I0, I1, I1x, I1y, w, h, v1, v2, s.interpolation === 'bicubic', s.ignoreOutside, gx, gy, invGrad, rhoC, warped);
+    if (warped != null) compensateGain(I0, warped, rhoC);
     let error = Number.POSITIVE_INFINITY;
     for (let outer = 0; outer < s.outerIterations && error > eps2; outer++) {
       if (s.medianFilter > 1) {

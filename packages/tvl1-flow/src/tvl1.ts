@@ -49,7 +49,7 @@ export function tvl1(frame0: FrameInput, frame1: FrameInput, options: Tvl1Option
   if (s.normalise) normaliseJointly(I0, I1);
   if (s.structureTexture > 0) {
     // match the texture parts: shading and blur differences live in the structure
-    [I0, I1] = structureTexture(I0, I1, width, height, s.structureTexture);
+    [I0, I1] = structureTexture(I0, I1, width, height, s.structureTexture, { theta: s.structureTheta });
     normaliseJointly(I0, I1);
   }
   if (s.presmoothSigma > 0) {

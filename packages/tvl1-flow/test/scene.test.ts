@@ -59,8 +59,8 @@ describe('scenePair', () => {
 });
 describe('tvl1 default on layered scenes (256x192, 12-18 px)', () => {
   const zero = (w: number, h: number) => ({ width: w, height: h, u: new Float32Array(w * h), v: new Float32Array(w * h) });
-  // measured with this default: objects and blur under 0.25 of zero flow's error; thin bars 0.39 and the
-  // illumination change 0.35 (the L1 data term follows a global gain: see the README), so these two get 0.5
+  // measured with this default: objects 0.14 and blur 0.08 of zero flow's error; thin bars 0.40 and the
+  // illumination change 0.36 (0.35 before gainOffset: at 12-18 px the fit does not help here; not explained yet), so these two get 0.5
   const bound: Record<SceneKind, number> = { objects: 0.25, blur: 0.25, thin: 0.5, illumination: 0.5 };
   it.each(scenePairSpecs({ seed: 77, width: 256, height: 192, count: 4, magnitude: [12, 18] }).map((s) => [s.kind, s] as const))("%s: EPE well under zero flow's", (_, spec) => {
     const pair = scenePair(textures, spec);
@@ -68,5 +68,16 @@ describe('tvl1 default on layered scenes (256x192, 12-18 px)', () => {
     const baseline = endPointError(zero(spec.width, spec.height), pair.truth);
     expect(baseline).toBeGreaterThan(5);
     expect(epe).toBeLessThan(bound[spec.kind] * baseline);
+  });
+});
+
+describe('tvl1 default under an illumination change with small motion (256x192, 2 px)', () => {
+  // frame1 with another gain, offset and shading ramp: the L1 data term without gainOffset follows the brightness
+  // change and the flow drifts by tens of pixels. Measured: 24.75 / 9.14 px without gainOffset, 0.42 / 1.11 with it.
+  it.each([2, 4])('seed %d: EPE under 2 px, where the flow without the gain fit drifts', (seed) => {
+    const pair = scenePair(textures, { kind: 'illumination', width: 256, height: 192, magnitude: 4, seed });
+    expect(pair.meanMagnitude).toBeLessThan(3);
+    expect(endPointError(tvl1(pair.frame0, pair.frame1, { gainOffset: false }), pair.truth)).toBeGreaterThan(5);
+    expect(endPointError(tvl1(pair.frame0, pair.frame1), pair.truth)).toBeLessThan(2);
   });
 });

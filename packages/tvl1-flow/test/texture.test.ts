@@ -35,7 +35,12 @@ function naiveRof(f: number[][], theta: number, tau: number, iterations: number)
 }
 
 describe('structureTexture', () => {
-  it.each([true, false])('equals f - alpha * ROF(f) from an independent ROF solver, on random images of random sizes (SIMD %s)', (simd) => {
+  it.each([
+    [true, 0.125],
+    [false, 0.125],
+    [true, 16],
+    [false, 16],
+  ])('equals f - alpha * ROF(f) from an independent ROF solver, on random images of random sizes (SIMD %s, theta %d)', (simd, theta) => {
     const rand = seededRandom(42);
     for (let trial = 0; trial < 6; trial++) {
       const width = 3 + Math.floor(rand() * 20);
@@ -43,15 +48,36 @@ describe('structureTexture', () => {
       const a = new Float32Array(width * height).map(() => 255 * rand());
       const b = new Float32Array(width * height).map((_, i) => (i % width) * 4 + 30 * rand());
       const alpha = 0.95;
-      const [ta, tb] = structureTexture(a, b, width, height, alpha, { simd });
+      const [ta, tb] = structureTexture(a, b, width, height, alpha, { simd, theta });
       for (const [f, t] of [[a, ta], [b, tb]]) {
         const rows = Array.from({ length: height }, (_, y) => Array.from(f.subarray(y * width, (y + 1) * width)));
-        const structure = naiveRof(rows, 0.125, 0.25, 50).flat();
+        const structure = naiveRof(rows, theta, 0.25, 50).flat();
         // float32 storage against doubles over 50 iterations on values up to 255
         const worst = Math.max(...structure.map((s, i) => Math.abs(f[i] - alpha * s - t[i])));
         expect(worst).toBeLessThan(1e-3);
       }
     }
+  });
+
+  it('theta sets how much it removes: at 0.125 at most alpha * 4 theta = 0.475 grey levels of a [0, 255] image, at 16 the shading', () => {
+    // a smooth ramp (shading) plus a fine checkerboard (texture)
+    const [w, h] = [40, 30];
+    const f = new Float32Array(w * h).map((_, i) => 2 * (i % w) + 3 * Math.floor(i / w) + ((i % w) + Math.floor(i / w)) % 2 * 20);
+    const removed = (theta: number) => {
+      const [t] = structureTexture(f, f, w, h, 0.95, { theta });
+      return Math.max(...t.map((v, i) => Math.abs(v - 0.05 * f[i])));
+    };
+    // texture - (1 - alpha) f = alpha (f - structure): what the split keeps beyond the scaled frame
+    expect(removed(0.125)).toBeLessThanOrEqual(0.95 * 4 * 0.125 + 1e-3);
+    // ramp left in the texture part (spread along a row, same checker parity) against the checkerboard's amplitude in it
+    const rampToTexture = (theta: number) => {
+      const [t] = structureTexture(f, f, w, h, 0.95, { theta });
+      const row = (parity: number) => Array.from({ length: (w - 10) / 2 }, (_, k) => t[15 * w + 5 + 2 * k + parity]);
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      return (Math.max(...row(0)) - Math.min(...row(0))) / Math.abs(mean(row(1)) - mean(row(0)));
+    };
+    expect(rampToTexture(0.125)).toBeGreaterThan(1);
+    expect(rampToTexture(16)).toBeLessThan(0.5);
   });
 
   it('keeps (1 - alpha) of a constant image, whose structure is itself', () => {

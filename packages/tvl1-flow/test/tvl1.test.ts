@@ -79,7 +79,7 @@ describe('tvl1', () => {
     expect(Math.max(...a.u.map((v, i) => Math.abs(v - b.u[i])))).toBeLessThan(1e-3);
   });
 
-  it('FlyingChairs: the default has a lower mean end-point error than OpenCV DualTVL1 (3.16 with its defaults, 3.21 with a full pyramid) and the previous default (3.065)', async () => {
+  it('FlyingChairs: the default has a lower mean end-point error than OpenCV DualTVL1 (3.16 with its defaults, 3.21 with a full pyramid)', async () => {
     const dir = path.join(DATA, 'flow/flyingchairs');
     const load = async (f: string) => ({ ...(await readImage(path.join(dir, f))), channels: 3 as const });
     const epes: number[] = [];
@@ -89,11 +89,22 @@ describe('tvl1', () => {
     }
     // OpenCV 4.6 with its defaults: 5.00, 1.17, 3.30 (mean 3.16); with a full pyramid 4.94, 1.30, 3.39 (3.21);
     // the default before the previous one (pyramid stopping at 64 px) 4.78, 1.29, 3.26 (3.107); the previous one (16 px, no
-    // ignoreOutside) 4.60, 1.28, 3.32 (3.065); this one 4.41, 1.27, 3.40 (3.030: OpenCV's full pyramid is better on the third); zero flow: 6.05, 4.51, 4.35
+    // ignoreOutside) 4.60, 1.28, 3.32 (3.065); the previous one (8 px, ignoreOutside) 4.41, 1.27, 3.40 (3.030); this one
+    // (gainOffset, 5 warps, chosen on validation scenes; these pairs are held out) 4.57, 1.26, 3.51 (3.114: worse than the
+    // previous default here, and OpenCV's full pyramid is better on the third); zero flow: 6.05, 4.51, 4.35
     expect(epes[0]).toBeLessThan(4.7);
     expect(epes[1]).toBeLessThan(1.35);
-    expect(epes[2]).toBeLessThan(3.5);
-    expect((epes[0] + epes[1] + epes[2]) / 3).toBeLessThan(3.065);
+    expect(epes[2]).toBeLessThan(3.6);
+    expect((epes[0] + epes[1] + epes[2]) / 3).toBeLessThan(3.157);
+  });
+
+  it('gainOffset (the default): recovers a translation across a 20% gain and a 15-level offset, which misleads the flow without it', () => {
+    const brighter = Uint8Array.from(texture(w, h, 3, -2), (v) => Math.min(255, Math.round(1.2 * v + 15)));
+    const frames = [{ data: texture(w, h), width: w, height: h, channels: 1 as const }, { data: brighter, width: w, height: h, channels: 1 as const }] as const;
+    const withFit = interiorEpe(tvl1(frames[0], frames[1]), 3, -2, 8);
+    // measured: 0.008 with it, 2.53 without
+    expect(withFit).toBeLessThan(0.05);
+    expect(interiorEpe(tvl1(frames[0], frames[1], { gainOffset: false }), 3, -2, 8)).toBeGreaterThan(1);
   });
 
   it('matchBrightness: recovers a translation across a 20% gain and a 15-level offset', () => {
@@ -145,6 +156,9 @@ describe('tvl1', () => {
     [{ preset: 'fast' }, /tvl1\.preset: must be one of accurate, ipol, opencv, got fast/],
     [{ ignoreOutside: 1 }, /tvl1\.ignoreOutside: must be true or false, got 1/],
     [{ matchBrightness: 'yes' }, /tvl1\.matchBrightness: must be true or false, got yes/],
+    [{ gainOffset: 'no' }, /tvl1\.gainOffset: must be true or false, got no/],
+    [{ structureTheta: 0 }, /tvl1\.structureTheta: must be positive, got 0/],
+    [{ structureTheta: Number.NaN }, /tvl1\.structureTheta: must be positive, got NaN/],
   ])('rejects the option %o with a BAD_ARGUMENT error naming it', (options, message) => {
     const f = { data: new Uint8Array(16), width: 4, height: 4, channels: 1 as const };
     expect(() => tvl1(f, f, options as never)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }));

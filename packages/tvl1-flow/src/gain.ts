@@ -1,0 +1,95 @@
+/**
+ * A global brightness change between the frames (exposure, lighting) as
+ * I1(x + u) = gain * I0(x) + offset, fitted after each warp on the pixels
+ * that currently have a match, so that the L1 data term compares
+ * I1(x + u) with gain * I0(x) + offset instead of following the change.
+ * Unlike matching the frames' global mean and spread (`matchBrightness`),
+ * content entering or leaving the frame and mismatched pixels hardly move
+ * the fit: it minimises the sum of absolute residuals (L1, by iteratively
+ * reweighted least squares), so it follows the majority of pixels.
+ */
+
+/** Residuals below this many grey levels weigh as much as this (keeps the reweighting finite). */
+const DELTA = 1;
+/** Reweighting rounds (each one pass over the pixels); the fit changes by well under a grey level after a few. */
+const ROUNDS = 6;
+/** Frames above this many pixels are fitted on every k-th pixel only (k odd, about this many samples): a few tens of thousands fix two numbers. */
+const SAMPLES = 16384;
+/**
+ * With minChange, a fit this close to no change ((1, 0)) is taken as none: fits on pairs without a brightness change
+ * (validation scenes) move by a few percent and grey levels with the mismatched pixels of each warp, and
+ * following them changed those flows for no gain.
+ */
+const [MIN_GAIN_CHANGE, MIN_OFFSET_CHANGE] = [0.03, 3];
+/** A fit outside these gains is taken as a failure (too few or no matched pixels) and ignored. */
+const [MIN_GAIN, MAX_GAIN] = [0.5, 2];
+
+export interface GainOffset {
+  gain: number;
+  offset: number;
+}
+
+/** The (gain, offset) minimising sum |b_i - gain a_i - offset| over the pixels where b (and a) are not NaN, by IRLS from (1, 0). */
+function l1Line(a: Float32Array, b: Float32Array, step: number): GainOffset & { count: number } {
+  let [gain, offset, count] = [1, 0, 0];
+  for (let round = 0; round < ROUNDS; round++) {
+    let [sw, sa, sb, saa, sab] = [0, 0, 0, 0, 0];
+    count = 0;
+    for (let i = 0; i < a.length; i += step) {
+      if (Number.isNaN(b[i]) || Number.isNaN(a[i])) continue;
+      const wi = 1 / Math.max(Math.abs(b[i] - gain * a[i] - offset), DELTA);
+      sw += wi;
+      sa += wi * a[i];
+      sb += wi * b[i];
+      saa += wi * a[i] * a[i];
+      sab += wi * a[i] * b[i];
+      count += 1;
+    }
+    const det = sw * saa - sa * sa;
+    if (count < 16 || !(det > 1e-9 * sw * saa)) return { gain: 1, offset: 0, count: 0 };
+    gain = (sw * sab - sa * sb) / det;
+    offset = (sb - gain * sa) / sw;
+  }
+  return { gain, offset, count };
+}
+
+/** The offset minimising sum |b_i - gain a_i - offset| for a given gain (a weighted median, by IRLS). */
+function l1Offset(a: Float32Array, b: Float32Array, gain: number, start: number, step: number): number {
+  let offset = start;
+  for (let round = 0; round < ROUNDS; round++) {
+    let [sw, sr] = [0, 0];
+    for (let i = 0; i < a.length; i += step) {
+      if (Number.isNaN(b[i])) continue;
+      const r = b[i] - gain * a[i];
+      const wi = 1 / Math.max(Math.abs(r - offset), DELTA);
+      sw += wi;
+      sr += wi * r;
+    }
+    offset = sr / sw;
+  }
+  return offset;
+}
+
+/**
+ * I1(x + u) = gain * I0 + offset over the pixels where b = I1(x + u) is not NaN (NaN: no match; above 32768 pixels
+ * every k-th one, k odd, about 16384 of them); (1, 0) when fewer
+ * than 16 pixels are usable or the fit leaves [0.5, 2]. symmetric: the gain is the geometric mean of the L1 fit of
+ * b on a and the inverse of that of a on b, which cancels the shrinking of the gain (regression dilution) while the
+ * flow is still wrong and b hardly correlates with a; the offset is then the L1 one for that gain. minChange: (1, 0)
+ * for a fit within 0.03 of gain 1 and 3 grey levels of offset 0.
+ */
+export function fitGainOffset(a: Float32Array, b: Float32Array, options: { symmetric?: boolean; minChange?: boolean } = {}): GainOffset {
+  const step = a.length > 2 * SAMPLES ? Math.floor(a.length / SAMPLES) | 1 : 1;
+  const forward = l1Line(a, b, step);
+  if (forward.count === 0) return { gain: 1, offset: 0 };
+  let { gain, offset } = forward;
+  if (options.symmetric) {
+    const backward = l1Line(b, a, step);
+    if (!(backward.count > 0 && backward.gain > 0 && gain > 0)) return { gain: 1, offset: 0 };
+    gain = Math.sqrt(gain / backward.gain);
+    offset = l1Offset(a, b, gain, offset, step);
+  }
+  if (!(gain >= MIN_GAIN && gain <= MAX_GAIN && Number.isFinite(offset))) return { gain: 1, offset: 0 };
+  if (options.minChange && Math.abs(gain - 1) < MIN_GAIN_CHANGE && Math.abs(offset) < MIN_OFFSET_CHANGE) return { gain: 1, offset: 0 };
+  return { gain, offset };
+}

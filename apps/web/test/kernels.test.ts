@@ -53,6 +53,7 @@ interface KernelCheck {
   error?: string;
   leakedTensors?: number;
   cases?: { shape: Record<string, number>; forward: number; gradX: number; gradOffsets: number }[];
+  fused?: { shape: Record<string, number | string | boolean>; kernels: string[]; forward: number; gradX: number; gradResidual: number }[];
 }
 
 describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromium', { timeout: 600_000 }, () => {
@@ -103,6 +104,18 @@ describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromiu
         expect(c.forward, label).toBeLessThan(1e-5);
         expect(c.gradX, label).toBeLessThan(1e-4);
         expect(c.gradOffsets, label).toBeLessThan(1e-4);
+      }
+      // the fused temporal / trajectory convs (bias, activation, residual): one kernel on WebGL, the composite of
+      // tfjs's ops elsewhere and under tf.grad; equal to the cpu backend's composite either way
+      expect(check.fused).toHaveLength(16);
+      for (const c of check.fused ?? []) {
+        const label = JSON.stringify(c.shape);
+        if (backend === 'webgl' && (c.shape.conv === 'trajectory' || c.shape.residual || c.shape.dilation !== 1)) {
+          expect(c.kernels, label).toEqual([c.shape.conv === 'trajectory' ? 'FusedTrajectoryConv' : 'FusedTemporalConv']);
+        }
+        expect(c.forward, label).toBeLessThan(1e-4);
+        expect(c.gradX, label).toBeLessThan(1e-4);
+        expect(c.gradResidual, label).toBeLessThan(1e-6);
       }
       expect(check.leakedTensors).toBe(0);
       expect(errors).toEqual([]);

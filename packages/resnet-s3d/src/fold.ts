@@ -13,6 +13,10 @@
  * reshape, batchNorm, reshape, relu), natively under wasm with the libtorch
  * kernels.
  *
+ * A block's last temporal or trajectory conv also takes the block's Add
+ * (with the shortcut) and the ReLU after it (`residual: true`, see
+ * fuseResiduals): one WebGL program instead of three to six.
+ *
  * The new model is rebuilt from the old one's topology (the same layer
  * classes and names, so it saves and loads like any backbone), its weights
  * folded in float64. A BatchNorm is folded only when its input is such a conv

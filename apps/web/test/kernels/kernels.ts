@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
-import { temporalConv, trajectoryConv, trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
+import { resizeOffsets, temporalConv, trajectoriesFromFlow, trajectoryConv, trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
 
 interface Shape {
   n: number;
@@ -35,6 +35,14 @@ interface FusedCaseResult {
   gradX: number;
   gradResidual: number;
 }
+/** The offsets' plumbing (trajectoriesFromFlow with one step per tap, resizeOffsets) against the cpu backend's composite. */
+interface OffsetsCaseResult {
+  shape: { n: number; t: number; h: number; w: number; factor: number };
+  /** The kernels each op ran on the backend, and max |backend - cpu| of each. */
+  kernels: string[][];
+  trajectories: number;
+  resized: number;
+}
 declare global {
   interface Window {
     kernelCheck: {
@@ -44,6 +52,7 @@ declare global {
       path?: string;
       cases?: CaseResult[];
       fused?: FusedCaseResult[];
+      offsets?: OffsetsCaseResult[];
       leakedTensors?: number;
       error?: string;
     };
@@ -119,6 +128,22 @@ async function evaluateFused(backend: string, s: FusedCaseResult['shape'], value
   return { kernels: profile.kernels.map((k) => k.name), out };
 }
 
+/** trajectoriesFromFlow (taps 3) and resizeOffsets of its output by `factor`, each profiled, on `backend`. */
+async function evaluateOffsets(backend: string, s: OffsetsCaseResult['shape'], forward: Float32Array, backward: Float32Array): Promise<{ kernels: string[][]; out: Float32Array[] }> {
+  await tf.setBackend(backend);
+  const flowShape = [s.n, s.t - 1, s.h, s.w, 2];
+  const [f, b] = [tf.tensor(forward, flowShape), tf.tensor(backward, flowShape)];
+  window.kernelCheck.step = `${backend}: offsets of ${JSON.stringify(s)}`;
+  // (tfjs's profile info is one object that the next profile overwrites: read each before the next)
+  const made = await tf.profile(() => trajectoriesFromFlow(f, b, { taps: 3 }));
+  const [offsets, madeKernels] = [made.result as tf.Tensor, made.kernels.map((k) => k.name)];
+  const resized = await tf.profile(() => resizeOffsets(offsets, s.factor));
+  const [pooled, resizedKernels] = [resized.result as tf.Tensor, resized.kernels.map((k) => k.name)];
+  const out = (await Promise.all([offsets.data(), pooled.data()])) as Float32Array[];
+  tf.dispose([f, b, offsets, pooled]);
+  return { kernels: [madeKernels, resizedKernels], out };
+}
+
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let diff = 0;
@@ -167,7 +192,19 @@ async function main(): Promise<void> {
     const actual = await evaluateFused(backend, s, values);
     fused.push({ shape: s, kernels: actual.kernels, forward: maxAbsDiff(actual.out[0], expected.out[0]), gradX: maxAbsDiff(actual.out[1], expected.out[1]), gradResidual: maxAbsDiff(actual.out[2], expected.out[2]) });
   }
-  window.kernelCheck = { status: 'done', backend: tf.getBackend(), path, cases, fused, leakedTensors: tf.memory().numTensors - before };
+  const offsets: OffsetsCaseResult[] = [];
+  for (let i = 0; i < 8; i++) {
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    // sizes that the factor divides and that it does not ('same' padding, partial cells)
+    const s = { n: int(1, 2), t: int(2, 5), h: int(1, 13), w: int(1, 13), factor: int(2, 5) };
+    const length = s.n * (s.t - 1) * s.h * s.w * 2;
+    const flow = () => Float32Array.from({ length }, () => (2 * r() - 1) * 4);
+    const [forward, backward] = [flow(), flow()];
+    const expected = await evaluateOffsets('cpu', s, forward, backward);
+    const actual = await evaluateOffsets(backend, s, forward, backward);
+    offsets.push({ shape: s, kernels: actual.kernels, trajectories: maxAbsDiff(actual.out[0], expected.out[0]), resized: maxAbsDiff(actual.out[1], expected.out[1]) });
+  }
+  window.kernelCheck = { status: 'done', backend: tf.getBackend(), path, cases, fused, offsets, leakedTensors: tf.memory().numTensors - before };
   (document.getElementById('status') as HTMLElement).textContent = JSON.stringify(window.kernelCheck);
 }
 

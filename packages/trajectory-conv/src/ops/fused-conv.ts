@@ -1,6 +1,6 @@
 /**
- * When the temporal and trajectory convs run as one fused kernel
- * (kernels/fused-conv-webgl.ts, WebGL only): the backend has one and no
+ * When the ops run an inference-only fused kernel (kernels/fused-conv-webgl.ts
+ * and kernels/offsets-webgl.ts, WebGL only): the backend has it and no
  * gradient is being recorded. The fused kernels have no gradient, so under
  * `tf.grad`, `variableGrads` or a `fit` (tfjs's engine counts the gradient
  * scopes it is in) the ops run their composite of differentiable ops instead.

@@ -1,4 +1,17 @@
-// Bench: trains+exports the browser test's tvl1 model once (cached in $BENCH_DIR), serves dist, runs trajectorynetBenchmark per backend in alternating rounds.
+/**
+ * The page's model stage on WebGL against wasm, outside the test: trains and exports the browser
+ * test's TV-L1 model once (the same preset and overrides; cached in BENCH_DIR, default
+ * /tmp/trajectorynet-web-bench), serves the built page (run `vite build` first), and for each round
+ * and backend opens a fresh headless Chromium (SwiftShader, the test's flags), classifies part_0.mp4
+ * of the shared data and calls `window.trajectorynetBenchmark(RUNS)`. Prints one JSON line per page
+ * (medians, fastest run, WebGL programs per run by kind, load average) and the medians per backend;
+ * writes every result (with the kernel trace) to BENCH_DIR/bench-<time>.json.
+ *
+ *   node scripts/bench-model.mjs                      # 1 round, webgl then wasm, 15 runs each
+ *   ROUNDS=3 RUNS=15 BACKENDS=webgl,wasm node scripts/bench-model.mjs
+ *   TRACE=1 BACKENDS=webgl node scripts/bench-model.mjs  # also the profiled run kernel by kernel
+ *   QUERY='&tf-flags=WEBGL_PACK:true' ...               # extra page parameters
+ */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -10,8 +23,8 @@ import { chromium } from 'playwright-core';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const APP = path.resolve(HERE, '..');
 const DIST = path.join(APP, 'dist');
-const WORK = process.env.BENCH_DIR ?? '/tmp/wt34-bench';
-const DATA = process.env.TRAJECTORYNET_DATA ?? '/work/shared/data';
+const WORK = process.env.BENCH_DIR ?? path.join(tmpdir(), 'trajectorynet-web-bench');
+const DATA = process.env.TRAJECTORYNET_DATA ?? path.resolve(APP, '../../../shared/data');
 const VIDEO = path.join(DATA, 'videos/part_0.mp4');
 const SMALL = ['data.size=32', 'data.frames=4', 'data.frameInterval=2', 'model.width=0.0625', 'data.trainClipsPerClass=1', 'data.valClipsPerClass=1', 'train.batchSize=4', 'schedule.warmupSteps=1', 'train.epochs=1'];
 const backends = (process.env.BACKENDS ?? 'webgl,wasm').split(',');
@@ -46,7 +59,7 @@ for (let round = 0; round < rounds; round++) {
   for (const backend of backends) {
     const profile = mkdtempSync(path.join(tmpdir(), 'tjn-bench-'));
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1100, height: 1000 },
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, viewport: { width: 1100, height: 1000 },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
     });
     try {

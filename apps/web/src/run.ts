@@ -157,8 +157,8 @@ export interface ModelBenchmark {
   trace: { name: string; milliseconds: number; inputs: number[][]; outputs: number[][] }[];
   /** The cost of one tiny kernel on this backend: the mean of `DISPATCH_CHAIN` chained adds on 1024 numbers (more than tfjs hands to the CPU on WebGL), read once at the end (median of 5 chains; ms per kernel). */
   dispatchMs: number;
-  /** WebGL only: the GPU programs one run draws (every `runWebGLProgram`: the kernels' own and tfjs's hidden pack, unpack and reshape conversions) and the tensors whose values it uploads from the CPU to textures (inputs, and weights the first time). */
-  webgl?: { programs: number; uploads: number };
+  /** WebGL only: the GPU programs one run draws (every `runWebGLProgram`: the kernels' own and tfjs's hidden pack, unpack and reshape conversions; `byProgram` counts them by their inputs' names and output rank) and the tensors whose values it uploads from the CPU to textures (inputs, and weights the first time). */
+  webgl?: { programs: number; uploads: number; byProgram: Record<string, number> };
   /** tf.memory().numTensors before the runs and after the profiled run and the kernel chains. */
   numTensorsBefore: number;
   numTensorsAfter: number;
@@ -257,9 +257,14 @@ interface CountedWebGLBackend {
 async function countWebGLPrograms(work: () => Promise<unknown>): Promise<NonNullable<ModelBenchmark['webgl']>> {
   const backend = tf.backend() as unknown as CountedWebGLBackend;
   const [run, upload] = [backend.runWebGLProgram, backend.uploadToGPU];
-  const counted = { programs: 0, uploads: 0 };
+  const counted = { programs: 0, uploads: 0, byProgram: {} as Record<string, number> };
   backend.runWebGLProgram = function (...args) {
     counted.programs++;
+    // tfjs's programs are classes (MatMulProgram, ...); ours are plain objects, named by their first input
+    // (tfjs's program classes are minified in the page: named by their inputs and output rank)
+    const program = args[0] as { variableNames?: string[]; outputShape?: number[] };
+    const name = `(${program.variableNames?.join(', ')}) -> rank ${program.outputShape?.length}`;
+    counted.byProgram[name] = (counted.byProgram[name] ?? 0) + 1;
     return run.apply(this, args);
   };
   backend.uploadToGPU = function (dataId) {

@@ -53,6 +53,8 @@ interface KernelCheck {
   error?: string;
   leakedTensors?: number;
   cases?: { shape: Record<string, number>; forward: number; gradX: number; gradOffsets: number }[];
+  fused?: { shape: Record<string, number | string | boolean>; kernels: string[]; forward: number; gradX: number; gradResidual: number }[];
+  offsets?: { shape: Record<string, number>; kernels: string[][]; trajectories: number; resized: number }[];
 }
 
 describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromium', { timeout: 600_000 }, () => {
@@ -103,6 +105,26 @@ describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromiu
         expect(c.forward, label).toBeLessThan(1e-5);
         expect(c.gradX, label).toBeLessThan(1e-4);
         expect(c.gradOffsets, label).toBeLessThan(1e-4);
+      }
+      // the fused temporal / trajectory convs (bias, activation, residual): one kernel on WebGL, the composite of
+      // tfjs's ops elsewhere and under tf.grad; equal to the cpu backend's composite either way
+      expect(check.fused).toHaveLength(16);
+      for (const c of check.fused ?? []) {
+        const label = JSON.stringify(c.shape);
+        if (backend === 'webgl' && (c.shape.conv === 'trajectory' || c.shape.residual || c.shape.dilation !== 1)) {
+          expect(c.kernels, label).toEqual([c.shape.conv === 'trajectory' ? 'FusedTrajectoryConv' : 'FusedTemporalConv']);
+        }
+        expect(c.forward, label).toBeLessThan(1e-4);
+        expect(c.gradX, label).toBeLessThan(1e-4);
+        expect(c.gradResidual, label).toBeLessThan(1e-6);
+      }
+      // the offsets' plumbing: one kernel each on WebGL (trajectoriesFromFlow with taps 3, resizeOffsets)
+      expect(check.offsets).toHaveLength(8);
+      for (const c of check.offsets ?? []) {
+        const label = JSON.stringify(c.shape);
+        if (backend === 'webgl') expect(c.kernels, label).toEqual([['TrajectoriesFromFlow'], ['ResizeOffsets']]);
+        expect(c.trajectories, label).toBe(0); // copies of the flows and zeros
+        expect(c.resized, label).toBeLessThan(1e-5);
       }
       expect(check.leakedTensors).toBe(0);
       expect(errors).toEqual([]);

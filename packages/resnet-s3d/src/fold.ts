@@ -13,6 +13,10 @@
  * reshape, batchNorm, reshape, relu), natively under wasm with the libtorch
  * kernels.
  *
+ * A block's last temporal or trajectory conv also takes the block's Add
+ * (with the shortcut) and the ReLU after it (`residual: true`, see
+ * fuseResiduals): one WebGL program instead of three to six.
+ *
  * The new model is rebuilt from the old one's topology (the same layer
  * classes and names, so it saves and loads like any backbone), its weights
  * folded in float64. A BatchNorm is folded only when its input is such a conv
@@ -44,6 +48,8 @@ export interface FoldReport {
   relus: number;
   /** BatchNorms left as they are (input not a conv of its own). */
   kept: number;
+  /** Residual adds (with the ReLU after them) fused into the temporal or trajectory conv before them. */
+  residuals: number;
 }
 
 /** The conv a BatchNorm can be folded into: its one input, a conv whose output only it reads. */
@@ -86,6 +92,40 @@ function foldedWeights(conv: tf.layers.Layer, bn: tf.layers.Layer, epsilon: numb
   return [tf.tensor(folded, kernel.shape), tf.tensor1d(bias)];
 }
 
+const RESIDUAL_CONVS = new Set(['TemporalConv3D', 'TrajectoryConv3D']);
+
+/**
+ * A block's end, Add(conv + folded BatchNorm, shortcut) then ReLU, becomes the
+ * conv with the shortcut as one more input (`residual: true`) and the ReLU
+ * inside: relu(conv(x) + bias + shortcut), one WebGL program (the fused
+ * kernels of @trajectorynet/trajectory-conv) instead of three to six. Only for
+ * temporal and trajectory convs whose BatchNorm was folded (activation
+ * 'linear') and whose output only the Add reads, an Add only the ReLU reads.
+ */
+function fuseResiduals(layers: LayerJson[], byName: Map<string, LayerJson>, readers: Map<string, number>, replaced: Map<string, string>, report: FoldReport): void {
+  const readerOf = new Map<string, LayerJson>();
+  for (const l of layers) for (const node of l.inbound_nodes) for (const input of node) readerOf.set(input[0], l);
+  for (const add of layers) {
+    if (add.class_name !== 'Add' || add.inbound_nodes.length !== 1 || add.inbound_nodes[0].length !== 2 || readers.get(add.name) !== 1) continue;
+    const relu = readerOf.get(add.name);
+    if (relu == null || relu.class_name !== 'ReLU' || relu.config.max_value != null || relu.inbound_nodes.length !== 1 || relu.inbound_nodes[0].length !== 1) continue;
+    const inputs = add.inbound_nodes[0];
+    const side = inputs.findIndex((input) => {
+      const conv = byName.get(replaced.get(input[0]) ?? '');
+      return conv != null && RESIDUAL_CONVS.has(conv.class_name) && conv.config.activation === 'linear' && conv.config.residual == null && readers.get(input[0]) === 1;
+    });
+    if (side < 0) continue;
+    const conv = byName.get(replaced.get(inputs[side][0]) as string) as LayerJson;
+    const shortcut = inputs[1 - side];
+    conv.inbound_nodes[0].push([shortcut[0], shortcut[1], shortcut[2], shortcut[3]]);
+    conv.config.residual = true;
+    conv.config.activation = 'relu';
+    replaced.set(add.name, conv.name);
+    replaced.set(relu.name, conv.name);
+    report.residuals++;
+  }
+}
+
 /**
  * The model with its BatchNorms folded into the convs before them and ReLUs
  * fused (see the module comment), for inference only (no BatchNorm left to
@@ -108,7 +148,7 @@ export async function foldBatchNorm(model: tf.LayersModel): Promise<{ model: tf.
   const replaced = new Map<string, string>();
   /** Folded conv -> its BatchNorm. */
   const folds = new Map<string, string>();
-  const report: FoldReport = { batchNorms: 0, relus: 0, kept: 0 };
+  const report: FoldReport = { batchNorms: 0, relus: 0, kept: 0, residuals: 0 };
   for (const l of layers) {
     if (l.class_name === 'BatchNorm5D') {
       const conv = foldableConv(l, byName, readers);
@@ -131,6 +171,7 @@ export async function foldBatchNorm(model: tf.LayersModel): Promise<{ model: tf.
       report.relus++;
     }
   }
+  fuseResiduals(layers, byName, readers, replaced, report);
   const target = (name: string) => replaced.get(name) ?? name;
   topology.config.layers = layers.filter((l) => !replaced.has(l.name));
   for (const l of topology.config.layers) for (const node of l.inbound_nodes) for (const input of node) input[0] = target(input[0]);

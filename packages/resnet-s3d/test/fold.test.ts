@@ -79,12 +79,14 @@ const BASE = { numClasses: 7, frames: 4, size: 48, width: 1 / 4, dropout: 0.5 } 
 // ResNet-18 has 8 basic blocks, 3 of them with a projection shortcut (conv + BN), and the stem conv + BN + ReLU.
 // C2D block: conv_a BN ReLU, conv_b BN -> 2 BN, 1 ReLU. S3D / TrajectoryNet block: 4 BN, 3 ReLU (the last BN goes to the add).
 // ResNet-50: 16 bottlenecks, 4 shortcuts; with temporal/trajectory convs: 4 BN, 3 ReLU per block.
+// Residuals (Add + ReLU into the conv before the Add): blocks ending with a temporal or trajectory conv (S3D and
+// TrajectoryNet ResNet-18: all 8); C2D's and the bottlenecks' blocks end with a spatial conv: none.
 describe.each([
-  ['C2D', { ...BASE, depth: 18, stages: PRESET_STAGES.c2d }, { batchNorms: 1 + 8 * 2 + 3, relus: 1 + 8 }],
-  ['S3D', { ...BASE, depth: 18, stages: PRESET_STAGES.s3d }, { batchNorms: 1 + 8 * 4 + 3, relus: 1 + 8 * 3 }],
-  ['TrajectoryNet', { ...BASE, depth: 18, stages: PRESET_STAGES.trajectorynet }, { batchNorms: 1 + 8 * 4 + 3, relus: 1 + 8 * 3 }],
-  ['TrajectoryNet ResNet-50 (trajectory conv + BN + ReLU)', { ...BASE, depth: 50, size: 32, width: 1 / 16, stages: PRESET_STAGES.trajectorynet }, { batchNorms: 1 + 16 * 4 + 4, relus: 1 + 16 * 3 }],
-] as [string, TrajectoryNetConfig, { batchNorms: number; relus: number }][])('%s', (_name, config, expected) => {
+  ['C2D', { ...BASE, depth: 18, stages: PRESET_STAGES.c2d }, { batchNorms: 1 + 8 * 2 + 3, relus: 1 + 8, residuals: 0 }],
+  ['S3D', { ...BASE, depth: 18, stages: PRESET_STAGES.s3d }, { batchNorms: 1 + 8 * 4 + 3, relus: 1 + 8 * 3, residuals: 8 }],
+  ['TrajectoryNet', { ...BASE, depth: 18, stages: PRESET_STAGES.trajectorynet }, { batchNorms: 1 + 8 * 4 + 3, relus: 1 + 8 * 3, residuals: 8 }],
+  ['TrajectoryNet ResNet-50 (trajectory conv + BN + ReLU)', { ...BASE, depth: 50, size: 32, width: 1 / 16, stages: PRESET_STAGES.trajectorynet }, { batchNorms: 1 + 16 * 4 + 4, relus: 1 + 16 * 3, residuals: 0 }],
+] as [string, TrajectoryNetConfig, { batchNorms: number; relus: number; residuals: number }][])('%s', (_name, config, expected) => {
   it('folded logits equal the inference-mode logits; fewer kernels, no BatchNorm; tensors flat', async () => {
     const model = createTrajectoryNet(config);
     randomize(model, 100);
@@ -93,7 +95,9 @@ describe.each([
     const { model: folded, report } = await foldBatchNorm(model);
     expect(report).toEqual({ ...expected, kept: 0 });
     expect(folded.layers.some((l) => l instanceof BatchNorm5D)).toBe(false);
-    expect(folded.layers.filter((l) => l.getClassName() === 'ReLU').length).toBe(model.layers.filter((l) => l.getClassName() === 'ReLU').length - expected.relus);
+    // a fused residual takes its block's Add and the ReLU after it
+    expect(folded.layers.filter((l) => l.getClassName() === 'ReLU').length).toBe(model.layers.filter((l) => l.getClassName() === 'ReLU').length - expected.relus - expected.residuals);
+    expect(folded.layers.filter((l) => l.getClassName() === 'Add').length).toBe(model.layers.filter((l) => l.getClassName() === 'Add').length - expected.residuals);
 
     const reference = model.predict(inputs) as tf.Tensor;
     const out = folded.predict(inputs) as tf.Tensor;
@@ -165,7 +169,7 @@ describe('a folded model', () => {
     const model = tf.model({ inputs: input, outputs: out });
     randomize(model, 500);
     const { model: folded, report } = await foldBatchNorm(model);
-    expect(report).toEqual({ batchNorms: 0, relus: 0, kept: 1 });
+    expect(report).toEqual({ batchNorms: 0, relus: 0, kept: 1, residuals: 0 });
     const x = tf.randomNormal([1, 2, 8, 8, 3], 0, 1, 'float32', 3);
     expect(relativeError((folded.predict(x) as tf.Tensor).dataSync() as Float32Array, (model.predict(x) as tf.Tensor).dataSync() as Float32Array)).toBeLessThan(1e-6);
   });

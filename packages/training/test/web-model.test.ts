@@ -119,6 +119,15 @@ describe('export-web and loadWebModel', { timeout: 300_000 }, () => {
     expect(Math.max(...a.probabilities) - Math.min(...a.probabilities)).toBeGreaterThan(1e-3);
     expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(FOLDED_BOUND);
     expect(a.offsets?.shape).toEqual([2, 4, 32, 32, 3, 2]);
+    // classifyViews' own softmax (float64, in JS) is tf.softmax's, averaged over the views
+    const reference = tf.tidy(() => {
+      const [v, t, h, w] = views.shape;
+      const flows = views.flows == null ? undefined : tf.unstack(tf.tensor(views.flows, [v, 2, t - 1, h, w, 2]), 1);
+      const { logits } = original.forward({ clips: tf.tensor5d(views.data, [v, t, h, w, 3]), flows: flows && { forward: flows[0], backward: flows[1] } }, false);
+      return tf.mean(tf.softmax(logits), 0);
+    });
+    expect(maxDifference(b.probabilities, (await reference.data()) as Float32Array)).toBeLessThan(1e-6);
+    reference.dispose();
     // and the bound can fail: weights 1% off give other probabilities
     const nudged = await droppedFolder(out);
     const weights = new Float32Array(await (nudged.get('weights.bin') as Blob).arrayBuffer()).map((w) => w * 1.01);
@@ -151,6 +160,15 @@ describe('export-web and loadWebModel', { timeout: 300_000 }, () => {
     expect(Math.max(...a.probabilities) - Math.min(...a.probabilities)).toBeGreaterThan(1e-3);
     // MotionNet's trajectories, for the backbone's 4 frames
     expect(a.offsets?.shape).toEqual([2, 4, 32, 32, 3, 2]);
+    // classifyViews' own softmax (float64, in JS) is tf.softmax's, averaged over the views
+    const reference = tf.tidy(() => {
+      const [v, t, h, w] = views.shape;
+      const flows = views.flows == null ? undefined : tf.unstack(tf.tensor(views.flows, [v, 2, t - 1, h, w, 2]), 1);
+      const { logits } = original.forward({ clips: tf.tensor5d(views.data, [v, t, h, w, 3]), flows: flows && { forward: flows[0], backward: flows[1] } }, false);
+      return tf.mean(tf.softmax(logits), 0);
+    });
+    expect(maxDifference(b.probabilities, (await reference.data()) as Float32Array)).toBeLessThan(1e-6);
+    reference.dispose();
     expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(FOLDED_BOUND);
     for (const r of [fromFolder.recognizer, original]) r.dispose();
   });

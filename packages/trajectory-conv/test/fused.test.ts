@@ -67,6 +67,54 @@ describe('fused bias + activation', () => {
     tf.dispose([x, kernel, bias, offsets]);
   });
 
+  it.each(CASES)('residual: relu(conv + bias + residual) of the separate ops, N=%i T=%i H=%i W=%i Cin=%i Cout=%i K=%i stride %i dilation %i', async (n, t, h, w, cin, cout, k, stride, dilation) => {
+    const seed = n * 1000 + t * 100 + h * 10 + cin + 7;
+    const to = Math.ceil(t / stride);
+    const x = tf.randomNormal([n, t, h, w, cin], 0, 1, 'float32', seed);
+    const kernel = tf.randomNormal([k, cin, cout], 0, 0.5, 'float32', seed + 1);
+    const bias = tf.randomNormal([cout], 0, 1, 'float32', seed + 2) as tf.Tensor1D;
+    const offsets = tf.randomUniform([n, to, h, w, k, 2], -2, 2, 'float32', seed + 3);
+    const residual = tf.randomNormal([n, to, h, w, cout], 0, 1, 'float32', seed + 4);
+    const options = { stride, dilation, bias };
+    for (const [name, conv] of [
+      ['temporal', (extra: object) => temporalConv(x, kernel, { ...options, ...extra })],
+      ['trajectory', (extra: object) => trajectoryConv(x, offsets, kernel, { ...options, ...extra })],
+    ] as const) {
+      const separate = tf.add(conv({}), residual);
+      for (const activation of ['linear', 'relu'] as const) {
+        const fused = conv({ activation, residual });
+        const expected = activation === 'relu' ? tf.relu(separate) : separate;
+        expect(relError(await fused.data(), await expected.data()), `${name} ${activation}`).toBeLessThan(1e-5);
+        tf.dispose(activation === 'relu' ? [fused, expected] : [fused]);
+      }
+      // the residual moved outputs across zero, so the relu's place (after the add) matters
+      expect((await tf.min(separate).data())[0]).toBeLessThan(0);
+      separate.dispose();
+      expect(() => conv({ activation: 'relu', residual: tf.zeros([1, 1, 1, 1, cout + 1]) })).toThrow(/residual must be/);
+    }
+    tf.dispose([x, kernel, bias, offsets, residual]);
+  });
+
+  it('layers with residual: the shortcut is the last input, and the config keeps it', async () => {
+    const x = tf.randomNormal([1, 4, 3, 3, 6], 0, 1, 'float32', 43);
+    const offsets = tf.randomUniform([1, 4, 3, 3, 3, 2], -1, 1, 'float32', 44);
+    const residual = tf.randomNormal([1, 4, 3, 3, 5], 0, 1, 'float32', 45);
+    for (const [layer, inputs] of [
+      [new TemporalConv3D({ filters: 5, activation: 'relu', residual: true }), [x, residual]],
+      [new TrajectoryConv3D({ filters: 5, activation: 'relu', residual: true }), [x, offsets, residual]],
+    ] as const) {
+      const y = layer.apply([...inputs]) as tf.Tensor;
+      const [kernel, bias] = layer.getWeights();
+      const plain = layer instanceof TrajectoryConv3D ? trajectoryConv(x, offsets, kernel, { bias: bias as tf.Tensor1D }) : temporalConv(x, kernel, { bias: bias as tf.Tensor1D });
+      const direct = tf.relu(tf.add(plain, residual));
+      expect(relError(await y.data(), await direct.data())).toBeLessThan(1e-5);
+      expect(layer.getConfig().residual).toBe(true);
+      expect(() => layer.apply(inputs.slice(0, -1) as tf.Tensor[])).toThrow(/residual/);
+      tf.dispose([y, plain, direct]);
+    }
+    tf.dispose([x, offsets, residual]);
+  });
+
   it('layers: activation round-trips through the config, and is absent from an unfused layer config', () => {
     for (const Layer of [TemporalConv3D, TrajectoryConv3D]) {
       const fused = new Layer({ filters: 4, activation: 'relu', name: 'f' });

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
-import { trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
+import { resizeOffsets, temporalConv, trajectoriesFromFlow, trajectoryConv, trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
 
 interface Shape {
   n: number;
@@ -25,9 +25,37 @@ interface CaseResult {
   gradX: number;
   gradOffsets: number;
 }
+/** A fused conv (temporal or trajectory; bias, activation, residual) against the cpu backend's composite. */
+interface FusedCaseResult {
+  shape: Shape & { cout: number; conv: 'trajectory' | 'temporal'; residual: boolean; activation: 'linear' | 'relu' };
+  /** The kernels the backend ran for the forward (must be the fused one), and max |backend - cpu|. */
+  kernels: string[];
+  forward: number;
+  /** Gradient of sum(y * dy) into x (and the residual) under tf.grad, where the ops take their composite: max |backend - cpu|. */
+  gradX: number;
+  gradResidual: number;
+}
+/** The offsets' plumbing (trajectoriesFromFlow with one step per tap, resizeOffsets) against the cpu backend's composite. */
+interface OffsetsCaseResult {
+  shape: { n: number; t: number; h: number; w: number; factor: number };
+  /** The kernels each op ran on the backend, and max |backend - cpu| of each. */
+  kernels: string[][];
+  trajectories: number;
+  resized: number;
+}
 declare global {
   interface Window {
-    kernelCheck: { status: 'running' | 'done' | 'error'; step?: string; backend?: string; path?: string; cases?: CaseResult[]; leakedTensors?: number; error?: string };
+    kernelCheck: {
+      status: 'running' | 'done' | 'error';
+      step?: string;
+      backend?: string;
+      path?: string;
+      cases?: CaseResult[];
+      fused?: FusedCaseResult[];
+      offsets?: OffsetsCaseResult[];
+      leakedTensors?: number;
+      error?: string;
+    };
   }
 }
 window.kernelCheck = { status: 'running' };
@@ -75,6 +103,47 @@ async function evaluate(backend: string, s: Shape, x: Float32Array, offsets: Flo
   return values;
 }
 
+/** A fused conv's forward (profiled: which kernels ran) and its gradients into x and the residual under tf.grad, on `backend`. */
+async function evaluateFused(backend: string, s: FusedCaseResult['shape'], values: Record<string, Float32Array>): Promise<{ kernels: string[]; out: Float32Array[] }> {
+  await tf.setBackend(backend);
+  const to = Math.ceil(s.t / s.stride);
+  const x = tf.tensor(values.x, [s.n, s.t, s.h, s.w, s.c]);
+  const offsets = tf.tensor(values.offsets, [s.n, to, s.h, s.w, s.k, 2]);
+  const kernel = tf.tensor(values.kernel, [s.k, s.c, s.cout]);
+  const bias = tf.tensor1d(values.bias);
+  const residual = tf.tensor(values.residual, [s.n, to, s.h, s.w, s.cout]);
+  const dy = tf.tensor(values.dy, [s.n, to, s.h, s.w, s.cout]);
+  const conv = (a: tf.Tensor, r: tf.Tensor) => {
+    const options = { stride: s.stride, dilation: s.dilation, bias: bias as tf.Tensor1D, activation: s.activation, residual: s.residual ? r : undefined };
+    return s.conv === 'trajectory' ? trajectoryConv(a, offsets, kernel, options) : temporalConv(a, kernel, options);
+  };
+  window.kernelCheck.step = `${backend}: fused forward of ${JSON.stringify(s)}`;
+  const profile = await tf.profile(() => conv(x, residual));
+  const forward = profile.result as tf.Tensor;
+  window.kernelCheck.step = `${backend}: fused gradients of ${JSON.stringify(s)}`;
+  // (the residual's gradient only where the conv has one: tf.grads refuses an input the function does not use)
+  const [gx, gr] = s.residual ? tf.grads((a: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(conv(a, r), dy)))([x, residual]) : [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(conv(a, residual), dy)))(x), tf.zeros([1])];
+  const out = (await Promise.all([forward.data(), gx.data(), gr.data()])) as Float32Array[];
+  tf.dispose([x, offsets, kernel, bias, residual, dy, forward, gx, gr]);
+  return { kernels: profile.kernels.map((k) => k.name), out };
+}
+
+/** trajectoriesFromFlow (taps 3) and resizeOffsets of its output by `factor`, each profiled, on `backend`. */
+async function evaluateOffsets(backend: string, s: OffsetsCaseResult['shape'], forward: Float32Array, backward: Float32Array): Promise<{ kernels: string[][]; out: Float32Array[] }> {
+  await tf.setBackend(backend);
+  const flowShape = [s.n, s.t - 1, s.h, s.w, 2];
+  const [f, b] = [tf.tensor(forward, flowShape), tf.tensor(backward, flowShape)];
+  window.kernelCheck.step = `${backend}: offsets of ${JSON.stringify(s)}`;
+  // (tfjs's profile info is one object that the next profile overwrites: read each before the next)
+  const made = await tf.profile(() => trajectoriesFromFlow(f, b, { taps: 3 }));
+  const [offsets, madeKernels] = [made.result as tf.Tensor, made.kernels.map((k) => k.name)];
+  const resized = await tf.profile(() => resizeOffsets(offsets, s.factor));
+  const [pooled, resizedKernels] = [resized.result as tf.Tensor, resized.kernels.map((k) => k.name)];
+  const out = (await Promise.all([offsets.data(), pooled.data()])) as Float32Array[];
+  tf.dispose([f, b, offsets, pooled]);
+  return { kernels: [madeKernels, resizedKernels], out };
+}
+
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let diff = 0;
@@ -106,7 +175,36 @@ async function main(): Promise<void> {
     if (before < 0) before = tf.memory().numTensors;
     cases.push({ shape: s, forward: maxAbsDiff(actual[0], expected[0]), gradX: maxAbsDiff(actual[1], expected[1]), gradOffsets: maxAbsDiff(actual[2], expected[2]) });
   }
-  window.kernelCheck = { status: 'done', backend: tf.getBackend(), path, cases, leakedTensors: tf.memory().numTensors - before };
+  const fused: FusedCaseResult[] = [];
+  for (const [i, base] of shapes(16, r).entries()) {
+    const s: FusedCaseResult['shape'] = { ...base, offsetScale: Math.min(base.offsetScale, 3), cout: 1 + Math.floor(r() * 6), conv: i % 2 === 0 ? 'trajectory' : 'temporal', residual: i % 3 !== 1, activation: i % 3 === 0 ? 'linear' : 'relu' };
+    const to = Math.ceil(s.t / s.stride);
+    const uniform = (length: number, scale: number) => Float32Array.from({ length }, () => (2 * r() - 1) * scale);
+    const values = {
+      x: uniform(s.n * s.t * s.h * s.w * s.c, 1),
+      offsets: uniform(s.n * to * s.h * s.w * s.k * 2, s.offsetScale).map((v, j) => (j % 5 === 0 ? Math.round(v) : v)),
+      kernel: uniform(s.k * s.c * s.cout, 1),
+      bias: uniform(s.cout, 1),
+      residual: uniform(s.n * to * s.h * s.w * s.cout, 1),
+      dy: uniform(s.n * to * s.h * s.w * s.cout, 1),
+    };
+    const expected = await evaluateFused('cpu', s, values);
+    const actual = await evaluateFused(backend, s, values);
+    fused.push({ shape: s, kernels: actual.kernels, forward: maxAbsDiff(actual.out[0], expected.out[0]), gradX: maxAbsDiff(actual.out[1], expected.out[1]), gradResidual: maxAbsDiff(actual.out[2], expected.out[2]) });
+  }
+  const offsets: OffsetsCaseResult[] = [];
+  for (let i = 0; i < 8; i++) {
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    // sizes that the factor divides and that it does not ('same' padding, partial cells)
+    const s = { n: int(1, 2), t: int(2, 5), h: int(1, 13), w: int(1, 13), factor: int(2, 5) };
+    const length = s.n * (s.t - 1) * s.h * s.w * 2;
+    const flow = () => Float32Array.from({ length }, () => (2 * r() - 1) * 4);
+    const [forward, backward] = [flow(), flow()];
+    const expected = await evaluateOffsets('cpu', s, forward, backward);
+    const actual = await evaluateOffsets(backend, s, forward, backward);
+    offsets.push({ shape: s, kernels: actual.kernels, trajectories: maxAbsDiff(actual.out[0], expected.out[0]), resized: maxAbsDiff(actual.out[1], expected.out[1]) });
+  }
+  window.kernelCheck = { status: 'done', backend: tf.getBackend(), path, cases, fused, offsets, leakedTensors: tf.memory().numTensors - before };
   (document.getElementById('status') as HTMLElement).textContent = JSON.stringify(window.kernelCheck);
 }
 

@@ -19,14 +19,12 @@ const spatialOut = (size: number | null, stride: number) => (size == null ? null
  * PyTorch's padding: (k-1)/2 on every side. TF's 'same' is that for stride 1
  * but pads one more pixel at the bottom/right than the top/left with stride 2
  * (on even sizes), which shifts every strided layer of inflated torchvision
- * weights by a pixel; with a stride, pad explicitly and use 'valid'. The
- * output size is the same either way (ceil(size / stride) for odd k).
+ * weights by a pixel; with a stride, the pool gets the padding itself
+ * (positions in it never win the max) and rounds down, which gives
+ * ceil(size / stride) for odd k, as 'same'. One kernel, no PadV2 first.
  */
-function symmetricPad(x: tf.Tensor4D, kernelSize: number, stride: number, value: number): [tf.Tensor4D, 'same' | 'valid'] {
-  if (stride === 1) return [x, 'same'];
-  const p = (kernelSize - 1) / 2;
-  if (p === 0) return [x, 'valid'];
-  return [tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], value), 'valid'];
+function poolPadding(kernelSize: number, stride: number): ['same' | number, 'floor' | undefined] {
+  return stride === 1 ? ['same', undefined] : [(kernelSize - 1) / 2, 'floor'];
 }
 
 /**
@@ -192,8 +190,8 @@ export class SpatialMaxPool3D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const [padded, mode] = symmetricPad(fold(x), this.poolSize, this.stride, Number.NEGATIVE_INFINITY);
-      return unfold(tf.maxPool(padded, this.poolSize, this.stride, mode), x.shape[0], x.shape[1] as number);
+      const [pad, rounding] = poolPadding(this.poolSize, this.stride);
+      return unfold(tf.maxPool(fold(x), this.poolSize, this.stride, pad, rounding), x.shape[0], x.shape[1] as number);
     });
   }
 

@@ -58,10 +58,15 @@ export interface Classification {
   offsets?: { data: Float32Array; shape: number[] };
 }
 
-/** Runs the recognizer on the views, one batch, and averages their softmax. Tensors are disposed. */
+/**
+ * Runs the recognizer on the views, one batch, and averages their softmax. Tensors are disposed.
+ * The logits and the offsets are read back together, and the softmax of the few logits is taken
+ * here in float64 (as tf.softmax: exp(l - max) / sum): on WebGL, tf.softmax would be five more
+ * programs and a read-back in turn.
+ */
 export async function classifyViews(recognizer: Recognizer, views: ClipViews): Promise<Classification> {
   const [v, t, h, w] = views.shape;
-  const { probabilities, offsets } = tf.tidy((): { probabilities: tf.Tensor; offsets?: tf.Tensor } => {
+  const { logits, offsets } = tf.tidy((): { logits: tf.Tensor; offsets?: tf.Tensor } => {
     const clips = tf.tensor5d(views.data, [v, t, h, w, 3]);
     let flows: { forward: tf.Tensor; backward: tf.Tensor } | undefined;
     if (views.flows != null) {
@@ -69,15 +74,20 @@ export async function classifyViews(recognizer: Recognizer, views: ClipViews): P
       flows = { forward, backward };
     }
     const { logits, offsets } = recognizer.forward({ clips, flows }, false);
-    const probabilities = tf.softmax(logits);
-    return offsets != null ? { probabilities, offsets } : { probabilities };
+    return offsets != null ? { logits, offsets } : { logits };
   });
-  const p = await probabilities.data();
-  const classes = p.length / v;
+  const [l, o] = await Promise.all([logits.data(), offsets?.data()]);
+  const classes = l.length / v;
   const sum = new Float64Array(classes);
-  for (let i = 0; i < v; i++) for (let c = 0; c < classes; c++) sum[c] += p[i * classes + c];
+  for (let i = 0; i < v; i++) {
+    const row = l.subarray(i * classes, (i + 1) * classes);
+    const max = Math.max(...row);
+    const exps = Array.from(row, (x) => Math.exp(x - max));
+    const total = exps.reduce((a, b) => a + b, 0);
+    for (let c = 0; c < classes; c++) sum[c] += exps[c] / total;
+  }
   const result: Classification = { probabilities: Float32Array.from(sum, (s) => s / v) };
-  if (offsets != null) result.offsets = { data: (await offsets.data()) as Float32Array, shape: offsets.shape };
-  tf.dispose(offsets != null ? [probabilities, offsets] : [probabilities]);
+  if (offsets != null && o != null) result.offsets = { data: o as Float32Array, shape: offsets.shape };
+  tf.dispose(offsets != null ? [logits, offsets] : [logits]);
   return result;
 }

@@ -4,12 +4,16 @@
  * @trajectorynet/torch-kernels stay): the JS kernels on the backends whose data
  * lives in JS memory (cpu, wasm), the shader programs on webgl and webgpu. tfjs-node
  * ('tensorflow', CPU or CUDA) gets none: there trajectorySample runs its
- * composite of TensorFlow's own ops, which stays on the device. Idempotent and
+ * composite of TensorFlow's own ops, which stays on the device. On webgl also
+ * the fused temporal and trajectory convs and the offsets' plumbing (inference
+ * only: fused-conv-webgl.ts, offsets-webgl.ts). Idempotent and
  * cheap; the ops call it each time, so users never need to, and the kernels
  * come back if native ones were taken off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { trajectorySampleGradient } from '../gradients/trajectory-sample-grad.js';
+import { RESIZE_OFFSETS, resizeOffsetsWebGLKernel, TRAJECTORIES_FROM_FLOW, trajectoriesFromFlowWebGLKernel } from './offsets-webgl.js';
+import { FUSED_TEMPORAL_CONV, FUSED_TRAJECTORY_CONV, fusedTemporalConvWebGLKernel, fusedTrajectoryConvWebGLKernel } from './fused-conv-webgl.js';
 import {
   TRAJECTORY_SAMPLE,
   TRAJECTORY_SAMPLE_GRAD_OFFSETS,
@@ -30,6 +34,11 @@ const WEBGL_KERNELS: [string, tf.KernelFunc][] = [
   [TRAJECTORY_SAMPLE, trajectorySampleWebGLKernel],
   [TRAJECTORY_SAMPLE_GRAD_X, trajectorySampleGradXWebGLKernel],
   [TRAJECTORY_SAMPLE_GRAD_OFFSETS, trajectorySampleGradOffsetsWebGLKernel],
+  // inference only (no gradient): the ops take them when no gradient is being recorded
+  [FUSED_TRAJECTORY_CONV, fusedTrajectoryConvWebGLKernel],
+  [FUSED_TEMPORAL_CONV, fusedTemporalConvWebGLKernel],
+  [TRAJECTORIES_FROM_FLOW, trajectoriesFromFlowWebGLKernel],
+  [RESIZE_OFFSETS, resizeOffsetsWebGLKernel],
 ];
 // no TrajectorySampleGradX: the gradient function takes the composite's atomic scatter there
 const WEBGPU_KERNELS: [string, tf.KernelFunc][] = [

@@ -26,9 +26,18 @@ export interface TemporalConvLayerArgs {
    * as a network with its BatchNorms folded in runs. Default: unfused.
    */
   activation?: ConvActivation;
+  /**
+   * Set: the layer takes one more input, last, [N, To, H, W, Cout], added to
+   * the conv's output before the activation (a ResNet block's shortcut; what
+   * `foldBatchNorm` makes of conv + BatchNorm + Add + ReLU). Default false.
+   */
+  residual?: boolean;
 }
 
 type Shape = (number | null)[];
+
+/** The features' shape among a layer's input shapes (the first). */
+const featureShape = (inputShape: Shape | Shape[]): Shape => (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : (inputShape as Shape));
 
 abstract class TemporalLayerBase extends tf.layers.Layer {
   protected readonly filters: number;
@@ -38,6 +47,7 @@ abstract class TemporalLayerBase extends tf.layers.Layer {
   protected readonly useBias: boolean;
   protected readonly biasInit: number;
   protected readonly activation?: ConvActivation;
+  protected readonly residual: boolean;
   protected kernel?: tf.LayerVariable;
   protected bias?: tf.LayerVariable;
 
@@ -50,6 +60,7 @@ abstract class TemporalLayerBase extends tf.layers.Layer {
     this.useBias = args.useBias ?? true;
     this.biasInit = args.biasInit ?? 0.2;
     this.activation = args.activation;
+    this.residual = args.residual ?? false;
     if (this.activation != null && this.activation !== 'linear' && this.activation !== 'relu') {
       throw new TrajectoryConvError('BAD_ARGUMENT', `activation must be 'linear' or 'relu', got '${this.activation}'`, { path: this.getClassName() });
     }
@@ -78,7 +89,19 @@ abstract class TemporalLayerBase extends tf.layers.Layer {
       biasInit: this.biasInit,
       // only when set: the configs of unfused layers stay as they were
       ...(this.activation != null ? { activation: this.activation } : {}),
+      ...(this.residual ? { residual: true } : {}),
     };
+  }
+
+  /** The inputs as an array of `count` tensors (plus the residual, last, when the layer has one). */
+  protected inputList(inputs: tf.Tensor | tf.Tensor[], count: number): tf.Tensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const expected = count + (this.residual ? 1 : 0);
+    if (list.length !== expected) {
+      const what = count === 1 ? 'features' : 'features, offsets';
+      throw new TrajectoryConvError('BAD_ARGUMENT', `call it on [${what}${this.residual ? ', residual' : ''}] (${expected} tensors), got ${list.length}`, { path: this.getClassName() });
+    }
+    return list;
   }
 }
 
@@ -86,20 +109,23 @@ export class TemporalConv3D extends TemporalLayerBase {
   static className = 'TemporalConv3D';
 
   override build(inputShape: Shape | Shape[]): void {
-    this.buildWeights((inputShape as Shape)[4] as number);
+    this.buildWeights(featureShape(inputShape)[4] as number);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return this.outputShapeOf(inputShape as Shape);
+    return this.outputShapeOf(featureShape(inputShape));
   }
 
+  /** inputs: features [N, T, H, W, C] (and the residual, with `residual`). */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const list = Array.isArray(inputs) && !this.residual ? inputs.slice(0, 1) : inputs;
+    const [x, residual] = this.inputList(list, 1);
     return temporalConv(x, (this.kernel as tf.LayerVariable).read(), {
       stride: this.stride,
       dilation: this.dilation,
       bias: this.bias?.read() as tf.Tensor1D | undefined,
       activation: this.activation,
+      residual,
     });
   }
 }
@@ -115,14 +141,15 @@ export class TrajectoryConv3D extends TemporalLayerBase {
     return this.outputShapeOf((inputShape as Shape[])[0]);
   }
 
-  /** inputs: [features [N, T, H, W, C], offsets [N, ceil(T / stride), H, W, K, 2]]. */
+  /** inputs: [features [N, T, H, W, C], offsets [N, ceil(T / stride), H, W, K, 2]] (and the residual, with `residual`). */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    if (!Array.isArray(inputs) || inputs.length !== 2) throw new TrajectoryConvError('BAD_ARGUMENT', 'call it on [features, offsets]', { path: 'TrajectoryConv3D' });
-    return trajectoryConv(inputs[0], inputs[1], (this.kernel as tf.LayerVariable).read(), {
+    const [x, offsets, residual] = this.inputList(inputs, 2);
+    return trajectoryConv(x, offsets, (this.kernel as tf.LayerVariable).read(), {
       stride: this.stride,
       dilation: this.dilation,
       bias: this.bias?.read() as tf.Tensor1D | undefined,
       activation: this.activation,
+      residual,
     });
   }
 }

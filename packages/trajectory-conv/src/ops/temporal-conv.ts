@@ -7,8 +7,10 @@
  * frames are gathered per tap and weighted with matMuls.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FUSED_TEMPORAL_CONV } from '../kernels/fused-conv-webgl.js';
 import { TrajectoryConvError } from './errors.js';
-import { type ConvActivation, checkKernel, type ConvOptions } from './trajectory-conv.js';
+import { fusedKernelHere, runFusedConv } from './fused-conv.js';
+import { addResidual, type ConvActivation, checkKernel, checkResidual, type ConvOptions } from './trajectory-conv.js';
 import { outputLength } from './trajectory-sample.js';
 
 /** x [N, T, H, W, Cin], kernel [K, Cin, Cout] -> [N, ceil(T / stride), H, W, Cout]. */
@@ -20,7 +22,17 @@ export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptio
   checkKernel(op, kernel, k, x.shape[4] as number);
   const stride = options.stride ?? 1;
   const dilation = options.dilation ?? 1;
-  if (dilation === 1) return temporalConvAsConv2d(x, kernel, stride, options.bias, options.activation);
+  for (const [name, value] of [['stride', stride], ['dilation', dilation]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `${name} must be a positive integer, got ${value}`, { path: op });
+  }
+  const { residual, activation } = options;
+  const [n, t, h, w] = x.shape as number[];
+  checkResidual(op, residual, [n, outputLength(t, stride), h, w, kernel.shape[2] as number]);
+  // one program on WebGL (no gradient being recorded) where the composite takes more: a residual to add, or dilation
+  if ((residual != null || dilation !== 1) && fusedKernelHere(FUSED_TEMPORAL_CONV)) return runFusedConv(FUSED_TEMPORAL_CONV, x, null, kernel, options);
+  // with a residual, the conv's own activation waits until it is added
+  const convActivation = residual != null && activation != null ? 'linear' : activation;
+  if (dilation === 1) return tf.tidy(() => addResidual(temporalConvAsConv2d(x, kernel, stride, options.bias, convActivation), residual, activation));
   return tf.tidy(() => {
     const [n, t, h, w, c] = x.shape;
     const cout = kernel.shape[2] as number;
@@ -42,8 +54,8 @@ export function temporalConv(x: tf.Tensor, kernel: tf.Tensor, options: ConvOptio
       y = y == null ? term : tf.add(y, term);
     }
     if (options.bias != null) y = tf.add(y as tf.Tensor, options.bias);
-    if (options.activation === 'relu') y = tf.relu(y as tf.Tensor);
-    return tf.reshape(y as tf.Tensor, [n, to, h, w, cout]);
+    if (convActivation === 'relu') y = tf.relu(y as tf.Tensor);
+    return addResidual(tf.reshape(y as tf.Tensor, [n, to, h, w, cout]), residual, activation);
   });
 }
 

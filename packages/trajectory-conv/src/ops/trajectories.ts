@@ -7,7 +7,9 @@
  * flow network (MotionNet) learns through it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { RESIZE_OFFSETS, TRAJECTORIES_FROM_FLOW } from '../kernels/offsets-webgl.js';
 import { TrajectoryConvError } from './errors.js';
+import { fusedKernelHere } from './fused-conv.js';
 import { warpBilinear } from './warp.js';
 
 export interface TrajectoryOptions {
@@ -39,6 +41,10 @@ export function trajectoriesFromFlow(forward: tf.Tensor, backward: tf.Tensor, op
   if (forward.rank !== 5 || forward.shape[4] !== 2) throw new TrajectoryConvError('BAD_ARGUMENT', `forward must be [N, T-1, H, W, 2], got shape [${forward.shape}]`, { path: op });
   if (backward.shape.join(',') !== forward.shape.join(',')) {
     throw new TrajectoryConvError('BAD_ARGUMENT', `backward [${backward.shape}] must have the shape of forward [${forward.shape}]`, { path: op });
+  }
+  // one step per tap (no chaining): one WebGL program when no gradient is being recorded
+  if (((taps - 1) / 2) * dilation <= 1 && (forward.shape[1] as number) > 0 && fusedKernelHere(TRAJECTORIES_FROM_FLOW)) {
+    return tf.engine().runKernel(TRAJECTORIES_FROM_FLOW, { forward, backward }, { taps }) as tf.Tensor;
   }
   return tf.tidy(() => {
     const [n, f, h, w] = forward.shape;
@@ -75,6 +81,7 @@ export function resizeOffsets(offsets: tf.Tensor, factor: number): tf.Tensor {
   if (!Number.isInteger(factor) || factor < 1) throw new TrajectoryConvError('BAD_ARGUMENT', `factor must be a positive integer, got ${factor}`, { path: 'resizeOffsets' });
   if (offsets.rank !== 6) throw new TrajectoryConvError('BAD_ARGUMENT', `offsets must be [N, T, H, W, K, 2], got shape [${offsets.shape}]`, { path: 'resizeOffsets' });
   if (factor === 1) return tf.clone(offsets);
+  if (fusedKernelHere(RESIZE_OFFSETS)) return tf.engine().runKernel(RESIZE_OFFSETS, { offsets }, { factor }) as tf.Tensor;
   return tf.tidy(() => {
     const [n, t, h, w, k] = offsets.shape;
     const pooled = tf.avgPool(tf.reshape(offsets, [n * t, h, w, k * 2]) as tf.Tensor4D, factor, factor, 'same');

@@ -4,8 +4,10 @@
  * samples are laid side by side ([M, K*C]) so the weighting is one matMul.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FUSED_TRAJECTORY_CONV } from '../kernels/fused-conv-webgl.js';
 import { TrajectoryConvError } from './errors.js';
-import { type TemporalOptions, trajectorySample } from './trajectory-sample.js';
+import { fusedKernelHere, runFusedConv } from './fused-conv.js';
+import { checkSampleArgs, type TemporalOptions, trajectorySample } from './trajectory-sample.js';
 
 /** What a fused conv applies after its bias: nothing, or a ReLU. */
 export type ConvActivation = 'linear' | 'relu';
@@ -18,6 +20,26 @@ export interface ConvOptions extends TemporalOptions {
    * network whose BatchNorms were folded in. Left out: separate ops, as before.
    */
   activation?: ConvActivation;
+  /**
+   * [N, To, H, W, Cout], added after the bias and before the activation (a
+   * ResNet block's shortcut: `relu(conv(x) + residual)`), as a network folded
+   * with `foldBatchNorm` runs its blocks' last conv.
+   */
+  residual?: tf.Tensor;
+}
+
+/** The residual's shape must be the output's. */
+export function checkResidual(op: string, residual: tf.Tensor | undefined, expected: number[]): void {
+  if (residual != null && residual.shape.join(',') !== expected.join(',')) {
+    throw new TrajectoryConvError('BAD_ARGUMENT', `residual must be [${expected}] (the output's shape), got [${residual.shape}]`, { path: op });
+  }
+}
+
+/** Adds the residual (when given) and applies the activation after it: the composite's end of a fused conv. */
+export function addResidual(y: tf.Tensor, residual: tf.Tensor | undefined, activation: ConvActivation | undefined): tf.Tensor {
+  if (residual == null) return y;
+  const sum = tf.add(y, residual);
+  return activation === 'relu' ? tf.relu(sum) : sum;
 }
 
 export function checkKernel(op: string, kernel: tf.Tensor, k: number, c: number): void {
@@ -53,5 +75,12 @@ export function trajectoryConv(x: tf.Tensor, offsets: tf.Tensor, kernel: tf.Tens
   if (options.bias != null && (options.bias.rank !== 1 || options.bias.shape[0] !== kernel.shape[2])) {
     throw new TrajectoryConvError('BAD_ARGUMENT', `bias must be [Cout=${kernel.shape[2]}], got shape [${options.bias.shape}]`, { path: 'trajectoryConv' });
   }
-  return tf.tidy(() => weightTaps(trajectorySample(x, offsets, options), kernel, options.bias, options.activation));
+  const { residual, activation } = options;
+  if (x.rank === 5) checkResidual('trajectoryConv', residual, [...offsets.shape.slice(0, 4), kernel.shape[2] as number]);
+  // one program on WebGL when no gradient is being recorded
+  if (fusedKernelHere(FUSED_TRAJECTORY_CONV)) {
+    checkSampleArgs('trajectoryConv', x, offsets, options);
+    return runFusedConv(FUSED_TRAJECTORY_CONV, x, offsets, kernel, options);
+  }
+  return tf.tidy(() => addResidual(weightTaps(trajectorySample(x, offsets, options), kernel, options.bias, residual != null && activation != null ? 'linear' : activation), residual, activation));
 }

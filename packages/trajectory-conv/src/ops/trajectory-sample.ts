@@ -29,7 +29,14 @@ function checkInteger(op: string, name: string, value: number): void {
  * the backend's device (tfjs-node and tfjs-node-gpu).
  */
 export function trajectorySample(x: tf.Tensor, offsets: tf.Tensor, options: TemporalOptions = {}): tf.Tensor {
-  const op = 'trajectorySample';
+  const { stride, dilation } = checkSampleArgs('trajectorySample', x, offsets, options);
+  registerTrajectoryKernels();
+  if (tf.getKernel(TRAJECTORY_SAMPLE, tf.getBackend()) == null) return compositeTrajectorySample(x, offsets, { stride, dilation });
+  return tf.engine().runKernel(TRAJECTORY_SAMPLE, { x, offsets }, { stride, dilation }) as tf.Tensor;
+}
+
+/** Throws a TrajectoryConvError unless x, offsets and the options fit together (trajectorySample's rules); the stride and dilation. */
+export function checkSampleArgs(op: string, x: tf.Tensor, offsets: tf.Tensor, options: TemporalOptions): { stride: number; dilation: number } {
   const stride = options.stride ?? 1;
   const dilation = options.dilation ?? 1;
   checkInteger(op, 'stride', stride);
@@ -44,7 +51,5 @@ export function trajectorySample(x: tf.Tensor, offsets: tf.Tensor, options: Temp
   }
   if ((offsets.shape[4] as number) % 2 !== 1) throw new TrajectoryConvError('BAD_ARGUMENT', `the number of taps K must be odd, got ${offsets.shape[4]}`, { path: op });
   if (x.dtype !== 'float32' || offsets.dtype !== 'float32') throw new TrajectoryConvError('BAD_ARGUMENT', 'x and offsets must be float32', { path: op });
-  registerTrajectoryKernels();
-  if (tf.getKernel(TRAJECTORY_SAMPLE, tf.getBackend()) == null) return compositeTrajectorySample(x, offsets, { stride, dilation });
-  return tf.engine().runKernel(TRAJECTORY_SAMPLE, { x, offsets }, { stride, dilation }) as tf.Tensor;
+  return { stride, dilation };
 }

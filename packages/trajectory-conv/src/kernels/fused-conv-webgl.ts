@@ -19,6 +19,7 @@
  * (taps outside the clip and corners off the map read zero).
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { WebGLBackendLike, WebGLProgramSpec } from './webgl-program.js';
 
 export const FUSED_TRAJECTORY_CONV = 'FusedTrajectoryConv';
 export const FUSED_TEMPORAL_CONV = 'FusedTemporalConv';
@@ -27,15 +28,6 @@ export interface FusedConvAttrs {
   stride: number;
   dilation: number;
   activation: 'linear' | 'relu';
-}
-
-interface WebGLProgramSpec {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-}
-interface WebGLBackendLike {
-  runWebGLProgram(program: WebGLProgramSpec, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
 }
 
 interface FusedGeometry {

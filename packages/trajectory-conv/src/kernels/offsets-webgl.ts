@@ -12,18 +12,10 @@
  * gradient is being recorded.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { WebGLBackendLike, WebGLProgramSpec } from './webgl-program.js';
 
 export const TRAJECTORIES_FROM_FLOW = 'TrajectoriesFromFlow';
 export const RESIZE_OFFSETS = 'ResizeOffsets';
-
-interface WebGLProgramSpec {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-}
-interface WebGLBackendLike {
-  runWebGLProgram(program: WebGLProgramSpec, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-}
 
 /** forward, backward [N, T-1, H, W, 2] -> offsets [N, T, H, W, K, 2]; attrs.taps K with (K - 1) / 2 * dilation <= 1. */
 export const trajectoriesFromFlowWebGLKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {

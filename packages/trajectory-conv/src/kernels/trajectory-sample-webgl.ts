@@ -12,23 +12,14 @@
  *   R exceeds WEBGL_GRAD_X_MAX_RADIUS.
  * Semantics of kernels/trajectory-sample.ts (corners off the map and taps
  * outside the clip contribute zero). The webgl package is not imported: its
- * program interface is declared here structurally.
+ * program interface is declared structurally (webgl-program.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { geometry, type SampleAttrs, type SampleGeometry } from './trajectory-sample.js';
+import type { WebGLBackendLike, WebGLProgramSpec } from './webgl-program.js';
 
 /** Largest window radius (pixels of offset) of the input-gradient shader: 18 x 18 positions per tap. */
 export const WEBGL_GRAD_X_MAX_RADIUS = 8;
-
-/** What tfjs-backend-webgl's GPGPUProgram needs (unpacked inputs and output, shapes baked into the code). */
-interface WebGLProgramSpec {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-}
-interface WebGLBackendLike {
-  runWebGLProgram(program: WebGLProgramSpec, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-}
 
 /** GLSL (ES 1 and 3) declaring the sample point of tap k at output (n, o, y, x): t, in-clip flag, corner ix/iy and fractions. */
 function samplePoint(g: SampleGeometry): string {

@@ -35,11 +35,12 @@ and the loss, for comparison with ours.
 import json
 import math
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from timing import median_seconds
 
 CAFFE_MEAN_RGB = [123 / 255, 117 / 255, 104 / 255]
 SCALES = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2]
@@ -238,18 +239,6 @@ def unsupervised_loss(model, clip, scales, window):
     return direction_loss(clip, model(stack(clip)), scales, window) + direction_loss(reversed_clip, model(stack(reversed_clip)), scales, window)
 
 
-def median_ms(fn, steps):
-    fn()  # warm-up
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    mid = len(times) // 2
-    return 1000 * (times[mid] if len(times) % 2 == 1 else (times[mid - 1] + times[mid]) / 2)
-
-
 def check(manifest_path, weights_path):
     """Weights of createMotionNet's layers (Keras layouts) and a clip [N, T, H, W, 3] -> outputs and loss."""
     with open(manifest_path) as f:
@@ -314,11 +303,11 @@ def main():
             optimizer.step()
             losses.append(loss.item())
 
-        result["trainStepMs"] = median_ms(train_step, steps)
+        result["trainStepMs"] = 1000 * median_seconds(train_step, steps)
         model.eval()
         with torch.no_grad():
             stacked = stack(clip)
-            result["inferenceMs"] = median_ms(lambda: model(stacked), steps)
+            result["inferenceMs"] = 1000 * median_seconds(lambda: model(stacked), steps)
         result["losses"] = [losses[0], losses[-1]]
     print(json.dumps(result))
 

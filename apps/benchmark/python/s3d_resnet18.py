@@ -8,11 +8,12 @@ usage: s3d_resnet18.py THREADS BATCH FRAMES SIZE STEPS CLASSES
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from timing import median_seconds
 
 
 class Block(nn.Module):
@@ -59,17 +60,6 @@ class S3DResNet18(nn.Module):
     def forward(self, x):
         x = self.blocks(self.stem(x))
         return self.fc(self.dropout(x.mean(dim=(2, 3, 4))))
-
-
-def median_seconds(fn, steps):
-    fn()  # warm-up
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def main():

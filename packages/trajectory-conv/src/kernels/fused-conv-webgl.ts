@@ -19,6 +19,7 @@
  * (taps outside the clip and corners off the map read zero).
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { SampleGeometry } from './trajectory-sample.js';
 import type { WebGLBackendLike, WebGLProgramSpec } from './webgl-program.js';
 
 export const FUSED_TRAJECTORY_CONV = 'FusedTrajectoryConv';
@@ -30,17 +31,9 @@ export interface FusedConvAttrs {
   activation: 'linear' | 'relu';
 }
 
-interface FusedGeometry {
-  n: number;
-  t: number;
-  h: number;
-  w: number;
-  c: number;
-  to: number;
-  k: number;
+/** The sampling geometry plus the output channels. */
+interface FusedGeometry extends SampleGeometry {
   cout: number;
-  stride: number;
-  dilation: number;
 }
 
 /** The GLSL of one program: `trajectory` samples along the offsets, else reads the frame's pixel. */

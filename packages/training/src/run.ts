@@ -217,6 +217,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     const valBatches = testBatches(config, valSet, flows);
     // data-parallel: each rank scores its shard of the validation set, one allreduce gives all the whole set's scores
     const valShard = parallel == null ? null : testBatches(config, { ...valSet, samples: evalShard(valSet.samples, parallel.rank, parallel.worldSize) }, flows);
+    const motionNetVariables = new Set((recognizer.motionNet?.trainableWeights ?? []).map((w) => w.read().id));
     const state = await trainLoop<ClipBatch, ClassifierMeta>({
       settings: {
         epochs: config.train.epochs,
@@ -231,6 +232,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         keepEpochs: config.train.keep,
       },
       model: recognizer,
+      lrScaleOf: (variable) => (motionNetVariables.has(variable.id) ? config.motionnet.lrScale : 1),
       objective: classificationObjective(recognizer, { auxWeight: config.motionnet.lossWeight }),
       batches: trainBatches,
       validate: async () => {

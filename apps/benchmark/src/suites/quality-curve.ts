@@ -9,6 +9,7 @@
  */
 import { formatInterval, type Interval, lineChart, meanInterval, pairedDifference } from '@trajectorynet/training';
 import type { Table } from '../suite.js';
+import { JOINT_MOTIONNETS } from './joint-motionnet.js';
 import { ORACLE_NOISE_LEVELS, type RegimeFlowQuality } from './regime-flow.js';
 import type { AlignmentRow } from './stage-alignment.js';
 
@@ -49,7 +50,11 @@ export const FROZEN_MOTIONNETS: Record<string, string> = {
   'tn-motionnet-videos-frozen': 'MotionNet (pretrained on the videos)',
 };
 
-/** The trajectory error of each study model that has one; models off the curve (C2D, with-motion, joint MotionNet, whose flow changes as it trains) are left out. */
+/**
+ * The trajectory error of each study model that has one; models off the curve
+ * (C2D, with-motion) are left out. A joint model stands at the mean error of the
+ * MotionNets its runs ended with (joint-motionnet.ts).
+ */
 function trajectoryError(model: string, quality: RegimeFlowQuality): { source: string; epe: number } | null {
   if (model === 's3d') return { source: 'none (S3D: trajectories that stay put)', epe: quality.zero };
   if (model === 'tn-true') return { source: 'true motion', epe: quality.truth ?? 0 };
@@ -57,6 +62,9 @@ function trajectoryError(model: string, quality: RegimeFlowQuality): { source: s
   const frozen = FROZEN_MOTIONNETS[model];
   const motionnet = frozen != null ? quality.motionnets?.[frozen] : undefined;
   if (motionnet != null) return { source: (frozen as string).replace(/\)$/, ', frozen)'), epe: motionnet };
+  const joint = JOINT_MOTIONNETS[model];
+  const jointError = joint != null ? quality.motionnets?.[joint] : undefined;
+  if (jointError != null) return { source: joint as string, epe: jointError };
   const noisy = /^tn-true-noise(\d+)$/.exec(model);
   if (noisy != null && quality.noisyOracle[Number(noisy[1])] != null) return { source: `true motion + ${noisy[1]} px error`, epe: quality.noisyOracle[Number(noisy[1])] };
   return null;

@@ -110,6 +110,11 @@ export const MotionNetSchema = z
     frames: z.number().int().min(2).optional(),
     /** Weight of MotionNet's unsupervised loss next to the classification loss. */
     lossWeight: z.number().min(0).default(1),
+    /**
+     * MotionNet's learning rate as a multiple of optimizer.lr when trained jointly
+     * (mmaction2's paramwise lr_mult): a pretrained MotionNet can move slower than the classifier.
+     */
+    lrScale: z.number().min(0).default(1),
     /** A checkpoint of `trajectorynet pretrain-motionnet` (same frames and width) to start MotionNet from. */
     pretrained: z.string().optional(),
   })

@@ -101,6 +101,8 @@ export interface Validation {
 export interface TrainLoopOptions<Batch, Meta> {
   settings: LoopSettings;
   model: TrainableModel;
+  /** A variable's learning rate as a multiple of the schedule's (mmaction2's paramwise lr_mult); default 1 for all. */
+  lrScaleOf?: (variable: tf.Variable) => number;
   objective: Objective<Batch>;
   /** The micro-batches of `epoch`, skipping the first `skip` (deterministic in seed and epoch). */
   batches(epoch: number, skip: number): AsyncIterable<Batch>;
@@ -197,7 +199,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
   }
   const totalSteps = stepsPerEpoch * settings.epochs;
   const variables = model.trainableVariables();
-  const optimizer = createOptimizer(settings.optimizer, variables);
+  const optimizer = createOptimizer(settings.optimizer, variables, options.lrScaleOf);
 
   const from = options.resumeFrom ?? files.latest;
   const parallel = options.parallel;

@@ -40,7 +40,54 @@ export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
 }
 
-export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[]): Trainable {
+/**
+ * The optimiser over `variables`. `lrScaleOf` gives a variable's learning rate
+ * as a multiple of the schedule's (mmaction2's paramwise `lr_mult`; default 1):
+ * each distinct multiple gets its own optimiser, so a pretrained part (MotionNet)
+ * can move slower than the rest. Clipping still uses the norm of all gradients.
+ */
+export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[], lrScaleOf: (variable: tf.Variable) => number = () => 1): Trainable {
+  const scales = [...new Set(variables.map(lrScaleOf))].sort((a, b) => b - a);
+  if (scales.length <= 1) return singleOptimizer(config, variables, scales[0] ?? 1);
+  // the group at 1x (or the fastest) keeps unprefixed slot names, so checkpoints read the same without groups
+  const main = scales.includes(1) ? 1 : scales[0];
+  const groups = scales.map((scale) => ({
+    scale,
+    prefix: scale === main ? '' : `lr_mult_${scale}:`,
+    names: new Set(variables.filter((v) => lrScaleOf(v) === scale).map((v) => v.name)),
+    optimizer: singleOptimizer({ ...config, clipNorm: 0 }, variables.filter((v) => lrScaleOf(v) === scale), scale),
+  }));
+  return {
+    step(grads, lr) {
+      const all = Object.values(grads);
+      // one clipping factor from the global norm of every group's gradients
+      const scale = config.clipNorm > 0 ? tf.tidy(() => tf.minimum(1, tf.div(config.clipNorm, tf.maximum(globalNorm(all), 1e-12))) as tf.Scalar) : null;
+      for (const group of groups) {
+        const own = Object.fromEntries(Object.entries(grads).filter(([name]) => group.names.has(name)));
+        const clipped = scale == null ? own : tf.tidy(() => Object.fromEntries(Object.entries(own).map(([name, g]) => [name, tf.mul(g, scale)])));
+        group.optimizer.step(clipped, lr);
+        if (clipped !== own) tf.dispose(Object.values(clipped));
+      }
+      scale?.dispose();
+    },
+    async getState() {
+      const states = await Promise.all(groups.map((g) => g.optimizer.getState()));
+      return groups.flatMap((g, k) => states[k].map((s) => ({ name: `${g.prefix}${s.name}`, tensor: s.tensor })));
+    },
+    async setState(state) {
+      for (const group of groups) {
+        const own = state.filter((s) => (group.prefix === '' ? !s.name.startsWith('lr_mult_') : s.name.startsWith(group.prefix)));
+        await group.optimizer.setState(own.map((s) => ({ name: s.name.slice(group.prefix.length), tensor: s.tensor })));
+      }
+    },
+    dispose: () => {
+      for (const group of groups) group.optimizer.dispose();
+    },
+  };
+}
+
+/** One tfjs optimiser over `variables`, its learning rate `lrScale` times the schedule's. */
+function singleOptimizer(config: OptimizerConfig, variables: tf.Variable[], lrScale: number): Trainable {
   const decayed = new Set(variables.filter((v) => config.weightDecay > 0 && isDecayed(v.name)).map((v) => v.name));
   const decayOf = (name: string) => (decayed.has(name) ? config.weightDecay : 0);
   // one native call per step under wasm with the libtorch kernels, tfjs's kernels otherwise (same numbers)
@@ -48,7 +95,7 @@ export function createOptimizer(config: OptimizerConfig, variables: tf.Variable[
     config.name === 'adam' ? new ScheduledAdam(config.lr, 0.9, 0.999, 1e-8) : new ScheduledMomentum(config.lr, config.momentum, config.nesterov);
   return {
     step(grads, lr) {
-      optimizer.setLearningRate(lr);
+      optimizer.setLearningRate(lr * lrScale);
       // clipping scales by min(1, clipNorm / norm), computed on the device (only when clipping is on)
       const scale =
         config.clipNorm > 0

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alignmentMeasure, qualityChart, qualityPoints, qualityTable } from '../src/suites/quality-curve.js';
+import { foldJointErrors } from '../src/suites/joint-motionnet.js';
 import type { RegimeFlowQuality } from '../src/suites/regime-flow.js';
 
 const quality: RegimeFlowQuality = { regime: 'trackable', pairs: 96, tvl1: 0.95, zero: 4.2, secondsPerPair: 0.01, noisyOracle: { 1: 0.8, 2: 1.7, 4: 3.3 } };
@@ -38,7 +39,7 @@ describe('trajectory-quality curve', () => {
     expect(svg).toContain('S3D (zero flow)');
   });
 
-  it('puts each frozen MotionNet at its own pretrained error when one was measured; a jointly trained one (its flow changes) stays off', () => {
+  it('puts each frozen MotionNet at its own pretrained error when one was measured; a joint one only at its joint runs\' measured error', () => {
     const runs = [
       { model: 's3d', seed: 1, valTop1: 0.5 },
       { model: 'tn-motionnet-frozen', seed: 1, valTop1: 0.53 },
@@ -53,6 +54,34 @@ describe('trajectory-quality curve', () => {
     ]);
     // without the pretrained network's error there is nothing to place it at
     expect(qualityPoints(runs, quality).map((p) => p.model)).toEqual(['s3d']);
+    // the joint model stands at the error its own runs' MotionNets ended with, not the pretrained one's
+    const withJoint = qualityPoints(runs, { ...quality, motionnets: { ...motionnets, 'MotionNet (pretrained, joint)': 3.0 } });
+    expect(withJoint.find((p) => p.model === 'tn-motionnet')?.epe).toBe(3.0);
+  });
+
+  it('folds the joint runs\' per-seed MotionNet errors into one mean per model and a table of the seeds', () => {
+    const measured: RegimeFlowQuality = {
+      ...quality,
+      motionnets: {
+        'MotionNet (pretrained on the videos)': 1.47,
+        'MotionNet (pretrained on the videos, joint), seed 1': 2.0,
+        'MotionNet (pretrained on the videos, joint), seed 3': 3.0,
+        'MotionNet (pretrained on the videos, joint at 0.1x lr), seed 2': 1.6,
+      },
+    };
+    const { quality: folded, table } = foldJointErrors(measured);
+    expect(folded.motionnets).toEqual({
+      'MotionNet (pretrained on the videos)': 1.47,
+      'MotionNet (pretrained on the videos, joint)': 2.5,
+      'MotionNet (pretrained on the videos, joint at 0.1x lr)': 1.6,
+    });
+    expect(table?.rows).toEqual([
+      ['MotionNet (pretrained on the videos, joint)', 'seed 1: 2.00, seed 3: 3.00', '2.50', (2.5 / 4.2).toFixed(3)],
+      ['MotionNet (pretrained on the videos, joint at 0.1x lr)', 'seed 2: 1.60', '1.60', (1.6 / 4.2).toFixed(3)],
+    ]);
+    expect(table?.note).toContain('MotionNet (pretrained on the videos) 1.47 px');
+    // nothing joint measured: unchanged, no table
+    expect(foldJointErrors(quality)).toEqual({ quality, table: null });
   });
 
   it('against res3 alignment: each source at its aligned / unaligned ratio, S3D at 1', () => {

@@ -52,7 +52,7 @@ export function foldJointErrors(quality: RegimeFlowQuality): { quality: RegimeFl
     if (seeds.length === 0) continue;
     const mean = seeds.reduce((sum, [, epe]) => sum + epe, 0) / seeds.length;
     kept[name] = mean;
-    rows.push([name, seeds.map(([key, epe]) => `${key.slice(name.length + 7)}: ${epe.toFixed(2)}`).join(', '), mean.toFixed(2), (mean / quality.zero).toFixed(3)]);
+    rows.push([name, seeds.map(([key, epe]) => `${key.slice(name.length + 2)}: ${epe.toFixed(2)}`).join(', '), mean.toFixed(2), (mean / quality.zero).toFixed(3)]);
   }
   const pretrained = Object.entries(kept).filter(([name]) => !Object.values(JOINT_MOTIONNETS).includes(name));
   return {

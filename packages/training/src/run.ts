@@ -203,7 +203,6 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   let clipsSeen = 0;
   let trainSeconds = 0;
   try {
-    if (!resume) await initialWeights(recognizer, config, log);
     const trainBatches = clipBatches(trainSet, clipPipeline(config, 'train', flows.spec), {
       batchSize: config.train.batchSize,
       seed: config.train.seed,
@@ -259,6 +258,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         return extras;
       },
       outDir: options.outDir,
+      // also when resume finds no checkpoint: a run stopped before its first one starts from the same weights
+      initialize: () => initialWeights(recognizer, config, log),
       resume,
       resumeFrom: options.resumeFrom,
       overwrite: options.overwrite,

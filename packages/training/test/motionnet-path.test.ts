@@ -8,8 +8,9 @@
 import { readdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { predictFlow } from '@trajectorynet/motionnet';
-import { initBackend } from '@trajectorynet/runtime';
+import { initBackend, loadCheckpoint } from '@trajectorynet/runtime';
 import { createSyntheticDataset, readFlo, renderSyntheticClip } from '@trajectorynet/video-io';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flowCacheDir, loadDataset, loadMotionNet, pretrainMotionNet, resolveConfig, runTraining } from '../src/index.js';
@@ -93,6 +94,39 @@ describe('motionnet.pretrained', { timeout: 600_000 }, () => {
     expect(again.flows.solves).toBe(0);
     const stacked = await pretrained(3, 0.0625);
     await expect(runTraining(await frozen([`motionnet.pretrained=${stacked}`]), { outDir: await tempDir(), cacheDir, ...quiet })).rejects.toThrow(/takes a pairwise MotionNet \(pretrained with --frames 2\); this one takes 3 frames/);
+  });
+
+  it('a joint run resumed in a folder without a checkpoint (stopped before its first) starts from the pretrained MotionNet, not a random one', async () => {
+    const matching = await pretrained(5, 0.0625);
+    // a learning rate too small to move the weights: after one step they are still the ones the run started from
+    const config = await resolveConfig({
+      preset: 'trajectorynet-r18-motionnet-tiny',
+      overrides: [...SMALL, 'train.checkpointEvery=1', 'motionnet.width=0.0625', `motionnet.pretrained=${matching}`, 'optimizer.lr=1e-12', 'optimizer.weightDecay=0'],
+    });
+    const out = await tempDir();
+    const logs: string[] = [];
+    await runTraining(config, { outDir: out, quiet: true, log: (m) => logs.push(m), resume: true, maxStepsThisRun: 1 });
+    expect(logs.join('\n')).toMatch(/no checkpoint in .*starting it afresh/);
+    expect(logs).toContain(`MotionNet weights from ${path.join(matching, 'latest.ckpt')}`);
+    const source = await loadCheckpoint(path.join(matching, 'latest.ckpt'));
+    const joint = await loadCheckpoint(path.join(out, 'latest.ckpt'));
+    const jointByName = new Map(joint.weights.map((w) => [w.name, w.tensor]));
+    let compared = 0;
+    for (const { name, tensor } of source.weights) {
+      const after = jointByName.get(name);
+      expect(after, name).toBeDefined();
+      const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(tensor, after as tf.Tensor))).dataSync()[0]);
+      expect(difference, name).toBeLessThan(1e-6);
+      compared += 1;
+    }
+    expect(compared).toBeGreaterThan(10);
+    tf.dispose([...source.weights, ...joint.weights].map((w) => w.tensor));
+
+    // resumed again, now from its checkpoint: the checkpoint's weights, no second load of the pretrained ones
+    const again: string[] = [];
+    await runTraining(config, { outDir: out, quiet: true, log: (m) => again.push(m), resume: true, maxStepsThisRun: 1 });
+    expect(again.join('\n')).toMatch(/resuming from /);
+    expect(again.some((m) => m.startsWith('MotionNet weights from'))).toBe(false);
   });
 
   it('extending a finished run whose rounds would change length is refused, naming the rounds to keep, instead of training nothing', async () => {

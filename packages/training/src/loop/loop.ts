@@ -118,6 +118,12 @@ export interface TrainLoopOptions<Batch, Meta> {
   resumeFrom?: string;
   /** Replace a run already in outDir (otherwise refused). */
   overwrite?: boolean;
+  /**
+   * The starting weights of a run that starts afresh (pretrained models, another
+   * run's checkpoint): called before the first step unless a checkpoint is
+   * resumed, including when `resume` finds no checkpoint to continue from.
+   */
+  initialize?(): Promise<void>;
   /** Told where the run starts: afresh, or from which checkpoint and step (resume: a folder without a checkpoint starts a new run). */
   onStart?(start: RunStart): void | Promise<void>;
   /** Stop (as if killed) after this many optimiser steps in this process; for tests. */
@@ -220,6 +226,7 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
     random = createRunRandom(settings.seed, state.random);
     if (writer) await files.truncateMetrics(state.step, state.epoch);
   } else {
+    await options.initialize?.();
     random = createRunRandom([settings.seed, 'run']);
     state = { meta: options.meta, step: 0, epoch: 0, stepInEpoch: 0, random: random.state(), best: null, history: [], epochSums: {}, epochItems: 0, epochSeconds: 0 };
   }

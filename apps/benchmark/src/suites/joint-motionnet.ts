@@ -14,7 +14,7 @@ export const JOINT_MOTIONNETS: Record<string, string> = {
   'tn-motionnet': 'MotionNet (pretrained, joint)',
   'tn-motionnet-videos': 'MotionNet (pretrained on the videos, joint)',
   'tn-motionnet-videos-slow': 'MotionNet (pretrained on the videos, joint at 0.1x lr)',
-  'tn-motionnet-stacked': 'MotionNet-(16) (pretrained on the videos, joint)',
+  'tn-motionnet-stacked': 'MotionNet-(16) (pretrained on the videos, joint at 0.1x lr)',
 };
 
 const seedName = (model: string, seed: number) => `${JOINT_MOTIONNETS[model]}, seed ${seed}`;

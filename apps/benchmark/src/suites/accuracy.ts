@@ -28,6 +28,7 @@ import {
   loadMotionNet,
   METRICS,
   meanInterval,
+  motionNetFrames,
   pairedDifference,
   parseMetrics,
   regimeOverrides,
@@ -38,7 +39,7 @@ import {
 } from '@trajectorynet/training';
 import type { Suite, Table } from '../suite.js';
 import { alignmentMeasure, FROZEN_MOTIONNETS, qualityChart, qualityPoints, qualityTable } from './quality-curve.js';
-import { type MotionNetSource, type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
+import { type MotionNetSource, motionNetInputFrames, type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
 import { foldJointErrors, jointMotionNets } from './joint-motionnet.js';
 import { regimeMotionNet } from './regime-motionnet.js';
 import { alignmentTable, stageAlignment } from './stage-alignment.js';
@@ -48,8 +49,11 @@ export interface StudyModel {
   key: string;
   name: string;
   overrides: string[];
-  /** The pretrained MotionNet it starts from: the one given (--accuracy-motionnet), or the one the suite pretrains on the regime's videos (regime-motionnet.ts). */
-  motionnet?: 'given' | 'videos';
+  /**
+   * The pretrained MotionNet it starts from: the one given (--accuracy-motionnet), or one the suite
+   * pretrains on the regime's videos (regime-motionnet.ts): pairwise, or stacked over the clip's span.
+   */
+  motionnet?: 'given' | 'videos' | 'videos-stacked';
 }
 
 export const STUDY_MODELS: StudyModel[] = [
@@ -74,6 +78,22 @@ export const STUDY_MODELS: StudyModel[] = [
     name: 'TrajectoryNet (MotionNet pretrained on the videos, joint at 0.1x lr)',
     overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.frames=2', 'motionnet.lrScale=0.1'],
     motionnet: 'videos',
+  },
+  // the paper's TrajectoryNet-MotionNet-(N): one MotionNet over the clip's whole span and the frame after it (16 frames for
+  // 8 frames every second one), pretrained on the regime's videos, then joint with its unsupervised loss as an auxiliary term;
+  // at 0.1x lr, chosen from the pairwise joint runs' training loss alone (at the full rate MotionNet's own loss rose from 0.31
+  // to 5.0 within 6 epochs, at 0.1x it stayed near 0.21), before any stacked run and without their validation accuracy
+  {
+    key: 'tn-motionnet-stacked',
+    name: 'TrajectoryNet-MotionNet-(16) (pretrained on the videos, joint at 0.1x lr)',
+    overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.lrScale=0.1'],
+    motionnet: 'videos-stacked',
+  },
+  {
+    key: 'tn-motionnet-stacked-motion',
+    name: 'TrajectoryNet-MotionNet-(16) (pretrained on the videos, joint at 0.1x lr) + motion',
+    overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.lrScale=0.1', 'model.withMotion=true'],
+    motionnet: 'videos-stacked',
   },
 ];
 
@@ -182,7 +202,14 @@ export const accuracySuite: Suite = {
     const videosMotionNet = models.some((m) => m.motionnet === 'videos')
       ? await regimeMotionNet(budget.regime, path.join(studyDir, 'motionnet-videos'), { quick, videoFrames: budget.videoFrames, train: !accuracy?.reportOnly, log: progress })
       : null;
-    const checkpoints = { given: accuracy?.motionnetCheckpoint ?? null, videos: videosMotionNet };
+    // the stacked one takes the study clip's span and the frame after it
+    const stackedModel = models.find((m) => m.motionnet === 'videos-stacked');
+    const stackedFrames = stackedModel == null ? null : motionNetFrames(await resolveConfig({ preset: 's3d-r18-tiny', overrides: studyOverrides(stackedModel, budget, 'dense', 1) }));
+    const stackedMotionNet =
+      stackedFrames == null
+        ? null
+        : await regimeMotionNet(budget.regime, path.join(studyDir, `motionnet-videos-${stackedFrames}`), { quick, frames: stackedFrames, videoFrames: budget.videoFrames, train: !accuracy?.reportOnly, log: progress });
+    const checkpoints = { given: accuracy?.motionnetCheckpoint ?? null, videos: videosMotionNet, 'videos-stacked': stackedMotionNet };
     const results: RunResult[] = [];
     const started = Date.now();
     // seed-major: every model gets seed 1 before any gets seed 2
@@ -195,7 +222,7 @@ export const accuracySuite: Suite = {
           const overrides = studyOverrides(model, budget, sampling, seed);
           const checkpoint = model.motionnet != null ? checkpoints[model.motionnet] : null;
           if (checkpoint != null) overrides.push(`motionnet.pretrained=${checkpoint}`);
-          else if (model.motionnet === 'videos') continue;
+          else if (model.motionnet === 'videos' || model.motionnet === 'videos-stacked') continue;
           const config = await resolveConfig({ preset: 's3d-r18-tiny', overrides });
           const runDir = path.join(studyDir, `${model.key}-${sampling}-seed${seed}`);
           const cacheDir = path.join(outDir, 'accuracy', '.cache');
@@ -229,6 +256,7 @@ export const accuracySuite: Suite = {
     const motionNets: MotionNetSource[] = [];
     if (checkpoints.given != null) motionNets.push({ name: FROZEN_MOTIONNETS['tn-motionnet-frozen'], model: (await loadMotionNet(checkpoints.given)).model });
     if (checkpoints.videos != null) motionNets.push({ name: FROZEN_MOTIONNETS['tn-motionnet-videos-frozen'], model: (await loadMotionNet(checkpoints.videos)).model });
+    if (stackedMotionNet != null) motionNets.push({ name: `MotionNet-(${stackedFrames}) (pretrained on the videos)`, model: (await loadMotionNet(stackedMotionNet)).model });
     // and what joint training made of them, on the study's own regime
     const joint = await jointMotionNets(results, studyDir);
     const flowQuality: RegimeFlowQuality[] = [];
@@ -242,7 +270,12 @@ export const accuracySuite: Suite = {
     joint.dispose();
     progress('trajectory alignment at the feature maps');
     const alignmentClips = quick ? 1 : 4;
-    const alignmentRows = await stageAlignment(budget.regime, alignmentClips, motionNets);
+    // (pairwise networks: the alignment measure solves single pairs)
+    const alignmentRows = await stageAlignment(
+      budget.regime,
+      alignmentClips,
+      motionNets.filter(({ model }) => motionNetInputFrames(model) === 2),
+    );
     const alignment = alignmentTable(alignmentRows, budget.regime, alignmentClips * 8);
     for (const { model } of motionNets) model.dispose();
     // better trajectories, higher accuracy? (dense sampling: the errors are per video frame of that pipeline)

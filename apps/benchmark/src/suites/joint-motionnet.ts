@@ -14,13 +14,14 @@ export const JOINT_MOTIONNETS: Record<string, string> = {
   'tn-motionnet': 'MotionNet (pretrained, joint)',
   'tn-motionnet-videos': 'MotionNet (pretrained on the videos, joint)',
   'tn-motionnet-videos-slow': 'MotionNet (pretrained on the videos, joint at 0.1x lr)',
+  'tn-motionnet-stacked': 'MotionNet-(16) (pretrained on the videos, joint at 0.1x lr)',
 };
 
 const seedName = (model: string, seed: number) => `${JOINT_MOTIONNETS[model]}, seed ${seed}`;
 
 /** Loads the MotionNet of every finished dense joint run; dispose() frees them. */
 export async function jointMotionNets(runs: { model: string; sampling: string; seed: number }[], studyDir: string): Promise<{ sources: MotionNetSource[]; dispose(): void }> {
-  const loaded = [];
+  const loaded: { recognizer: Awaited<ReturnType<typeof loadTrainedModel>>['recognizer']; source: MotionNetSource }[] = [];
   for (const run of runs) {
     if (JOINT_MOTIONNETS[run.model] == null || run.sampling !== 'dense') continue;
     const { recognizer } = await loadTrainedModel(path.join(studyDir, `${run.model}-dense-seed${run.seed}`, LATEST));

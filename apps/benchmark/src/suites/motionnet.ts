@@ -8,10 +8,10 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Flow, Image } from '@trajectorynet/core';
-import { createMotionNet, predictFlow, stackFrames } from '@trajectorynet/motionnet';
+import { createMotionNet, motionFlows, predictFlow, stackFrames } from '@trajectorynet/motionnet';
 import { barChart, loadMotionNet, loadTextureFrames, PROCEDURAL_PRETRAINING, pretrainMotionNet } from '@trajectorynet/training';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
-import { proceduralValidationSet, readFlo, readImage } from '@trajectorynet/video-io';
+import { type ProceduralSequence, proceduralValidationSet, readFlo, readImage } from '@trajectorynet/video-io';
 import type { Suite, SuiteResult } from '../suite.js';
 import { timeIt } from '../timing.js';
 import { comparisonTable, compareWithPytorch, FULL_STEP_SETTINGS, QUICK_STEP_SETTINGS } from './motionnet-pytorch.js';
@@ -86,6 +86,46 @@ async function measurePairs(model: tf.LayersModel, pairs: Pair[], progress: (m: 
     const tvl1Seconds = (performance.now() - t0) / 1000;
     const zero = { width: p.truth.width, height: p.truth.height, u: new Float32Array(p.truth.u.length), v: new Float32Array(p.truth.v.length) };
     results.push({ name: p.name, motionnet: endPointError(learned, p.truth), motionnetSeconds, tvl1: endPointError(classical, p.truth), tvl1Seconds, zero: endPointError(zero, p.truth) });
+  }
+  return results;
+}
+
+/**
+ * A stacked MotionNet-(N) on sequences of N frames at its input size: every
+ * consecutive pair's forward flow from one pass, next to TV-L1 and zero flow
+ * on the same pairs (FlyingChairs has two frames: a stacked network cannot
+ * run on it).
+ */
+export async function measureStacked(model: tf.LayersModel, sequences: ProceduralSequence[], progress: (m: string) => void): Promise<PairResult[]> {
+  const results: PairResult[] = [];
+  for (const [k, sequence] of sequences.entries()) {
+    progress(`sequence ${k}: stacked MotionNet and TV-L1`);
+    const { width, height } = sequence;
+    const n = sequence.frames.length;
+    let t0 = performance.now();
+    const flows = tf.tidy(() => {
+      const data = new Uint8Array(n * width * height * 3);
+      for (const [i, frame] of sequence.frames.entries()) data.set(frame, i * frame.length);
+      return motionFlows(model, tf.div(tf.tensor(data, [1, n, height, width, 3], 'float32'), 255) as tf.Tensor5D).forward;
+    });
+    const values = await flows.data();
+    flows.dispose();
+    const motionnetSeconds = (performance.now() - t0) / 1000 / (n - 1);
+    const plane = width * height;
+    for (let j = 0; j < n - 1; j++) {
+      const learned = { width, height, u: new Float32Array(plane), v: new Float32Array(plane) };
+      for (let i = 0; i < plane; i++) {
+        learned.u[i] = values[2 * (j * plane + i)];
+        learned.v[i] = values[2 * (j * plane + i) + 1];
+      }
+      const frame = (data: Uint8Array) => ({ width, height, data, channels: 3 as const });
+      t0 = performance.now();
+      const classical = tvl1(frame(sequence.frames[j]), frame(sequence.frames[j + 1]));
+      const tvl1Seconds = (performance.now() - t0) / 1000;
+      const truth = sequence.flows[j];
+      const zero = { width, height, u: new Float32Array(plane), v: new Float32Array(plane) };
+      results.push({ name: `sequence ${k} pair ${j}`, motionnet: endPointError(learned, truth), motionnetSeconds, tvl1: endPointError(classical, truth), tvl1Seconds, zero: endPointError(zero, truth) });
+    }
   }
   return results;
 }
@@ -185,9 +225,18 @@ export const motionnetSuite: Suite = {
     model.dispose();
     // other pretraining runs (e.g. the supervised sanity check): MotionNet's EPE on the same pairs
     const others: { run: string; settings: unknown; chairs: number; validation: number; large: number }[] = [];
+    const stacked: { run: string; frames: number; size: string; sequences: number; mean: PairResult }[] = [];
     for (const run of otherRuns) {
       progress(`MotionNet of ${run}`);
       const loaded = await loadMotionNet(run);
+      const { frames, width, height } = loaded.meta.settings;
+      if (frames > 2) {
+        // validation seeds of the generator's default settings, as the pairwise runs' procedural pairs
+        const sequences = proceduralValidationSet({ ...recipe.generator, width, height, frames, textures }, quick ? 1 : 8);
+        stacked.push({ run, frames, size: `${width}x${height}`, sequences: sequences.length, mean: meanResult('mean', await measureStacked(loaded.model, sequences, progress)) });
+        loaded.model.dispose();
+        continue;
+      }
       const epeOf = async (pairs: Pair[]) => mean(await Promise.all(pairs.map(async (p) => endPointError(await predictFlow(loaded.model, p.a, p.b, { scale: p.scale }), p.truth))));
       others.push({ run, settings: loaded.meta.settings, chairs: await epeOf(chairs), validation: await epeOf(validation), large: await epeOf(large) });
       loaded.model.dispose();
@@ -244,6 +293,16 @@ export const motionnetSuite: Suite = {
               },
             ]
           : []),
+        ...(stacked.length > 0
+          ? [
+              {
+                title: 'Stacked MotionNet runs (MotionNet-(N)): end-point error over every consecutive pair of procedural validation sequences',
+                columns: ['run', 'frames', 'size', 'sequences', 'MotionNet EPE', 'TV-L1 EPE', 'zero-flow EPE', 'MotionNet / zero', 'TV-L1 / zero'],
+                rows: stacked.map((r) => [r.run, r.frames, r.size, r.sequences, r.mean.motionnet, r.mean.tvl1, r.mean.zero, r.mean.motionnet / r.mean.zero, r.mean.tvl1 / r.mean.zero]),
+                note: "Loaded with --motionnet-checkpoint: the generator's default settings at the run's own size, validation seeds (never trained on); one pass of the network gives the N - 1 flows of a sequence; TV-L1 (its defaults) and zero flow on the same pairs. FlyingChairs has two frames, so a stacked network is not run on it.",
+              },
+            ]
+          : []),
       ],
       charts: {
         'motionnet-speed.svg': barChart(
@@ -262,7 +321,7 @@ export const motionnetSuite: Suite = {
           { title: 'End-point error (lower is better)', yLabel: 'EPE (px)' },
         ),
       },
-      data: { pytorch, speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults, large: largeResults, others },
+      data: { pytorch, speed, recipe, training, trainWallSeconds, trainCpuSeconds, pretraining, losses, chairs: chairsResults, validation: validationResults, large: largeResults, others, stacked },
     };
   },
 };

@@ -1,12 +1,13 @@
 /**
- * How well computed flow sees a regime's motion: TV-L1's (and a pretrained
- * pairwise MotionNet's, when given) end-point error over
+ * How well computed flow sees a regime's motion: TV-L1's (and the study's
+ * MotionNets', pairwise or stacked, when given) end-point error over
  * the moving pixels of the synthetic clips against zero flow's (the error of
  * a trajectory that does not move), on the generator's test split, which no
  * setting was chosen on and no study run trains or validates on.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { predictFlow } from '@trajectorynet/motionnet';
+import * as tf from '@tensorflow/tfjs';
+import type { Flow } from '@trajectorynet/core';
+import { motionFlows, predictFlow } from '@trajectorynet/motionnet';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { SYNTHETIC_REGIMES, type SyntheticRegimeName } from '@trajectorynet/training';
 import { createSyntheticDataset, renderSyntheticClip, renderSyntheticFlows } from '@trajectorynet/video-io';
@@ -27,10 +28,37 @@ export interface RegimeFlowQuality {
   motionnets?: Record<string, number>;
 }
 
-/** A pretrained pairwise MotionNet the study uses, by the name its rows and points carry. */
+/** A MotionNet the study uses (pairwise, or stacked over a clip's span), by the name its rows and points carry. */
 export interface MotionNetSource {
   name: string;
   model: tf.LayersModel;
+}
+
+/** The frames a MotionNet takes: 2 for a pairwise network, N for a stacked MotionNet-(N). */
+export function motionNetInputFrames(model: tf.LayersModel): number {
+  return (model.inputs[0].shape[3] as number) / 3;
+}
+
+/** A stacked MotionNet's forward flows of a clip of its input length (uint8 RGB frames of `size` x `size`): the first `pairs` consecutive pairs, at the frames' size. */
+async function stackedFlows(model: tf.LayersModel, frames: Uint8Array[], size: number, pairs: number): Promise<Flow[]> {
+  const flows = tf.tidy(() => {
+    const data = new Uint8Array(frames.length * size * size * 3);
+    for (const [i, f] of frames.entries()) data.set(f, i * f.length);
+    const clip = tf.div(tf.tensor(data, [1, frames.length, size, size, 3], 'float32'), 255) as tf.Tensor5D;
+    return tf.slice(motionFlows(model, clip).forward, [0, 0, 0, 0, 0], [1, pairs, size, size, 2]);
+  });
+  const values = await flows.data();
+  flows.dispose();
+  const plane = size * size;
+  return Array.from({ length: pairs }, (_, j) => {
+    const u = new Float32Array(plane);
+    const v = new Float32Array(plane);
+    for (let i = 0; i < plane; i++) {
+      u[i] = values[2 * (j * plane + i)];
+      v[i] = values[2 * (j * plane + i) + 1];
+    }
+    return { width: size, height: size, u, v };
+  });
 }
 
 /** The noise levels of the study's noisy-oracle models. */
@@ -42,13 +70,21 @@ export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerCla
   const { data } = SYNTHETIC_REGIMES[regime] as { data: { syntheticSpeed?: [number, number]; syntheticTurn?: [number, number]; syntheticAppearance?: 'stripes' | 'textured'; renderScale?: number } };
   const size = 64 * (data.renderScale ?? 1);
   const motion = data.syntheticSpeed != null && data.syntheticTurn != null ? { speed: data.syntheticSpeed, turn: data.syntheticTurn } : undefined;
-  const { samples } = createSyntheticDataset({ split: 'test', clipsPerClass, frames: pairsPerClip + 1, width: size, height: size, seed, motion, appearance: data.syntheticAppearance });
+  // a stacked MotionNet sees as many frames as it takes; the generator draws each clip's motion once, so the first frames are the pairwise methods' ones
+  const frames = Math.max(pairsPerClip + 1, ...motionNets.map(({ model }) => motionNetInputFrames(model)));
+  const { samples } = createSyntheticDataset({ split: 'test', clipsPerClass, frames, width: size, height: size, seed, motion, appearance: data.syntheticAppearance });
   let [tvl1Sum, zeroSum, pairs, seconds] = [0, 0, 0, 0];
   const motionNetSums = motionNets.map(() => 0);
   const noisySums = ORACLE_NOISE_LEVELS.map(() => 0);
   for (const sample of samples) {
     const clip = renderSyntheticClip(sample);
     const truth = renderSyntheticFlows(sample).forward;
+    const stacked = await Promise.all(
+      motionNets.map(({ model }) => {
+        const n = motionNetInputFrames(model);
+        return n === 2 ? null : stackedFlows(model, clip.frames.slice(0, n), size, pairsPerClip);
+      }),
+    );
     const noisy = ORACLE_NOISE_LEVELS.map((noise) => renderSyntheticFlows(sample, { noise }).forward);
     for (let j = 0; j < pairsPerClip; j++) {
       // the still background is left out: it is where zero flow is right by construction
@@ -60,7 +96,7 @@ export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerCla
       seconds += (performance.now() - started) / 1000;
       const zero = { width: size, height: size, u: new Float32Array(size * size), v: new Float32Array(size * size) };
       tvl1Sum += endPointError(flow, moving);
-      for (const [k, { model }] of motionNets.entries()) motionNetSums[k] += endPointError(await predictFlow(model, frame(clip.frames[j]), frame(clip.frames[j + 1])), moving);
+      for (const [k, { model }] of motionNets.entries()) motionNetSums[k] += endPointError(stacked[k]?.[j] ?? (await predictFlow(model, frame(clip.frames[j]), frame(clip.frames[j + 1]))), moving);
       zeroSum += endPointError(zero, moving);
       noisy.forEach((flows, k) => {
         noisySums[k] += endPointError(flows[j], moving);
@@ -99,6 +135,6 @@ export function regimeFlowTable(results: RegimeFlowQuality[]): Table {
       }),
       ...ORACLE_NOISE_LEVELS.map((n) => r.noisyOracle[n].toFixed(2)),
     ]),
-    note: `TV-L1 with the package's default settings on consecutive video frames at the resolution it is solved at during training (64 x renderScale)${names.length > 0 ? "; MotionNet: the study's pretrained pairwise networks (procedural: --accuracy-motionnet; on the videos: pretrained by the suite on the regime's videos of another generator seed) on the same pairs, at their input size" : ''}; zero flow's error is the mean true displacement of the moving pixels per video frame.`,
+    note: `TV-L1 with the package's default settings on consecutive video frames at the resolution it is solved at during training (64 x renderScale)${names.length > 0 ? "; MotionNet: the study's pretrained networks (procedural: --accuracy-motionnet; on the videos: pretrained by the suite on the regime's videos of another generator seed) on the same pairs at their input size, a stacked MotionNet-(N) on the clip's first N frames" : ''}; zero flow's error is the mean true displacement of the moving pixels per video frame.`,
   };
 }

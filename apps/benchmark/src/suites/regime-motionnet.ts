@@ -43,7 +43,7 @@ export const REGIME_MOTIONNET = {
 export async function regimeMotionNet(
   regime: SyntheticRegimeName,
   dir: string,
-  options: { quick?: boolean; videoFrames: number; train?: boolean; log?: (line: string) => void },
+  options: { quick?: boolean; videoFrames: number; train?: boolean; log?: (line: string) => void; /** Frames per stack: 2 (default, pairwise) or a stacked MotionNet-(N)'s N. */ frames?: number },
 ): Promise<string | null> {
   const checkpoint = path.join(dir, LATEST);
   const done = path.join(dir, 'done');
@@ -65,7 +65,7 @@ export async function regimeMotionNet(
   const { model } = await pretrainMotionNet(videos, {
     outDir: dir,
     steps: options.quick ? 2 : r.steps,
-    frames: r.frames,
+    frames: options.frames ?? r.frames,
     height: r.height,
     width: r.width,
     widthMultiplier: r.widthMultiplier,
@@ -77,7 +77,7 @@ export async function regimeMotionNet(
     checkpointEvery: options.quick ? 1 : r.checkpointEvery,
     resume: true,
     log: options.log,
-    command: `accuracy suite: MotionNet pretrained on the ${regime} regime's videos (generator seed ${PRETRAINING_SEED})`,
+    command: `accuracy suite: MotionNet${options.frames != null && options.frames !== 2 ? `-(${options.frames})` : ''} pretrained on the ${regime} regime's videos (generator seed ${PRETRAINING_SEED})`,
   });
   model.dispose();
   await writeFileDurable(done, `${new Date().toISOString()}\n`);

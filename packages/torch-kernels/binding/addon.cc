@@ -19,6 +19,7 @@ Napi::Value getThreads(const Napi::CallbackInfo& info) { return Napi::Number::Ne
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, setThreads));
   exports.Set("getThreads", Napi::Function::New(env, getThreads));
+  registerAllocator(env, exports);
   registerConv(env, exports);
   registerMatMul(env, exports);
   registerTensorOps(env, exports);

@@ -79,3 +79,4 @@ void registerBatchNorm(Napi::Env env, Napi::Object exports);
 void registerTrajectory(Napi::Env env, Napi::Object exports);
 void registerOptimizer(Napi::Env env, Napi::Object exports);
 void registerResize(Napi::Env env, Napi::Object exports);
+void registerAllocator(Napi::Env env, Napi::Object exports);

@@ -14,6 +14,12 @@ type Shape = number[];
 export interface NativeAddon {
   setThreads(threads: number): number;
   getThreads(): number;
+  /** The caching CPU allocator (binding/allocator.cc): whether it is installed, reuses and fresh allocations of blocks of at least 64 KiB, bytes kept. */
+  allocatorStats(): { caching: boolean; hits: number; misses: number; cachedBytes: number };
+  /** Frees the allocator's cached blocks. */
+  allocatorTrim(): void;
+  /** Turns the caching on or off (off: freed blocks go back to malloc, as with ATen's own allocator); returns the new state. */
+  allocatorSetCaching(on: boolean): boolean;
   conv2d(heap: ArrayBuffer, x: Offset, xShape: Shape, w: Offset, wShape: Shape, y: Offset, yShape: Shape, strides: number[], pads: number[], dilations: number[]): void;
   conv2dBackpropInput(heap: ArrayBuffer, dy: Offset, dyShape: Shape, w: Offset, wShape: Shape, dx: Offset, dxShape: Shape, strides: number[], pads: number[], dilations: number[]): void;
   conv2dBackpropFilter(heap: ArrayBuffer, x: Offset, xShape: Shape, dy: Offset, dyShape: Shape, dw: Offset, wShape: Shape, strides: number[], pads: number[], dilations: number[]): void;

@@ -138,3 +138,27 @@ export function setTorchThreads(threads: number): number {
   if (!load.ok) throw new TorchKernelsUnavailableError(load.reason);
   return load.addon.setThreads(threadsFrom({ threads }));
 }
+
+/** The native kernels' caching CPU allocator (binding/allocator.cc): on, hits/misses of blocks of at least 64 KiB, bytes kept. */
+export interface TorchAllocatorStats {
+  caching: boolean;
+  hits: number;
+  misses: number;
+  cachedBytes: number;
+}
+
+/** The caching allocator's state, or null when the addon is not available. */
+export function torchAllocatorStats(): TorchAllocatorStats | null {
+  const load = loadNative();
+  return load.ok ? load.addon.allocatorStats() : null;
+}
+
+/**
+ * Turns the caching allocator off (every freed block goes back to malloc, as with ATen's own allocator, and the
+ * cache is emptied) or on again (the default); returns the state now. For measuring what it saves.
+ */
+export function setTorchAllocatorCaching(on: boolean): boolean {
+  const load = loadNative();
+  if (!load.ok) throw new TorchKernelsUnavailableError(load.reason);
+  return load.addon.allocatorSetCaching(on);
+}

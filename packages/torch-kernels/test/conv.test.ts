@@ -66,6 +66,36 @@ describe.runIf(nativeAvailable())('native conv2d', () => {
     }
   });
 
+  it('wide filters (the blocked filter transposes, many 32x32 blocks and ragged edges): forward and both gradients', async () => {
+    // S3D's deep stages: few pixels, hundreds of channels (filters of KH*KW*Cin x Cout, not multiples of 32)
+    const next = rng(16);
+    for (let trial = 0; trial < 4; trial++) {
+      const [kh, kw] = trial % 2 === 0 ? [3, 3] : [3, 1];
+      const cin = randomInt(33, 200, next);
+      const cout = randomInt(33, 150, next);
+      const size = randomInt(3, 6, next);
+      const stride = trial === 3 ? 2 : 1;
+      const pad: Pad = trial === 2 ? 'valid' : [[0, 0], [(kh - 1) / 2, (kh - 1) / 2], [(kw - 1) / 2, (kw - 1) / 2], [0, 0]];
+      const info = tf.backend_util.computeConv2DInfo([1, size, size, cin], [kh, kw, cin, cout], stride, 1, pad);
+      const n = Math.ceil(16384 / Math.min(info.outHeight * info.outWidth * cout, size * size * cin));
+      const label = `x [${n},${size},${size},${cin}] f ${kh}x${kw}x${cin}x${cout} stride ${stride} pad ${JSON.stringify(pad)}`;
+      const x = randomTensor([n, size, size, cin], next);
+      const filter = randomTensor([kh, kw, cin, cout], next);
+      const f = () => {
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedSum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)))([x(), filter()]);
+        return [tf.conv2d(x() as tf.Tensor4D, filter() as tf.Tensor4D, stride, pad), dx, dw];
+      };
+      const native = await withNative(f);
+      const reference = await withoutNative('cpu', f);
+      expect(native.calls.conv2d, label).toBe(2);
+      expect(native.calls.conv2dBackpropInput, label).toBe(1);
+      expect(native.calls.conv2dBackpropFilter, label).toBe(1);
+      ['y', 'dx', 'dw'].forEach((name, i) => {
+        expect(maxRelativeError(native.values[i], reference[i]), `${name} ${label}`).toBeLessThan(TOL);
+      });
+    }
+  });
+
   it('takes the native path from 16384 output elements and the stock kernel below', async () => {
     // 1 x 64 x 64 x 4 = 16384 outputs; 1 x 63 x 65 x 4 = 16380
     for (const [h, w, native] of [[64, 64, true], [63, 65, false]] as const) {

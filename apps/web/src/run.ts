@@ -11,6 +11,7 @@ import { type Classification, type ClipViews, classifyViews, clipViews, type Fra
 import { pipelineViews } from '@trajectorynet/video-io';
 import { type DecodedFrames, decodeFrames, openVideo } from './decode.js';
 import { createFlowPool, type FlowPool } from './flows.js';
+import { splitWebGL, type WebGLSplit } from './webgl-split.js';
 
 export interface Timing {
   stage: string;
@@ -159,6 +160,8 @@ export interface ModelBenchmark {
   dispatchMs: number;
   /** WebGL only: the GPU programs one run draws (every `runWebGLProgram`: the kernels' own and tfjs's hidden pack, unpack and reshape conversions; `byProgram` counts them by their inputs' names and output rank) and the tensors whose values it uploads from the CPU to textures (inputs, and weights the first time). */
   webgl?: { programs: number; uploads: number; byProgram: Record<string, number> };
+  /** WebGL only: the run split into uploading, issuing, executing and reading back (`splitWebGL`, `runs` runs of each experiment). */
+  split?: WebGLSplit;
   /** tf.memory().numTensors before the runs and after the profiled run and the kernel chains. */
   numTensorsBefore: number;
   numTensorsAfter: number;
@@ -208,6 +211,7 @@ export async function benchmarkModel(recognizer: Recognizer, views: ClipViews, r
   for (let i = 0; i < 6; i++) chains.push(await kernelChainMs());
   const dispatchMs = median(chains.slice(1)) / DISPATCH_CHAIN;
   const webgl = tf.getBackend() === 'webgl' ? await countWebGLPrograms(() => classifyViews(recognizer, views)) : undefined;
+  const split = tf.getBackend() === 'webgl' ? await splitWebGL(recognizer, views, runs) : undefined;
   const started = performance.now();
   const profile = await tf.profile(async () => {
     await classifyViews(recognizer, views);
@@ -225,7 +229,7 @@ export async function benchmarkModel(recognizer: Recognizer, views: ClipViews, r
     trace.push({ name: kernel.name, milliseconds, inputs: kernel.inputShapes, outputs: kernel.outputShapes });
   }
   const kernels = [...byName.values()].sort((a, b) => b.milliseconds - a.milliseconds);
-  return { backend: tf.getBackend(), runs: times, median: median(times), forwardCalls, kernels, kernelCount: profile.kernels.length, profiledMs, trace, dispatchMs, webgl, flags: { ...tf.env().getFlags() }, numTensorsBefore, numTensorsAfter: tf.memory().numTensors };
+  return { backend: tf.getBackend(), runs: times, median: median(times), forwardCalls, kernels, kernelCount: profile.kernels.length, profiledMs, trace, dispatchMs, webgl, split, flags: { ...tf.env().getFlags() }, numTensorsBefore, numTensorsAfter: tf.memory().numTensors };
 }
 
 const DISPATCH_CHAIN = 100;

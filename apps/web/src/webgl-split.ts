@@ -12,13 +12,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Recognizer } from '@trajectorynet/recognizer';
-import { type ClipViews, classifyViews } from '@trajectorynet/training/web';
+import { type Classification, type ClipViews, classifyViews } from '@trajectorynet/training/web';
 
 /** Medians over the runs, milliseconds. */
 export interface WebGLSplit {
   runs: number;
-  /** `classifyViews` as the page runs it: upload, programs, read back of the logits and offsets. */
+  /** `page`, the page's model stage (`classifyModel`): upload, programs, synchronous read back of the logits and offsets. */
   full: number;
+  /** The same with tfjs's asynchronous read back (`classifyViews` without `syncRead`: `data()`, a fence polled from timers). */
+  fullAsync: number;
   /** Tensors made from the clip and flows, uploaded to textures (`uploadToGPU`: texImage2D and an encode program each), then the barrier. */
   upload: number;
   /** Inputs already in textures: issuing the model's programs (the recognizer's forward call in JavaScript), no wait. */
@@ -59,7 +61,7 @@ const median = (values: number[]): number => {
 };
 
 /** Runs the experiments `runs` times each, interleaved; tensors are disposed (numTensors flat). WebGL only. */
-export async function splitWebGL(recognizer: Recognizer, views: ClipViews, runs: number): Promise<WebGLSplit> {
+export async function splitWebGL(recognizer: Recognizer, views: ClipViews, runs: number, page: (recognizer: Recognizer, views: ClipViews) => Promise<Classification>): Promise<WebGLSplit> {
   const backend = tf.backend() as unknown as WebGLBackendInternals;
   const gl = backend.gpgpu.gl;
   const sync = barrier(gl);
@@ -89,10 +91,11 @@ export async function splitWebGL(recognizer: Recognizer, views: ClipViews, runs:
     await work();
     return performance.now() - started;
   };
-  const m: Record<Exclude<keyof WebGLSplit, 'runs' | 'programs'>, number[]> = { full: [], upload: [], dispatch: [], execute: [], readAsync: [], readSync: [], residentAsync: [], residentSync: [], barrier: [], finishAfterForward: [] };
+  const m: Record<Exclude<keyof WebGLSplit, 'runs' | 'programs'>, number[]> = { full: [], fullAsync: [], upload: [], dispatch: [], execute: [], readAsync: [], readSync: [], residentAsync: [], residentSync: [], barrier: [], finishAfterForward: [] };
   sync.wait();
   for (let i = 0; i < runs; i++) {
-    m.full.push(await timeAsync(() => classifyViews(recognizer, views)));
+    m.full.push(await timeAsync(() => page(recognizer, views)));
+    m.fullAsync.push(await timeAsync(() => classifyViews(recognizer, views)));
     sync.wait();
     m.barrier.push(time(() => sync.wait()));
     let resident: tf.Tensor[] = [];

@@ -76,9 +76,10 @@ for (let round = 0; round < rounds; round++) {
       const load0 = loadavg()[0];
       const b = await page.evaluate((n) => window.trajectorynetBenchmark(n), runs);
       const modelMs = state.result.timings.find((t) => t.stage === 'model (tfjs)').milliseconds;
-      const r = { round, backend, median: b.median, min: Math.min(...b.runs), runs: b.runs.map((x) => +x.toFixed(1)), forward: b.forwardCalls.map((x) => +x.toFixed(1)), dispatchMs: b.dispatchMs, programs: b.webgl?.programs, byProgram: b.webgl?.byProgram, uploads: b.webgl?.uploads, kernelCount: b.kernelCount, videoModelMs: modelMs, warmUpMs: state.model.warmUpMs, top1: state.result.top5[0], load: [load0, loadavg()[0]], errors };
-      results.push({ ...r, trace: b.trace, kernels: b.kernels });
+      const r = { round, backend, median: b.median, min: Math.min(...b.runs), runs: b.runs.map((x) => +x.toFixed(1)), forward: b.forwardCalls.map((x) => +x.toFixed(1)), dispatchMs: b.dispatchMs, programs: b.webgl?.programs, byProgram: b.webgl?.byProgram, uploads: b.webgl?.uploads, split: b.split && Object.fromEntries(Object.entries(b.split).filter(([k]) => k !== 'programs').map(([k, x]) => [k, +x.toFixed(2)])), kernelCount: b.kernelCount, videoModelMs: modelMs, warmUpMs: state.model.warmUpMs, top1: state.result.top5[0], load: [load0, loadavg()[0]], errors };
+      results.push({ ...r, programTimes: b.split?.programs, trace: b.trace, kernels: b.kernels });
       console.log(JSON.stringify(r));
+      if (process.env.TRACE && b.split) console.log(b.split.programs.map((p) => `${p.milliseconds.toFixed(2)} ${p.name}`).join('\n'));
       if (process.env.TRACE) console.log(b.trace.map((k) => `${k.name} ${k.milliseconds?.toFixed?.(2)} ${JSON.stringify(k.inputs)} -> ${JSON.stringify(k.outputs)}`).join('\n'));
     } finally {
       await context.close();

@@ -11,6 +11,7 @@ import { type Classification, type ClipViews, classifyViews, clipViews, type Fra
 import { pipelineViews } from '@trajectorynet/video-io';
 import { type DecodedFrames, decodeFrames, openVideo } from './decode.js';
 import { createFlowPool, type FlowPool } from './flows.js';
+import { splitWebGL, type WebGLSplit } from './webgl-split.js';
 
 export interface Timing {
   stage: string;
@@ -28,6 +29,15 @@ export interface VideoRun {
   timings: Timing[];
   fps: number;
   codec: string;
+}
+
+/**
+ * The page's model stage: `classifyViews`, reading back synchronously on WebGL (`syncRead`: tfjs's
+ * asynchronous read polls a fence from nested zero-delay timers, which the browser spaces 4 ms apart;
+ * the synchronous read measured 2-8 ms less per run on SwiftShader, see README, Timings).
+ */
+export function classifyModel(recognizer: Recognizer, views: ClipViews): Promise<Classification> {
+  return classifyViews(recognizer, views, { syncRead: tf.getBackend() === 'webgl' });
 }
 
 async function timed<T>(timings: Timing[], stage: string, work: () => Promise<T>, detail?: (result: T) => string): Promise<T> {
@@ -92,7 +102,7 @@ export async function classifyClip(
     (v) => `${v.shape[0]} view${v.shape[0] === 1 ? '' : 's'} of ${v.shape.slice(1, 4).join('x')}`,
   );
   onStatus('running the model');
-  const classification = await timed(timings, 'model (tfjs)', () => classifyViews(recognizer, views));
+  const classification = await timed(timings, 'model (tfjs)', () => classifyModel(recognizer, views));
   return { flows, views, classification };
 }
 
@@ -134,7 +144,7 @@ export async function warmUp(recognizer: Recognizer, manifest: WebModelManifest)
   const runs: number[] = [];
   for (let i = 0; i < WARM_UP_RUNS; i++) {
     const started = performance.now();
-    await classifyViews(recognizer, views);
+    await classifyModel(recognizer, views);
     runs.push(performance.now() - started);
   }
   return runs;
@@ -143,7 +153,7 @@ export async function warmUp(recognizer: Recognizer, manifest: WebModelManifest)
 /** The model stage timed several times (warm), and one run profiled kernel by kernel. */
 export interface ModelBenchmark {
   backend: string;
-  /** Milliseconds of each run of `classifyViews` (the page's model stage). */
+  /** Milliseconds of each run of `classifyModel` (the page's model stage). */
   runs: number[];
   median: number;
   /** Per run, the part spent in the recognizer's forward call (JavaScript issuing the kernels; on WebGL and WebGPU the GPU runs them asynchronously and the rest is mostly waiting for the results). */
@@ -159,6 +169,8 @@ export interface ModelBenchmark {
   dispatchMs: number;
   /** WebGL only: the GPU programs one run draws (every `runWebGLProgram`: the kernels' own and tfjs's hidden pack, unpack and reshape conversions; `byProgram` counts them by their inputs' names and output rank) and the tensors whose values it uploads from the CPU to textures (inputs, and weights the first time). */
   webgl?: { programs: number; uploads: number; byProgram: Record<string, number> };
+  /** WebGL only: the run split into uploading, issuing, executing and reading back (`splitWebGL`, `runs` runs of each experiment). */
+  split?: WebGLSplit;
   /** tf.memory().numTensors before the runs and after the profiled run and the kernel chains. */
   numTensorsBefore: number;
   numTensorsAfter: number;
@@ -200,17 +212,18 @@ export async function benchmarkModel(recognizer: Recognizer, views: ClipViews, r
   for (let i = 0; i < runs; i++) {
     inForward = 0;
     const started = performance.now();
-    await classifyViews(timedRecognizer, views);
+    await classifyModel(timedRecognizer, views);
     times.push(performance.now() - started);
     forwardCalls.push(inForward);
   }
   const chains: number[] = [];
   for (let i = 0; i < 6; i++) chains.push(await kernelChainMs());
   const dispatchMs = median(chains.slice(1)) / DISPATCH_CHAIN;
-  const webgl = tf.getBackend() === 'webgl' ? await countWebGLPrograms(() => classifyViews(recognizer, views)) : undefined;
+  const webgl = tf.getBackend() === 'webgl' ? await countWebGLPrograms(() => classifyModel(recognizer, views)) : undefined;
+  const split = tf.getBackend() === 'webgl' ? await splitWebGL(recognizer, views, runs, classifyModel) : undefined;
   const started = performance.now();
   const profile = await tf.profile(async () => {
-    await classifyViews(recognizer, views);
+    await classifyModel(recognizer, views);
   });
   const profiledMs = performance.now() - started;
   const byName = new Map<string, { name: string; count: number; milliseconds: number }>();
@@ -225,7 +238,7 @@ export async function benchmarkModel(recognizer: Recognizer, views: ClipViews, r
     trace.push({ name: kernel.name, milliseconds, inputs: kernel.inputShapes, outputs: kernel.outputShapes });
   }
   const kernels = [...byName.values()].sort((a, b) => b.milliseconds - a.milliseconds);
-  return { backend: tf.getBackend(), runs: times, median: median(times), forwardCalls, kernels, kernelCount: profile.kernels.length, profiledMs, trace, dispatchMs, webgl, flags: { ...tf.env().getFlags() }, numTensorsBefore, numTensorsAfter: tf.memory().numTensors };
+  return { backend: tf.getBackend(), runs: times, median: median(times), forwardCalls, kernels, kernelCount: profile.kernels.length, profiledMs, trace, dispatchMs, webgl, split, flags: { ...tf.env().getFlags() }, numTensorsBefore, numTensorsAfter: tf.memory().numTensors };
 }
 
 const DISPATCH_CHAIN = 100;

@@ -72,6 +72,8 @@ interface ModelBenchmark {
   kernelCount: number;
   dispatchMs: number;
   webgl?: { programs: number; uploads: number };
+  /** WebGL: the run split into upload, dispatch, execution and read-back (src/webgl-split.ts), medians in ms. */
+  split?: { full: number; fullAsync: number; upload: number; dispatch: number; execute: number; readAsync: number; readSync: number; barrier: number; programs: { name: string; milliseconds: number }[] };
   flags: Record<string, unknown>;
   numTensorsBefore: number;
   numTensorsAfter: number;
@@ -224,6 +226,14 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
           // the page runs WebGL unpacked (its WEBGL_FLAGS), which the program count shows: no pack/unpack conversions
           expect(benchmark.flags.WEBGL_PACK).toBe(false);
           expect(benchmark.webgl?.programs).toBeGreaterThan(0);
+          // the split timed every experiment, and one time per program of the run: the two uploads' encode
+          // programs and the model's, i.e. all it draws but the two read-backs' decode programs
+          const split = benchmark.split;
+          expect(split).toBeDefined();
+          if (split != null) {
+            expect([split.full, split.fullAsync, split.upload, split.dispatch, split.execute, split.readAsync, split.readSync].every((ms) => ms > 0), JSON.stringify(split)).toBe(true);
+            expect(split.programs.length).toBe((benchmark.webgl?.programs ?? 0) - 2);
+          }
         }
       }
       expect(errors).toEqual([]);
@@ -234,11 +244,13 @@ describe.skipIf(!chromiumThere)('the page in headless Chromium', { timeout: 600_
         timings: state.result.timings,
         warmUpMs: state.model.warmUpMs,
         ...(benchmark != null
-          ? { benchmark: { runs: benchmark.runs, median: benchmark.median, min: Math.min(...benchmark.runs), forwardCalls: benchmark.forwardCalls, dispatchMs: benchmark.dispatchMs, webgl: benchmark.webgl, kernelCount: benchmark.kernelCount, kernels: benchmark.kernels } }
+          ? { benchmark: { runs: benchmark.runs, median: benchmark.median, min: Math.min(...benchmark.runs), forwardCalls: benchmark.forwardCalls, dispatchMs: benchmark.dispatchMs, webgl: benchmark.webgl, split: benchmark.split, kernelCount: benchmark.kernelCount, kernels: benchmark.kernels } }
           : {}),
       };
       if (benchmark != null) {
         console.log(`[web] ${name} model, ${backend}: model stage warm x${BENCHMARK_RUNS} median ${benchmark.median.toFixed(1)} ms (min ${Math.min(...benchmark.runs).toFixed(1)}), ${benchmark.dispatchMs.toFixed(3)} ms per tiny kernel${benchmark.webgl != null ? `, ${benchmark.webgl.programs} WebGL programs per run` : ''}`);
+        const split = benchmark.split;
+        if (split != null) console.log(`[web]   split (medians): page ${split.full.toFixed(1)} ms (asynchronous read ${split.fullAsync.toFixed(1)}), upload ${split.upload.toFixed(1)}, dispatch ${split.dispatch.toFixed(1)}, dispatch + execution ${split.execute.toFixed(1)}, read back ${split.readSync.toFixed(1)} (asynchronous ${split.readAsync.toFixed(1)}); ${split.programs.length} programs timed one by one: ${split.programs.reduce((a, p) => a + p.milliseconds, 0).toFixed(1)} ms`);
         console.log(benchmark.kernels.slice(0, 8).map((k) => `[web]   ${k.name} x${k.count}: ${k.milliseconds.toFixed(2)} ms`).join('\n'));
       }
       console.log(`[web] ${name} model, ${backend}, ${kind}: max |page - predict| probability ${Math.max(...differences).toExponential(2)}; ${state.result.timings.map((t) => `${t.stage} ${t.milliseconds.toFixed(0)} ms`).join(', ')}`);

@@ -55,6 +55,7 @@ interface KernelCheck {
   cases?: { shape: Record<string, number>; forward: number; gradX: number; gradOffsets: number }[];
   fused?: { shape: Record<string, number | string | boolean>; kernels: string[]; forward: number; gradX: number; gradResidual: number }[];
   offsets?: { shape: Record<string, number>; kernels: string[][]; trajectories: number; resized: number }[];
+  motionNet?: { flows: { shape: number[]; difference: number; scale: number }[]; offsets: { difference: number; scale: number }; logits: { difference: number; scale: number } };
 }
 
 describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromium', { timeout: 600_000 }, () => {
@@ -125,6 +126,15 @@ describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromiu
         if (backend === 'webgl') expect(c.kernels, label).toEqual([['TrajectoriesFromFlow'], ['ResizeOffsets']]);
         expect(c.trajectories, label).toBe(0); // copies of the flows and zeros
         expect(c.resized, label).toBeLessThan(1e-5);
+      }
+      // MotionNet (a joint TrajectoryNet's, random weights) on the backend equals the cpu backend's: its flows at
+      // the five scales, and the whole model's trajectories (from those flows) and logits; float32 sums of
+      // convolutions, so relative to the largest value of each output
+      const motion = check.motionNet;
+      expect(motion?.flows).toHaveLength(5);
+      for (const f of [...(motion?.flows ?? []), ...(motion != null ? [motion.offsets, motion.logits] : [])]) {
+        expect(f.scale, JSON.stringify(f)).toBeGreaterThan(0);
+        expect(f.difference / f.scale, JSON.stringify(f)).toBeLessThan(1e-4);
       }
       expect(check.leakedTensors).toBe(0);
       expect(errors).toEqual([]);

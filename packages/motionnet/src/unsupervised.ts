@@ -99,6 +99,16 @@ export interface MotionNetPass {
 }
 
 /**
+ * `tf.reverse(x, 1)` of a tensor [N, T, ...] taken as [N, T, rest]: tfjs's WebGL backend reverses
+ * tensors of rank 4 at most ("Reverse of rank-5 tensor is not yet supported"), and clips and flows
+ * are rank 5. The same values and gradient (reshapes and a reverse).
+ */
+export function reverseTime(x: tf.Tensor): tf.Tensor {
+  const [n, t] = x.shape;
+  return tf.reshape(tf.reverse(tf.reshape(x, [n, t, -1]), 1), x.shape);
+}
+
+/**
  * Runs MotionNet once per direction; flows and losses can then share the
  * predictions. A clip of another size than the network's input (e.g. 112x112
  * for a network built at 128x128, since MotionNet needs multiples of 32) is
@@ -109,7 +119,7 @@ export function runMotionNet(model: tf.LayersModel, clip: tf.Tensor5D, training 
   const [, h, w] = model.inputs[0].shape as number[];
   const input =
     h === height && w === width ? clip : (tf.reshape(tf.image.resizeBilinear(tf.reshape(clip, [n * t, height, width, c]) as tf.Tensor4D, [h, w], false, true), [n, t, h, w, c]) as tf.Tensor5D);
-  const reversed = tf.reverse(input, 1) as tf.Tensor5D;
+  const reversed = reverseTime(input) as tf.Tensor5D;
   return {
     clip: input,
     reversed,
@@ -151,7 +161,7 @@ export function passFlows(pass: MotionNetPass): { forward: tf.Tensor; backward: 
       return tf.transpose(tf.reshape(upsampled, [n, height, width, t - 1, 2]), [0, 3, 1, 2, 4]);
     };
     // reversed pair j maps original frame T-1-j to T-2-j, which is backward[T-2-j]
-    return { forward: full(pass.forward), backward: tf.reverse(full(pass.backward), 1) };
+    return { forward: full(pass.forward), backward: reverseTime(full(pass.backward)) };
   });
 }
 

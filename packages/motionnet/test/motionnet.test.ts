@@ -3,6 +3,7 @@ import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { warpBilinear } from '@trajectorynet/trajectory-conv';
 import { createMotionNet, FLOW_FACTORS, motionFlows, unsupervisedLoss } from '../src/index.js';
+import { reverseTime } from '../src/unsupervised.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu', log: null });
@@ -53,6 +54,20 @@ describe('network', () => {
     expect(forward.shape).toEqual([1, 3, 32, 32, 2]);
     expect(backward.shape).toEqual([1, 3, 32, 32, 2]);
     model.dispose();
+  });
+});
+
+describe('reverseTime (tfjs WebGL reverses rank 4 at most)', () => {
+  it('equals tf.reverse(x, 1) on rank 5 and rank 3, values and gradient', () => {
+    for (const shape of [[2, 5, 3, 4, 2], [3, 4, 6], [1, 2, 1, 1, 3]]) {
+      const x = tf.randomUniform(shape, -1, 1, 'float32', 7);
+      const dy = tf.randomUniform(shape, -1, 1, 'float32', 8);
+      expect(Array.from(reverseTime(x).dataSync())).toEqual(Array.from(tf.reverse(x, 1).dataSync()));
+      const grad = (f: (a: tf.Tensor) => tf.Tensor) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), dy)))(x).dataSync();
+      expect(Array.from(grad(reverseTime))).toEqual(Array.from(grad((a) => tf.reverse(a, 1))));
+      // and it does reverse: not the identity
+      expect(Array.from(reverseTime(x).dataSync())).not.toEqual(Array.from(x.dataSync()));
+    }
   });
 });
 

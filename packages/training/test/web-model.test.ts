@@ -119,6 +119,10 @@ describe('export-web and loadWebModel', { timeout: 300_000 }, () => {
     expect(Math.max(...a.probabilities) - Math.min(...a.probabilities)).toBeGreaterThan(1e-3);
     expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(FOLDED_BOUND);
     expect(a.offsets?.shape).toEqual([2, 4, 32, 32, 3, 2]);
+    // the synchronous read back gives the same classification and offsets
+    const synchronous = await classifyViews(fromFolder.recognizer, views, { syncRead: true });
+    expect(synchronous.probabilities).toEqual(a.probabilities);
+    expect(synchronous.offsets).toEqual(a.offsets);
     // classifyViews' own softmax (float64, in JS) is tf.softmax's, averaged over the views
     const reference = tf.tidy(() => {
       const [v, t, h, w] = views.shape;

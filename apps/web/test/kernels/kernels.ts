@@ -5,6 +5,7 @@
  * ops). Results on `window.kernelCheck` for kernels.test.ts; `?backend=` picks the backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createRecognizer, RECOGNIZER_DEFAULTS, type RecognizerConfig } from '@trajectorynet/recognizer';
 import { type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
 import { resizeOffsets, temporalConv, trajectoriesFromFlow, trajectoryConv, trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
 
@@ -43,6 +44,14 @@ interface OffsetsCaseResult {
   trajectories: number;
   resized: number;
 }
+/** A joint TrajectoryNet's MotionNet (random weights) on the backend against the cpu backend: max |backend - cpu| and max |cpu| of each output. */
+interface MotionNetResult {
+  /** MotionNet's predictions at its five scales (coarse to fine), on a random stack of frames. */
+  flows: { shape: number[]; difference: number; scale: number }[];
+  /** The whole recognizer's forward on a random clip: the trajectories MotionNet's flows make, and the logits. */
+  offsets: { difference: number; scale: number };
+  logits: { difference: number; scale: number };
+}
 declare global {
   interface Window {
     kernelCheck: {
@@ -53,6 +62,7 @@ declare global {
       cases?: CaseResult[];
       fused?: FusedCaseResult[];
       offsets?: OffsetsCaseResult[];
+      motionNet?: MotionNetResult;
       leakedTensors?: number;
       error?: string;
     };
@@ -144,6 +154,45 @@ async function evaluateOffsets(backend: string, s: OffsetsCaseResult['shape'], f
   return { kernels: [madeKernels, resizedKernels], out };
 }
 
+/** The joint TrajectoryNet of the browser test's MotionNet model (preset trajectorynet-r18-motionnet-motion-tiny at 1/16 width), random weights made on cpu; run on cpu, then on `backend` (tfjs moves the weights), and compared. */
+async function checkMotionNet(backend: string, r: () => number): Promise<MotionNetResult> {
+  await tf.setBackend('cpu');
+  const config: RecognizerConfig = { ...RECOGNIZER_DEFAULTS, variant: 'trajectorynet', trajectories: 'motionnet', width: 0.0625, frames: 4, size: 32, numClasses: 6, motionnet: { width: 0.0625, frames: 5 }, batchNorm: 'frozen' };
+  const recognizer = createRecognizer(config, 5);
+  const motionNet = recognizer.motionNet;
+  if (motionNet == null) throw new Error('the recognizer has no MotionNet');
+  const [, h, w, c] = motionNet.inputs[0].shape as number[];
+  const stack = Float32Array.from({ length: 2 * h * w * c }, () => r() - 0.5);
+  const clip = Float32Array.from({ length: 2 * 5 * 32 * 32 * 3 }, () => 2 * r() - 1);
+  const run = async (name: string): Promise<{ flows: Float32Array[]; shapes: number[][]; offsets: Float32Array; logits: Float32Array }> => {
+    await tf.setBackend(name);
+    window.kernelCheck.step = `${name}: MotionNet`;
+    const x = tf.tensor4d(stack, [2, h, w, c]);
+    const outputs = motionNet.predict(x) as tf.Tensor[];
+    const flows = (await Promise.all(outputs.map((o) => o.data()))) as Float32Array[];
+    const shapes = outputs.map((o) => o.shape);
+    const clips = tf.tensor5d(clip, [2, 5, 32, 32, 3]);
+    // (forward leaves its intermediates to the caller's scope)
+    const [logits, offsets] = tf.tidy(() => {
+      const output = recognizer.forward({ clips }, false);
+      if (output.offsets == null) throw new Error('the recognizer gave no offsets');
+      return [output.logits, output.offsets];
+    });
+    const [o, l] = (await Promise.all([offsets.data(), logits.data()])) as Float32Array[];
+    tf.dispose([x, ...outputs, clips, logits, offsets]);
+    return { flows, shapes, offsets: o, logits: l };
+  };
+  const expected = await run('cpu');
+  const actual = await run(backend);
+  recognizer.dispose();
+  const compare = (a: Float32Array, b: Float32Array) => ({ difference: maxAbsDiff(a, b), scale: Math.max(...b.map(Math.abs)) });
+  return {
+    flows: expected.flows.map((e, i) => ({ shape: expected.shapes[i], ...compare(actual.flows[i], e) })),
+    offsets: compare(actual.offsets, expected.offsets),
+    logits: compare(actual.logits, expected.logits),
+  };
+}
+
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let diff = 0;
@@ -204,7 +253,9 @@ async function main(): Promise<void> {
     const actual = await evaluateOffsets(backend, s, forward, backward);
     offsets.push({ shape: s, kernels: actual.kernels, trajectories: maxAbsDiff(actual.out[0], expected.out[0]), resized: maxAbsDiff(actual.out[1], expected.out[1]) });
   }
-  window.kernelCheck = { status: 'done', backend: tf.getBackend(), path, cases, fused, offsets, leakedTensors: tf.memory().numTensors - before };
+  const motionNet = await checkMotionNet(backend, r);
+  await tf.setBackend(backend);
+  window.kernelCheck = { status: 'done', backend: tf.getBackend(), path, cases, fused, offsets, motionNet, leakedTensors: tf.memory().numTensors - before };
   (document.getElementById('status') as HTMLElement).textContent = JSON.stringify(window.kernelCheck);
 }
 

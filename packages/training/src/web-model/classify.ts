@@ -63,8 +63,13 @@ export interface Classification {
  * The logits and the offsets are read back together, and the softmax of the few logits is taken
  * here in float64 (as tf.softmax: exp(l - max) / sum): on WebGL, tf.softmax would be five more
  * programs and a read-back in turn.
+ *
+ * `syncRead`: read them back with `dataSync()` instead of `data()`. On WebGL `data()` waits for a
+ * fence that tfjs polls from zero-delay timers, which the browser spaces 4 ms apart once they nest;
+ * `dataSync()` blocks the page until the programs have run and reads at once (2-8 ms less per run
+ * on SwiftShader, apps/web README), at the price of a page that does not respond meanwhile.
  */
-export async function classifyViews(recognizer: Recognizer, views: ClipViews): Promise<Classification> {
+export async function classifyViews(recognizer: Recognizer, views: ClipViews, options: { syncRead?: boolean } = {}): Promise<Classification> {
   const [v, t, h, w] = views.shape;
   const { logits, offsets } = tf.tidy((): { logits: tf.Tensor; offsets?: tf.Tensor } => {
     const clips = tf.tensor5d(views.data, [v, t, h, w, 3]);
@@ -76,7 +81,7 @@ export async function classifyViews(recognizer: Recognizer, views: ClipViews): P
     const { logits, offsets } = recognizer.forward({ clips, flows }, false);
     return offsets != null ? { logits, offsets } : { logits };
   });
-  const [l, o] = await Promise.all([logits.data(), offsets?.data()]);
+  const [l, o] = options.syncRead === true ? [logits.dataSync(), offsets?.dataSync()] : await Promise.all([logits.data(), offsets?.data()]);
   const classes = l.length / v;
   const sum = new Float64Array(classes);
   for (let i = 0; i < v; i++) {

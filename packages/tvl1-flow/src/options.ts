@@ -65,6 +65,10 @@ export interface Tvl1Settings {
    * the structure-texture split leaves (a gain scales the texture part too).
    */
   gainOffset: boolean;
+  /** Fit the brightness change only on levels whose shorter side is at least this many pixels (0: on every level). */
+  gainMinSize: number;
+  /** Keep a fit only where it lowers the summed |I1(x + u) - I0| of the matched pixels by at least this fraction (0: always keep it). */
+  gainMinReduction: number;
   /** Drop the data term where x + u leaves the frame (those pixels have no match; the TV term fills their flow in). */
   ignoreOutside: boolean;
 }
@@ -96,6 +100,8 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
   ignoreOutside: false,
   matchBrightness: false,
   gainOffset: false,
+  gainMinSize: 0,
+  gainMinReduction: 0,
 };
 
 /**
@@ -144,6 +150,8 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
   ignoreOutside: false,
   matchBrightness: false,
   gainOffset: false,
+  gainMinSize: 0,
+  gainMinReduction: 0,
 };
 
 const PRESETS: Record<Tvl1Preset, Tvl1Settings> = { accurate: ACCURATE_DEFAULTS, ipol: IPOL_DEFAULTS, opencv: OPENCV_DEFAULTS };
@@ -166,6 +174,8 @@ export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   if (typeof s.ignoreOutside !== 'boolean') fail('ignoreOutside', 'true or false');
   if (typeof s.matchBrightness !== 'boolean') fail('matchBrightness', 'true or false');
   if (typeof s.gainOffset !== 'boolean') fail('gainOffset', 'true or false');
+  if (!(s.gainMinSize >= 0 && s.gainMinSize < Number.POSITIVE_INFINITY)) fail('gainMinSize', 'a number >= 0');
+  if (!(s.gainMinReduction >= 0 && s.gainMinReduction < 1)) fail('gainMinReduction', 'in [0, 1)');
   if (!(s.presmoothSigma >= 0 && s.presmoothSigma < Number.POSITIVE_INFINITY)) fail('presmoothSigma', 'a number >= 0');
   if (!(s.structureTexture >= 0 && s.structureTexture < 1)) fail('structureTexture', 'in [0, 1)');
   if (!(s.structureTheta > 0 && s.structureTheta < Number.POSITIVE_INFINITY)) fail('structureTheta', 'positive');

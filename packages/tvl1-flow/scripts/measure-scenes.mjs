@@ -9,7 +9,8 @@
  *   --set test          seeds 5000+, textures from frames 10, 80, 150 of test.avi and 2, 16, 30 of part_0.mp4
  *                       (held out until 2026-12-07, but reported twice and looked at: no longer unseen)
  *   --set fresh         seeds 7300+, textures from frames 40, 115, 160 of test.avi and 6, 24 of part_0.mp4
- *                       (frozen 2026-12-07 before any tuning for issue 30; run once, for the report only)
+ *                       (frozen 2026-12-07 before any tuning for issue 30; run once, 12:30 UTC that day, reported in
+ *                       the README: no longer unseen)
  * Groups: 512x384 with 25-35 px object motion, 1024x436 with 40-100 px,
  * and small motions (2-8 px) at both sizes; --chairs adds the FlyingChairs
  * pairs (held out too). EPE over all pixels and over the matched ones

@@ -70,6 +70,13 @@ function l1Offset(a: Float32Array, b: Float32Array, gain: number, start: number,
   return offset;
 }
 
+/** sum |b_i - gain a_i - offset| over every step-th pixel where b and a are numbers. */
+function residual(a: Float32Array, b: Float32Array, gain: number, offset: number, step: number): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i += step) if (!Number.isNaN(b[i]) && !Number.isNaN(a[i])) sum += Math.abs(b[i] - gain * a[i] - offset);
+  return sum;
+}
+
 /**
  * I1(x + u) = gain * I0 + offset over the pixels where b = I1(x + u) is not NaN (NaN: no match; above 32768 pixels
  * every k-th one, k odd, about 16384 of them); (1, 0) when fewer
@@ -78,7 +85,7 @@ function l1Offset(a: Float32Array, b: Float32Array, gain: number, start: number,
  * flow is still wrong and b hardly correlates with a; the offset is then the L1 one for that gain. minChange: (1, 0)
  * for a fit within 0.03 of gain 1 and 3 grey levels of offset 0.
  */
-export function fitGainOffset(a: Float32Array, b: Float32Array, options: { symmetric?: boolean; minChange?: boolean } = {}): GainOffset {
+export function fitGainOffset(a: Float32Array, b: Float32Array, options: { symmetric?: boolean; minChange?: boolean; minReduction?: number } = {}): GainOffset {
   const step = a.length > 2 * SAMPLES ? Math.floor(a.length / SAMPLES) | 1 : 1;
   const forward = l1Line(a, b, step);
   if (forward.count === 0) return { gain: 1, offset: 0 };
@@ -91,5 +98,6 @@ export function fitGainOffset(a: Float32Array, b: Float32Array, options: { symme
   }
   if (!(gain >= MIN_GAIN && gain <= MAX_GAIN && Number.isFinite(offset))) return { gain: 1, offset: 0 };
   if (options.minChange && Math.abs(gain - 1) < MIN_GAIN_CHANGE && Math.abs(offset) < MIN_OFFSET_CHANGE) return { gain: 1, offset: 0 };
+  if (options.minReduction != null && options.minReduction > 0 && residual(a, b, gain, offset, step) > (1 - options.minReduction) * residual(a, b, 1, 0, step)) return { gain: 1, offset: 0 };
   return { gain, offset };
 }

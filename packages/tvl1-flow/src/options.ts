@@ -65,6 +65,18 @@ export interface Tvl1Settings {
    * the structure-texture split leaves (a gain scales the texture part too).
    */
   gainOffset: boolean;
+  /** Fit the brightness change only on levels whose shorter side is at least this many pixels (0: on every level). */
+  gainMinSize: number;
+  /** Keep a fit only where it lowers the summed |I1(x + u) - I0| of the matched pixels by at least this fraction (0: always keep it). */
+  gainMinReduction: number;
+  /**
+   * Levels whose shorter side is below this many pixels (0: none) are "coarse": they use `coarseWarps` warps and a
+   * `coarseMedian` median filter instead of `warps` and `medianFilter`. Coarse levels cost little (a 1/4 pyramid
+   * level has 1/16 of the pixels), and large motions are decided there.
+   */
+  coarseSize: number;
+  coarseWarps: number;
+  coarseMedian: number;
   /** Drop the data term where x + u leaves the frame (those pixels have no match; the TV term fills their flow in). */
   ignoreOutside: boolean;
 }
@@ -96,6 +108,11 @@ export const IPOL_DEFAULTS: Tvl1Settings = {
   ignoreOutside: false,
   matchBrightness: false,
   gainOffset: false,
+  gainMinSize: 0,
+  gainMinReduction: 0,
+  coarseSize: 0,
+  coarseWarps: 5,
+  coarseMedian: 0,
 };
 
 /**
@@ -144,6 +161,11 @@ export const OPENCV_DEFAULTS: Tvl1Settings = {
   ignoreOutside: false,
   matchBrightness: false,
   gainOffset: false,
+  gainMinSize: 0,
+  gainMinReduction: 0,
+  coarseSize: 0,
+  coarseWarps: 5,
+  coarseMedian: 0,
 };
 
 const PRESETS: Record<Tvl1Preset, Tvl1Settings> = { accurate: ACCURATE_DEFAULTS, ipol: IPOL_DEFAULTS, opencv: OPENCV_DEFAULTS };
@@ -160,12 +182,16 @@ export function resolveOptions(options: Tvl1Options): Tvl1Settings {
   if (!(s.zoom > 0 && s.zoom < 1)) fail('zoom', 'in (0, 1)');
   for (const key of ['scales', 'minLevels', 'warps', 'outerIterations', 'innerIterations'] as const) if (!Number.isInteger(s[key]) || s[key] < 1) fail(key, 'a positive integer');
   if (!(s.minSize >= 1 && s.minSize < Number.POSITIVE_INFINITY)) fail('minSize', 'a number >= 1');
-  if (!Number.isInteger(s.medianFilter) || s.medianFilter < 0 || (s.medianFilter > 1 && s.medianFilter % 2 === 0)) fail('medianFilter', '0, 1 or an odd window size');
+  for (const key of ['medianFilter', 'coarseMedian'] as const) if (!Number.isInteger(s[key]) || s[key] < 0 || (s[key] > 1 && s[key] % 2 === 0)) fail(key, '0, 1 or an odd window size');
+  if (!(s.coarseSize >= 0 && s.coarseSize < Number.POSITIVE_INFINITY)) fail('coarseSize', 'a number >= 0');
+  if (!Number.isInteger(s.coarseWarps) || s.coarseWarps < 1) fail('coarseWarps', 'a positive integer');
   if (s.interpolation !== 'bicubic' && s.interpolation !== 'bilinear') fail('interpolation', "'bicubic' or 'bilinear'");
   if (typeof s.normalise !== 'boolean') fail('normalise', 'true or false');
   if (typeof s.ignoreOutside !== 'boolean') fail('ignoreOutside', 'true or false');
   if (typeof s.matchBrightness !== 'boolean') fail('matchBrightness', 'true or false');
   if (typeof s.gainOffset !== 'boolean') fail('gainOffset', 'true or false');
+  if (!(s.gainMinSize >= 0 && s.gainMinSize < Number.POSITIVE_INFINITY)) fail('gainMinSize', 'a number >= 0');
+  if (!(s.gainMinReduction >= 0 && s.gainMinReduction < 1)) fail('gainMinReduction', 'in [0, 1)');
   if (!(s.presmoothSigma >= 0 && s.presmoothSigma < Number.POSITIVE_INFINITY)) fail('presmoothSigma', 'a number >= 0');
   if (!(s.structureTexture >= 0 && s.structureTexture < 1)) fail('structureTexture', 'in [0, 1)');
   if (!(s.structureTheta > 0 && s.structureTheta < Number.POSITIVE_INFINITY)) fail('structureTheta', 'positive');

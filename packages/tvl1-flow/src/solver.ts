@@ -128,8 +128,8 @@ function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float3
  * Compares I1(x + u) with gain * I0 + offset instead of I0, (gain, offset) fitted on the matched pixels (gain.ts):
  * rhoC, the constant part of I1(x + u) - I0, loses (gain - 1) I0 + offset (where invGrad is 0 rhoC has no effect).
  */
-function compensateGain(I0: Float32Array, warped: Float32Array, rhoC: Float32Array): void {
-  const { gain, offset } = fitGainOffset(I0, warped, { symmetric: true, minChange: true });
+function compensateGain(I0: Float32Array, warped: Float32Array, rhoC: Float32Array, minReduction: number): void {
+  const { gain, offset } = fitGainOffset(I0, warped, { symmetric: true, minChange: true, minReduction });
   if (gain === 1 && offset === 0) return;
   for (let i = 0; i < I0.length; i++) rhoC[i] -= (gain - 1) * I0[i] + offset;
 }
@@ -217,16 +217,19 @@ export function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: num
   const median = ws.get('median', n);
   centredGradient(I1, w, h, I1x, I1y);
   const eps2 = s.epsilon * s.epsilon;
-  for (let k = 0; k < s.warps; k++) {
-    const warped = s.gainOffset ? ws.get('warped', n) : null;
+  const coarse = Math.min(w, h) < s.coarseSize;
+  const warps = coarse ? s.coarseWarps : s.warps;
+  const medianSize = coarse ? s.coarseMedian : s.medianFilter;
+  for (let k = 0; k < warps; k++) {
+    const warped = s.gainOffset && Math.min(w, h) >= s.gainMinSize ? ws.get('warped', n) : null;
     warp(I0, I1, I1x, I1y, w, h, v1, v2, s.interpolation === 'bicubic', s.ignoreOutside, gx, gy, invGrad, rhoC, warped);
-    if (warped != null) compensateGain(I0, warped, rhoC);
+    if (warped != null) compensateGain(I0, warped, rhoC, s.gainMinReduction);
     let error = Number.POSITIVE_INFINITY;
     for (let outer = 0; outer < s.outerIterations && error > eps2; outer++) {
-      if (s.medianFilter > 1) {
-        medianFilter(v1, w, h, s.medianFilter, median);
+      if (medianSize > 1) {
+        medianFilter(v1, w, h, medianSize, median);
         v1.set(median);
-        medianFilter(v2, w, h, s.medianFilter, median);
+        medianFilter(v2, w, h, medianSize, median);
         v2.set(median);
       }
       for (let inner = 0; inner < s.innerIterations && error > eps2; inner++) error = iterate() / n;

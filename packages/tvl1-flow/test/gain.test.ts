@@ -66,6 +66,25 @@ describe('fitGainOffset', () => {
     expect(fitGainOffset(a, a.map((v) => 1.02 * v + 2)).gain).toBeCloseTo(1.02, 3);
   });
 
+  it('minReduction: keeps a fit only where it lowers the summed absolute residual by that fraction', () => {
+    const rand = seededRandom(11);
+    const n = 4000;
+    const a = new Float32Array(n).map(() => 30 + 190 * rand());
+    // a true change (gain 1.1, offset 8) on 90% of the pixels: the fit removes most of the residual
+    const changed = a.map((v, i) => (i % 10 < 9 ? 1.1 * v + 8 : 255 * rand()));
+    const real = fitGainOffset(a, changed, { symmetric: true, minReduction: 0.5 });
+    expect(real.gain).toBeCloseTo(1.1, 2);
+    // no change, but only 20% matched (a wrong flow): the residual is mostly mismatch, the fit hardly lowers it
+    const mismatched = a.map((v, i) => (i % 10 < 2 ? v : a[(i * 7919) % n] * 0.8 + 10));
+    const loose = fitGainOffset(a, mismatched, { symmetric: true });
+    expect(loose).not.toEqual({ gain: 1, offset: 0 });
+    const l1Of = (g: number, c: number) => a.reduce((s, v, i) => s + Math.abs(mismatched[i] - g * v - c), 0);
+    const reduction = 1 - l1Of(loose.gain, loose.offset) / l1Of(1, 0);
+    expect(reduction).toBeGreaterThan(0);
+    expect(fitGainOffset(a, mismatched, { symmetric: true, minReduction: reduction + 0.02 })).toEqual({ gain: 1, offset: 0 });
+    expect(fitGainOffset(a, mismatched, { symmetric: true, minReduction: Math.max(0, reduction - 0.02) })).toEqual(loose);
+  });
+
   it('gives (1, 0) without enough matched pixels or for a fit outside [0.5, 2]', () => {
     const a = new Float32Array(20).map((_, i) => i);
     expect(fitGainOffset(a, new Float32Array(20).fill(Number.NaN))).toEqual({ gain: 1, offset: 0 });

@@ -157,6 +157,11 @@ describe('tvl1', () => {
     [{ ignoreOutside: 1 }, /tvl1\.ignoreOutside: must be true or false, got 1/],
     [{ matchBrightness: 'yes' }, /tvl1\.matchBrightness: must be true or false, got yes/],
     [{ gainOffset: 'no' }, /tvl1\.gainOffset: must be true or false, got no/],
+    [{ gainMinSize: -1 }, /tvl1\.gainMinSize: must be a number >= 0, got -1/],
+    [{ gainMinReduction: 1 }, /tvl1\.gainMinReduction: must be in \[0, 1\), got 1/],
+    [{ coarseSize: -1 }, /tvl1\.coarseSize: must be a number >= 0, got -1/],
+    [{ coarseWarps: 0 }, /tvl1\.coarseWarps: must be a positive integer, got 0/],
+    [{ coarseMedian: 2 }, /tvl1\.coarseMedian: must be 0, 1 or an odd window size, got 2/],
     [{ structureTheta: 0 }, /tvl1\.structureTheta: must be positive, got 0/],
     [{ structureTheta: Number.NaN }, /tvl1\.structureTheta: must be positive, got NaN/],
   ])('rejects the option %o with a BAD_ARGUMENT error naming it', (options, message) => {

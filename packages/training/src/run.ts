@@ -257,6 +257,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         return extras;
       },
       outDir: options.outDir,
+      // data-parallel: a step every rank skipped, in run.log (rank 0 writes it)
+      onSkip: ({ step, nonFiniteRanks, overflowed }) =>
+        log(
+          `step ${step} skipped on every rank: ${nonFiniteRanks > 0 ? `non-finite gradients on ${nonFiniteRanks} rank(s)` : `${overflowed} averaged gradient(s) past ${config.train.gradCompression}'s range`}`,
+        ),
       resume,
       resumeFrom: options.resumeFrom,
       overwrite: options.overwrite,

@@ -107,6 +107,16 @@ describe.skipIf(!availability.ok)('compressed allreduce (fp16, bf16) over 2 rank
       expect(rounded).toBeGreaterThan(0.5 * outs.length * ref.length);
     });
 
+    it(`${format}: a rank killed before the collective makes the other fail with one line (exit code 7), well within the timeout`, async () => {
+      const [survivor, killed] = await runRanks('fixtures/compress-rank.mjs', [format, 'dead'], 2);
+      expect(killed.signal).toBe('SIGKILL');
+      expect(survivor.code).toBe(7);
+      const lines = survivor.stderr.trim().split('\n');
+      expect(lines.at(-1)).toMatch(new RegExp(`^rank 0: lost another rank during collective #1 \\(${format} allreduce of 40000 values\\): `));
+      // Gloo sees the closed connection, not the 30 s timeout
+      expect(Number(/after (\d+) ms/.exec(survivor.stderr)?.[1])).toBeLessThan(10_000);
+    });
+
     it(`${format}: values past fp16's range divided by the ranks before the cast; only shares past the format's range overflow`, async () => {
       const outs = await run(format, 'large');
       const { ref, outside, differ, touched, first } = check(outs, format);

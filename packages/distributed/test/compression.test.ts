@@ -117,6 +117,15 @@ describe.skipIf(!availability.ok)('compressed allreduce (fp16, bf16) over 2 rank
       expect(Number(/after (\d+) ms/.exec(survivor.stderr)?.[1])).toBeLessThan(10_000);
     });
 
+    it(`${format}: ranks with different gradient formats are refused at the fingerprint check (exit code 2)`, async () => {
+      const results = await runRanks('fixtures/compress-rank.mjs', [format, 'mismatch'], 2);
+      for (const r of results) {
+        expect(r.stdout).toBe('');
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim()).toBe(`rank ${r.rank}: rank 1 started with a different model and config than rank 0; start every rank with the same command and files`);
+      }
+    });
+
     it(`${format}: values past fp16's range divided by the ranks before the cast; only shares past the format's range overflow`, async () => {
       const outs = await run(format, 'large');
       const { ref, outside, differ, touched, first } = check(outs, format);

@@ -158,7 +158,7 @@ export const distributedSuite: Suite = {
             c.bytesWritten / compression[0].bytesWritten,
             c.allreduceMs / compression[0].allreduceMs,
           ]),
-          note: `Medians of ${base.steps} steps per format after a warm-up step each, the formats taking turns step by step in one group (one run, the same load on both). fp16: the gradients divided by the ranks, cast to fp16 and allgathered (at 2 ranks half a float32 allreduce's bytes), summed in float32; the BatchNorm statistics and the flag stay float32. Bytes: what rank 0 wrote during its reduceStep (/proc/self/io's wchar). On loopback the bytes cost little next to the casts; the saving shows on slower links.`,
+          note: `Medians of ${base.steps} steps per format after a warm-up step each, the formats taking turns step by step in one group (one run, the same load on both). fp16: the gradients divided by the ranks, cast to fp16 and allgathered (at 2 ranks half a float32 allreduce's bytes), summed in float32; the BatchNorm statistics and the flag stay float32. Bytes: what rank 0 wrote during its reduceStep (/proc/self/io's wchar). The casts add work on both ends (one pass before the collective on the main thread, one after it in the waiting thread); whether halving the bytes pays depends on the link.`,
         },
         {
           title: "The allreduce's parts and the wasm heap, per configuration",

@@ -9,14 +9,21 @@
  *
  * `node distributed-worker.js '{"backend":"wasm","threads":1,"frames":8,"size":64,"width":0.125,"batch":1,"steps":3}'`
  *
+ * With `"compressions": ["none", "fp16"]` (ranks) the steps take turns with
+ * the gradients sent in each format (DataParallel's compression), `steps`
+ * timed steps each after one warm-up step each; the main figures are those
+ * of the first format's steps, and `compression` holds each format's medians
+ * and the bytes each step wrote to the sockets (/proc/self/io's wchar).
+ *
  * With `"phases": true` (ranks only) it runs no model: each step reduces
  * gradients of the model's shapes (random) once through the copying path
  * (data() out of the backend, tf.tensor back) and once in place on the wasm
  * heap, alternately, on the same group, and prints the medians of each
  * path's gather, allreduce and scatter phases.
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { DataParallel, ProcessGroup, readLaunchEnv } from '@trajectorynet/distributed';
+import { DataParallel, type GradCompression, ProcessGroup, readLaunchEnv } from '@trajectorynet/distributed';
 import { createTrajectoryNet, PRESET_STAGES } from '@trajectorynet/resnet-s3d';
 import { type BackendName, initBackend, ScheduledAdam } from '@trajectorynet/runtime';
 
@@ -37,6 +44,16 @@ export interface WorkerSetting {
   phases?: boolean;
   /** Gloo's worker threads (default: the package's, 1). */
   glooThreads?: number;
+  /** Ranks: the gradients' formats, taking turns step by step (default ['none']). */
+  compressions?: GradCompression[];
+}
+
+/** One gradient format's medians when formats take turns (ms; bytes this rank wrote during its reduceStep). */
+export interface CompressionTimes {
+  compression: GradCompression;
+  stepMs: number;
+  allreduceMs: number;
+  bytesWritten: number;
 }
 
 /** Medians of one reduction path's phases (ms). */
@@ -79,7 +96,12 @@ export interface WorkerResult {
   allreducePhases: { gatherMs: number; glooMs: number; scatterMs: number } | null;
   /** The wasm backend's memory (MB) after the warm-up step and after the last step (null on other backends): growth past the warm-up would be paid in timed steps. */
   heapMB: { afterWarmup: number; end: number } | null;
+  /** Per gradient format, when formats took turns (`compressions`); else null. */
+  compression: CompressionTimes[] | null;
 }
+
+/** Bytes this process has written so far (files, pipes, sockets: Gloo sends with write/writev). */
+const bytesWritten = () => Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? Number.NaN);
 
 /** The wasm backend's memory in MB, or null on other backends. */
 function heapMB(): number | null {
@@ -99,7 +121,10 @@ async function main(): Promise<void> {
     await timePhases(setting, group);
     return;
   }
-  const parallel = group == null ? null : new DataParallel(group);
+  const formats = group == null ? ['none' as const] : (setting.compressions ?? ['none']);
+  const parallels = group == null ? null : formats.map((compression) => new DataParallel(group, { compression }));
+  const parallel = parallels?.[0] ?? null;
+  const perFormat = formats.map(() => ({ step: [] as number[], allreduce: [] as number[], bytes: [] as number[] }));
   const world = parallel?.worldSize ?? 1;
   const model = createTrajectoryNet({ depth: 18, numClasses: 174, frames: setting.frames, size: setting.size, width: setting.width, stages: PRESET_STAGES.s3d, withMotion: false });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -113,7 +138,10 @@ async function main(): Promise<void> {
   const times = { step: [] as number[], compute: [] as number[], forwardBackward: [] as number[], update: [] as number[], wait: [] as number[], allreduce: [] as number[], gather: [] as number[], gloo: [] as number[], scatter: [] as number[] };
   let heapAfterWarmup: number | null = null;
   let allreduceFloats = 0;
-  for (let step = 0; step <= setting.steps; step++) {
+  // one warm-up step per format, then `steps` timed steps per format, the formats taking turns
+  const warmup = formats.length;
+  for (let step = 0; step < warmup + setting.steps * formats.length; step++) {
+    const format = step % formats.length;
     const started = performance.now();
     let grads: tf.Tensor[] = [];
     for (let micro = 0; micro < accumulate; micro++) {
@@ -132,11 +160,13 @@ async function main(): Promise<void> {
       await parallel.sum([0]); // every rank has its gradients: what follows is the allreduce alone
       waited = performance.now();
       allreduceFloats = grads.reduce((a, g) => a + g.size, 0) + buffers.reduce((a, b) => a + b.read().size, 0) + 1;
-      const result = await parallel.reduceStep(grads, buffers, 1 / (world * accumulate));
-      if (result.grads == null) throw new Error('non-finite gradients in the benchmark');
+      const written = bytesWritten();
+      const result = await (parallels as DataParallel[])[format].reduceStep(grads, buffers, 1 / (world * accumulate));
+      if (step >= warmup) perFormat[format].bytes.push(bytesWritten() - written);
+      if (result.grads == null) throw new Error(`non-finite gradients in the benchmark (${formats[format]})`);
       reduced = result.grads;
       tf.dispose(grads);
-      if (step > 0) {
+      if (step >= warmup && format === 0) {
         times.gather.push(result.phases.gatherMs);
         times.gloo.push(result.phases.allreduceMs);
         times.scatter.push(result.phases.scatterMs);
@@ -151,10 +181,13 @@ async function main(): Promise<void> {
     // one read: the update is done before the clock stops
     variables[0].dataSync();
     const ended = performance.now();
-    if (step === 0) {
+    if (step < warmup) {
       heapAfterWarmup = heapMB();
       continue; // warm-up
     }
+    perFormat[format].step.push(ended - started);
+    perFormat[format].allreduce.push(reducedAt - waited);
+    if (format > 0) continue; // the main figures: the first format's steps
     times.step.push(ended - started);
     times.compute.push(computed - started + (ended - reducedAt));
     times.forwardBackward.push(computed - started);
@@ -183,6 +216,10 @@ async function main(): Promise<void> {
       allreduceFloats,
       allreducePhases: times.gloo.length === 0 ? null : { gatherMs: median(times.gather), glooMs: median(times.gloo), scatterMs: median(times.scatter) },
       heapMB: heapAfterWarmup == null ? null : { afterWarmup: heapAfterWarmup, end: heapMB() as number },
+      compression:
+        formats.length > 1
+          ? formats.map((compression, f) => ({ compression, stepMs: median(perFormat[f].step), allreduceMs: median(perFormat[f].allreduce), bytesWritten: median(perFormat[f].bytes) }))
+          : null,
     };
     console.log(JSON.stringify(result));
   }

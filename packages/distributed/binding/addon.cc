@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -114,18 +116,14 @@ class CreateWorker : public Napi::AsyncWorker {
   c10::intrusive_ptr<c10d::Store> store_;
 };
 
+// Runs in the pool after the collective: e.g. scales or decompresses the result; its number resolves the promise.
+using Finish = std::function<double()>;
+
 // Waits for one issued collective in the pool; `buffer` stays referenced until then.
 class WaitWorker : public Napi::AsyncWorker {
  public:
-  WaitWorker(Napi::Env env, c10::intrusive_ptr<c10d::Work> work, Napi::Object buffer, std::chrono::milliseconds timeout, float* data = nullptr,
-             std::size_t scaleEnd = 0, float scale = 1.0f)
-      : Napi::AsyncWorker(env),
-        work_(std::move(work)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        timeout_(timeout),
-        data_(data),
-        scaleEnd_(scaleEnd),
-        scale_(scale) {
+  WaitWorker(Napi::Env env, c10::intrusive_ptr<c10d::Work> work, Napi::Object buffer, std::chrono::milliseconds timeout, Finish finish = nullptr)
+      : Napi::AsyncWorker(env), work_(std::move(work)), deferred_(Napi::Promise::Deferred::New(env)), timeout_(timeout), finish_(std::move(finish)) {
     buffer_ = Napi::Persistent(buffer);
   }
 
@@ -134,14 +132,19 @@ class WaitWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       work_->wait(timeout_);
-      // the result times `scale` over [0, scaleEnd), here in the pool rather than on the main thread
-      for (std::size_t i = 0; i < scaleEnd_; i++) data_[i] *= scale_;
+      // here in the pool rather than on the main thread
+      if (finish_) result_ = finish_();
     } catch (const std::exception& e) {
       SetError(FirstLine(e.what()));
     }
   }
 
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnOK() override {
+    if (finish_)
+      deferred_.Resolve(Napi::Number::New(Env(), result_));
+    else
+      deferred_.Resolve(Env().Undefined());
+  }
   void OnError(const Napi::Error& error) override {
     std::string message = error.Message();
     deferred_.Reject(ErrorWithKind(Env(), KindOf(message), message).Value());
@@ -152,10 +155,23 @@ class WaitWorker : public Napi::AsyncWorker {
   Napi::ObjectReference buffer_;
   Napi::Promise::Deferred deferred_;
   std::chrono::milliseconds timeout_;
-  float* data_;
-  std::size_t scaleEnd_;
-  float scale_;
+  Finish finish_;
+  double result_ = 0;
 };
+
+std::size_t CountNonFiniteIn(const float* data, std::size_t end) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < end; i++) count += std::isfinite(data[i]) ? 0 : 1;
+  return count;
+}
+
+// bfloat16 bits -> float: the float's upper 16 bits
+inline float Bf16ToFloat(std::uint16_t bits) {
+  std::uint32_t word = static_cast<std::uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &word, sizeof value);
+  return value;
+}
 
 class Group : public Napi::ObjectWrap<Group> {
  public:
@@ -163,7 +179,8 @@ class Group : public Napi::ObjectWrap<Group> {
 
   static void Init(Napi::Env env, Napi::Object exports) {
     Napi::Function fn = DefineClass(env, "ProcessGroup",
-                                    {InstanceMethod("allreduce", &Group::Allreduce), InstanceMethod("broadcast", &Group::Broadcast),
+                                    {InstanceMethod("allreduce", &Group::Allreduce), InstanceMethod("allreduceCompressed", &Group::AllreduceCompressed),
+                                     InstanceMethod("broadcast", &Group::Broadcast),
                                      InstanceMethod("countNonFinite", &Group::CountNonFinite),
                                      InstanceMethod("storeSet", &Group::StoreSet), InstanceMethod("storeGet", &Group::StoreGet),
                                      InstanceMethod("destroy", &Group::Destroy)});
@@ -205,7 +222,62 @@ class Group : public Napi::ObjectWrap<Group> {
     std::size_t scaleEnd = info.Length() > 2 && info[2].IsNumber() ? static_cast<std::size_t>(info[2].As<Napi::Number>().Int64Value()) : 0;
     if (scaleEnd > array.ElementLength()) throw Napi::RangeError::New(env, "scaleEnd is past the end of the buffer");
     float scale = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().FloatValue() : 1.0f;
-    return Issue(env, [&] { return group.allreduce(tensors, options); }, info[0].As<Napi::Object>(), array.Data(), scaleEnd, scale);
+    float* data = array.Data();
+    Finish finish = nullptr;
+    if (scaleEnd > 0) finish = [data, scaleEnd, scale] {
+      for (std::size_t i = 0; i < scaleEnd; i++) data[i] *= scale;
+      return 0.0;
+    };
+    return Issue(env, [&] { return group.allreduce(tensors, options); }, info[0].As<Napi::Object>(), std::move(finish));
+  }
+
+  // allreduceCompressed(buffer, end, format: 'fp16' | 'bf16', prescale, postscale): Promise<number>. The sum over the
+  // ranks of buffer[0, end), sent in half precision (DDP's fp16/bf16 compression hooks, but scaled before the cast):
+  // here, on the calling thread, buffer[0, end) * prescale is rounded to the format (nearest even, one ATen pass);
+  // every rank's 16-bit values are allgathered; in the pool they are summed in float32, in rank order (the same sum
+  // on every rank), into buffer[0, end) times postscale, and the promise resolves with how many of those values are
+  // not finite (a value past the format's range on some rank: the same count on every rank).
+  // Why not Gloo's float16 allreduce: in Gloo 1.13 it sums wrongly now and then (gloo/types.h: float16::operator=
+  // skips the assignment when `rhs != *this`, which compares the old value with rhs's bits read as an integer, so a
+  // sum whose bits equal the old value's integer value is dropped: seen on values past 1024). And it has no bfloat16.
+  // An allgather moves (ranks - 1) x 2 bytes per value to each rank, a float32 ring allreduce about
+  // 2 (ranks - 1) / ranks x 4: half at 2 ranks, equal at 4, more beyond.
+  Napi::Value AllreduceCompressed(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto& group = Live(env);
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "expected a Float32Array");
+    auto array = info[0].As<Napi::Float32Array>();
+    std::size_t end = static_cast<std::size_t>(info[1].As<Napi::Number>().Int64Value());
+    if (end > array.ElementLength()) throw Napi::RangeError::New(env, "end is past the end of the buffer");
+    std::string format = info[2].As<Napi::String>().Utf8Value();
+    if (format != "fp16" && format != "bf16") throw Napi::TypeError::New(env, "format must be 'fp16' or 'bf16'");
+    bool fp16 = format == "fp16";
+    float prescale = info[3].As<Napi::Number>().FloatValue();
+    float postscale = info[4].As<Napi::Number>().FloatValue();
+    float* data = array.Data();
+    auto source = at::from_blob(data, {static_cast<int64_t>(end)}, at::TensorOptions().dtype(at::kFloat));
+    // scaled in float32, then rounded once to the half format
+    at::Tensor compressed = (prescale == 1.0f ? source : source.mul(prescale)).to(fp16 ? at::kHalf : at::kBFloat16);
+    int world = group.getSize();
+    // carried as kHalf: Gloo's allgather copies bytes (it has no bfloat16 type)
+    std::vector<at::Tensor> inputs{compressed.view(at::kHalf)};
+    std::vector<std::vector<at::Tensor>> outputs(1);
+    for (int r = 0; r < world; r++) outputs[0].push_back(at::empty({static_cast<int64_t>(end)}, at::TensorOptions().dtype(at::kHalf)));
+    std::vector<at::Tensor> gathered = outputs[0];
+    Finish finish = [data, end, postscale, gathered, compressed, fp16] {
+      for (std::size_t i = 0; i < end; i++) data[i] = 0.0f;
+      for (const auto& part : gathered) {
+        const auto* bits = reinterpret_cast<const std::uint16_t*>(part.data_ptr());
+        if (fp16)
+          for (std::size_t i = 0; i < end; i++) data[i] += c10::detail::fp16_ieee_to_fp32_value(bits[i]);
+        else
+          for (std::size_t i = 0; i < end; i++) data[i] += Bf16ToFloat(bits[i]);
+      }
+      if (postscale != 1.0f)
+        for (std::size_t i = 0; i < end; i++) data[i] *= postscale;
+      return static_cast<double>(CountNonFiniteIn(data, end));
+    };
+    return Issue(env, [&] { return group.allgather(outputs, inputs); }, info[0].As<Napi::Object>(), std::move(finish));
   }
 
   // countNonFinite(buffer, end): how many of buffer[0, end) are NaN or infinite (one pass, on the calling thread)
@@ -215,10 +287,7 @@ class Group : public Napi::ObjectWrap<Group> {
     auto array = info[0].As<Napi::Float32Array>();
     std::size_t end = info.Length() > 1 && info[1].IsNumber() ? static_cast<std::size_t>(info[1].As<Napi::Number>().Int64Value()) : array.ElementLength();
     if (end > array.ElementLength()) throw Napi::RangeError::New(env, "end is past the end of the buffer");
-    const float* data = array.Data();
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < end; i++) count += std::isfinite(data[i]) ? 0 : 1;
-    return Napi::Number::New(env, static_cast<double>(count));
+    return Napi::Number::New(env, static_cast<double>(CountNonFiniteIn(array.Data(), end)));
   }
 
   // broadcast(buffer, root): Promise<void>, in place
@@ -232,7 +301,7 @@ class Group : public Napi::ObjectWrap<Group> {
   }
 
   template <typename IssueFn>
-  Napi::Value Issue(Napi::Env env, IssueFn issue, Napi::Object buffer, float* data = nullptr, std::size_t scaleEnd = 0, float scale = 1.0f) {
+  Napi::Value Issue(Napi::Env env, IssueFn issue, Napi::Object buffer, Finish finish = nullptr) {
     c10::intrusive_ptr<c10d::Work> work;
     try {
       work = issue();
@@ -240,7 +309,7 @@ class Group : public Napi::ObjectWrap<Group> {
       std::string message = FirstLine(e.what());
       throw ErrorWithKind(env, KindOf(message), message);
     }
-    auto* worker = new WaitWorker(env, work, buffer, timeout_, data, scaleEnd, scale);
+    auto* worker = new WaitWorker(env, work, buffer, timeout_, std::move(finish));
     auto promise = worker->Promise();
     worker->Queue();
     return promise;

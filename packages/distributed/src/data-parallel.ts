@@ -13,11 +13,19 @@
  * its non-finite gradients, Gloo sums it where it is and the addon's waiting
  * thread scales the gradients, and one heap copy per tensor splits it again.
  * Elsewhere (cpu, tensorflow) it is copied out (data()) and back (tf.tensor).
+ *
+ * With `compression: 'fp16' | 'bf16'` (DDP's fp16_compress_hook and
+ * bf16_compress_hook) the gradients travel in half precision: the addon
+ * divides them by the ranks and casts them in one pass over the flat buffer,
+ * and casts the sum back in its waiting thread; the statistics and the flag
+ * go in a second, float32 allreduce of the buffer's tail. A mean beyond the
+ * format's range (fp16: 65504) comes back infinite on every rank alike, and
+ * every rank skips that step (`overflowed`).
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { DistributedError } from './errors.js';
-import type { ProcessGroup } from './process-group.js';
+import type { GradCompression, ProcessGroup } from './process-group.js';
 import { activeWasmHeap, heapView, splitHeap } from './wasm-heap.js';
 
 /** A weight the model reads and writes (tf.LayerVariable and tf.Variable both fit). */
@@ -32,6 +40,8 @@ export interface ReducedStep {
   grads: tf.Tensor[] | null;
   /** How many ranks had non-finite gradients (0 when the step goes on). */
   nonFiniteRanks: number;
+  /** With compression: how many reduced gradients overflowed the half format (the step is skipped on every rank when > 0). */
+  overflowed: number;
   /** Where the step's time went on this rank (ms). */
   phases: StepPhases;
   /** Whether the buffer was reduced in place on the wasm heap (else copied out and back). */
@@ -41,8 +51,10 @@ export interface ReducedStep {
 export interface StepPhases {
   /** The gradients, statistics and flag into one flat buffer (and, copying, out of the backend). */
   gatherMs: number;
-  /** The allreduce (and, in place, the gradients' scaling), waited for on the event loop. */
+  /** The allreduce (and, in place, the gradients' scaling; compressed, the casts), waited for on the event loop. */
   allreduceMs: number;
+  /** Of allreduceMs, the cast to the half format before the collective (on the main thread; 0 without compression). */
+  castMs: number;
   /** The flat buffer back into tensors and the non-trainable weights. */
   scatterMs: number;
 }
@@ -53,6 +65,18 @@ export interface DataParallelOptions {
    * active); false copies the buffer out and back, as on other backends.
    */
   inPlace?: boolean;
+  /**
+   * The format the gradients travel in (default 'none': float32). 'fp16' and
+   * 'bf16' halve the bytes, as DDP's fp16/bf16 compression hooks do, at half
+   * precision's rounding (relative 2^-11 per value for fp16, 2^-8 for bf16).
+   */
+  compression?: GradCompression;
+}
+
+interface FlatReduction {
+  nonFiniteRanks: number;
+  overflowed: number;
+  castMs: number;
 }
 
 /** The SHA-256 of what must agree across ranks (model structure, config). */
@@ -70,12 +94,17 @@ export function modelSignature(weights: readonly SyncedWeight[]): string[] {
 
 export class DataParallel {
   private readonly inPlace: boolean;
+  readonly compression: GradCompression;
 
   constructor(
     readonly group: ProcessGroup,
     options: DataParallelOptions = {},
   ) {
     this.inPlace = options.inPlace ?? true;
+    this.compression = options.compression ?? 'none';
+    if (!['none', 'fp16', 'bf16'].includes(this.compression)) {
+      throw new DistributedError('BAD_CONFIG', `gradient compression must be none, fp16 or bf16, got ${String(this.compression)}`, { path: `rank ${group.rank}` });
+    }
   }
 
   get rank(): number {
@@ -91,7 +120,8 @@ export class DataParallel {
    * rank throws the same one line, naming the ranks that differ.
    */
   async checkFingerprint(hex: string, what = 'model and config'): Promise<void> {
-    const mine = Float32Array.from(Buffer.from(hex, 'hex'));
+    // the gradients' format too: ranks that differ would issue different collectives
+    const mine = Float32Array.from(Buffer.from(this.compression === 'none' ? hex : fingerprint([hex, this.compression]), 'hex'));
     const reference = mine.slice();
     await this.group.broadcast(reference, 0);
     const differs = new Float32Array(this.worldSize);
@@ -133,20 +163,51 @@ export class DataParallel {
     const buffer = (await flat.data()) as Float32Array;
     flat.dispose();
     const gathered = performance.now();
-    await this.group.allreduce(buffer);
+    const gradCount = grads.reduce((a, g) => a + g.size, 0);
+    const compressed = this.compression !== 'none';
+    // compressed, the gradients come back already scaled
+    let reduction: FlatReduction;
+    if (compressed) {
+      reduction = await this.reduceFlat(() => buffer, gradCount, scale);
+    } else {
+      await this.group.allreduce(buffer);
+      reduction = { nonFiniteRanks: Math.round(buffer[buffer.length - 1]), overflowed: 0, castMs: 0 };
+    }
+    const { nonFiniteRanks, overflowed, castMs } = reduction;
     const reducedAt = performance.now();
-    const nonFiniteRanks = Math.round(buffer[buffer.length - 1]);
-    const phases = (end: number) => ({ gatherMs: gathered - started, allreduceMs: reducedAt - gathered, scatterMs: end - reducedAt });
-    if (nonFiniteRanks > 0) return { grads: null, nonFiniteRanks, phases: phases(reducedAt), inPlace: false };
+    const phases = (end: number) => ({ gatherMs: gathered - started, allreduceMs: reducedAt - gathered, castMs, scatterMs: end - reducedAt });
+    if (nonFiniteRanks > 0 || overflowed > 0) return { grads: null, nonFiniteRanks, overflowed, phases: phases(reducedAt), inPlace: false };
     let offset = 0;
     const reduced = grads.map((g) => {
       const size = g.size;
-      const t = tf.tidy(() => tf.mul(tf.tensor(buffer.subarray(offset, offset + size), g.shape, 'float32'), scale));
+      const t = tf.tidy(() => {
+        const values = tf.tensor(buffer.subarray(offset, offset + size), g.shape, 'float32');
+        return compressed ? values : tf.mul(values, scale);
+      });
       offset += size;
       return t;
     });
     writeFlat(buffers, buffer, offset, 1 / this.worldSize);
-    return { grads: reduced, nonFiniteRanks: 0, phases: phases(performance.now()), inPlace: false };
+    return { grads: reduced, nonFiniteRanks: 0, overflowed: 0, phases: phases(performance.now()), inPlace: false };
+  }
+
+  /**
+   * The compressed reduction of a flat buffer (`view()`: a current view of
+   * it): the gradients [0, gradCount) in half precision, divided by the ranks
+   * before the cast and multiplied by `scale` x ranks after, and the tail
+   * (statistics, flag) in float32, both in flight together.
+   */
+  private async reduceFlat(view: () => Float32Array, gradCount: number, scale: number): Promise<FlatReduction> {
+    const format = this.compression as Exclude<GradCompression, 'none'>;
+    const buffer = view();
+    const tail = this.group.allreduce(buffer.subarray(gradCount));
+    const casting = performance.now();
+    const compressed = this.group.allreduceCompressed(buffer, gradCount, format, 1 / this.worldSize, scale * this.worldSize);
+    // the cast ran on this thread before the collective was issued
+    const castMs = performance.now() - casting;
+    const [, overflowed] = await Promise.all([tail, compressed]);
+    const after = view();
+    return { nonFiniteRanks: Math.round(after[after.length - 1]), overflowed, castMs };
   }
 
   /** reduceStep on the wasm heap: the flat buffer is a tensor there, reduced in place. */
@@ -159,12 +220,18 @@ export class DataParallel {
       const view = heapView(heap, flat);
       view[view.length - 1] = this.group.countNonFinite(view, gradCount) > 0 ? 1 : 0;
       const gathered = performance.now();
-      await this.group.allreduceScaled(view, gradCount, scale);
+      // fresh views: the memory may have grown while waiting
+      let reduction: FlatReduction;
+      if (this.compression === 'none') {
+        await this.group.allreduceScaled(view, gradCount, scale);
+        reduction = { nonFiniteRanks: Math.round(heapView(heap, flat)[flat.size - 1]), overflowed: 0, castMs: 0 };
+      } else {
+        reduction = await this.reduceFlat(() => heapView(heap, flat), gradCount, scale);
+      }
+      const { nonFiniteRanks, overflowed, castMs } = reduction;
       const reducedAt = performance.now();
-      // a fresh view: the memory may have grown while waiting
-      const nonFiniteRanks = Math.round(heapView(heap, flat)[flat.size - 1]);
-      const phases = (end: number) => ({ gatherMs: gathered - started, allreduceMs: reducedAt - gathered, scatterMs: end - reducedAt });
-      if (nonFiniteRanks > 0) return { grads: null, nonFiniteRanks, phases: phases(reducedAt), inPlace: true };
+      const phases = (end: number) => ({ gatherMs: gathered - started, allreduceMs: reducedAt - gathered, castMs, scatterMs: end - reducedAt });
+      if (nonFiniteRanks > 0 || overflowed > 0) return { grads: null, nonFiniteRanks, overflowed, phases: phases(reducedAt), inPlace: true };
       const reduced = splitHeap(
         heap,
         flat,
@@ -183,7 +250,7 @@ export class DataParallel {
         mean.dispose();
       });
       tf.dispose(means);
-      return { grads: reduced, nonFiniteRanks: 0, phases: phases(performance.now()), inPlace: true };
+      return { grads: reduced, nonFiniteRanks: 0, overflowed: 0, phases: phases(performance.now()), inPlace: true };
     } finally {
       flat.dispose();
     }

@@ -4,10 +4,10 @@
  * native part is optional: without it the package loads and
  * `distributedAvailability()` says why distribution is off.
  */
-export { DataParallel, fingerprint, modelSignature, type ReducedStep, type SyncedWeight } from './data-parallel.js';
+export { DataParallel, type DataParallelOptions, fingerprint, modelSignature, type ReducedStep, type SyncedWeight } from './data-parallel.js';
 export { DistributedError, type DistributedErrorCode } from './errors.js';
 export { freeLocalPort, type LaunchEnv, localRankEnv, readLaunchEnv } from './launch-env.js';
-export { groupOptionsFrom, ProcessGroup, type ProcessGroupOptions, type ReduceOp } from './process-group.js';
+export { GRAD_COMPRESSIONS, type GradCompression, groupOptionsFrom, ProcessGroup, type ProcessGroupOptions, type ReduceOp } from './process-group.js';
 
 import { loadNative } from './native.js';
 

@@ -12,6 +12,11 @@ import { fileURLToPath } from 'node:url';
 export interface NativeGroup {
   /** Then buffer[0, scaleEnd) *= scale, in the pool. */
   allreduce(buffer: Float32Array, op: 'sum' | 'max' | 'min', scaleEnd?: number, scale?: number): Promise<void>;
+  /**
+   * buffer[0, end) summed over the ranks in half precision: times prescale and cast to `format` here, cast back
+   * times postscale in the pool; resolves with how many results are not finite.
+   */
+  allreduceCompressed(buffer: Float32Array, end: number, format: 'fp16' | 'bf16', prescale: number, postscale: number): Promise<number>;
   /** How many of buffer[0, end) are NaN or infinite (one native pass). */
   countNonFinite(buffer: Float32Array, end: number): number;
   broadcast(buffer: Float32Array, root: number): Promise<void>;

@@ -260,6 +260,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
       outDir: options.outDir,
       // also when resume finds no checkpoint: a run stopped before its first one starts from the same weights
       initialize: () => initialWeights(recognizer, config, log),
+      // data-parallel: a step every rank skipped, in run.log (rank 0 writes it)
+      onSkip: ({ step, nonFiniteRanks, overflowed }) =>
+        log(
+          `step ${step} skipped on every rank: ${nonFiniteRanks > 0 ? `non-finite gradients on ${nonFiniteRanks} rank(s)` : `${overflowed} averaged gradient(s) past ${config.train.gradCompression}'s range`}`,
+        ),
       resume,
       resumeFrom: options.resumeFrom,
       overwrite: options.overwrite,

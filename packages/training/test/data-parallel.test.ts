@@ -65,6 +65,29 @@ describe.skipIf(!availability.ok)('data-parallel training loop', () => {
     expect(Math.max(...expected['hidden/kernel'].map(Math.abs))).toBeGreaterThan(0);
   });
 
+  for (const compression of ['fp16', 'bf16']) {
+    it(`under wasm with ${compression} gradients, 2 ranks stay equal bit for bit and end near one process's float32 weights`, async () => {
+      const env = { DP_BACKEND: 'wasm' };
+      const [single] = await runRanks(FIXTURE, [await outDir()], 0, { env });
+      expect(single.code).toBe(0);
+      const ranks = await runRanks(FIXTURE, [await outDir()], 2, { env: { ...env, DP_COMPRESSION: compression } });
+      for (const r of ranks) {
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+      }
+      const [rank0, rank1] = ranks.map((r) => JSON.parse(r.stdout) as Record<string, number[]>);
+      // the same reduced gradients on both ranks, so the same weights, bit for bit
+      expect(largestDifference(rank0, rank1)).toBe(0);
+      const expected = JSON.parse(single.stdout) as Record<string, number[]>;
+      const difference = largestDifference(expected, rank0);
+      // 6 SGD steps (lr 0.1, momentum 0.9) on gradients rounded to 2^-11 (fp16) or 2^-8 (bf16) relative: weights of
+      // magnitude ~1 move by at most a few steps x lr x |g| x that; the exact path agrees within 1e-5
+      expect(difference).toBeLessThan(compression === 'fp16' ? 1e-3 : 1e-2);
+      // and the half format did round: not the float32 result
+      expect(difference).toBeGreaterThan(0);
+    });
+  }
+
   it('under wasm, a NaN loss on one rank makes every rank skip that step', async () => {
     const ranks = await runRanks(FIXTURE, [await outDir()], 2, { env: { DP_BACKEND: 'wasm' }, rankEnv: (rank): Record<string, string> => (rank === 1 ? { DP_NAN_STEP: '2' } : {}) });
     for (const r of ranks) {

@@ -16,7 +16,7 @@ import { distributedAvailability, freeLocalPort, localRankEnv } from '@trajector
 import type { BackendName } from '@trajectorynet/runtime';
 import { barChart } from '@trajectorynet/training';
 import { createNamespacePair } from '../netns.js';
-import type { PhasesResult, PhaseTimes, WorkerResult, WorkerSetting } from '../distributed-worker.js';
+import type { CompressionTimes, PhasesResult, PhaseTimes, WorkerResult, WorkerSetting } from '../distributed-worker.js';
 import type { Suite, SuiteResult } from '../suite.js';
 
 // beside cli.js in dist/ (tsup bundles this module into cli.js)
@@ -91,6 +91,10 @@ export const distributedSuite: Suite = {
     measured.push({ name: '2 independent processes x 1 thread (no group)', link: '-', processes: 2, result: await runWorkers({ backend, threads: 1, batch, ...base }, 0, { copies: 2 }) });
     progress(`2 ranks x 1 thread on 127.0.0.1, batch ${batch} each`);
     measured.push({ name: '2 ranks x 1 thread', link: 'loopback', processes: 2, result: await runWorkers({ backend, threads: 1, batch, ...base }, 2) });
+    // gradient compression: float32 and fp16 steps taking turns in one group, so both see the same load
+    progress(`2 ranks x 1 thread on 127.0.0.1, batch ${batch} each, float32 and fp16 gradients step by step`);
+    const compressed = await runWorkers({ backend, threads: 1, batch, ...base, compressions: ['none', 'fp16'] }, 2);
+    const compression = compressed.compression as CompressionTimes[];
     const namespaceNotes: string[] = [];
     for (const rate of rates) {
       const pair = createNamespacePair(rate.replace(/bit$/i, '').slice(0, 5), rate);
@@ -143,6 +147,20 @@ export const distributedSuite: Suite = {
           note: `Medians of ${base.steps} steps after a warm-up step per configuration, every configuration in its own processes, one after the other in this run. Compared: clips/s at the same global batch (2 x ${batch} clips per step, the 1-thread process ${batch}); the independent processes run a rank's work twice at once without a group (what sharing the machine costs, apart from any communication; clips/s counts both); with accumulation a step trains k micro-batches before its one allreduce. A rank's step: forward+backward, a wait for the slower rank (a one-float allreduce), the allreduce of ${ranks.allreduceFloats.toLocaleString('en')} floats (gradients, BatchNorm statistics, a non-finite flag) over Gloo, the update. Gbit/s: the floats each rank sends per allreduce (with 2 ranks, every float once) over the allreduce time. Namespaces: two Linux network namespaces joined by a veth pair, each end's egress limited by tc's tbf (netem is not available in this machine's kernel). ${namespaceNotes.join('; ')}. Ratios compare configurations of one run; a machine under load moves them.`,
         },
         {
+          title: `Gradient compression: 2 ranks x 1 thread on 127.0.0.1, ${shapeText}, float32 and fp16 gradients in turn`,
+          columns: ['gradients sent as', 'step ms', 'allreduce ms', 'allreduce / step', 'bytes written per step (rank 0)', 'bytes vs float32', 'allreduce vs float32'],
+          rows: compression.map((c) => [
+            c.compression === 'none' ? 'float32' : c.compression,
+            c.stepMs,
+            c.allreduceMs,
+            c.allreduceMs / c.stepMs,
+            c.bytesWritten,
+            c.bytesWritten / compression[0].bytesWritten,
+            c.allreduceMs / compression[0].allreduceMs,
+          ]),
+          note: `Medians of ${base.steps} steps per format after a warm-up step each, the formats taking turns step by step in one group (one run, the same load on both). fp16: the gradients divided by the ranks, cast to fp16 and allgathered (at 2 ranks half a float32 allreduce's bytes), summed in float32; the BatchNorm statistics and the flag stay float32. Bytes: what rank 0 wrote during its reduceStep (/proc/self/io's wchar). The casts add work on both ends (one pass before the collective on the main thread, one after it in the waiting thread); whether halving the bytes pays depends on the link.`,
+        },
+        {
           title: "The allreduce's parts and the wasm heap, per configuration",
           columns: ['configuration', 'gather ms', 'Gloo ms', 'scatter ms', 'heap MB after warm-up', 'heap MB at the end'],
           rows: measured.map(({ name, result }) => [
@@ -182,7 +200,7 @@ export const distributedSuite: Suite = {
             }
           : {}),
       },
-      data: { shape: base, batch, accumulate, rates, namespaces: namespaceNotes, measured: measured.map((m) => ({ ...m, clipsPerSecond: clipsPerSecond(m) })) },
+      data: { shape: base, batch, accumulate, rates, namespaces: namespaceNotes, measured: measured.map((m) => ({ ...m, clipsPerSecond: clipsPerSecond(m) })), compression },
     };
   },
 };

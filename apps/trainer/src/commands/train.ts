@@ -71,7 +71,7 @@ Examples:
       await ensureWritableFolder(out);
       const launch = readLaunchEnv();
       const group = launch == null ? null : await ProcessGroup.create({ ...launch, timeoutMs: o.distTimeout * 1000 });
-      const parallel = group == null ? undefined : new DataParallel(group);
+      const parallel = group == null ? undefined : new DataParallel(group, { compression: config.train.gradCompression });
       // only rank 0 speaks; the others would repeat its lines
       const quiet = o.quiet || (launch != null && launch.rank !== 0);
       if (resuming && !quiet) console.error(`config: ${source}`);

@@ -95,6 +95,13 @@ export const TrainSchema = z
     keep: z.number().int().min(0).default(0),
     /** Start from the weights of this checkpoint whose names and shapes match (transfer; another label set is fine). */
     initFrom: z.string().optional(),
+    /**
+     * Data-parallel: the format the gradients travel in between ranks. fp16
+     * and bf16 halve the bytes (as PyTorch DDP's fp16/bf16_compress_hook) at
+     * half precision's rounding; a step whose fp16 mean overflows is skipped
+     * by every rank. One process ignores it.
+     */
+    gradCompression: z.enum(['none', 'fp16', 'bf16']).default('none'),
   })
   .strict();
 

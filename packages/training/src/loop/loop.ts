@@ -130,8 +130,12 @@ export interface TrainLoopOptions<Batch, Meta> {
   maxStepsThisRun?: number;
   onStep?(record: StepRecord & { stepsPerEpoch: number }): void | Promise<void>;
   onEpoch?(record: EpochRecord): void | Promise<void>;
-  /** A step that every rank skipped because one had non-finite gradients (data-parallel only). */
-  onSkip?(skip: { step: number; nonFiniteRanks: number }): void;
+  /**
+   * A step that every rank skipped because one had non-finite gradients, or
+   * (gradient compression) `overflowed` reduced gradients past the half
+   * format's range (data-parallel only).
+   */
+  onSkip?(skip: { step: number; nonFiniteRanks: number; overflowed: number }): void;
   /** Data-parallel over a process group (each rank's `batches` give its own shard). */
   parallel?: DataParallel;
   /** What else must agree across ranks (e.g. the data config), folded into the start's fingerprint. */
@@ -355,11 +359,11 @@ export async function trainLoop<Batch, Meta>(options: TrainLoopOptions<Batch, Me
         } else {
           const step = await parallel.reduceStep(summed, buffers, 1 / (settings.accumulate * parallel.worldSize));
           reduced = step.grads;
-          if (reduced == null) options.onSkip?.({ step: state.step, nonFiniteRanks: step.nonFiniteRanks });
+          if (reduced == null) options.onSkip?.({ step: state.step, nonFiniteRanks: step.nonFiniteRanks, overflowed: step.overflowed });
         }
         tf.dispose(summed);
         if (reduced == null) {
-          // every rank agreed to skip the update (a non-finite gradient on one of them); the step still counts
+          // every rank agreed to skip the update (a non-finite gradient on one of them, or a compressed one overflowed); the step still counts
           tf.dispose(stepSums.flatMap((s) => Object.values(s)));
         } else {
           for (const sums of stepSums) pending.add(sums);

@@ -130,10 +130,10 @@ describe.skipIf(!chromiumThere)('trajectory sampling kernels in headless Chromiu
       // MotionNet (a joint TrajectoryNet's, random weights) on the backend equals the cpu backend's: its flows at
       // the five scales, and the whole model's trajectories (from those flows) and logits; float32 sums of
       // convolutions, so relative to the largest value of each output
-      // Known bug on WebGPU (found 2026-12-07, see the README): MotionNet's own outputs match, and so does
+      // Open on WebGPU (found 2026-12-07, see the README): MotionNet's own outputs match, and so does
       // trajectoriesFromFlow alone (the offsets cases above), but the joint model's trajectories do not (max
-      // difference ~20 for values up to 6.4), so neither do its logits; the op of the recognizer's MotionNet path at
-      // fault is not found yet. Strict on WebGL; on WebGPU the network's outputs, and the rest in kernels-webgpu.json.
+      // difference ~20 for values up to 6.4), so neither do its logits; a probe found the first upload after the
+      // switch from cpu reading back as zeros. Strict on WebGL; on WebGPU the network's outputs, the rest in kernels-webgpu.json.
       const motion = check.motionNet;
       expect(motion?.flows).toHaveLength(5);
       const whole = motion != null && backend === 'webgl' ? [motion.offsets, motion.logits] : [];

@@ -8,12 +8,13 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Flow, Image } from '@trajectorynet/core';
-import { createMotionNet, motionFlows, predictFlow, stackFrames } from '@trajectorynet/motionnet';
+import { createMotionNet, predictFlow, stackFrames } from '@trajectorynet/motionnet';
 import { barChart, loadMotionNet, loadTextureFrames, PROCEDURAL_PRETRAINING, pretrainMotionNet } from '@trajectorynet/training';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { type ProceduralSequence, proceduralValidationSet, readFlo, readImage } from '@trajectorynet/video-io';
 import type { Suite, SuiteResult } from '../suite.js';
 import { timeIt } from '../timing.js';
+import { stackedFlows } from './stacked-flows.js';
 import { comparisonTable, compareWithPytorch, FULL_STEP_SETTINGS, QUICK_STEP_SETTINGS } from './motionnet-pytorch.js';
 
 interface Variant {
@@ -103,21 +104,11 @@ export async function measureStacked(model: tf.LayersModel, sequences: Procedura
     const { width, height } = sequence;
     const n = sequence.frames.length;
     let t0 = performance.now();
-    const flows = tf.tidy(() => {
-      const data = new Uint8Array(n * width * height * 3);
-      for (const [i, frame] of sequence.frames.entries()) data.set(frame, i * frame.length);
-      return motionFlows(model, tf.div(tf.tensor(data, [1, n, height, width, 3], 'float32'), 255) as tf.Tensor5D).forward;
-    });
-    const values = await flows.data();
-    flows.dispose();
+    const learnedFlows = await stackedFlows(model, sequence.frames, width, height);
     const motionnetSeconds = (performance.now() - t0) / 1000 / (n - 1);
     const plane = width * height;
     for (let j = 0; j < n - 1; j++) {
-      const learned = { width, height, u: new Float32Array(plane), v: new Float32Array(plane) };
-      for (let i = 0; i < plane; i++) {
-        learned.u[i] = values[2 * (j * plane + i)];
-        learned.v[i] = values[2 * (j * plane + i) + 1];
-      }
+      const learned = learnedFlows[j];
       const frame = (data: Uint8Array) => ({ width, height, data, channels: 3 as const });
       t0 = performance.now();
       const classical = tvl1(frame(sequence.frames[j]), frame(sequence.frames[j + 1]));

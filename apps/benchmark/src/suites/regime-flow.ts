@@ -5,13 +5,13 @@
  * a trajectory that does not move), on the generator's test split, which no
  * setting was chosen on and no study run trains or validates on.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Flow } from '@trajectorynet/core';
-import { motionFlows, predictFlow } from '@trajectorynet/motionnet';
+import type * as tf from '@tensorflow/tfjs';
+import { predictFlow } from '@trajectorynet/motionnet';
 import { endPointError, tvl1 } from '@trajectorynet/tvl1-flow';
 import { SYNTHETIC_REGIMES, type SyntheticRegimeName } from '@trajectorynet/training';
 import { createSyntheticDataset, renderSyntheticClip, renderSyntheticFlows } from '@trajectorynet/video-io';
 import type { Table } from '../suite.js';
+import { stackedFlows } from './stacked-flows.js';
 
 export interface RegimeFlowQuality {
   regime: SyntheticRegimeName;
@@ -39,28 +39,6 @@ export function motionNetInputFrames(model: tf.LayersModel): number {
   return (model.inputs[0].shape[3] as number) / 3;
 }
 
-/** A stacked MotionNet's forward flows of a clip of its input length (uint8 RGB frames of `size` x `size`): the first `pairs` consecutive pairs, at the frames' size. */
-async function stackedFlows(model: tf.LayersModel, frames: Uint8Array[], size: number, pairs: number): Promise<Flow[]> {
-  const flows = tf.tidy(() => {
-    const data = new Uint8Array(frames.length * size * size * 3);
-    for (const [i, f] of frames.entries()) data.set(f, i * f.length);
-    const clip = tf.div(tf.tensor(data, [1, frames.length, size, size, 3], 'float32'), 255) as tf.Tensor5D;
-    return tf.slice(motionFlows(model, clip).forward, [0, 0, 0, 0, 0], [1, pairs, size, size, 2]);
-  });
-  const values = await flows.data();
-  flows.dispose();
-  const plane = size * size;
-  return Array.from({ length: pairs }, (_, j) => {
-    const u = new Float32Array(plane);
-    const v = new Float32Array(plane);
-    for (let i = 0; i < plane; i++) {
-      u[i] = values[2 * (j * plane + i)];
-      v[i] = values[2 * (j * plane + i) + 1];
-    }
-    return { width: size, height: size, u, v };
-  });
-}
-
 /** The noise levels of the study's noisy-oracle models. */
 export const ORACLE_NOISE_LEVELS = [1, 2, 4];
 
@@ -82,7 +60,7 @@ export async function regimeFlowQuality(regime: SyntheticRegimeName, clipsPerCla
     const stacked = await Promise.all(
       motionNets.map(({ model }) => {
         const n = motionNetInputFrames(model);
-        return n === 2 ? null : stackedFlows(model, clip.frames.slice(0, n), size, pairsPerClip);
+        return n === 2 ? null : stackedFlows(model, clip.frames.slice(0, n), size, size, pairsPerClip);
       }),
     );
     const noisy = ORACLE_NOISE_LEVELS.map((noise) => renderSyntheticFlows(sample, { noise }).forward);

@@ -129,6 +129,33 @@ describe('motionnet.pretrained', { timeout: 600_000 }, () => {
     expect(again.some((m) => m.startsWith('MotionNet weights from'))).toBe(false);
   });
 
+  it('motionnet.lrScale=0 (the study\'s control) keeps every MotionNet weight exactly while the classifier trains', async () => {
+    const matching = await pretrained(5, 0.0625);
+    const config = await resolveConfig({
+      preset: 'trajectorynet-r18-motionnet-tiny',
+      overrides: [...SMALL, 'train.epochs=2', 'train.checkpointEvery=1', 'motionnet.width=0.0625', `motionnet.pretrained=${matching}`, 'motionnet.lrScale=0', 'optimizer.lr=1e-2'],
+    });
+    const out = await tempDir();
+    const weightsAfterStep = async () => {
+      await runTraining(config, { outDir: out, ...quiet, resume: true, maxStepsThisRun: 1 });
+      const { weights } = await loadCheckpoint(path.join(out, 'latest.ckpt'));
+      return new Map(weights.map((w) => [w.name, w.tensor]));
+    };
+    const first = await weightsAfterStep();
+    const second = await weightsAfterStep();
+    const source = await loadCheckpoint(path.join(matching, 'latest.ckpt'));
+    const maxDifference = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+    for (const { name, tensor } of source.weights) {
+      expect(second.get(name), name).toBeDefined();
+      expect(maxDifference(tensor, second.get(name) as tf.Tensor), name).toBe(0);
+    }
+    // the classifier moved between the two steps: the step was not a no-op for the whole model
+    const motionNetNames = new Set(source.weights.map((w) => w.name));
+    const moved = [...first].filter(([name, tensor]) => !motionNetNames.has(name) && maxDifference(tensor, second.get(name) as tf.Tensor) > 0);
+    expect(moved.length).toBeGreaterThan(10);
+    tf.dispose([...source.weights.map((w) => w.tensor), ...first.values(), ...second.values()]);
+  });
+
   it('extending a finished run whose rounds would change length is refused, naming the rounds to keep, instead of training nothing', async () => {
     // 1 step below the default checkpointEvery (100): one round of 1 step; 2 steps would be one round of 2
     const dir = await pretrained(2, 0.0625);

@@ -89,6 +89,14 @@ export const STUDY_MODELS: StudyModel[] = [
     overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.lrScale=0.1'],
     motionnet: 'videos-stacked',
   },
+  // its control: the same network from the same pretrained MotionNet-(N), but MotionNet not trained (0x lr): the classifier
+  // learns on flows that stay the pretrained ones, so the difference to the joint model is what training MotionNet with it buys
+  {
+    key: 'tn-motionnet-stacked-fixed',
+    name: 'TrajectoryNet-MotionNet-(16) (pretrained on the videos, MotionNet not trained: 0x lr)',
+    overrides: ['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'motionnet.lrScale=0'],
+    motionnet: 'videos-stacked',
+  },
   {
     key: 'tn-motionnet-stacked-motion',
     name: 'TrajectoryNet-MotionNet-(16) (pretrained on the videos, joint at 0.1x lr) + motion',

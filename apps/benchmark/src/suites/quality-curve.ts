@@ -48,6 +48,8 @@ export interface QualityPoint {
 export const FROZEN_MOTIONNETS: Record<string, string> = {
   'tn-motionnet-frozen': 'MotionNet (pretrained)',
   'tn-motionnet-videos-frozen': 'MotionNet (pretrained on the videos)',
+  // in the graph at 0x lr: its flows stay the pretrained network's
+  'tn-motionnet-stacked-fixed': 'MotionNet-(16) (pretrained on the videos)',
 };
 
 /**

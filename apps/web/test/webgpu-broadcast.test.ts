@@ -66,7 +66,7 @@ describe.skipIf(!chromiumThere)('WebGPU: rank-5 broadcasts with a 1-D operand (h
     return { probe, errors, webgpuInvalid };
   }
 
-  it("tfjs's own kernels: the broken shapes read back wrong (all zeros), with a WGSL error; so does an upload in the same batch, and the first clip after a switch from cpu", async (ctx) => {
+  it("tfjs's own kernels: the broken shapes read back wrong (zeros), with a WGSL error; so does an upload in the same batch, and the first clip after a switch from cpu", async (ctx) => {
     if (!adapter) ctx.skip('this Chromium gives no WebGPU adapter with these flags');
     const { probe, errors, webgpuInvalid } = await opsProbe('&stock=1');
     await mkdir(RESULTS, { recursive: true });
@@ -79,8 +79,8 @@ describe.skipIf(!chromiumThere)('WebGPU: rank-5 broadcasts with a 1-D operand (h
     expect(cases.filter((c) => broken(c.a, c.b)).length).toBeGreaterThan(20);
     for (const c of cases) {
       const label = JSON.stringify(c);
-      // the output is zeros: wrong by its largest value
-      if (broken(c.a, c.b)) expect(c.difference, label).toBe(c.scale);
+      // the output was never written (zeros here, or what its reused buffer held)
+      if (broken(c.a, c.b)) expect(c.difference, label).toBeGreaterThan(0.1 * c.scale);
       else expect(c.difference, label).toBeLessThan(1e-6 * c.scale);
     }
     expect(probe.sameBatch?.difference ?? 0).toBeGreaterThan(1);

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unsortedSegmentSumValues } from '../src/kernels/unsorted-segment-sum.js';
+import { hitsRank5SharedShader, makeRank5BroadcastKernelFunc, WEBGPU_BINARY_KERNELS } from '../src/kernels/webgpu-rank5-broadcast.js';
 import { maxRelativeError, onBackend, randomArray, randomInt, rng, setupBackends } from './helpers.js';
 
 const TOL = 1e-4;
@@ -268,6 +269,48 @@ describe('Slice of rank 5 and more (contiguous runs instead of per-element copie
     for (const backend of ['wasm', 'cpu'] as const) {
       const [got] = await onBackend(backend, () => tf.slice(tf.tensor(x, shape, 'int32'), [1, 0, 1, 1, 2], [-1, -1, 1, -1, 2]));
       expect(Array.from(got), backend).toEqual(Array.from(expected));
+    }
+  });
+});
+
+describe("WebGPU's rank-5 broadcast wrapper (a 2-D view of the high-rank operand), run around the cpu backend's kernels", () => {
+  it('hits exactly the shapes tfjs-backend-webgpu 4.22 sends through its shared-memory shader', () => {
+    expect(hitsRank5SharedShader([2, 3, 4, 5, 3], [3])).toBe(true);
+    expect(hitsRank5SharedShader([127], [1, 1, 1, 1, 1, 2])).toBe(true);
+    expect(hitsRank5SharedShader([2, 3, 4, 5, 3], [1])).toBe(false);
+    expect(hitsRank5SharedShader([2, 3, 4, 5, 128], [128])).toBe(false);
+    expect(hitsRank5SharedShader([3, 4, 5, 3], [3])).toBe(false);
+    expect(hitsRank5SharedShader([2, 3, 4, 5, 3], [1, 3])).toBe(false);
+  });
+
+  it('gives the stock op\'s values and shape on random shapes of rank 5 and 6, either operand high, both broadcast directions', async () => {
+    const next = rng(34);
+    const names = new Map(WEBGPU_BINARY_KERNELS.map((k) => [k.name, k.names]));
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+      ['Add', tf.add],
+      ['Multiply', tf.mul],
+      ['RealDiv', tf.div],
+      ['Prelu', (a, b) => tf.prelu(a, b)],
+    ];
+    await tf.setBackend('cpu');
+    for (let trial = 0; trial < 24; trial++) {
+      const rank = randomInt(5, 6, next);
+      const last = randomInt(2, 9, next);
+      const high = Array.from({ length: rank }, (_, d) => (d === rank - 1 ? (trial % 3 === 0 ? 1 : last) : randomInt(1, 3, next)));
+      const [name, op] = ops[trial % ops.length];
+      const highFirst = name === 'Prelu' || trial % 2 === 0;
+      const [as, bs] = highFirst ? [high, [last]] : [[last], high];
+      const a = tf.tensor(randomArray(as.reduce((p, d) => p * d, 1), next), as);
+      const b = tf.tensor(randomArray(bs.reduce((p, d) => p * d, 1), next).map((v) => v + 2), bs);
+      const expected = op(a, b);
+      const stockKernel = tf.getKernel(name, 'cpu')?.kernelFunc as tf.KernelFunc;
+      const [n0, n1] = names.get(name) as [string, string];
+      const info = makeRank5BroadcastKernelFunc('cpu', stockKernel, [n0, n1])({ inputs: { [n0]: a, [n1]: b }, backend: tf.backend(), attrs: {} }) as tf.TensorInfo;
+      const got = tf.engine().makeTensorFromTensorInfo(info);
+      const label = `${name} ${JSON.stringify(as)} ${JSON.stringify(bs)}`;
+      expect(got.shape, label).toEqual(expected.shape);
+      expect(Array.from(await got.data()), label).toEqual(Array.from(await expected.data()));
+      tf.dispose([a, b, expected, got]);
     }
   });
 });

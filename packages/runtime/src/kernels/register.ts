@@ -9,6 +9,10 @@
  * - both: ResizeBilinearGrad, whose stock kernels get non-square shapes wrong;
  *   Slice wrapped so that slices of rank 5 and more are copied in contiguous
  *   runs instead of one element at a time.
+ * - webgpu: the binary ops (Add, Multiply, ...) wrapped so that a rank-5/6
+ *   tensor with a 1-D operand of 2-127 values does not take tfjs 4.22's
+ *   shared-memory shader, which fails to compile for those ranks and drops
+ *   the whole command batch (see webgpu-rank5-broadcast.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilterKernelFunc } from './conv2d-backprop-filter.js';
@@ -22,6 +26,7 @@ import { maxPoolGradKernelFunc } from './max-pool-grad.js';
 import { resizeBilinearGradKernelFunc } from './resize-bilinear-grad.js';
 import { makeSliceKernelFunc } from './slice.js';
 import { unsortedSegmentSumKernelFunc } from './unsorted-segment-sum.js';
+import { makeRank5BroadcastKernelFunc, WEBGPU_BINARY_KERNELS } from './webgpu-rank5-broadcast.js';
 
 /** The backend's own kernel, before we replaced it (for kernels that wrap the stock one). */
 const stockKernels = new Map<string, tf.KernelFunc>();
@@ -57,6 +62,8 @@ function kernelsFor(backendName: string): { name: string; func: tf.KernelFunc; r
         { name: 'ResizeBilinearGrad', func: resizeBilinearGradKernelFunc, replace: true },
         { name: 'Slice', func: wrappedSlice('cpu'), replace: true },
       ];
+    case 'webgpu':
+      return WEBGPU_BINARY_KERNELS.map(({ name, names }) => ({ name, func: wrappedWebgpuBinary(name, names), replace: true }));
     default:
       return [];
   }
@@ -75,6 +82,12 @@ const slices = new Map<string, tf.KernelFunc>();
 function wrappedSlice(backendName: string): tf.KernelFunc {
   if (!slices.has(backendName)) slices.set(backendName, makeSliceKernelFunc(stock(backendName, 'Slice')));
   return slices.get(backendName) as tf.KernelFunc;
+}
+
+const webgpuBinaries = new Map<string, tf.KernelFunc>();
+function wrappedWebgpuBinary(name: string, names: [string, string]): tf.KernelFunc {
+  if (!webgpuBinaries.has(name)) webgpuBinaries.set(name, makeRank5BroadcastKernelFunc('webgpu', stock('webgpu', name), names));
+  return webgpuBinaries.get(name) as tf.KernelFunc;
 }
 
 /**

@@ -5,6 +5,7 @@
  * ops). Results on `window.kernelCheck` for kernels.test.ts; `?backend=` picks the backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { seededRandom } from '@trajectorynet/core';
 import { createRecognizer, RECOGNIZER_DEFAULTS, type RecognizerConfig } from '@trajectorynet/recognizer';
 import { type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
 import { resizeOffsets, temporalConv, trajectoriesFromFlow, trajectoryConv, trajectorySample, trajectorySamplingPath, WEBGL_GRAD_X_MAX_RADIUS } from '@trajectorynet/trajectory-conv';
@@ -69,17 +70,6 @@ declare global {
   }
 }
 window.kernelCheck = { status: 'running' };
-
-/** mulberry32: seeded, so that a failing shape repeats. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shapes(count: number, r: () => number): Shape[] {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
@@ -209,7 +199,7 @@ async function main(): Promise<void> {
   const builtin = tf.tidy(() => tf.sum(tf.mul(tf.range(0, 1000), 2)));
   await builtin.data();
   builtin.dispose();
-  const r = random(34);
+  const r = seededRandom(34);
   const cases: CaseResult[] = [];
   let before = -1;
   for (const s of shapes(18, r)) {

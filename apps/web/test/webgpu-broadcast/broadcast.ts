@@ -10,6 +10,7 @@
  *   sets the weights (none: the seeded ones) and returns them with the trajectories and logits of a seeded clip.
  */
 import * as tf from '@tensorflow/tfjs';
+import { seededRandom } from '@trajectorynet/core';
 import { createRecognizer, RECOGNIZER_DEFAULTS, type RecognizerConfig } from '@trajectorynet/recognizer';
 import { type BrowserBackendName, initBackend } from '@trajectorynet/runtime';
 
@@ -34,17 +35,6 @@ declare global {
   }
 }
 window.probe = { status: 'running' };
-
-/** mulberry32: seeded, so that a failing case repeats. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPS: Record<string, { run: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor; js: (a: number, b: number) => number }> = {
   add: { run: tf.add, js: (a, b) => a + b },
@@ -96,7 +86,7 @@ async function checkOps(): Promise<void> {
   } else {
     await initBackend({ prefer: 'webgpu', log: null });
   }
-  const r = random(34);
+  const r = seededRandom(34);
   const uniform = (length: number, lo: number, hi: number) => Float32Array.from({ length }, () => lo + (hi - lo) * r());
   const before = tf.memory().numTensors;
   const cases: OpCase[] = [];
@@ -162,7 +152,7 @@ async function modelPage(backend: BrowserBackendName): Promise<void> {
   await initBackend({ prefer: backend, log: null });
   const config: RecognizerConfig = { ...RECOGNIZER_DEFAULTS, variant: 'trajectorynet', trajectories: 'motionnet', width: 0.0625, frames: 4, size: 32, numClasses: 6, motionnet: { width: 0.0625, frames: 5 }, batchNorm: 'frozen' };
   const recognizer = createRecognizer(config, 5);
-  const r = random(7);
+  const r = seededRandom(7);
   const clip = Float32Array.from({ length: 2 * 5 * 32 * 32 * 3 }, () => 2 * r() - 1);
   window.runModel = async (weights) => {
     if (weights != null) {

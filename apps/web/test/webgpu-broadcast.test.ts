@@ -57,20 +57,21 @@ describe.skipIf(!chromiumThere)('WebGPU: rank-5 broadcasts with a 1-D operand (h
     served?.close();
   });
 
-  async function opsProbe(query: string): Promise<{ probe: OpsProbe; errors: string[]; webgpuInvalid: string[] }> {
+  /** The ops page's results (also written to test-results/`resultFile`). */
+  async function opsProbe(query: string, resultFile: string): Promise<{ probe: OpsProbe; errors: string[]; webgpuInvalid: string[] }> {
     const { page, errors, webgpuInvalid } = await watchedPage(browser);
     await page.goto(`http://127.0.0.1:${served.port}/?mode=ops${query}`);
     await page.waitForFunction(() => (window as unknown as { probe: { status: string } }).probe.status !== 'running', null, { timeout: 300_000 });
     const probe = (await page.evaluate(() => (window as unknown as { probe: unknown }).probe)) as OpsProbe;
     await page.close();
+    await mkdir(RESULTS, { recursive: true });
+    await writeFile(path.join(RESULTS, resultFile), `${JSON.stringify({ ...probe, webgpuInvalid }, null, 2)}\n`);
     return { probe, errors, webgpuInvalid };
   }
 
   it("tfjs's own kernels: the broken shapes read back wrong (zeros), with a WGSL error; so does an upload in the same batch, and the first clip after a switch from cpu", async (ctx) => {
     if (!adapter) ctx.skip('this Chromium gives no WebGPU adapter with these flags');
-    const { probe, errors, webgpuInvalid } = await opsProbe('&stock=1');
-    await mkdir(RESULTS, { recursive: true });
-    await writeFile(path.join(RESULTS, 'webgpu-broadcast-stock.json'), `${JSON.stringify({ ...probe, webgpuInvalid }, null, 2)}\n`);
+    const { probe, errors, webgpuInvalid } = await opsProbe('&stock=1', 'webgpu-broadcast-stock.json');
     expect(probe.error).toBeUndefined();
     expect(probe.backend).toBe('webgpu');
     expect(errors).toEqual([]);
@@ -89,9 +90,7 @@ describe.skipIf(!chromiumThere)('WebGPU: rank-5 broadcasts with a 1-D operand (h
 
   it('after initBackend (our wrapped kernels): every case equals plain JS; no invalid WebGPU object; no tensor leaks', async (ctx) => {
     if (!adapter) ctx.skip('this Chromium gives no WebGPU adapter with these flags');
-    const { probe, errors, webgpuInvalid } = await opsProbe('');
-    await mkdir(RESULTS, { recursive: true });
-    await writeFile(path.join(RESULTS, 'webgpu-broadcast.json'), `${JSON.stringify({ ...probe, webgpuInvalid }, null, 2)}\n`);
+    const { probe, errors, webgpuInvalid } = await opsProbe('', 'webgpu-broadcast.json');
     expect(probe.error).toBeUndefined();
     expect(probe.backend).toBe('webgpu');
     expect(probe.cases?.length).toBeGreaterThan(50);

@@ -73,8 +73,13 @@ export async function predictFlows(model: tf.LayersModel, pairs: [Image, Image][
   if (network !== model) network.dispose();
   const values = await flows.data();
   flows.dispose();
+  return flowsFromValues(values, n, width, height);
+}
+
+/** `count` flows of width x height from the values of a [count, height, width, 2] tensor (u, v interleaved). */
+export function flowsFromValues(values: ArrayLike<number>, count: number, width: number, height: number): Flow[] {
   const plane = width * height;
-  return pairs.map((_, k) => {
+  return Array.from({ length: count }, (_, k) => {
     const u = new Float32Array(plane);
     const v = new Float32Array(plane);
     for (let i = 0; i < plane; i++) {

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMotionNet, motionFlows, predictFlow, predictFlows, processingSize, withInputSize } from '../src/index.js';
+import { createMotionNet, flowsFromValues, motionFlows, predictFlow, predictFlows, processingSize, withInputSize } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -96,5 +96,17 @@ describe('predictFlow', () => {
     const outputs = await Promise.all([model, same].map((m) => Promise.all((m.predict(input) as tf.Tensor[]).map((t) => t.data()))));
     expect(outputs[1].map((o) => Array.from(o))).toEqual(outputs[0].map((o) => Array.from(o)));
     await expect(withInputSize(model, 50, 64)).rejects.toThrow(/divisible by 32/);
+  });
+});
+
+describe('flowsFromValues', () => {
+  it('splits a [count, height, width, 2] layout into u and v planes per flow', () => {
+    // 2 flows of 2x1: flow k, pixel i has u = 10k + i, v = -(10k + i)
+    const values = [0, -0, 1, -1, 10, -10, 11, -11];
+    const flows = flowsFromValues(values, 2, 2, 1);
+    expect(flows.map((f) => [f.width, f.height, [...f.u], [...f.v]])).toEqual([
+      [2, 1, [0, 1], [-0, -1]],
+      [2, 1, [10, 11], [-10, -11]],
+    ]);
   });
 });

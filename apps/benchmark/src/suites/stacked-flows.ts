@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Flow } from '@trajectorynet/core';
-import { motionFlows } from '@trajectorynet/motionnet';
+import { flowsFromValues, motionFlows } from '@trajectorynet/motionnet';
 
 /** Forward flows of the first `pairs` consecutive pairs (default all) of `frames` (uint8 RGB, width x height), one read-back. */
 export async function stackedFlows(model: tf.LayersModel, frames: Uint8Array[], width: number, height: number, pairs = frames.length - 1): Promise<Flow[]> {
@@ -17,14 +17,5 @@ export async function stackedFlows(model: tf.LayersModel, frames: Uint8Array[], 
   });
   const values = await flows.data();
   flows.dispose();
-  const plane = width * height;
-  return Array.from({ length: pairs }, (_, j) => {
-    const u = new Float32Array(plane);
-    const v = new Float32Array(plane);
-    for (let i = 0; i < plane; i++) {
-      u[i] = values[2 * (j * plane + i)];
-      v[i] = values[2 * (j * plane + i) + 1];
-    }
-    return { width, height, u, v };
-  });
+  return flowsFromValues(values, pairs, width, height);
 }

@@ -187,11 +187,11 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(ignored.stderr).toContain("warning: data.root is ignored by data.kind 'synthetic'");
   });
 
-  it('demo: three models (S3D, true-motion and TV-L1 TrajectoryNet) in one table with intervals', async () => {
+  it('demo: four models (S3D; TrajectoryNet on the true motion, on TV-L1, on TV-L1 + motion) in one table with intervals', async () => {
     const out = await tempDir('demo');
     const result = cli(['demo', '--epochs', '1', '--clips', '1', '--val-clips', '1', '--out', out]);
     expect(result.status, result.stderr).toBe(0);
-    for (const name of ['S3D-R18 (temporal conv)', 'TrajectoryNet-R18 (true motion)', 'TrajectoryNet-R18 (TV-L1)']) {
+    for (const name of ['S3D-R18 (temporal conv)', 'TrajectoryNet-R18 (true motion)', 'TrajectoryNet-R18 (TV-L1)', 'TrajectoryNet-R18 (TV-L1) + motion']) {
       // "| name | 12.5% [2.2, 47.1] |": the accuracy, then its interval around it
       const row = result.stdout.split('\n').find((line) => line.startsWith(`| ${name}`));
       const match = row?.match(/\| ([\d.]+)% \[([\d.]+), ([\d.]+)\]/);

@@ -187,11 +187,11 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(ignored.stderr).toContain("warning: data.root is ignored by data.kind 'synthetic'");
   });
 
-  it('demo: three models (S3D, true-motion and TV-L1 TrajectoryNet) in one table with intervals', async () => {
+  it('demo: four models (S3D; TrajectoryNet on the true motion, on TV-L1, on TV-L1 + motion) in one table with intervals', async () => {
     const out = await tempDir('demo');
     const result = cli(['demo', '--epochs', '1', '--clips', '1', '--val-clips', '1', '--out', out]);
     expect(result.status, result.stderr).toBe(0);
-    for (const name of ['S3D-R18 (temporal conv)', 'TrajectoryNet-R18 (true motion)', 'TrajectoryNet-R18 (TV-L1)']) {
+    for (const name of ['S3D-R18 (temporal conv)', 'TrajectoryNet-R18 (true motion)', 'TrajectoryNet-R18 (TV-L1)', 'TrajectoryNet-R18 (TV-L1) + motion']) {
       // "| name | 12.5% [2.2, 47.1] |": the accuracy, then its interval around it
       const row = result.stdout.split('\n').find((line) => line.startsWith(`| ${name}`));
       const match = row?.match(/\| ([\d.]+)% \[([\d.]+), ([\d.]+)\]/);
@@ -200,11 +200,29 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
       expect(low).toBeLessThanOrEqual(accuracy);
       expect(high).toBeGreaterThanOrEqual(accuracy);
     }
+    // "minus S3D": each TrajectoryNet row's accuracy less S3D's, as printed (one decimal each)
+    const accuracyOf = (name: string) => Number(result.stdout.split('\n').find((line) => line.startsWith(`| ${name}`))?.match(/\| ([\d.]+)% \[/)?.[1]);
+    const tvl1Row = result.stdout.split('\n').find((line) => line.startsWith('| TrajectoryNet-R18 (TV-L1)')) as string;
+    const difference = Number(tvl1Row.split('|')[3].trim());
+    expect(difference).toBeCloseTo(accuracyOf('TrajectoryNet-R18 (TV-L1)') - accuracyOf('S3D-R18 (temporal conv)'), 1);
     const epochs = (await readFile(path.join(out, 'trajectorynet-true-motion', 'metrics.jsonl'), 'utf8')).split('\n').filter((l) => l.includes('"kind":"epoch"'));
+    // the table shows the last epoch's validation (here the only one)
+    expect(accuracyOf('TrajectoryNet-R18 (true motion)')).toBeCloseTo(JSON.parse(epochs.at(-1) as string).val.top1 * 100, 1);
     expect(JSON.parse(epochs[0]).flowSource).toBe('groundtruth');
     // the engine it trained on, under the table: native kernels or why not
     const engine = result.stdout.split('\n').find((line) => line.startsWith('tfjs backend: '));
     expect(engine, result.stdout).toMatch(process.env.TRAJECTORYNET_NATIVE === '0' ? /native kernels off: turned off/ : /\+ libtorch [\d.]+ kernels|native kernels off: /);
+  });
+
+  it('demo --models trains only the models named', async () => {
+    const out = await tempDir('demo-models');
+    const result = cli(['demo', '--epochs', '1', '--clips', '1', '--val-clips', '1', '--models', 's3d', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    const rows = result.stdout.split('\n').filter((line) => /^\| (S3D|TrajectoryNet)/.test(line));
+    expect(rows.map((row) => row.split('|')[1].trim())).toEqual(['S3D-R18 (temporal conv)']);
+    const refused = cli(['demo', '--models', 'c3d', '--out', out]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/c3d.*(invalid|choices)|(invalid|choices).*c3d/is);
   });
 
   it('extract-flow goes on past videos that cannot be read, names them, and exits 3', async () => {

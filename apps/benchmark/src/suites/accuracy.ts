@@ -42,6 +42,7 @@ import { alignmentMeasure, FROZEN_MOTIONNETS, qualityChart, qualityPoints, quali
 import { type MotionNetSource, motionNetInputFrames, type RegimeFlowQuality, regimeFlowQuality, regimeFlowTable } from './regime-flow.js';
 import { foldJointErrors, jointMotionNets } from './joint-motionnet.js';
 import { regimeMotionNet } from './regime-motionnet.js';
+import { type LabelFactors, labelFactors, labelFactorTable } from './label-factors.js';
 import { alignmentTable, stageAlignment } from './stage-alignment.js';
 
 
@@ -165,6 +166,14 @@ async function trainingFit(runDir: string, cacheDir: string, epochs: number): Pr
   return report.top1;
 }
 
+/** The direction / spin split of the run's eval.json (validation only at the last epoch: best.ckpt is the last epoch's). */
+async function evaluationFactors(runDir: string): Promise<LabelFactors | null> {
+  const file = path.join(runDir, 'eval.json');
+  if (!existsSync(file)) return null;
+  const report = JSON.parse(await readFile(file, 'utf8')) as { confusion: number[][]; perClass: { label: string }[] };
+  return labelFactors(report.confusion, report.perClass.map((c) => c.label));
+}
+
 interface RunResult {
   model: string;
   sampling: Sampling;
@@ -174,6 +183,8 @@ interface RunResult {
   trainTop1: number;
   /** Eval-mode top-1 on the training clips (trainingFit). */
   trainFit: number;
+  /** The last evaluation's top-1 split into direction and spin (null without eval.json). */
+  factors: LabelFactors | null;
   seconds: number;
   clipsPerSecond: number;
 }
@@ -252,6 +263,7 @@ export const accuracySuite: Suite = {
             valTop1: last?.val?.top1 ?? Number.NaN,
             trainTop1: last?.train.top1 ?? Number.NaN,
             trainFit: await trainingFit(runDir, cacheDir, history.length),
+            factors: await evaluationFactors(runDir),
             seconds,
             clipsPerSecond: trainSeconds > 0 ? (budget.trainClips * 8 * history.length) / trainSeconds : 0,
           });
@@ -352,6 +364,13 @@ export function studyReport(results: RunResult[], models: StudyModel[], budget: 
       rows,
       note: `${budget.regime} regime: ${SYNTHETIC_REGIMES[budget.regime].description}. Tiny ResNet-18 (width 1/8), 8x64x64 clips from ${budget.videoFrames}-frame videos, Adam, the same budget for every model; last-epoch validation (no best-epoch selection). Intervals: Student t over seeds. Training time summed over these runs: ${(results.filter((r) => r.sampling === sampling).reduce((sum, r) => sum + r.seconds, 0) / 60).toFixed(0)} min; this process: ${(wallSeconds / 60).toFixed(1)} min.`,
     });
+  }
+  for (const sampling of budget.sampling) {
+    const factors = models.map((model) => ({
+      name: model.name,
+      factors: results.filter((r) => r.model === model.key && r.sampling === sampling && r.factors != null).map((r) => r.factors as LabelFactors),
+    }));
+    if (factors.some((f) => f.factors.length > 0)) tables.push(labelFactorTable(factors, `${budget.regime} regime, ${sampling} sampling: validation top-1 split into the direction and the spin`));
   }
   const chart = barChart(groups, { title: 'Validation top-1 (mean and 95% interval over paired seeds)', yLabel: '%' });
   return { tables, charts: { 'accuracy.svg': chart }, data: { budget, results, wallSeconds } };

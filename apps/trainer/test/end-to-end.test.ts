@@ -200,7 +200,8 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
       expect(low).toBeLessThanOrEqual(accuracy);
       expect(high).toBeGreaterThanOrEqual(accuracy);
     }
-    // "minus S3D": each TrajectoryNet row's accuracy less S3D's, as printed (one decimal each)
+    // "minus S3D": each TrajectoryNet row's accuracy less S3D's, as printed (one decimal each; with 8 validation clips every
+    // accuracy is a multiple of 12.5%, exact at one decimal, so the printed difference equals the difference of the printed values)
     const accuracyOf = (name: string) => Number(result.stdout.split('\n').find((line) => line.startsWith(`| ${name}`))?.match(/\| ([\d.]+)% \[/)?.[1]);
     const tvl1Row = result.stdout.split('\n').find((line) => line.startsWith('| TrajectoryNet-R18 (TV-L1)')) as string;
     const difference = Number(tvl1Row.split('|')[3].trim());

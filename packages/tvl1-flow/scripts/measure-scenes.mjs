@@ -21,103 +21,26 @@
  *   node packages/tvl1-flow/scripts/measure-scenes.mjs --set validation [--opencv] [--chairs] [--groups large512,large1024,small] [--json out.json] [--cache dir] '{}' '{"warps":5}'
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFlo, readFrames, readImage, writeFlo } from '@trajectorynet/video-io';
-import { scenePair, scenePairSpecs, tvl1 } from '../dist/index.js';
+import { writeFlo } from '@trajectorynet/video-io';
+import { tvl1 } from '../dist/index.js';
+import { DATA_DIR, loadScenePairs, SETS, sceneErrors as errors } from './scene-sets.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const data = process.env.TRAJECTORYNET_DATA ?? path.resolve(here, '../../../../shared/data');
+const data = DATA_DIR;
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const set = value('--set', 'validation');
-/** Per set: first seed, texture source, and pair counts (large 512x384, large 1024x436, small 512x384, small 1024x436). */
-const SETS = {
-  validation: { base: 1000, textures: 'validation', counts: [8, 4, 4, 0] },
-  'validation-b': { base: 3000, textures: 'validation', counts: [8, 4, 4, 0] },
-  test: { base: 5000, textures: 'test', counts: [8, 8, 4, 4] },
-  fresh: { base: 7300, textures: 'fresh', counts: [12, 8, 4, 4] },
-};
 if (!Object.hasOwn(SETS, set)) throw new Error(`--set ${Object.keys(SETS).join('|')}`);
 const groups = value('--groups', 'large512,large1024,small').split(',');
 const configs = args.filter((a, i) => a.startsWith('{') && !['--set', '--groups', '--json', '--cache'].includes(args[i - 1]));
-
-const grayOf = (rgb, width, height) => ({ width, height, data: Float32Array.from({ length: width * height }, (_, i) => 0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2]) });
-async function videoTextures(file, indices) {
-  const { width, height, frames } = await readFrames(path.join(data, 'videos', file), { indices });
-  return frames.map((f) => grayOf(f, width, height));
-}
-const rawframes = async (files) => Promise.all(files.map(async (f) => { const img = await readImage(path.join(data, 'rawframes', f)); return grayOf(img.data, img.width, img.height); }));
-const textureSources = {
-  validation: async () => [...(await videoTextures('test.mp4', [40, 150, 260])), ...(await rawframes(['img_00001.jpg', 'img_00009.jpg']))],
-  test: async () => [...(await videoTextures('test.avi', [10, 80, 150])), ...(await videoTextures('part_0.mp4', [2, 16, 30]))],
-  fresh: async () => [...(await videoTextures('test.avi', [40, 115, 160])), ...(await videoTextures('part_0.mp4', [6, 24]))],
-};
-const { base, counts } = SETS[set];
-const textures = await textureSources[SETS[set].textures]();
-const specs = [];
-if (groups.includes('large512')) specs.push(...scenePairSpecs({ seed: base, width: 512, height: 384, count: counts[0], magnitude: [25, 35] }).map((s) => ['large 512x384', s]));
-if (groups.includes('large1024')) specs.push(...scenePairSpecs({ seed: base + 1, width: 1024, height: 436, count: counts[1], magnitude: [40, 100] }).map((s) => ['large 1024x436', s]));
-if (groups.includes('small')) {
-  specs.push(...scenePairSpecs({ seed: base + 2, width: 512, height: 384, count: counts[2], magnitude: [2, 8] }).map((s) => ['small', s]));
-  specs.push(...scenePairSpecs({ seed: base + 3, width: 1024, height: 436, count: counts[3], magnitude: [2, 8] }).map((s) => ['small', s]));
-}
-/** Generated pairs are kept in --cache DIR (generation takes seconds per pair): frames, flow and mask in one file per spec. */
-const cacheDir = value('--cache', null);
-function cachedScenePair(spec) {
-  const file = cacheDir && path.join(cacheDir, `${set}-${spec.kind}-${spec.width}x${spec.height}-${spec.seed}.bin`);
-  const n = spec.width * spec.height;
-  if (file && existsSync(file)) {
-    const b = readFileSync(file);
-    const bytes = (k) => new Uint8Array(b.buffer, b.byteOffset + k * n, n).slice();
-    const floats = (k) => new Float32Array(b.buffer.slice(b.byteOffset + 3 * n + k * 4 * n, b.byteOffset + 3 * n + (k + 1) * 4 * n));
-    const [u, v] = [floats(0), floats(1)];
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += Math.hypot(u[i], v[i]);
-    const frame = (data) => ({ data, width: spec.width, height: spec.height, channels: 1 });
-    return { spec, frame0: frame(bytes(0)), frame1: frame(bytes(1)), occluded: bytes(2), truth: { width: spec.width, height: spec.height, u, v }, meanMagnitude: sum / n };
-  }
-  const p = scenePair(textures, spec);
-  if (file) {
-    mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(file, Buffer.concat([p.frame0.data, p.frame1.data, p.occluded, Buffer.from(p.truth.u.buffer), Buffer.from(p.truth.v.buffer)]));
-  }
-  return p;
-}
-const pairs = [];
-for (const [group, spec] of specs) {
-  const p = cachedScenePair(spec);
-  pairs.push({ group, name: `${spec.kind} ${spec.width}x${spec.height}`, ...p });
-  process.stderr.write(`\rgenerated ${pairs.length}/${specs.length}`);
-}
+/** Generated pairs are kept in --cache DIR (generation takes seconds per pair). */
+const pairs = await loadScenePairs({ set, groups, chairs: flag('--chairs'), cacheDir: value('--cache', null), data, onPair: (k, n) => process.stderr.write(`\rgenerated ${k}/${n}`) });
 process.stderr.write('\n');
-if (flag('--chairs'))
-  for (const id of ['0000000', '0000001', '0000002']) {
-    const load = async (n) => ({ ...(await readImage(path.join(data, `flow/flyingchairs/${id}-${n}.ppm`))), channels: 3 });
-    const truth = await readFlo(path.join(data, `flow/flyingchairs/${id}-gt.flo`));
-    let m = 0;
-    for (let i = 0; i < truth.u.length; i++) m += Math.hypot(truth.u[i], truth.v[i]) / truth.u.length;
-    pairs.push({ group: 'FlyingChairs', name: `chairs ${id}`, frame0: await load('img0'), frame1: await load('img1'), truth, occluded: null, meanMagnitude: m, file: id });
-  }
-
-/** Mean EPE over all pixels with ground truth, and over those not occluded. */
-function errors(flow, truth, occluded) {
-  let [all, n, matched, m] = [0, 0, 0, 0];
-  for (let i = 0; i < truth.u.length; i++) {
-    if (!(Math.abs(truth.u[i]) <= 1e9 && Math.abs(truth.v[i]) <= 1e9)) continue;
-    const e = Math.hypot(flow.u[i] - truth.u[i], flow.v[i] - truth.v[i]);
-    all += e;
-    n += 1;
-    if (!occluded || occluded[i] === 0) {
-      matched += e;
-      m += 1;
-    }
-  }
-  return { epe: all / n, epeMatched: matched / m };
-}
 
 const results = {};
 const average = (v) => v.reduce((a, b) => a + b, 0) / v.length;

@@ -95,7 +95,7 @@ describe('procedural sequences', () => {
     // With real textures the residual is bilinear interpolation of detail finer than a pixel (the linear-ramp test above
     // shows the flow itself is exact). A flow wrong by e px adds about |grad I| e; for these textures half a pixel at
     // least doubles the residual (measured ratios 0.16-0.45), and occluded points show another layer (far larger errors).
-    const kinds: ProceduralTextureKind[] = ['real', 'noise', 'gratings', 'checker'];
+    const kinds: ProceduralTextureKind[] = ['real', 'noise', 'gratings', 'checker', 'leaves'];
     for (const kind of kinds) {
       for (let seed = 0; seed < 3; seed++) {
         const seq = renderProceduralSequence({ width: 96, height: 64, frames: 2, textures, textureKinds: [kind] }, seed);
@@ -106,6 +106,30 @@ describe('procedural sequences', () => {
         if (occluded.length > 20) expect(mean(occluded), `${kind} ${seed}`).toBeGreaterThan(5 * right);
       }
     }
+  });
+
+  it('dead leaves: nearly flat regions between edges, and colour channels that move together, unlike the per-channel noise', () => {
+    const stats = (kind: ProceduralTextureKind) => {
+      // the background alone, not moving: frame 0 is the texture
+      const seq = renderProceduralSequence({ width: 96, height: 96, frames: 2, layers: [0, 0], textureKinds: [kind] }, 3);
+      const f = seq.frames[0];
+      const steps: number[] = [];
+      let [sr, sg, srr, sgg, srg] = [0, 0, 0, 0, 0];
+      const n = 96 * 96;
+      for (let i = 0; i < n; i++) {
+        const [red, green] = [f[3 * i], f[3 * i + 1]];
+        [sr, sg, srr, sgg, srg] = [sr + red, sg + green, srr + red * red, sgg + green * green, srg + red * green];
+        if (i % 96 < 95) steps.push(Math.abs(f[3 * i + 1 * 3] - f[3 * i]));
+      }
+      const correlation = (srg / n - (sr / n) * (sg / n)) / Math.sqrt((srr / n - (sr / n) ** 2) * (sgg / n - (sg / n) ** 2));
+      steps.sort((a, b) => a - b);
+      return { correlation, median: steps[steps.length >> 1], p99: steps[Math.floor(0.99 * steps.length)] };
+    };
+    const leaves = stats('leaves');
+    expect(leaves.correlation).toBeGreaterThan(0.8);
+    // heavy-tailed steps between neighbours: most small (inside a disc: the grain), a few far larger (the discs' edges)
+    expect(leaves.p99).toBeGreaterThan(5 * leaves.median);
+    expect(Math.abs(stats('noise').correlation)).toBeLessThan(0.5);
   });
 
   it('a translating background alone: the same flow everywhere, within the limit, nothing occluded inside', () => {

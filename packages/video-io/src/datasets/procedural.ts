@@ -21,8 +21,14 @@ import type { RgbImage } from '../frames/folder.js';
 import { mixSeeds, type RandomState, randomFromState, seededRandom } from '@trajectorynet/core';
 import { VideoIOError } from '../errors.js';
 
-/** Texture kinds: crops of the given real images, or synthetic ones. `ramp` (linear colour gradients) is for exactness tests. */
-export type ProceduralTextureKind = 'real' | 'noise' | 'gratings' | 'checker' | 'ramp';
+/**
+ * Texture kinds: crops of the given real images, or synthetic ones. `leaves`
+ * is a dead-leaves image (overlapping discs of every size, their radii
+ * drawn from a power law, with correlated colour channels): the edges,
+ * flat regions and scale statistics of natural images without any image.
+ * `ramp` (linear colour gradients) is for exactness tests.
+ */
+export type ProceduralTextureKind = 'real' | 'noise' | 'gratings' | 'checker' | 'leaves' | 'ramp';
 
 /** Per-frame motion limits of a layer. */
 export interface LayerMotion {
@@ -41,7 +47,7 @@ export interface ProceduralOptions {
   frames?: number;
   /** Real images to crop textures from (e.g. decoded video frames); without them only synthetic textures are used. */
   textures?: RgbImage[];
-  /** Texture kinds to draw from, uniformly; 'real' only when `textures` are given. Default: real (if any), noise, gratings, checker, with real drawn half of the time. */
+  /** Texture kinds to draw from, uniformly; 'real' only when `textures` are given. Default: real, noise, gratings, checker with real drawn half of the time; without textures, leaves in its place. */
   textureKinds?: ProceduralTextureKind[];
   /** Foreground layers per sequence, [min, max]. Default [2, 6]. */
   layers?: [number, number];
@@ -160,7 +166,46 @@ function waveField(kind: 'gratings' | 'checker', width: number, height: number, 
   return field;
 }
 
+/**
+ * Dead leaves: discs painted one over another until the raster is covered
+ * about three times, radii with density ~ r^-3 between 1.5 texels and a
+ * quarter of the side (the scale invariance of natural images), each disc
+ * one colour whose channels share most of their value (a grey level and a
+ * tint) with edges one texel wide, then a faint value noise so that no
+ * region is perfectly flat.
+ */
+function deadLeaves(width: number, height: number, r: Random): Float32Array {
+  const data = new Float32Array(width * height * 3);
+  const [rMin, rMax] = [1.5, Math.max(2, Math.min(width, height) / 4)];
+  // E[pi r^2] for density r^-3 on [rMin, rMax]: pi ln(rMax/rMin) / ((rMin^-2 - rMax^-2) / 2)
+  const meanArea = (Math.PI * Math.log(rMax / rMin)) / ((rMin ** -2 - rMax ** -2) / 2);
+  const count = Math.ceil((3 * width * height) / meanArea);
+  // a base colour under the discs: about e^-3 of the raster is left uncovered
+  data.fill(20 + 215 * r());
+  for (let k = 0; k < count; k++) {
+    // inverse CDF of the r^-3 density
+    const radius = (rMin ** -2 - r() * (rMin ** -2 - rMax ** -2)) ** -0.5;
+    const [cx, cy] = [r() * width, r() * height];
+    const grey = 20 + 215 * r();
+    const colour = [0, 1, 2].map(() => Math.min(255, Math.max(0, grey + 40 * (r() - 0.5))));
+    const reach = radius + 0.5;
+    for (let y = Math.max(0, Math.ceil(cy - reach)); y <= Math.min(height - 1, Math.floor(cy + reach)); y++) {
+      for (let x = Math.max(0, Math.ceil(cx - reach)); x <= Math.min(width - 1, Math.floor(cx + reach)); x++) {
+        // edges one texel wide (a camera's blur, not aliased steps): the share of the texel the disc covers
+        const cover = Math.min(1, reach - Math.hypot(x - cx, y - cy));
+        if (cover <= 0) continue;
+        const o = (y * width + x) * 3;
+        for (let c = 0; c < 3; c++) data[o + c] += cover * (colour[c] - data[o + c]);
+      }
+    }
+  }
+  const grain = valueNoise(width, height, r);
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.min(255, Math.max(0, data[i * 3 + c] + 12 * grain[i]));
+  return data;
+}
+
 function synthesiseTexture(kind: Exclude<ProceduralTextureKind, 'real'>, width: number, height: number, r: Random): Texture {
+  if (kind === 'leaves') return { width, height, data: deadLeaves(width, height, r) };
   const data = new Float32Array(width * height * 3);
   if (kind === 'ramp') {
     // linear in both axes, kept inside 30..225 so that no clamping breaks the linearity
@@ -288,7 +333,8 @@ function layerStates(initial: Float64Array, limits: LayerMotion, side: number, f
 
 function resolveKinds(options: ProceduralOptions): ProceduralTextureKind[] {
   const real = (options.textures?.length ?? 0) > 0;
-  const kinds = options.textureKinds ?? (real ? ['real', 'real', 'real', 'noise', 'gratings', 'checker'] : ['noise', 'gratings', 'checker']);
+  // without real images, dead leaves stand in for them (drawn half of the time, as real crops are)
+  const kinds = options.textureKinds ?? (real ? ['real', 'real', 'real', 'noise', 'gratings', 'checker'] : ['leaves', 'leaves', 'leaves', 'noise', 'gratings', 'checker']);
   if (kinds.length === 0) throw new VideoIOError('BAD_ARGUMENT', 'procedural: textureKinds is empty', { path: 'textureKinds' });
   if (kinds.includes('real') && !real) throw new VideoIOError('BAD_ARGUMENT', "procedural: textureKinds has 'real' but no textures were given", { path: 'textures' });
   return kinds;

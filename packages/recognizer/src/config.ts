@@ -6,9 +6,15 @@
 import { PRESET_STAGES, type TrajectoryNetConfig } from '@trajectorynet/resnet-s3d';
 import { RecognizerError } from './errors.js';
 
+/** A ResNet stage whose blocks can take trajectory convs. */
+export type TrajectoryStage = 'res2' | 'res3' | 'res4' | 'res5';
+export const TRAJECTORY_STAGES: readonly TrajectoryStage[] = ['res2', 'res3', 'res4', 'res5'];
+
 export interface RecognizerConfig {
-  /** c2d: no temporal conv; s3d: 3x1x1 temporal convs; trajectorynet: trajectory convs in res3 and res4. */
+  /** c2d: no temporal conv; s3d: 3x1x1 temporal convs; trajectorynet: trajectory convs in res3 and res4 (or trajectoryStages). */
   variant: 'c2d' | 's3d' | 'trajectorynet';
+  /** TrajectoryNet: the stages whose temporal convs follow trajectories (default the paper's middle stages, res3 and res4); the others keep 3x1x1 temporal convs. */
+  trajectoryStages?: TrajectoryStage[];
   depth: 18 | 34 | 50;
   /** Channel multiplier of the ResNet widths (1 = the paper's network). */
   width: number;
@@ -68,6 +74,11 @@ export function checkRecognizerConfig(config: RecognizerConfig): void {
   const bad = (key: string, why: string) => new RecognizerError('BAD_ARGUMENT', why, { path: key });
   if (!Number.isInteger(config.numClasses) || config.numClasses < 1) throw bad('numClasses', `must be a positive integer, got ${config.numClasses}`);
   if (!Number.isInteger(config.frames) || config.frames < 2) throw bad('frames', `must be an integer >= 2, got ${config.frames}`);
+  if (config.trajectoryStages != null) {
+    if (config.variant !== 'trajectorynet') throw bad('trajectoryStages', `only a trajectorynet has trajectory stages, this is a ${config.variant}`);
+    const unknown = config.trajectoryStages.find((s) => !TRAJECTORY_STAGES.includes(s));
+    if (unknown != null || config.trajectoryStages.length === 0) throw bad('trajectoryStages', `takes one or more of ${TRAJECTORY_STAGES.join(', ')}, got ${JSON.stringify(config.trajectoryStages)}`);
+  }
   if (config.variant === 'trajectorynet' && config.trajectories === 'motionnet') {
     const stride = config.motionnet.stride ?? 1;
     if (!Number.isInteger(stride) || stride < 1) throw bad('motionnet.stride', `must be a positive integer, got ${stride}`);
@@ -81,6 +92,12 @@ export function checkRecognizerConfig(config: RecognizerConfig): void {
   }
 }
 
+/** The temporal conv of res2..res5 when the given stages follow trajectories and the others do not. */
+function trajectoryStageKinds(stages: TrajectoryStage[]): NonNullable<TrajectoryNetConfig['stages']> {
+  const [r2, r3, r4, r5] = TRAJECTORY_STAGES.map((s) => (stages.includes(s) ? 'trajectory' : 'temporal') as const);
+  return [r2, r3, r4, r5];
+}
+
 /** The backbone's config (resnet-s3d). */
 export function backboneConfig(config: RecognizerConfig): TrajectoryNetConfig {
   return {
@@ -89,7 +106,7 @@ export function backboneConfig(config: RecognizerConfig): TrajectoryNetConfig {
     frames: config.frames,
     size: config.size,
     width: config.width,
-    stages: PRESET_STAGES[config.variant],
+    stages: config.variant === 'trajectorynet' && config.trajectoryStages != null ? trajectoryStageKinds(config.trajectoryStages) : PRESET_STAGES[config.variant],
     withMotion: config.withMotion,
     dropout: config.dropout,
   };

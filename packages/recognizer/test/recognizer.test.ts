@@ -43,6 +43,27 @@ describe('createRecognizer', () => {
     r.dispose();
   });
 
+  it('trajectoryStages: the named stages sample along the trajectories (their output moves with the flows), the others are temporal convs', async () => {
+    const layerNames = (r: ReturnType<typeof createRecognizer>) => r.backbone.layers.map((l) => l.name);
+    const standard = createRecognizer(tiny({ variant: 'trajectorynet' }), 5);
+    expect(layerNames(standard).filter((n) => n.endsWith('_offsets'))).toEqual(['res3_offsets', 'res4_offsets']);
+    standard.dispose();
+    const r = createRecognizer(tiny({ variant: 'trajectorynet', trajectoryStages: ['res2'] }), 5);
+    expect(layerNames(r).filter((n) => n.endsWith('_offsets'))).toEqual(['res2_offsets']);
+    // res2 alone follows the trajectories: its output, and so the logits, change with the flows
+    const clips = tf.randomNormal([1, 4, 32, 32, 3], 0, 1, 'float32', 9) as tf.Tensor5D;
+    const motion = (dx: number) => tf.tile(tf.tensor5d([dx, 0], [1, 1, 1, 1, 2]), [1, 3, 32, 32, 1]);
+    const still = { forward: motion(0), backward: motion(0) };
+    const moving = { forward: motion(4), backward: motion(-4) };
+    const a = await r.forward({ clips, flows: still }, false).logits.data();
+    const b = await r.forward({ clips, flows: moving }, false).logits.data();
+    expect(Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i])))).toBeGreaterThan(1e-4);
+    tf.dispose([clips, still.forward, still.backward, moving.forward, moving.backward]);
+    r.dispose();
+    expect(() => createRecognizer(tiny({ variant: 's3d', trajectoryStages: ['res3'] }))).toThrow(/trajectoryStages: only a trajectorynet/);
+    expect(() => createRecognizer(tiny({ variant: 'trajectorynet', trajectoryStages: [] }))).toThrow(/trajectoryStages: takes one or more of res2/);
+  });
+
   it('the same seed gives the same initial weights; the backbone does not depend on whether MotionNet exists', async () => {
     const a = createRecognizer(tiny({ variant: 'trajectorynet' }), 3);
     const b = createRecognizer(tiny({ variant: 'trajectorynet', trajectories: 'motionnet', motionnet: { width: 0.0625, frames: 5 } }), 3);

@@ -85,6 +85,7 @@ export function recognizerConfig(config: TrainConfig, numClasses: number): Recog
     depth: model.depth,
     width: model.width,
     withMotion: model.withMotion,
+    ...(model.trajectoryStages != null ? { trajectoryStages: model.trajectoryStages } : {}),
     dropout: model.dropout,
     frames: data.frames,
     size: data.size,

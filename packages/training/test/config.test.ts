@@ -80,6 +80,9 @@ describe('config', () => {
       [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=1', 'motionnet.frames=4'], /motionnet\.frames': must be 2 \(pairwise\) or at least the 8 consecutive frames/],
       [['model.variant=trajectorynet', 'model.trajectorySource=motionnet', 'data.frameInterval=2', 'motionnet.frames=9'], /motionnet\.frames': must be 2 \(pairwise\) or at least the 15 consecutive frames/],
       [['model.variant=c2d', 'model.withMotion=true'], /model\.withMotion/],
+      [['model.variant=s3d', 'model.trajectoryStages=[res3]'], /model\.trajectoryStages.*only a trajectorynet/],
+      [['model.variant=trajectorynet', 'model.trajectoryStages=[res2, res2]'], /model\.trajectoryStages.*names a stage twice/],
+      [['model.variant=trajectorynet', 'model.trajectoryStages=[res6]'], /model\.trajectoryStages/],
       [['data.frames=8', 'data.syntheticFrames=6'], /data\.syntheticFrames.*at least data\.frames/],
     ];
     for (const [overrides, message] of cases) {
@@ -98,6 +101,11 @@ describe('config', () => {
       expect([full.data.frames, motionNetFrames(full)], preset).toEqual([16, 17]);
     }
     expect((await resolveConfig({ preset: 'trajectorynet-r18' })).data.frames).toBe(8);
+    // the stages reach the recognizer (and so checkpoints and web exports); absent, the backbone's default
+    const { recognizerConfig } = await import('../src/index.js');
+    const stages = await resolveConfig({ preset: 'trajectorynet-r18-tiny', overrides: ['model.trajectoryStages=[res2, res3, res4]'] });
+    expect(recognizerConfig(stages, 8).trajectoryStages).toEqual(['res2', 'res3', 'res4']);
+    expect(recognizerConfig(await resolveConfig({ preset: 'trajectorynet-r18-tiny' }), 8).trajectoryStages).toBeUndefined();
   });
 
   it('MotionNet on clips sampled every second frame: it loads the 15 consecutive frames an 8-frame clip spans (pairwise) or one more (a stack), and the backbone takes every second', async () => {

@@ -9,8 +9,10 @@ import { ScheduleSchema } from '../loop/schedule.js';
 
 export const ModelSchema = z
   .object({
-    /** c2d: no temporal conv; s3d: 3x1x1 temporal convs; trajectorynet: trajectory convs in res3 and res4. */
+    /** c2d: no temporal conv; s3d: 3x1x1 temporal convs; trajectorynet: trajectory convs in res3 and res4 (or trajectoryStages). */
     variant: z.enum(['c2d', 's3d', 'trajectorynet']).default('s3d'),
+    /** TrajectoryNet: the stages whose temporal convs follow trajectories (default res3 and res4, the paper's middle stages); the others keep 3x1x1 temporal convs. */
+    trajectoryStages: z.array(z.enum(['res2', 'res3', 'res4', 'res5'])).min(1).optional(),
     depth: z.union([z.literal(18), z.literal(34), z.literal(50)]).default(18),
     /** Channel width multiplier (1 = the paper's ResNet; 1/8 trains on a CPU). */
     width: z.number().gt(0).max(2).default(1),
@@ -169,6 +171,8 @@ export const ConfigSchema = z
     if (data.syntheticFrames != null && data.syntheticFrames < data.frames) issue(['data', 'syntheticFrames'], `must be at least data.frames (${data.frames})`);
     if (data.flowDir != null && !(trajectory && model.trajectorySource === 'tvl1')) issue(['data', 'flowDir'], "flows are read only by a trajectorynet with trajectorySource 'tvl1'");
     if (model.withMotion && !trajectory) issue(['model', 'withMotion'], 'only a trajectorynet stacks its trajectories onto the features');
+    if (model.trajectoryStages != null && !trajectory) issue(['model', 'trajectoryStages'], 'only a trajectorynet has trajectory stages');
+    if (model.trajectoryStages != null && new Set(model.trajectoryStages).size !== model.trajectoryStages.length) issue(['model', 'trajectoryStages'], 'names a stage twice');
   });
 
 export type TrainConfig = z.infer<typeof ConfigSchema>;

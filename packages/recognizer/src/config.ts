@@ -94,8 +94,8 @@ export function checkRecognizerConfig(config: RecognizerConfig): void {
 
 /** The temporal conv of res2..res5 when the given stages follow trajectories and the others do not. */
 function trajectoryStageKinds(stages: TrajectoryStage[]): NonNullable<TrajectoryNetConfig['stages']> {
-  const [r2, r3, r4, r5] = TRAJECTORY_STAGES.map((s) => (stages.includes(s) ? 'trajectory' : 'temporal') as const);
-  return [r2, r3, r4, r5];
+  const kind = (s: TrajectoryStage) => (stages.includes(s) ? 'trajectory' : 'temporal');
+  return [kind('res2'), kind('res3'), kind('res4'), kind('res5')];
 }
 
 /** The backbone's config (resnet-s3d). */

@@ -26,6 +26,7 @@ interface DemoOptions {
   seed: number;
   regime: SyntheticRegimeName;
   models: string[];
+  trajectoryStages?: string[];
 }
 
 /** The data keys of a regime for 8-frame clips: its motion and look, and its frames sampled every denseInterval video frames. */
@@ -59,6 +60,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--val-clips <n>', 'validation clips per class', Number, 50)
     .option('--seed <n>', 'seed of data, initialisation and order', Number, 1)
     .addOption(new Option('--models <names...>', 'which models to train: s3d, true (TrajectoryNet on the true motion), tvl1 (TrajectoryNet on TV-L1 flow), tvl1-motion (the same, with the flow also as input)').choices(MODELS.map((m) => m.option)).default(MODELS.map((m) => m.option)))
+    .addOption(new Option('--trajectory-stages <stages...>', 'the stages whose temporal convs follow trajectories in the TrajectoryNet rows (default res3 res4, the paper\'s middle stages)').choices(['res2', 'res3', 'res4', 'res5']))
     .addOption(new Option('--regime <name>', 'synthetic motion: trackable (textured object, TV-L1 can follow it) or hard (striped, fast-turning: computed flow fails)').choices(['trackable', 'hard']).default('trackable'))
     .addHelpText('after', '\nExamples:\n  trajectorynet demo\n  trajectorynet demo --models s3d tvl1 --seed 3 --out /tmp/demo-seed3\n  trajectorynet demo --seed 2 --out /tmp/demo-seed2\n  trajectorynet demo --regime hard --epochs 4 --clips 12 --out /tmp/demo-hard')
     .action(async (o: DemoOptions) => {
@@ -70,18 +72,21 @@ export function registerDemoCommand(program: Command): void {
       let s3dTop1: number | null = null;
       console.error(`regime ${o.regime}: ${SYNTHETIC_REGIMES[o.regime].description}`);
       for (const m of chosen) {
-        console.error(`\n== ${m.name}: ${m.preset}, ${o.clips * 8} training clips of 8x64x64, ${o.epochs} epochs`);
+        // other trajectory stages: the TrajectoryNet rows say which, and train into their own folders
+        const stages = m.option !== 's3d' && o.trajectoryStages != null ? o.trajectoryStages : null;
+        const name = stages != null ? `${m.name} [${stages.join(', ')}]` : m.name;
+        console.error(`\n== ${name}: ${m.preset}, ${o.clips * 8} training clips of 8x64x64, ${o.epochs} epochs`);
         const config = await resolveConfig({
           preset: m.preset,
-          overrides: [...m.overrides, ...demoDataOverrides(o.regime), `train.epochs=${o.epochs}`, `train.validateEvery=${validateEvery(o.epochs)}`, `data.trainClipsPerClass=${o.clips}`, `data.valClipsPerClass=${o.valClips}`, `train.seed=${o.seed}`, 'data.kind=synthetic'],
+          overrides: [...m.overrides, ...(stages != null ? [`model.trajectoryStages=[${stages.join(',')}]`] : []), ...demoDataOverrides(o.regime), `train.epochs=${o.epochs}`, `train.validateEvery=${validateEvery(o.epochs)}`, `data.trainClipsPerClass=${o.clips}`, `data.valClipsPerClass=${o.valClips}`, `train.seed=${o.seed}`, 'data.kind=synthetic'],
         });
-        const summary = await runTraining(config, { outDir: path.join(o.out, m.key), cacheDir: path.join(o.out, '.cache'), overwrite: true });
+        const summary = await runTraining(config, { outDir: path.join(o.out, stages != null ? `${m.key}-${stages.join('-')}` : m.key), cacheDir: path.join(o.out, '.cache'), overwrite: true });
         // the last epoch's validation, not the best epoch's: picking the epoch on the validation clips would flatter every row
         const last = summary.state.history.at(-1)?.val;
         const interval = last ? accuracyInterval(last.top1, o.valClips * 8) : null;
         if (m.option === 's3d' && last) s3dTop1 = last.top1;
         rows.push([
-          m.name,
+          name,
           last && interval ? `${(last.top1 * 100).toFixed(1)}% [${(interval.low * 100).toFixed(1)}, ${(interval.high * 100).toFixed(1)}]` : '-',
           last && s3dTop1 != null && m.option !== 's3d' ? `${last.top1 >= s3dTop1 ? '+' : ''}${((last.top1 - s3dTop1) * 100).toFixed(1)}` : '-',
           last ? `${(last.top5 * 100).toFixed(1)}%` : '-',

@@ -112,8 +112,10 @@ const VIDEO_EXTENSIONS = /\.(mp4|avi|webm|mkv|mov|m4v)$/i;
  * generator, 3500 steps of MotionNet's own unsupervised loss, then 1500 on the
  * generator's true flow (the end-point error), which sharpens the flow at
  * motion boundaries and cuts its spill onto still backgrounds; sized for under an
- * hour of a 2-core CPU with the wasm backend and libtorch kernels. Its
- * numbers are in the motionnet README and the benchmark's motionnet suite.
+ * hour of a 2-core CPU with the wasm backend and libtorch kernels. Without
+ * `--textures` the generator's layers carry dead-leaves textures half of the
+ * time (video-io's default), in place of real crops. Its numbers are in the
+ * motionnet README and the benchmark's motionnet suite.
  */
 export const PROCEDURAL_PRETRAINING = {
   /** The generator's settings other than size, frames and textures: its defaults. */
@@ -146,10 +148,14 @@ export const PROCEDURAL_PRETRAINING = {
     checkpointEvery: 100,
   } satisfies Omit<PretrainMotionNetOptions, 'outDir'>,
   /**
-   * predictFlow's `scale` for frames of about FlyingChairs' size (512x384): the
-   * network then sees motion in the range it was trained on.
+   * predictFlow's `scale` (the `flow` command's default): 512x384 frames run at
+   * 192x144, so that motions of tens of pixels fall in the range the network
+   * was trained on. Chosen on tvl1-flow's validation scenes (512x384 and
+   * 1024x436, 2-100 px) among 0.5, 0.375 and 0.25: 0.25 was best on large
+   * motions and clearly worse on small ones; 0.375 gives up little on either
+   * (motionnet README).
    */
-  inferenceScale: 0.5,
+  inferenceScale: 0.375,
 };
 
 /** The samples of a source; a folder gives its videos and frame folders (recursively). */

@@ -20,7 +20,7 @@ export function registerFlowCommand(program: Command): void {
     .description('optical flow from frame0 to frame1 (TV-L1, or MotionNet with --motionnet) as .flo plus a colour PNG')
     .requiredOption('-o, --out <file.flo>', 'the .flo file; the colour image is written beside it as <name>.png')
     .option('--motionnet <checkpoint>', 'a pretrain-motionnet run folder or checkpoint (instead of TV-L1)')
-    .option('--scale <s>', `MotionNet runs at the images' size times s (multiples of 32): motion in the range it was trained on; the recipe's is ${PROCEDURAL_PRETRAINING.inferenceScale} for images of about 512x384`, positiveNumber, PROCEDURAL_PRETRAINING.inferenceScale)
+    .option('--scale <s>', `MotionNet runs at the images' size times s (multiples of 32): motion in the range it was trained on; the recipe's default ${PROCEDURAL_PRETRAINING.inferenceScale} suits motions of a few to tens of pixels at 512x384 to 1024x436; smaller for larger motions`, positiveNumber, PROCEDURAL_PRETRAINING.inferenceScale)
     .addHelpText(
       'after',
       '\nExamples:\n  trajectorynet flow img_00001.jpg img_00002.jpg --out flow.flo\n  trajectorynet flow a.png b.png --out mn.flo --motionnet runs/motionnet\n\nColours: hue is the direction, saturation the length (the Middlebury wheel).',

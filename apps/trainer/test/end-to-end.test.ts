@@ -224,6 +224,12 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     const refused = cli(['demo', '--models', 'c3d', '--out', out]);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/c3d.*(invalid|choices)|(invalid|choices).*c3d/is);
+    // --trajectory-stages: the TrajectoryNet row names its stages, trains into its own folder, and its config has them
+    const staged = cli(['demo', '--epochs', '1', '--clips', '1', '--val-clips', '1', '--models', 'true', '--trajectory-stages', 'res2', 'res3', '--out', out]);
+    expect(staged.status, staged.stderr).toBe(0);
+    expect(staged.stdout).toMatch(/^\| TrajectoryNet-R18 \(true motion\) \[res2, res3\]/m);
+    const config = JSON.parse(await readFile(path.join(out, 'trajectorynet-true-motion-res2-res3', 'config.json'), 'utf8'));
+    expect(config.model.trajectoryStages).toEqual(['res2', 'res3']);
   });
 
   it('extract-flow goes on past videos that cannot be read, names them, and exits 3', async () => {

@@ -7,7 +7,7 @@
 //   node apps/benchmark/scripts/motionnet-scenes.mjs --set validation,validation-b [--chairs] [--scales 0.5,0.25]
 //     [--cache DIR] [--json out.json] RUN_DIR...
 // --scales: predictFlow's scale (the network runs at the frames' size times it); 'default' is the recipe's
-// (PROCEDURAL_PRETRAINING.inferenceScale, or predictFlow's own choice when it has one).
+// (PROCEDURAL_PRETRAINING.inferenceScale).
 import { writeFileSync } from 'node:fs';
 import { loadMotionNet, PROCEDURAL_PRETRAINING, useBackend } from '@trajectorynet/training';
 import { predictFlow } from '@trajectorynet/motionnet';
@@ -42,7 +42,7 @@ for (const run of runs) {
     const name = `${run} @ ${scale ?? 'default'}`;
     const epe = [];
     for (const [i, p] of pairs.entries()) {
-      const flow = await predictFlow(model, rgb(p.frame0), rgb(p.frame1), scale == null && PROCEDURAL_PRETRAINING.inferenceScale == null ? {} : { scale: scale ?? PROCEDURAL_PRETRAINING.inferenceScale });
+      const flow = await predictFlow(model, rgb(p.frame0), rgb(p.frame1), { scale: scale ?? PROCEDURAL_PRETRAINING.inferenceScale });
       epe.push(sceneErrors(flow, p.truth, p.occluded).epe);
       process.stderr.write(`\r${name}: ${i + 1}/${pairs.length}   `);
     }

@@ -3,6 +3,7 @@
  * overrides. Every section is strict, so a misspelt key is an error that
  * names it rather than a setting silently ignored; every key is read.
  */
+import { TRAJECTORY_STAGES, type TrajectoryStage } from '@trajectorynet/recognizer';
 import { z } from 'zod';
 import { OptimizerSchema } from '../loop/optimizer.js';
 import { ScheduleSchema } from '../loop/schedule.js';
@@ -12,7 +13,7 @@ export const ModelSchema = z
     /** c2d: no temporal conv; s3d: 3x1x1 temporal convs; trajectorynet: trajectory convs in res3 and res4 (or trajectoryStages). */
     variant: z.enum(['c2d', 's3d', 'trajectorynet']).default('s3d'),
     /** TrajectoryNet: the stages whose temporal convs follow trajectories (default res3 and res4, the paper's middle stages); the others keep 3x1x1 temporal convs. */
-    trajectoryStages: z.array(z.enum(['res2', 'res3', 'res4', 'res5'])).min(1).optional(),
+    trajectoryStages: z.array(z.enum(TRAJECTORY_STAGES as [TrajectoryStage, ...TrajectoryStage[]])).min(1).optional(),
     depth: z.union([z.literal(18), z.literal(34), z.literal(50)]).default(18),
     /** Channel width multiplier (1 = the paper's ResNet; 1/8 trains on a CPU). */
     width: z.number().gt(0).max(2).default(1),

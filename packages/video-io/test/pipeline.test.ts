@@ -69,6 +69,25 @@ describe('synthetic dataset: the textured look and slower motion', () => {
     expect(neighbours / squares).toBeGreaterThan(0.9);
   });
 
+  it('leaves out the spin when asked: one translation for every object pixel, the rigid flow mean', () => {
+    for (const sample of stripes.samples.slice(0, 4)) {
+      const rigid = renderSyntheticFlows(sample).forward[0];
+      const translation = renderSyntheticFlows(sample, { spin: false }).forward[0];
+      const object = [...rigid.u.keys()].filter((p) => rigid.u[p] !== 0 || rigid.v[p] !== 0);
+      // same support: the object's pixels in the frame the flow starts from
+      expect([...translation.u.keys()].filter((p) => translation.u[p] !== 0 || translation.v[p] !== 0)).toEqual(object);
+      const [u0, v0] = [translation.u[object[0]], translation.v[object[0]]];
+      for (const p of object) expect([translation.u[p], translation.v[p]]).toEqual([u0, v0]);
+      // a turn about the centre averages to zero over the square: the rigid flow's mean is the translation
+      const mean = (values: Float32Array) => object.reduce((sum, p) => sum + values[p], 0) / object.length;
+      expect(mean(rigid.u)).toBeCloseTo(u0, 0);
+      expect(mean(rigid.v)).toBeCloseTo(v0, 0);
+      // and the rigid flow does turn: its spread around the translation is well above zero
+      const spread = Math.sqrt(object.reduce((sum, p) => sum + (rigid.u[p] - u0) ** 2 + (rigid.v[p] - v0) ** 2, 0) / object.length);
+      expect(spread).toBeGreaterThan(1);
+    }
+  });
+
   it('moves at the speed asked for', () => {
     const slow = createSyntheticDataset({ ...options, motion: { speed: [3, 5], turn: [10, 15] } });
     for (const sample of slow.samples) {

@@ -63,6 +63,8 @@ export const STUDY_MODELS: StudyModel[] = [
   { key: 'tn-true', name: 'TrajectoryNet (true motion)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=groundtruth'] },
   // the trajectory-quality curve: the oracle degraded by a smooth error of 1, 2 and 4 px per component (at 64x64)
   ...[1, 2, 4].map((noise) => ({ key: `tn-true-noise${noise}`, name: `TrajectoryNet (true motion + ${noise} px error)`, overrides: ['model.variant=trajectorynet', 'model.trajectorySource=groundtruth', `model.trajectoryNoise=${noise}`] })),
+  // a diagnostic: the object's true translation only, so the sampled features keep its spin (what perfect alignment removes)
+  { key: 'tn-true-translation', name: 'TrajectoryNet (true translation, no spin)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=groundtruth', 'model.trajectorySpin=false'] },
   { key: 'tn-true-motion', name: 'TrajectoryNet (true motion) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=groundtruth', 'model.withMotion=true'] },
   { key: 'tn-tvl1', name: 'TrajectoryNet (TV-L1)', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1'] },
   { key: 'tn-tvl1-motion', name: 'TrajectoryNet (TV-L1) + motion', overrides: ['model.variant=trajectorynet', 'model.trajectorySource=tvl1', 'model.withMotion=true'] },

@@ -29,6 +29,8 @@ export const ModelSchema = z
     trajectorySource: z.enum(['tvl1', 'groundtruth', 'motionnet', 'motionnet-frozen']).default('tvl1'),
     /** groundtruth: degrade the true motion by a smooth random error of this standard deviation (px per component at 64x64): the noisy oracles of the trajectory-quality curve. */
     trajectoryNoise: z.number().min(0).default(0),
+    /** groundtruth: false follows only the object's translation, not its spin (a diagnostic: what trajectories that align the spin away do). */
+    trajectorySpin: z.boolean().default(true),
     dropout: z.number().min(0).lt(1).default(0.5),
     /** A safetensors export of torchvision's ResNet state_dict to inflate (ImageNet initialisation). */
     pretrained: z.string().optional(),
@@ -158,6 +160,7 @@ export const ConfigSchema = z
     const trajectory = model.variant === 'trajectorynet';
     if (trajectory && model.trajectorySource === 'groundtruth' && data.kind !== 'synthetic') issue(['model', 'trajectorySource'], "'groundtruth' needs data.kind 'synthetic' (only generated clips know their true motion)");
     if (model.trajectoryNoise > 0 && !(trajectory && model.trajectorySource === 'groundtruth')) issue(['model', 'trajectoryNoise'], "only the oracle's trajectories (trajectorySource 'groundtruth') can be degraded");
+    if (!model.trajectorySpin && !(trajectory && model.trajectorySource === 'groundtruth')) issue(['model', 'trajectorySpin'], "only the oracle's trajectories (trajectorySource 'groundtruth') can leave out the spin");
     if (trajectory && model.trajectorySource === 'motionnet') {
       if (data.frameInterval === 0) issue(['data', 'frameInterval'], 'MotionNet trajectories need dense sampling (data.frameInterval >= 1): MotionNet sees the consecutive frames between the clip\'s');
       const span = clipSpan(config);

@@ -276,7 +276,7 @@ async function motionNetFlowPool(pretrained: string): Promise<{ pool: FlowPool; 
 export async function prepareFlows(config: TrainConfig, datasets: Dataset[], options: PrepareFlowsOptions): Promise<RunFlows> {
   const source = flowSourceOf(config);
   if (source === 'none' || source === 'motionnet') return { source, solves: 0 };
-  if (source === 'groundtruth') return { source, spec: { source: 'synthetic', noise: config.model.trajectoryNoise }, solves: 0 };
+  if (source === 'groundtruth') return { source, spec: { source: 'synthetic', noise: config.model.trajectoryNoise, spin: config.model.trajectorySpin }, solves: 0 };
   const samples = datasets.flatMap((d) => d.samples);
   if (source === 'precomputed') {
     const dir = config.data.flowDir as string;

@@ -287,6 +287,12 @@ export interface SyntheticFlowOptions {
    * noisy oracles of the trajectory-quality curve. Default 0.
    */
   noise?: number;
+  /**
+   * false: every object pixel moves with the object's centre, as if it did not
+   * turn (the true translation without the spin). A diagnostic of what
+   * trajectories that align the spin away cost. Default true.
+   */
+  spin?: boolean;
 }
 
 /**
@@ -300,12 +306,13 @@ export function renderSyntheticFlows(sample: SyntheticSample, options: Synthetic
   const { width, height, frameCount, object } = scene(sample);
   const scale = Math.min(width, height) / 64;
   const noise = options.noise ?? 0;
+  const spin = options.spin ?? true;
   const random = noise > 0 ? seededRandom(...sample.synthetic.seed, 'trajectory-noise', noise) : null;
   const flowOf = (from: number, to: number): Flow => {
     const u = new Float32Array(width * height);
     const v = new Float32Array(width * height);
     forEachObjectPixel(object, from, width, height, (px, py, ox, oy) => {
-      const [du, dv] = displacement(object, from, to, ox, oy);
+      const [du, dv] = spin ? displacement(object, from, to, ox, oy) : [object.vx * (to - from), object.vy * (to - from)];
       u[py * width + px] = du;
       v[py * width + px] = dv;
     });

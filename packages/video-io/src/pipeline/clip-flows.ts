@@ -17,8 +17,8 @@ import type { PairFlows } from './flow-math.js';
 export type FlowSpec =
   /** One folder per sample, `<dir>/<sample id without extension>`: x_/y_ JPEGs (mmaction or dense_flow names, quantised with `bound`) or flow_*.flo. */
   | { source: 'files'; dir: string; bound?: number }
-  /** The generator's true motion (synthetic samples only), with an optional smooth error (renderSyntheticFlows' `noise`, px at 64x64). */
-  | { source: 'synthetic'; noise?: number };
+  /** The generator's true motion (synthetic samples only), with an optional smooth error (renderSyntheticFlows' `noise`, px at 64x64) or without the spin (`spin: false`). */
+  | { source: 'synthetic'; noise?: number; spin?: boolean };
 
 /** The flow folder of a sample: `<dir>/<id without its extension>`. */
 export function flowFolderOf(dir: string, sample: Sample): string {
@@ -32,11 +32,11 @@ export function pairFlows(sample: Sample, spec: FlowSpec): PairFlows {
     let flows: ReturnType<typeof renderSyntheticFlows> | null = null;
     return {
       pair: async (j) => {
-        flows ??= renderSyntheticFlows(sample, { noise: spec.noise });
+        flows ??= renderSyntheticFlows(sample, { noise: spec.noise, spin: spec.spin });
         return flows.forward[j];
       },
       reverse: async (j) => {
-        flows ??= renderSyntheticFlows(sample, { noise: spec.noise });
+        flows ??= renderSyntheticFlows(sample, { noise: spec.noise, spin: spec.spin });
         return flows.backward[j];
       },
     };

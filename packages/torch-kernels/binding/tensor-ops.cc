@@ -19,6 +19,7 @@ Napi::Value binary(const Napi::CallbackInfo& info) {
   else if (op == "Maximum") at::maximum_out(out, a, b);
   else if (op == "Minimum") at::minimum_out(out, a, b);
   else if (op == "Pow") at::pow_out(out, a, b);
+  else if (op == "ReluGrad") at::threshold_backward_out(out, a, b, 0);  // a: dy, b: the ReLU's input
   else if (op == "SquaredDifference") {
     at::sub_out(out, a, b);
     out.mul_(out);

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { installGradients, uninstallGradients } from './gradients.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { loadNative, type NativeAddon } from './native.js';
 
@@ -84,6 +85,7 @@ export function registerTorchKernels(options: RegisterOptions = {}): TorchKernel
     tf.registerKernel({ kernelName: kernel.name, backendName: BACKEND, kernelFunc: ours });
     installed.set(kernel.name, { ours, previous: current });
   }
+  installGradients();
   return torchKernelsInfo() as TorchKernelsInfo;
 }
 
@@ -123,6 +125,7 @@ export function unregisterTorchKernels(): void {
     if (previous != null) tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: previous });
   }
   installed.clear();
+  uninstallGradients();
 }
 
 /** What is registered now, or null when no native kernel is. */

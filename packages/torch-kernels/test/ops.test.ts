@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { registerTorchKernels, unregisterTorchKernels } from '../src/index.js';
 import { maxRelativeError, nativeAvailable, randomInt, randomTensor, rng, setupBackends, weightedSum, withNative, withoutNative } from './helpers.js';
 
 const SUM_TOL = 1e-4;
@@ -95,6 +96,26 @@ describe.runIf(nativeAvailable())('native kernels against the cpu backend', () =
       ['LeakyRelu', () => tf.leakyRelu(x(), 0.13)],
     ];
     for (const [name, f] of cases) await expectNative(f, `unary:${name}`, EXACT_TOL, name);
+  });
+
+  it("the ReLU gradient as one ReluGrad kernel, on random shapes with exact zeros, equal to tfjs's on cpu", async () => {
+    const next = rng(25);
+    for (let i = 0; i < 4; i++) {
+      const shape = Array.from({ length: randomInt(1, 5, next) }, () => randomInt(1, 9, next));
+      const values = randomTensor(shape, next, -2, 2);
+      // rounded to halves: many inputs exactly 0, where the gradient is 0 (tfjs's step(0) = 0)
+      const x = () => tf.round(values().mul(2)).div(2);
+      const grad = () => tf.grad((a: tf.Tensor) => weightedSum(tf.relu(a)))(x());
+      await expectNative(grad, 'binary:ReluGrad', EXACT_TOL, `ReLU gradient [${shape}]`, 1);
+    }
+    // with the kernels off, tfjs's own gradient config comes back
+    registerTorchKernels({ threads: 2 });
+    const ours = tf.getGradient('Relu');
+    unregisterTorchKernels();
+    const stock = tf.getGradient('Relu');
+    expect(stock).not.toBe(ours);
+    registerTorchKernels({ threads: 2 });
+    expect(tf.getGradient('Relu')).not.toBe(stock);
   });
 
   it('reductions over random axes, with and without keepDims', async () => {

@@ -15,6 +15,7 @@ import { pack, unpack } from './pack.js';
 import { pad } from './pad.js';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad.js';
 import { reduceKernels } from './reduce.js';
+import { reluGrad } from './relu-grad.js';
 import { resizeBilinearGrad } from './resize-bilinear-grad.js';
 import { reverse } from './reverse.js';
 import { select } from './select.js';
@@ -35,6 +36,7 @@ export const NATIVE_KERNELS: NativeKernel[] = [
   fusedMatMul,
   ...binaryKernels,
   ...unaryKernels,
+  reluGrad,
   ...compareKernels,
   select,
   ...reduceKernels,

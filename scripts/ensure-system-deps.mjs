@@ -5,7 +5,9 @@
  * Python (resnet-s3d checks its inflated weights against torchvision's own
  * resnet18), libtorch-dev and g++ (the native kernels of
  * @trajectorynet/torch-kernels, built by its build script, unless LIBTORCH
- * names another libtorch), libgloo-dev (the Gloo headers that
+ * names another libtorch), libdnnl-dev (oneDNN's headers, for the native
+ * convolutions straight on oneDNN; the library itself comes with
+ * libtorch-dev), libgloo-dev (the Gloo headers that
  * @trajectorynet/distributed's addon compiles against), python3-opencv (the
  * benchmark's TV-L1 rival) and chromium (apps/web's test drives the page in
  * Debian's headless Chromium; playwright's own browser download is not used).
@@ -13,7 +15,7 @@
  * missing; prints what to do otherwise. Everything else (ffmpeg, image
  * codecs, tfjs) comes from npm packages.
  *
- * `--native` (what `pnpm demo` runs first): only libtorch-dev and g++, and
+ * `--native` (what `pnpm demo` runs first): only libtorch-dev, libdnnl-dev and g++, and
  * never fails: where they cannot be installed (no apt-get, no root or
  * password-less sudo, apt-get failing) it prints one line saying what to
  * install and exits 0, and the demo runs on plain wasm.
@@ -27,6 +29,7 @@ const has = (program) => runs(program, ['--version']);
 
 const nativeDeps = [
   { aptPackage: 'libtorch-dev', present: () => process.env.LIBTORCH != null || existsSync('/usr/include/ATen/ATen.h') },
+  { aptPackage: 'libdnnl-dev', present: () => process.env.LIBTORCH != null || existsSync('/usr/include/dnnl.hpp') },
   { aptPackage: 'g++', present: () => runs(process.env.CXX ?? 'g++', ['--version']) },
 ];
 const needed = nativeOnly

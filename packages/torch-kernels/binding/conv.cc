@@ -11,6 +11,7 @@
 // slower (11 ms for a 3x3x512x512 filter on one core, measured), twice per
 // conv and step, plus once more for the gradient.
 #include "common.h"
+#include "conv-onednn.h"
 
 #include <ATen/Parallel.h>
 
@@ -28,6 +29,12 @@ struct Geometry {
 Geometry geometry(const Napi::CallbackInfo& info, int first) {
   auto pads = tk::dims(info[first + 1]);  // top, bottom, left, right
   return {tk::dims(info[first]), tk::dims(info[first + 2]), pads[0], pads[1], pads[2], pads[3]};
+}
+
+// The shape oneDNN takes, from the NHWC input and output shapes, the HWIO filter shape and the geometry.
+tk::onednn::ConvShape convShape(const std::vector<int64_t>& in, const std::vector<int64_t>& filter, const std::vector<int64_t>& out, const Geometry& g) {
+  return {in[0], in[1], in[2], in[3], filter[0], filter[1], filter[3], out[1], out[2],
+          g.stride[0], g.stride[1], g.dilation[0], g.dilation[1], g.top, g.bottom, g.left, g.right};
 }
 
 // x [N, C, H, W] (any strides) -> zero-padded copy when the padding is asymmetric
@@ -81,6 +88,14 @@ void storeFilterGrad(const at::Tensor& grad, at::Tensor& dw) {
 // conv2d(heap, x, xShape, w, wShape, y, yShape, strides, pads, dilations)
 Napi::Value conv2d(const Napi::CallbackInfo& info) {
   auto heap = tk::heapOf(info[0]);
+  {
+    const auto xShape = tk::dims(info[2]), wShape = tk::dims(info[4]), yShape = tk::dims(info[6]);
+    const auto s = convShape(xShape, wShape, yShape, geometry(info, 7));
+    if (tk::onednn::forward(s, tk::floats(heap, info[1], tk::numel(xShape)), tk::floats(heap, info[3], tk::numel(wShape)),
+                            tk::floats(heap, info[5], tk::numel(yShape)))) {
+      return info.Env().Undefined();
+    }
+  }
   auto x = tk::nchw(tk::view(heap, info[1], tk::dims(info[2])));
   auto w = ohwiFilter(heap, info[3], tk::dims(info[4]));
   auto y = tk::nchw(tk::view(heap, info[5], tk::dims(info[6])));
@@ -93,6 +108,14 @@ Napi::Value conv2d(const Napi::CallbackInfo& info) {
 // conv2dBackpropInput(heap, dy, dyShape, w, wShape, dx, dxShape, strides, pads, dilations)
 Napi::Value conv2dBackpropInput(const Napi::CallbackInfo& info) {
   auto heap = tk::heapOf(info[0]);
+  {
+    const auto dyShape = tk::dims(info[2]), wShape = tk::dims(info[4]), dxShape = tk::dims(info[6]);
+    const auto s = convShape(dxShape, wShape, dyShape, geometry(info, 7));
+    if (tk::onednn::backwardData(s, tk::floats(heap, info[1], tk::numel(dyShape)), tk::floats(heap, info[3], tk::numel(wShape)),
+                                 tk::floats(heap, info[5], tk::numel(dxShape)))) {
+      return info.Env().Undefined();
+    }
+  }
   auto dy = tk::nchw(tk::view(heap, info[1], tk::dims(info[2])));
   auto w = ohwiFilter(heap, info[3], tk::dims(info[4]));
   auto dx = tk::nchw(tk::view(heap, info[5], tk::dims(info[6])));
@@ -112,6 +135,14 @@ Napi::Value conv2dBackpropInput(const Napi::CallbackInfo& info) {
 // conv2dBackpropFilter(heap, x, xShape, dy, dyShape, dw, wShape, strides, pads, dilations)
 Napi::Value conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   auto heap = tk::heapOf(info[0]);
+  {
+    const auto xShape = tk::dims(info[2]), dyShape = tk::dims(info[4]), wShape = tk::dims(info[6]);
+    const auto s = convShape(xShape, wShape, dyShape, geometry(info, 7));
+    if (tk::onednn::backwardWeights(s, tk::floats(heap, info[1], tk::numel(xShape)), tk::floats(heap, info[3], tk::numel(dyShape)),
+                                    tk::floats(heap, info[5], tk::numel(wShape)))) {
+      return info.Env().Undefined();
+    }
+  }
   auto x = tk::nchw(tk::view(heap, info[1], tk::dims(info[2])));
   auto dy = tk::nchw(tk::view(heap, info[3], tk::dims(info[4])));
   auto dw = oihw(tk::view(heap, info[5], tk::dims(info[6])));
@@ -125,9 +156,26 @@ Napi::Value conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// convStats() -> { onednn: bool, calls, declined }: whether convolutions run on oneDNN directly, and how often they did
+Napi::Value convStats(const Napi::CallbackInfo& info) {
+  auto stats = tk::onednn::stats();
+  auto out = Napi::Object::New(info.Env());
+  out.Set("onednn", tk::onednn::available() && tk::onednn::enabled());
+  out.Set("calls", static_cast<double>(stats.onednn));
+  out.Set("declined", static_cast<double>(stats.declined));
+  return out;
+}
+
+// convUseOnednn(on) -> whether convolutions now run on oneDNN directly (false where the addon was built without it)
+Napi::Value convUseOnednn(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), tk::onednn::available() && tk::onednn::setEnabled(tk::boolean(info[0])));
+}
+
 }  // namespace
 
 void registerConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("convUseOnednn", Napi::Function::New(env, convUseOnednn));
+  exports.Set("convStats", Napi::Function::New(env, convStats));
   exports.Set("conv2d", Napi::Function::New(env, conv2d));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, conv2dBackpropFilter));

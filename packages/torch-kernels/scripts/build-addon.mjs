@@ -101,10 +101,12 @@ if (cxx == null) giveUp('no C++ compiler found');
 const napiInclude = path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
 const addonApiInclude = path.dirname(require.resolve('node-addon-api/package.json'));
 const includes = [torch.include, path.join(torch.include, 'torch', 'csrc', 'api', 'include'), napiInclude, addonApiInclude];
+// convolutions straight on oneDNN need its headers (Debian: libdnnl-dev); without them ATen runs them
+const onednnConv = torch.dnnlDir != null && existsSync(path.join(torch.include, 'dnnl.hpp'));
 const sanitizeFlags = sanitize ? ['-fsanitize=address', '-fno-omit-frame-pointer', '-g'] : [];
 const compileFlags = [
   ...(sanitize ? ['-O1', ...sanitizeFlags] : ['-O3']), '-std=c++17', '-fPIC', '-fvisibility=hidden', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-D_GLIBCXX_USE_CXX11_ABI=1',
-  ...(torch.dnnlDir == null ? ['-DTK_NO_DNNL'] : []), ...includes.map((i) => `-I${i}`),
+  ...(torch.dnnlDir == null ? ['-DTK_NO_DNNL'] : []), ...(onednnConv ? ['-DTK_ONEDNN_CONV'] : []), ...includes.map((i) => `-I${i}`),
 ];
 const linkFlags = [
   ...sanitizeFlags,
@@ -118,7 +120,7 @@ const stampPath = path.join(buildDir, 'settings.json');
 
 const newest = Math.max(...readdirSync(bindingDir).map((f) => statSync(path.join(bindingDir, f)).mtimeMs));
 if (existsSync(addonPath) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === settings && statSync(addonPath).mtimeMs > newest) {
-  writeStatus({ built: true, library, dnnl: torch.dnnlDir != null });
+  writeStatus({ built: true, library, dnnl: torch.dnnlDir != null, onednnConv });
   process.exit(0);
 }
 
@@ -141,5 +143,5 @@ if (failures.length > 0) giveUp(`compiling failed: ${failures.join('; ')}`);
 const link = await run(cxx, ['-shared', '-o', addonPath, ...objects, ...linkFlags]);
 if (link.code !== 0) giveUp(`linking failed: ${link.stderr.split('\n')[0]}`);
 writeFileSync(stampPath, settings);
-writeStatus({ built: true, library, dnnl: torch.dnnlDir != null });
+writeStatus({ built: true, library, dnnl: torch.dnnlDir != null, onednnConv });
 console.error(`[torch-kernels] built ${path.relative(process.cwd(), addonPath)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -5,12 +5,15 @@ export {
   type RegisterOptions,
   registerTorchKernels,
   setTorchAllocatorCaching,
+  setTorchConvOnednn,
   setTorchThreads,
   type TorchAllocatorStats,
   type TorchKernelsInfo,
   TorchKernelsUnavailableError,
   torchAllocatorStats,
+  torchConvStats,
   torchKernelsInfo,
   torchKernelsStatus,
   unregisterTorchKernels,
 } from './register.js';
+export type { TorchConvStats } from './native.js';

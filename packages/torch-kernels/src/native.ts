@@ -11,11 +11,20 @@ type Offset = number;
 type Shape = number[];
 
 /** The addon's functions: heap is the wasm memory's ArrayBuffer, offsets are byte offsets into it. */
+/** Whether the addon runs convolutions on oneDNN directly (built with its headers), and how many calls it ran and left to ATen. */
+export interface TorchConvStats {
+  onednn: boolean;
+  calls: number;
+  declined: number;
+}
+
 export interface NativeAddon {
   setThreads(threads: number): number;
   getThreads(): number;
   /** The caching CPU allocator (binding/allocator.cc): whether it is installed, reuses and fresh allocations of blocks of at least 64 KiB, bytes kept. */
   allocatorStats(): { caching: boolean; hits: number; misses: number; cachedBytes: number };
+  convStats(): TorchConvStats;
+  convUseOnednn(on: boolean): boolean;
   /** Frees the allocator's cached blocks. */
   allocatorTrim(): void;
   /** Turns the caching on or off (off: freed blocks go back to malloc, as with ATen's own allocator); returns the new state. */

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installGradients, uninstallGradients } from './gradients.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
-import { loadNative, type NativeAddon } from './native.js';
+import { loadNative, type NativeAddon, type TorchConvStats } from './native.js';
 
 const BACKEND = 'wasm';
 
@@ -148,6 +148,26 @@ export interface TorchAllocatorStats {
   hits: number;
   misses: number;
   cachedBytes: number;
+}
+
+/**
+ * How the native convolutions run: on oneDNN straight from tfjs's layouts (`onednn`, when the addon was built with
+ * oneDNN's headers) or through ATen; `calls` ran on oneDNN and `declined` went to ATen since the process started.
+ * Null when the addon is not available.
+ */
+export function torchConvStats(): TorchConvStats | null {
+  const load = loadNative();
+  return load.ok ? load.addon.convStats() : null;
+}
+
+/**
+ * Runs the native convolutions on oneDNN directly (the default where the addon was built with oneDNN's headers) or
+ * through ATen; returns whether oneDNN runs them now. For measuring what it saves, and for testing the ATen path.
+ */
+export function setTorchConvOnednn(on: boolean): boolean {
+  const load = loadNative();
+  if (!load.ok) throw new TorchKernelsUnavailableError(load.reason);
+  return load.addon.convUseOnednn(on);
 }
 
 /** The caching allocator's state, or null when the addon is not available. */

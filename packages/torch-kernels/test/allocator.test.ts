@@ -5,10 +5,12 @@
  * repeatedly so that reused blocks still hold earlier calls' values; the
  * results must equal the cpu backend with caching on and off, repeats must be
  * served from the cache (hits, no new misses) when on and not when off.
+ * The convolutions take ATen's path here (oneDNN straight from tfjs's layouts,
+ * the default where built, allocates through neither).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setTorchAllocatorCaching, torchAllocatorStats } from '../src/index.js';
+import { setTorchAllocatorCaching, setTorchConvOnednn, torchAllocatorStats } from '../src/index.js';
 import { maxRelativeError, nativeAvailable, randomInt, randomTensor, rng, setupBackends, weightedSum, withNative, withoutNative } from './helpers.js';
 
 const TOL = 1e-4;
@@ -33,9 +35,13 @@ function randomProblem(next: () => number) {
 }
 
 describe.runIf(nativeAvailable())('caching CPU allocator', () => {
-  beforeAll(setupBackends);
+  beforeAll(async () => {
+    await setupBackends();
+    setTorchConvOnednn(false);
+  });
   afterAll(() => {
     setTorchAllocatorCaching(true);
+    setTorchConvOnednn(true);
   });
 
   it('is installed (outside the AddressSanitizer build) and on by default', () => {

@@ -6,7 +6,8 @@
  * up to ~2,000 products differ by ~1e-6 between summation orders.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setTorchConvOnednn, type TorchConvStats, torchConvStats } from '../src/index.js';
 import { maxRelativeError, nativeAvailable, randomInt, randomTensor, rng, setupBackends, weightedSum, withNative, withoutNative } from './helpers.js';
 
 const TOL = 1e-4;
@@ -39,32 +40,41 @@ function randomProblem(next: () => number, options: { dilated: boolean }) {
 
 describe.runIf(nativeAvailable())('native conv2d', () => {
   beforeAll(setupBackends);
-
-  it('forward equals the cpu backend on random shapes, strides, dilations and paddings', async () => {
-    const next = rng(11);
-    for (let trial = 0; trial < 12; trial++) {
-      const p = randomProblem(next, { dilated: trial % 3 === 2 });
-      const f = () => tf.conv2d(p.x() as tf.Tensor4D, p.filter() as tf.Tensor4D, p.stride, p.pad, 'NHWC', p.dilation);
-      const native = await withNative(f);
-      const reference = await withoutNative('cpu', f);
-      expect(native.calls.conv2d, p.label).toBe(1);
-      expect(maxRelativeError(native.values[0], reference[0]), p.label).toBeLessThan(TOL);
-    }
+  afterEach(() => {
+    setTorchConvOnednn(true);
   });
 
-  it('both gradients equal the cpu backend (x and filter)', async () => {
-    const next = rng(12);
-    for (let trial = 0; trial < 10; trial++) {
-      const p = randomProblem(next, { dilated: false });
-      const f = () => tf.grads((x: tf.Tensor, w: tf.Tensor) => weightedSum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, p.stride, p.pad)))([p.x(), p.filter()]);
-      const native = await withNative(f);
-      const reference = await withoutNative('cpu', f);
-      expect(native.calls.conv2dBackpropInput, p.label).toBe(1);
-      expect(native.calls.conv2dBackpropFilter, p.label).toBe(1);
-      expect(maxRelativeError(native.values[0], reference[0]), `dx ${p.label}`).toBeLessThan(TOL);
-      expect(maxRelativeError(native.values[1], reference[1]), `dw ${p.label}`).toBeLessThan(TOL);
-    }
-  });
+  // both paths: oneDNN straight from tfjs's layouts (the default where built) and ATen's (the fallback)
+  for (const onednn of [true, false]) {
+    const path = onednn ? 'oneDNN' : 'ATen';
+    it(`forward equals the cpu backend on random shapes, strides, dilations and paddings (${path})`, async () => {
+      setTorchConvOnednn(onednn);
+      const next = rng(11);
+      for (let trial = 0; trial < 12; trial++) {
+        const p = randomProblem(next, { dilated: trial % 3 === 2 });
+        const f = () => tf.conv2d(p.x() as tf.Tensor4D, p.filter() as tf.Tensor4D, p.stride, p.pad, 'NHWC', p.dilation);
+        const native = await withNative(f);
+        const reference = await withoutNative('cpu', f);
+        expect(native.calls.conv2d, p.label).toBe(1);
+        expect(maxRelativeError(native.values[0], reference[0]), p.label).toBeLessThan(TOL);
+      }
+    });
+
+    it(`both gradients equal the cpu backend (x and filter) (${path})`, async () => {
+      setTorchConvOnednn(onednn);
+      const next = rng(12);
+      for (let trial = 0; trial < 10; trial++) {
+        const p = randomProblem(next, { dilated: false });
+        const f = () => tf.grads((x: tf.Tensor, w: tf.Tensor) => weightedSum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, p.stride, p.pad)))([p.x(), p.filter()]);
+        const native = await withNative(f);
+        const reference = await withoutNative('cpu', f);
+        expect(native.calls.conv2dBackpropInput, p.label).toBe(1);
+        expect(native.calls.conv2dBackpropFilter, p.label).toBe(1);
+        expect(maxRelativeError(native.values[0], reference[0]), `dx ${p.label}`).toBeLessThan(TOL);
+        expect(maxRelativeError(native.values[1], reference[1]), `dw ${p.label}`).toBeLessThan(TOL);
+      }
+    });
+  }
 
   it('wide filters (the blocked filter transposes, many 32x32 blocks and ragged edges): forward and both gradients', async () => {
     // S3D's deep stages: few pixels, hundreds of channels (filters of KH*KW*Cin x Cout, not multiples of 32)
@@ -94,6 +104,26 @@ describe.runIf(nativeAvailable())('native conv2d', () => {
         expect(maxRelativeError(native.values[i], reference[i]), `${name} ${label}`).toBeLessThan(TOL);
       });
     }
+  });
+
+  it('runs on oneDNN straight from the NHWC and HWIO layouts (built with its headers; in CI it must be)', async () => {
+    const before = torchConvStats();
+    if (before == null) throw new Error('the addon is available but reports no conv stats');
+    if (process.env.CI === 'true') expect(before.onednn, 'CI: the addon must be built with oneDNN headers (libdnnl-dev)').toBe(true);
+    if (!before.onednn) return;
+    const next = rng(17);
+    let expected = 0;
+    for (let trial = 0; trial < 6; trial++) {
+      const p = randomProblem(next, { dilated: trial % 3 === 2 });
+      const conv = (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, p.stride, p.pad, 'NHWC', p.dilation);
+      // tfjs has no gradients of dilated convs: those run forward only
+      expected += p.dilation > 1 ? 1 : 3;
+      await withNative(() => (p.dilation > 1 ? conv(p.x(), p.filter()) : tf.grads((x: tf.Tensor, w: tf.Tensor) => weightedSum(conv(x, w)))([p.x(), p.filter()])));
+    }
+    const after = torchConvStats() as TorchConvStats;
+    // none left to ATen
+    expect(after.calls - before.calls).toBe(expected);
+    expect(after.declined - before.declined).toBe(0);
   });
 
   it('takes the native path from 16384 output elements and the stock kernel below', async () => {

@@ -6,6 +6,7 @@
 
 #ifdef TK_ONEDNN_CONV
 
+#include <ATen/Parallel.h>
 #include <dnnl.hpp>
 
 #include <cstdlib>
@@ -106,8 +107,9 @@ struct BackwardWeights {
 };
 
 using Key = std::vector<int64_t>;
+// A primitive splits its work for the threads there are when it is made: the thread count is part of the key.
 Key keyOf(int64_t kind, const ConvShape& s) {
-  return {kind, s.n, s.h, s.w, s.ci, s.kh, s.kw, s.co, s.oh, s.ow, s.strideH, s.strideW, s.dilationH, s.dilationW, s.top, s.bottom, s.left, s.right};
+  return {kind, at::get_num_threads(), s.n, s.h, s.w, s.ci, s.kh, s.kw, s.co, s.oh, s.ow, s.strideH, s.strideW, s.dilationH, s.dilationW, s.top, s.bottom, s.left, s.right};
 }
 
 // Kept per shape (nullptr: oneDNN has no usable implementation, ATen runs it). Bounded: a model has a few dozen

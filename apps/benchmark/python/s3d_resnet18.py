@@ -4,7 +4,10 @@ released code): stem 1x7x7/2 + BN + ReLU + 1x3x3 max-pool /2; blocks
 ReLU; global average pool, dropout 0.5, fc. Spatial convs have no bias,
 temporal convs do. Prints JSON: parameters, train and inference clips/s.
 
-usage: s3d_resnet18.py THREADS BATCH FRAMES SIZE STEPS CLASSES
+usage: s3d_resnet18.py THREADS BATCH FRAMES SIZE STEPS CLASSES [OPTIMIZER]
+
+OPTIMIZER: sgd (momentum 0.9, the default) or adam (lr 1e-4, betas 0.9 and
+0.999, eps 1e-8: the step @trajectorynet/training's loop takes).
 """
 import json
 import sys
@@ -64,12 +67,18 @@ class S3DResNet18(nn.Module):
 
 def main():
     threads, batch, frames, size, steps, classes = (int(a) for a in sys.argv[1:7])
+    optimizer_name = sys.argv[7] if len(sys.argv) > 7 else "sgd"
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = S3DResNet18(classes)
     clip = torch.randn(batch, 3, frames, size, size)
     labels = torch.randint(0, classes, (batch,))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    if optimizer_name == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8)
+    elif optimizer_name == "sgd":
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    else:
+        sys.exit(f"unknown optimizer {optimizer_name}: sgd or adam")
 
     def train_step():
         optimizer.zero_grad()
@@ -83,6 +92,7 @@ def main():
         infer = median_seconds(lambda: model(clip), steps)
     print(json.dumps({
         "threads": threads,
+        "optimizer": optimizer_name,
         "parameters": sum(p.numel() for p in model.parameters()),
         "trainClipsPerSecond": batch / train,
         "inferenceClipsPerSecond": batch / infer,

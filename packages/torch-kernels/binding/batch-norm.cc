@@ -10,6 +10,42 @@
 
 namespace {
 
+// The per-row loops, compiled for AVX-512 and AVX2 as well as the baseline the addon is built for (x86-64: SSE2),
+// picked at load time by the CPU (GCC's function multiversioning); elsewhere the plain loop.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TK_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TK_VECTOR_CLONES
+#endif
+
+// o = in * a + b, per channel
+TK_VECTOR_CLONES void affineRow(const float* in, const float* a, const float* b, float* o, int64_t c) {
+  for (int64_t i = 0; i < c; i++) o[i] = in[i] * a[i] + b[i];
+}
+
+// sum[i] += in[i] - shift[i]; squares[i] += (in[i] - shift[i])^2, in double
+TK_VECTOR_CLONES void shiftedMomentsRow(const float* in, const float* shift, double* sum, double* squares, int64_t c) {
+  for (int64_t i = 0; i < c; i++) {
+    const double d = static_cast<double>(in[i]) - static_cast<double>(shift[i]);
+    sum[i] += d;
+    squares[i] += d * d;
+  }
+}
+
+// dySum[i] += dy[i]; dyCentered[i] += dy[i] * (x[i] - mean[i]), in double
+TK_VECTOR_CLONES void gradSumsRow(const float* dy, const float* x, const float* mean, double* dySum, double* dyCentered, int64_t c) {
+  for (int64_t i = 0; i < c; i++) {
+    const double g = dy[i];
+    dySum[i] += g;
+    dyCentered[i] += g * (static_cast<double>(x[i]) - static_cast<double>(mean[i]));
+  }
+}
+
+// dx = scale * (dy - meanDy - (x - mean) * k), k = invStd * mean(dy * xHat)
+TK_VECTOR_CLONES void gradRow(const float* dy, const float* x, const float* mean, const float* scale, const float* meanDy, const float* k, float* dx, int64_t c) {
+  for (int64_t i = 0; i < c; i++) dx[i] = scale[i] * (dy[i] - meanDy[i] - (x[i] - mean[i]) * k[i]);
+}
+
 // batchNorm(heap, x, size, channels, mean, variance, offset (-1: none), scale (-1: none), epsilon, out)
 Napi::Value batchNorm(const Napi::CallbackInfo& info) {
   auto heap = tk::heapOf(info[0]);
@@ -29,11 +65,7 @@ Napi::Value batchNorm(const Napi::CallbackInfo& info) {
   }
   const int64_t rows = size / c;
   at::parallel_for(0, rows, std::max<int64_t>(1, (1 << 14) / c), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; r++) {
-      const float* in = x + r * c;
-      float* o = out + r * c;
-      for (int64_t i = 0; i < c; i++) o[i] = in[i] * a[i] + b[i];
-    }
+    for (int64_t r = begin; r < end; r++) affineRow(x + r * c, a.data(), b.data(), out + r * c, c);
   });
   return info.Env().Undefined();
 }
@@ -78,19 +110,17 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo& info) {
   float* variance = tk::floats(heap, info[12], c);
   float* newRunMean = tk::floats(heap, info[13], c);
   float* newRunVar = tk::floats(heap, info[14], c);
-  auto sums = channelSums(rows, c, 1, [&](int64_t r, double* acc) {
-    const float* in = x + r * c;
-    for (int64_t i = 0; i < c; i++) acc[i] += in[i];
-  });
-  std::vector<double> m(c);
-  for (int64_t i = 0; i < c; i++) m[i] = sums[i] / static_cast<double>(rows);
-  auto squares = channelSums(rows, c, 1, [&](int64_t r, double* acc) {
-    const float* in = x + r * c;
-    for (int64_t i = 0; i < c; i++) {
-      const double d = in[i] - m[i];
-      acc[i] += d * d;
-    }
-  });
+  // one pass: sums and squares of x minus the first row (in double; the shift keeps a large mean from
+  // cancelling the variance away)
+  const float* shift = x;
+  auto moments = channelSums(rows, c, 2, [&](int64_t r, double* acc) { shiftedMomentsRow(x + r * c, shift, acc, acc + c, c); });
+  std::vector<double> m(c), squares(c);
+  for (int64_t i = 0; i < c; i++) {
+    const double shiftedMean = moments[i] / static_cast<double>(rows);
+    m[i] = shift[i] + shiftedMean;
+    // sum (x - mean)^2 = sum (x - s)^2 - rows * (mean - s)^2
+    squares[i] = std::max(0.0, moments[c + i] - static_cast<double>(rows) * shiftedMean * shiftedMean);
+  }
   std::vector<float> a(c), b(c);
   for (int64_t i = 0; i < c; i++) {
     const double v = squares[i] / static_cast<double>(rows);
@@ -104,11 +134,7 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo& info) {
     newRunVar[i] = static_cast<float>(runVar[i] * (1 - momentum) + unbiased * momentum);
   }
   at::parallel_for(0, rows, std::max<int64_t>(1, (1 << 14) / c), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; r++) {
-      const float* in = x + r * c;
-      float* o = y + r * c;
-      for (int64_t i = 0; i < c; i++) o[i] = in[i] * a[i] + b[i];
-    }
+    for (int64_t r = begin; r < end; r++) affineRow(x + r * c, a.data(), b.data(), y + r * c, c);
   });
   return info.Env().Undefined();
 }
@@ -131,30 +157,19 @@ Napi::Value batchNormTrainGrad(const Napi::CallbackInfo& info) {
   float* dBeta = tk::floats(heap, info[11], c);
   std::vector<double> invStd(c);
   for (int64_t i = 0; i < c; i++) invStd[i] = 1.0 / std::sqrt(static_cast<double>(variance[i]) + epsilon);
-  auto sums = channelSums(rows, c, 2, [&](int64_t r, double* acc) {
-    const float* g = dy + r * c;
-    const float* in = x + r * c;
-    for (int64_t i = 0; i < c; i++) {
-      acc[i] += g[i];
-      acc[c + i] += g[i] * (in[i] - mean[i]) * invStd[i];
-    }
-  });
-  std::vector<float> scale(c), meanDy(c), meanDyXHat(c), inv(c);
+  // sums of dy and of dy * (x - mean); invStd applied once per channel after
+  auto sums = channelSums(rows, c, 2, [&](int64_t r, double* acc) { gradSumsRow(dy + r * c, x + r * c, mean, acc, acc + c, c); });
+  std::vector<float> scale(c), meanDy(c), k(c);
   for (int64_t i = 0; i < c; i++) {
+    const double dyXHat = sums[c + i] * invStd[i];
     dBeta[i] = static_cast<float>(sums[i]);
-    dGamma[i] = static_cast<float>(sums[c + i]);
+    dGamma[i] = static_cast<float>(dyXHat);
     scale[i] = static_cast<float>(gamma[i] * invStd[i]);
     meanDy[i] = static_cast<float>(sums[i] / static_cast<double>(rows));
-    meanDyXHat[i] = static_cast<float>(sums[c + i] / static_cast<double>(rows));
-    inv[i] = static_cast<float>(invStd[i]);
+    k[i] = static_cast<float>(invStd[i] * dyXHat / static_cast<double>(rows));
   }
   at::parallel_for(0, rows, std::max<int64_t>(1, (1 << 14) / c), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; r++) {
-      const float* g = dy + r * c;
-      const float* in = x + r * c;
-      float* o = dx + r * c;
-      for (int64_t i = 0; i < c; i++) o[i] = scale[i] * (g[i] - meanDy[i] - (in[i] - mean[i]) * inv[i] * meanDyXHat[i]);
-    }
+    for (int64_t r = begin; r < end; r++) gradRow(dy + r * c, x + r * c, mean, scale.data(), meanDy.data(), k.data(), dx + r * c, c);
   });
   return info.Env().Undefined();
 }

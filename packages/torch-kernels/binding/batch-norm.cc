@@ -112,8 +112,9 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo& info) {
   float* newRunVar = tk::floats(heap, info[14], c);
   // one pass: sums and squares of x minus the first row (in double; the shift keeps a large mean from
   // cancelling the variance away)
-  const float* shift = x;
-  auto moments = channelSums(rows, c, 2, [&](int64_t r, double* acc) { shiftedMomentsRow(x + r * c, shift, acc, acc + c, c); });
+  std::vector<float> shift(static_cast<size_t>(c), 0.0f);
+  if (rows > 0) std::copy(x, x + c, shift.begin());  // no rows: nothing to read (the statistics come out NaN, as 0 / 0)
+  auto moments = channelSums(rows, c, 2, [&](int64_t r, double* acc) { shiftedMomentsRow(x + r * c, shift.data(), acc, acc + c, c); });
   std::vector<double> m(c), squares(c);
   for (int64_t i = 0; i < c; i++) {
     const double shiftedMean = moments[i] / static_cast<double>(rows);

@@ -1,7 +1,7 @@
 // oneDNN convolutions on NHWC data and HWIO filters: see conv-onednn.h.
-// Primitives (and the blocked filter buffers they need) are made once per
-// shape and kept: making one costs about as much as running a small one. All
-// calls come from the JavaScript thread, one at a time.
+// Primitives are made once per shape and kept: making one costs about as much
+// as running a small one. All calls come from the JavaScript thread, one at a
+// time, which is what lets every primitive share one blocked-filter buffer.
 #include "conv-onednn.h"
 
 #ifdef TK_ONEDNN_CONV
@@ -56,26 +56,45 @@ void* scratch(size_t bytes) {
   static std::unique_ptr<void, decltype(&std::free)> buffer(nullptr, &std::free);
   static size_t size = 0;
   if (bytes > size) {
-    size = (bytes + 4095) / 4096 * 4096;
-    buffer.reset(std::aligned_alloc(4096, size));
+    const size_t rounded = (bytes + 4095) / 4096 * 4096;
+    buffer.reset(std::aligned_alloc(4096, rounded));
+    size = buffer == nullptr ? 0 : rounded;
     if (buffer == nullptr) throw std::bad_alloc();
   }
   return buffer.get();
 }
 
 // The filter in the layout a primitive wants: the HWIO heap memory itself, or the scratch buffer it is reordered into.
-struct Filter {
+class Filter {
   bool same;
   memory user;         // HWIO, pointed at the heap on each call
   memory wanted;       // == user when the primitive takes HWIO, else pointed at the scratch buffer on each call
   dnnl::reorder move;  // user -> wanted, or wanted -> user for a gradient
 
+ public:
   Filter(const ConvShape& s, const memory::desc& want, bool toUser)
       : same(want == filterAs(s, tag::hwio)), user(filterAs(s, tag::hwio), cpu(), DNNL_MEMORY_NONE) {
     wanted = same ? user : memory(want, cpu(), DNNL_MEMORY_NONE);
     if (!same) move = toUser ? dnnl::reorder(wanted, user) : dnnl::reorder(user, wanted);
   }
 
+  // the filter for the primitive to read: the heap's, reordered into the scratch buffer when it wants another layout
+  const memory& in(const float* heapFilter) {
+    point(heapFilter);
+    if (!same) move.execute(stream(), user, wanted);
+    return wanted;
+  }
+
+  // where the primitive writes a filter gradient; store() then puts it into the heap's HWIO filter
+  const memory& out(float* heapFilter) {
+    point(heapFilter);
+    return wanted;
+  }
+  void store() {
+    if (!same) move.execute(stream(), wanted, user);
+  }
+
+ private:
   void point(const float* heapFilter) {
     user.set_data_handle(const_cast<float*>(heapFilter));
     if (!same) wanted.set_data_handle(scratch(wanted.get_desc().get_size()));
@@ -108,16 +127,16 @@ struct BackwardWeights {
 
 using Key = std::vector<int64_t>;
 // A primitive splits its work for the threads there are when it is made: the thread count is part of the key.
-Key keyOf(int64_t kind, const ConvShape& s) {
-  return {kind, at::get_num_threads(), s.n, s.h, s.w, s.ci, s.kh, s.kw, s.co, s.oh, s.ow, s.strideH, s.strideW, s.dilationH, s.dilationW, s.top, s.bottom, s.left, s.right};
+Key keyOf(const ConvShape& s) {
+  return {at::get_num_threads(), s.n, s.h, s.w, s.ci, s.kh, s.kw, s.co, s.oh, s.ow, s.strideH, s.strideW, s.dilationH, s.dilationW, s.top, s.bottom, s.left, s.right};
 }
 
 // Kept per shape (nullptr: oneDNN has no usable implementation, ATen runs it). Bounded: a model has a few dozen
 // shapes, times the batch sizes it meets; past the bound everything is made again.
 template <typename T>
-T* cached(std::map<Key, std::unique_ptr<T>>& cache, int64_t kind, const ConvShape& s, std::unique_ptr<T> (*make)(const ConvShape&)) {
+T* cached(std::map<Key, std::unique_ptr<T>>& cache, const ConvShape& s, std::unique_ptr<T> (*make)(const ConvShape&)) {
   constexpr size_t kMaxShapes = 256;
-  auto key = keyOf(kind, s);
+  auto key = keyOf(s);
   auto found = cache.find(key);
   if (found != cache.end()) return found->second.get();
   if (cache.size() >= kMaxShapes) cache.clear();
@@ -173,39 +192,34 @@ bool enabled() { return on; }
 
 bool forward(const ConvShape& s, const float* x, const float* filter, float* y) {
   if (!on) return false;
-  auto* p = counted(cached(forwardCache, 0, s, makeForward));
+  auto* p = counted(cached(forwardCache, s, makeForward));
   if (p == nullptr) return false;
   p->x.set_data_handle(mutableHandle(x));
   p->y.set_data_handle(y);
-  p->filter.point(filter);
-  if (!p->filter.same) p->filter.move.execute(stream(), p->filter.user, p->filter.wanted);
-  p->conv.execute(stream(), {{DNNL_ARG_SRC, p->x}, {DNNL_ARG_WEIGHTS, p->filter.wanted}, {DNNL_ARG_DST, p->y}});
+  p->conv.execute(stream(), {{DNNL_ARG_SRC, p->x}, {DNNL_ARG_WEIGHTS, p->filter.in(filter)}, {DNNL_ARG_DST, p->y}});
   stream().wait();
   return true;
 }
 
 bool backwardData(const ConvShape& s, const float* dy, const float* filter, float* dx) {
   if (!on) return false;
-  auto* p = counted(cached(backwardDataCache, 1, s, makeBackwardData));
+  auto* p = counted(cached(backwardDataCache, s, makeBackwardData));
   if (p == nullptr) return false;
   p->dy.set_data_handle(mutableHandle(dy));
   p->dx.set_data_handle(dx);
-  p->filter.point(filter);
-  if (!p->filter.same) p->filter.move.execute(stream(), p->filter.user, p->filter.wanted);
-  p->conv.execute(stream(), {{DNNL_ARG_DIFF_DST, p->dy}, {DNNL_ARG_WEIGHTS, p->filter.wanted}, {DNNL_ARG_DIFF_SRC, p->dx}});
+  p->conv.execute(stream(), {{DNNL_ARG_DIFF_DST, p->dy}, {DNNL_ARG_WEIGHTS, p->filter.in(filter)}, {DNNL_ARG_DIFF_SRC, p->dx}});
   stream().wait();
   return true;
 }
 
 bool backwardWeights(const ConvShape& s, const float* x, const float* dy, float* dFilter) {
   if (!on) return false;
-  auto* p = counted(cached(backwardWeightsCache, 2, s, makeBackwardWeights));
+  auto* p = counted(cached(backwardWeightsCache, s, makeBackwardWeights));
   if (p == nullptr) return false;
   p->x.set_data_handle(mutableHandle(x));
   p->dy.set_data_handle(mutableHandle(dy));
-  p->filter.point(dFilter);
-  p->conv.execute(stream(), {{DNNL_ARG_SRC, p->x}, {DNNL_ARG_DIFF_DST, p->dy}, {DNNL_ARG_DIFF_WEIGHTS, p->filter.wanted}});
-  if (!p->filter.same) p->filter.move.execute(stream(), p->filter.wanted, p->filter.user);
+  p->conv.execute(stream(), {{DNNL_ARG_SRC, p->x}, {DNNL_ARG_DIFF_DST, p->dy}, {DNNL_ARG_DIFF_WEIGHTS, p->filter.out(dFilter)}});
+  p->filter.store();
   stream().wait();
   return true;
 }

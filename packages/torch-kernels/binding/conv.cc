@@ -1,5 +1,7 @@
 // conv2d and its two backward passes on NHWC data with HWIO filters (tfjs's
-// layouts), through ATen's convolution (oneDNN for float32, channels-last).
+// layouts): on oneDNN directly where the addon was built with its headers
+// (conv-onednn.cc), else, or where oneDNN declines a case, through ATen's
+// convolution (oneDNN for float32, channels-last), as below.
 // Asymmetric 'same' padding (tfjs pads the extra row at the bottom/right)
 // pads the input explicitly; symmetric padding goes to ATen as is.
 //

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RELU_GRAD } from './kernels/relu-grad.js';
 
 let replaced: tf.GradConfig | null = null;
+let ours: tf.GradConfig | null = null;
 
 /** Relu: dy * (x > 0) as one kernel (`ReluGrad`) instead of Step, Cast and Multiply. */
 export function installGradients(): void {
@@ -16,7 +17,7 @@ export function installGradients(): void {
   const stock = tf.getGradient('Relu');
   if (stock == null) return;
   replaced = stock;
-  tf.registerGradient({
+  ours = {
     kernelName: 'Relu',
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
@@ -25,12 +26,14 @@ export function installGradients(): void {
       if (grad.dtype !== 'float32' || x.dtype !== 'float32' || tf.getKernel(RELU_GRAD, tf.getBackend()) == null) return stock.gradFunc(dy, saved, attrs);
       return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: grad, x }) as tf.Tensor };
     },
-  });
+  };
+  tf.registerGradient(ours);
 }
 
-/** Puts tfjs's gradients back. */
+/** Puts tfjs's gradients back, unless other code replaced ours since. */
 export function uninstallGradients(): void {
   if (replaced == null) return;
-  tf.registerGradient(replaced);
+  if (tf.getGradient('Relu') === ours) tf.registerGradient(replaced);
   replaced = null;
+  ours = null;
 }

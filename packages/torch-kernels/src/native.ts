@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 type Offset = number;
 type Shape = number[];
 
-/** The addon's functions: heap is the wasm memory's ArrayBuffer, offsets are byte offsets into it. */
 /** Whether the addon runs convolutions on oneDNN directly (built with its headers), and how many calls it ran and left to ATen. */
 export interface TorchConvStats {
   onednn: boolean;
@@ -18,6 +17,7 @@ export interface TorchConvStats {
   declined: number;
 }
 
+/** The addon's functions: heap is the wasm memory's ArrayBuffer, offsets are byte offsets into it. */
 export interface NativeAddon {
   setThreads(threads: number): number;
   getThreads(): number;

@@ -11,6 +11,8 @@
  *   --set fresh         seeds 7300+, textures from frames 40, 115, 160 of test.avi and 6, 24 of part_0.mp4
  *                       (frozen 2026-12-07 before any tuning for issue 30; run once, 12:30 UTC that day, reported in
  *                       the README, and a second time at 15:16 UTC for one candidate, fusionLevels 1: no longer unseen)
+ *   --set heldout       seeds 11000+, textures from frames 25, 95, 135 of test.avi and 11, 19, 28 of part_0.mp4
+ *                       (frozen 2026-12-08, after the default's last change, for one report)
  * Groups: 512x384 with 25-35 px object motion, 1024x436 with 40-100 px,
  * and small motions (2-8 px) at both sizes; --chairs adds the FlyingChairs
  * pairs (held out too). EPE over all pixels and over the matched ones

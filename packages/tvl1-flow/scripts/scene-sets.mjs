@@ -8,6 +8,8 @@
  *   validation-b  seeds 3000+, the same textures (more validation scenes, added 2026-12-07 for issue 30)
  *   test          seeds 5000+, textures from frames 10, 80, 150 of test.avi and 2, 16, 30 of part_0.mp4
  *   fresh         seeds 7300+, textures from frames 40, 115, 160 of test.avi and 6, 24 of part_0.mp4
+ *   heldout       seeds 11000+, textures from frames 25, 95, 135 of test.avi and 11, 19, 28 of part_0.mp4
+ *                 (frozen 2026-12-08 after the last change to the default, for the one report of issue 30's end)
  * Groups: large512 (512x384, 25-35 px object motion), large1024 (1024x436,
  * 40-100 px), small (2-8 px at both sizes); `chairs` adds the three
  * FlyingChairs pairs of the shared data.
@@ -27,6 +29,7 @@ export const SETS = {
   'validation-b': { base: 3000, textures: 'validation', counts: [8, 4, 4, 0] },
   test: { base: 5000, textures: 'test', counts: [8, 8, 4, 4] },
   fresh: { base: 7300, textures: 'fresh', counts: [12, 8, 4, 4] },
+  heldout: { base: 11000, textures: 'heldout', counts: [12, 8, 6, 6] },
 };
 
 const grayOf = (rgb, width, height) => ({ width, height, data: Float32Array.from({ length: width * height }, (_, i) => 0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2]) });
@@ -39,6 +42,7 @@ async function textures(source, data) {
   const rawframes = (files) => Promise.all(files.map(async (f) => { const img = await readImage(path.join(data, 'rawframes', f)); return grayOf(img.data, img.width, img.height); }));
   if (source === 'validation') return [...(await video('test.mp4', [40, 150, 260])), ...(await rawframes(['img_00001.jpg', 'img_00009.jpg']))];
   if (source === 'test') return [...(await video('test.avi', [10, 80, 150])), ...(await video('part_0.mp4', [2, 16, 30]))];
+  if (source === 'heldout') return [...(await video('test.avi', [25, 95, 135])), ...(await video('part_0.mp4', [11, 19, 28]))];
   return [...(await video('test.avi', [40, 115, 160])), ...(await video('part_0.mp4', [6, 24]))];
 }
 

@@ -29,38 +29,67 @@ export interface GainOffset {
   offset: number;
 }
 
-/** The (gain, offset) minimising sum |b_i - gain a_i - offset| over the pixels where b (and a) are not NaN, by IRLS from (1, 0). */
-function l1Line(a: Float32Array, b: Float32Array, step: number): GainOffset & { count: number } {
-  let [gain, offset, count] = [1, 0, 0];
+/**
+ * The pixels a fit reads, gathered once: every step-th one where neither a nor b is NaN, in index order. The rounds
+ * below then run over dense arrays (no NaN tests, no stride), in the same order and double arithmetic as over the
+ * frames themselves.
+ */
+interface Samples {
+  a: Float64Array;
+  b: Float64Array;
+  count: number;
+}
+
+let scratch: Samples = { a: new Float64Array(0), b: new Float64Array(0), count: 0 };
+
+function gather(a: Float32Array, b: Float32Array, step: number): Samples {
+  const capacity = Math.ceil(a.length / step);
+  if (scratch.a.length < capacity) scratch = { a: new Float64Array(capacity), b: new Float64Array(capacity), count: 0 };
+  const { a: sa, b: sb } = scratch;
+  let count = 0;
+  for (let i = 0; i < a.length; i += step) {
+    const ai = a[i];
+    const bi = b[i];
+    if (Number.isNaN(bi) || Number.isNaN(ai)) continue;
+    sa[count] = ai;
+    sb[count] = bi;
+    count += 1;
+  }
+  scratch.count = count;
+  return scratch;
+}
+
+/** The (gain, offset) minimising sum |y_i - gain x_i - offset| over the first n samples, by IRLS from (1, 0). */
+function l1Line(x: Float64Array, y: Float64Array, n: number): GainOffset & { count: number } {
+  let [gain, offset] = [1, 0];
+  if (n < 16) return { gain: 1, offset: 0, count: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     let [sw, sa, sb, saa, sab] = [0, 0, 0, 0, 0];
-    count = 0;
-    for (let i = 0; i < a.length; i += step) {
-      if (Number.isNaN(b[i]) || Number.isNaN(a[i])) continue;
-      const wi = 1 / Math.max(Math.abs(b[i] - gain * a[i] - offset), DELTA);
+    for (let i = 0; i < n; i++) {
+      const xi = x[i];
+      const yi = y[i];
+      const wi = 1 / Math.max(Math.abs(yi - gain * xi - offset), DELTA);
       sw += wi;
-      sa += wi * a[i];
-      sb += wi * b[i];
-      saa += wi * a[i] * a[i];
-      sab += wi * a[i] * b[i];
-      count += 1;
+      sa += wi * xi;
+      sb += wi * yi;
+      saa += wi * xi * xi;
+      sab += wi * xi * yi;
     }
     const det = sw * saa - sa * sa;
-    if (count < 16 || !(det > 1e-9 * sw * saa)) return { gain: 1, offset: 0, count: 0 };
+    if (!(det > 1e-9 * sw * saa)) return { gain: 1, offset: 0, count: 0 };
     gain = (sw * sab - sa * sb) / det;
     offset = (sb - gain * sa) / sw;
   }
-  return { gain, offset, count };
+  return { gain, offset, count: n };
 }
 
-/** The offset minimising sum |b_i - gain a_i - offset| for a given gain (a weighted median, by IRLS). */
-function l1Offset(a: Float32Array, b: Float32Array, gain: number, start: number, step: number): number {
+/** The offset minimising sum |y_i - gain x_i - offset| for a given gain (a weighted median, by IRLS). */
+function l1Offset(x: Float64Array, y: Float64Array, n: number, gain: number, start: number): number {
   let offset = start;
   for (let round = 0; round < ROUNDS; round++) {
     let [sw, sr] = [0, 0];
-    for (let i = 0; i < a.length; i += step) {
-      if (Number.isNaN(b[i])) continue;
-      const r = b[i] - gain * a[i];
+    for (let i = 0; i < n; i++) {
+      const r = y[i] - gain * x[i];
       const wi = 1 / Math.max(Math.abs(r - offset), DELTA);
       sw += wi;
       sr += wi * r;
@@ -70,10 +99,10 @@ function l1Offset(a: Float32Array, b: Float32Array, gain: number, start: number,
   return offset;
 }
 
-/** sum |b_i - gain a_i - offset| over every step-th pixel where b and a are numbers. */
-function residual(a: Float32Array, b: Float32Array, gain: number, offset: number, step: number): number {
+/** sum |y_i - gain x_i - offset| over the first n samples. */
+function residual(x: Float64Array, y: Float64Array, n: number, gain: number, offset: number): number {
   let sum = 0;
-  for (let i = 0; i < a.length; i += step) if (!Number.isNaN(b[i]) && !Number.isNaN(a[i])) sum += Math.abs(b[i] - gain * a[i] - offset);
+  for (let i = 0; i < n; i++) sum += Math.abs(y[i] - gain * x[i] - offset);
   return sum;
 }
 
@@ -87,17 +116,18 @@ function residual(a: Float32Array, b: Float32Array, gain: number, offset: number
  */
 export function fitGainOffset(a: Float32Array, b: Float32Array, options: { symmetric?: boolean; minChange?: boolean; minReduction?: number } = {}): GainOffset {
   const step = a.length > 2 * SAMPLES ? Math.floor(a.length / SAMPLES) | 1 : 1;
-  const forward = l1Line(a, b, step);
+  const { a: x, b: y, count: n } = gather(a, b, step);
+  const forward = l1Line(x, y, n);
   if (forward.count === 0) return { gain: 1, offset: 0 };
   let { gain, offset } = forward;
   if (options.symmetric) {
-    const backward = l1Line(b, a, step);
+    const backward = l1Line(y, x, n);
     if (!(backward.count > 0 && backward.gain > 0 && gain > 0)) return { gain: 1, offset: 0 };
     gain = Math.sqrt(gain / backward.gain);
-    offset = l1Offset(a, b, gain, offset, step);
+    offset = l1Offset(x, y, n, gain, offset);
   }
   if (!(gain >= MIN_GAIN && gain <= MAX_GAIN && Number.isFinite(offset))) return { gain: 1, offset: 0 };
   if (options.minChange && Math.abs(gain - 1) < MIN_GAIN_CHANGE && Math.abs(offset) < MIN_OFFSET_CHANGE) return { gain: 1, offset: 0 };
-  if (options.minReduction != null && options.minReduction > 0 && residual(a, b, gain, offset, step) > (1 - options.minReduction) * residual(a, b, 1, 0, step)) return { gain: 1, offset: 0 };
+  if (options.minReduction != null && options.minReduction > 0 && residual(x, y, n, gain, offset) > (1 - options.minReduction) * residual(x, y, n, 1, 0)) return { gain: 1, offset: 0 };
   return { gain, offset };
 }

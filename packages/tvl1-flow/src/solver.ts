@@ -12,7 +12,8 @@
  * forward differences there are zero), and the thresholding as a clamp; the
  * results are those of the two-pass version up to rounding. The pass runs
  * on the WebAssembly SIMD kernel (wasm/kernels.wat) where available, else
- * in JavaScript (`iterateJs`, also its test reference).
+ * in JavaScript (`iterateJs`, also its test reference); so does the bicubic
+ * warp (`warpJs`), which otherwise takes more time than the iterations.
  */
 import { fitGainOffset } from './gain.js';
 import { centredGradient, sampleBilinear } from './image.js';
@@ -94,7 +95,7 @@ const sampled = new Float64Array(3);
  * through the TV term) instead of matching the replicated border. warped (if given) receives I1(x + u), NaN where
  * x + u leaves the frame.
  */
-function warp(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, ignoreOutside: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array, warped: Float32Array | null): void {
+export function warpJs(I0: Float32Array, I1: Float32Array, I1x: Float32Array, I1y: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, bicubic: boolean, ignoreOutside: boolean, gx: Float32Array, gy: Float32Array, invGrad: Float32Array, rhoC: Float32Array, warped: Float32Array | null): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -198,32 +199,41 @@ export function solveLevel(I0: Float32Array, I1: Float32Array, w: number, h: num
   let iterate: () => number;
   const lt = s.lambda * s.theta;
   const taut = s.tau / s.theta;
+  const useWarped = s.gainOffset && Math.min(w, h) >= s.gainMinSize;
+  const bicubic = s.interpolation === 'bicubic';
+  let warpSimd: (() => void) | null = null;
+  let images: Float32Array[];
   if (simd != null) {
-    const { views, offsets } = simdArrays(simd, [n, n, n + 1, n + w, n + 1, n + w, n, n, n, n]);
+    // the level's arrays, I0, I1, its gradients and the warped I1 in the kernel memory
+    const { views, offsets } = simdArrays(simd, [n, n, n + 1, n + w, n + 1, n + w, n, n, n, n, n, n, n, n, n]);
     const o = offsets;
-    arrays = views;
+    arrays = views.slice(0, 10);
+    images = views.slice(10);
     iterate = () => simd.iterate(o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8], o[9], w, h, lt, s.theta, taut);
+    if (bicubic) warpSimd = () => simd.warp(o[10], o[11], o[12], o[13], o[0], o[1], o[6], o[7], o[8], o[9], o[14], useWarped ? 1 : 0, w, h, s.ignoreOutside ? 1 : 0);
   } else {
     arrays = [ws.get('u1', n), ws.get('u2', n), ws.get('p11', n + 1), ws.get('p12', n + w), ws.get('p21', n + 1), ws.get('p22', n + w), ws.get('gx', n), ws.get('gy', n), ws.get('invGrad', n), ws.get('rhoC', n)];
+    images = [ws.get('I0', n), ws.get('I1', n), ws.get('I1x', n), ws.get('I1y', n), ws.get('warped', n)];
     const [a1, a2, p11, p12, p21, p22, gx, gy, ig, rc] = arrays;
     iterate = () => iterateJs(a1, a2, p11, p12, p21, p22, gx, gy, ig, rc, w, h, lt, s.theta, taut);
   }
   const [v1, v2, p11, p12, p21, p22, gx, gy, invGrad, rhoC] = arrays;
+  const [I0c, I1c, I1x, I1y, warped] = images;
+  I0c.set(I0);
+  I1c.set(I1);
   v1.set(u1);
   v2.set(u2);
   for (const p of [p11, p12, p21, p22]) p.fill(0);
-  const I1x = ws.get('I1x', n);
-  const I1y = ws.get('I1y', n);
+  const warpLevel = warpSimd ?? (() => warpJs(I0c, I1c, I1x, I1y, w, h, v1, v2, bicubic, s.ignoreOutside, gx, gy, invGrad, rhoC, useWarped ? warped : null));
   const median = ws.get('median', n);
-  centredGradient(I1, w, h, I1x, I1y);
+  centredGradient(I1c, w, h, I1x, I1y);
   const eps2 = s.epsilon * s.epsilon;
   const coarse = Math.min(w, h) < s.coarseSize;
   const warps = coarse ? s.coarseWarps : s.warps;
   const medianSize = coarse ? s.coarseMedian : s.medianFilter;
   for (let k = 0; k < warps; k++) {
-    const warped = s.gainOffset && Math.min(w, h) >= s.gainMinSize ? ws.get('warped', n) : null;
-    warp(I0, I1, I1x, I1y, w, h, v1, v2, s.interpolation === 'bicubic', s.ignoreOutside, gx, gy, invGrad, rhoC, warped);
-    if (warped != null) compensateGain(I0, warped, rhoC, s.gainMinReduction);
+    warpLevel();
+    if (useWarped) compensateGain(I0c, warped, rhoC, s.gainMinReduction);
     let error = Number.POSITIVE_INFINITY;
     for (let outer = 0; outer < s.outerIterations && error > eps2; outer++) {
       if (medianSize > 1) {

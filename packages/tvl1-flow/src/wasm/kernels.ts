@@ -1,6 +1,6 @@
 /**
- * The WebAssembly SIMD kernels (kernels.wat: the TV-L1 iteration and the ROF
- * iteration of the structure-texture split), and the
+ * The WebAssembly SIMD kernels (kernels.wat: the TV-L1 iteration, the ROF
+ * iteration of the structure-texture split and the bicubic warp), and the
  * buffers of a level inside its memory. Compiled synchronously on first use
  * (the module is a few KB, under browsers' main-thread limit); where
  * WebAssembly SIMD is missing, `simdKernels()` is null and the solver uses
@@ -21,6 +21,7 @@ interface WasmApi {
 export interface SimdKernels {
   memory: WasmMemory;
   iterate(u1: number, u2: number, p11: number, p12: number, p21: number, p22: number, gx: number, gy: number, ig: number, rc: number, w: number, h: number, lt: number, theta: number, taut: number): number;
+  warp(I0: number, I1: number, I1x: number, I1y: number, u1: number, u2: number, gx: number, gy: number, ig: number, rc: number, warped: number, hasWarped: number, w: number, h: number, ignoreOutside: number): void;
   rofIterate(fa: number, fb: number, pa1: number, pa2: number, pb1: number, pb2: number, ta: number, tb: number, w: number, h: number, invTheta: number, tau: number, update: number): void;
 }
 

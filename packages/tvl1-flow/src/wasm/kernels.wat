@@ -1,4 +1,6 @@
-;; The TV-L1 iteration and the ROF iteration of the structure-texture split, 4 pixels at a time (WebAssembly SIMD):
+;; The TV-L1 iteration and the ROF iteration of the structure-texture split, 4 pixels at a time (WebAssembly SIMD),
+;; and the bicubic warp of I1 and its gradients (the 4 taps of a row in one vector).
+;; The iterations:
 ;; the same fused pass as `iterateJs` in solver.ts (primal update of row y,
 ;; then dual update of row y - 1), in float32. Arguments are byte offsets of
 ;; the arrays in this module's memory; p11/p21 have one leading zero element
@@ -204,4 +206,146 @@
             (select (i32.const 0) (local.get $w4) (i32.eq (local.get $y) (local.get $h))) (local.get $tau))))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $next))))
+
+  ;; ---- The warp: I1, I1x, I1y sampled bicubically at x + u (Keys, a = -0.5, replicated borders), as `warp` in solver.ts.
+
+  ;; the 4 cubic weights of fraction t as one vector: A t^3 + B t^2 + C t + D per tap
+  (func $cubicWeights (param $t f32) (result v128)
+    (local $t4 v128) (local $t2 v128)
+    (local.set $t4 (f32x4.splat (local.get $t)))
+    (local.set $t2 (f32x4.mul (local.get $t4) (local.get $t4)))
+    (f32x4.add
+      (f32x4.add
+        (f32x4.mul (v128.const f32x4 -0.5 1.5 -1.5 0.5) (f32x4.mul (local.get $t2) (local.get $t4)))
+        (f32x4.mul (v128.const f32x4 1 -2.5 2 -0.5) (local.get $t2)))
+      (f32x4.add
+        (f32x4.mul (v128.const f32x4 -0.5 0 0.5 0) (local.get $t4))
+        (v128.const f32x4 0 1 0 0))))
+
+  ;; sum of the lanes of a * b
+  (func $dot (param $a v128) (param $b v128) (result f32)
+    (local $p v128)
+    (local.set $p (f32x4.mul (local.get $a) (local.get $b)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $p)) (f32x4.extract_lane 1 (local.get $p)))
+      (f32.add (f32x4.extract_lane 2 (local.get $p)) (f32x4.extract_lane 3 (local.get $p)))))
+
+  ;; four taps of one row (byte offsets of the row and of the 4 columns), for the border case
+  (func $rowTaps (param $img i32) (param $row i32) (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (result v128)
+    (local $base i32)
+    (local.set $base (i32.add (local.get $img) (local.get $row)))
+    (f32x4.replace_lane 3
+      (f32x4.replace_lane 2
+        (f32x4.replace_lane 1
+          (f32x4.splat (f32.load (i32.add (local.get $base) (local.get $c0))))
+          (f32.load (i32.add (local.get $base) (local.get $c1))))
+        (f32.load (i32.add (local.get $base) (local.get $c2))))
+      (f32.load (i32.add (local.get $base) (local.get $c3)))))
+
+  ;; one image at one point: sum over rows of wy_r * taps_r, dotted with wx. Inside: the 4 rows from byte offset
+  ;; $at, $w4 apart; at the borders (inside = 0): clamped rows r0..r3 and columns c0..c3 (byte offsets).
+  (func $sample (param $img i32) (param $inside i32) (param $at i32) (param $w4 i32)
+                (param $r0 i32) (param $r1 i32) (param $r2 i32) (param $r3 i32) (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32)
+                (param $wx v128) (param $wy v128) (result f32)
+    (local $acc v128) (local $p i32)
+    (if (local.get $inside)
+      (then
+        (local.set $p (i32.add (local.get $img) (local.get $at)))
+        (local.set $acc (f32x4.mul (v128.load (local.get $p)) (f32x4.splat (f32x4.extract_lane 0 (local.get $wy)))))
+        (local.set $p (i32.add (local.get $p) (local.get $w4)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $p)) (f32x4.splat (f32x4.extract_lane 1 (local.get $wy))))))
+        (local.set $p (i32.add (local.get $p) (local.get $w4)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $p)) (f32x4.splat (f32x4.extract_lane 2 (local.get $wy))))))
+        (local.set $p (i32.add (local.get $p) (local.get $w4)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $p)) (f32x4.splat (f32x4.extract_lane 3 (local.get $wy)))))))
+      (else
+        (local.set $acc (f32x4.mul (call $rowTaps (local.get $img) (local.get $r0) (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3))
+          (f32x4.splat (f32x4.extract_lane 0 (local.get $wy)))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (call $rowTaps (local.get $img) (local.get $r1) (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3))
+          (f32x4.splat (f32x4.extract_lane 1 (local.get $wy))))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (call $rowTaps (local.get $img) (local.get $r2) (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3))
+          (f32x4.splat (f32x4.extract_lane 2 (local.get $wy))))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (call $rowTaps (local.get $img) (local.get $r3) (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3))
+          (f32x4.splat (f32x4.extract_lane 3 (local.get $wy))))))))
+    (call $dot (local.get $acc) (local.get $wx)))
+
+  ;; For every pixel: gx, gy = the gradients of I1 at x + u, ig = 1 / |grad|^2 (0 where under 1e-10), rc = I1(x + u) - gx u1 - gy u2 - I0,
+  ;; and (if hasWarped) warped = I1(x + u), NaN where x + u leaves the frame; with ignoreOutside such pixels get zeros.
+  ;; Arguments are byte offsets in this module's memory.
+  (func (export "warp") (param $I0 i32) (param $I1 i32) (param $I1x i32) (param $I1y i32) (param $u1 i32) (param $u2 i32)
+                        (param $gx i32) (param $gy i32) (param $ig i32) (param $rc i32) (param $warped i32) (param $hasWarped i32)
+                        (param $w i32) (param $h i32) (param $ignoreOutside i32)
+    (local $x i32) (local $y i32) (local $i i32) (local $w4 i32) (local $fw f32) (local $fh f32)
+    (local $u f32) (local $v f32) (local $px f32) (local $py f32) (local $outside i32) (local $fx f32) (local $fy f32)
+    (local $x1 i32) (local $y1 i32) (local $wx v128) (local $wy v128) (local $inside i32) (local $at i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
+    (local $s f32) (local $a f32) (local $b f32) (local $g f32)
+    (local.set $w4 (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $fw (f32.convert_i32_s (i32.sub (local.get $w) (i32.const 1))))
+    (local.set $fh (f32.convert_i32_s (i32.sub (local.get $h) (i32.const 1))))
+    (block $rows
+      (loop $nextRow
+        (br_if $rows (i32.ge_s (local.get $y) (local.get $h)))
+        (local.set $x (i32.const 0))
+        (block $cols
+          (loop $nextCol
+            (br_if $cols (i32.ge_s (local.get $x) (local.get $w)))
+            (local.set $u (f32.load (i32.add (local.get $u1) (local.get $i))))
+            (local.set $v (f32.load (i32.add (local.get $u2) (local.get $i))))
+            (local.set $px (f32.add (f32.convert_i32_s (local.get $x)) (local.get $u)))
+            (local.set $py (f32.add (f32.convert_i32_s (local.get $y)) (local.get $v)))
+            (local.set $outside (i32.or
+              (i32.or (f32.lt (local.get $px) (f32.const 0)) (f32.gt (local.get $px) (local.get $fw)))
+              (i32.or (f32.lt (local.get $py) (f32.const 0)) (f32.gt (local.get $py) (local.get $fh)))))
+            (block $pixel
+              (if (i32.and (local.get $ignoreOutside) (local.get $outside))
+                (then
+                  (f32.store (i32.add (local.get $gx) (local.get $i)) (f32.const 0))
+                  (f32.store (i32.add (local.get $gy) (local.get $i)) (f32.const 0))
+                  (f32.store (i32.add (local.get $ig) (local.get $i)) (f32.const 0))
+                  (f32.store (i32.add (local.get $rc) (local.get $i)) (f32.const 0))
+                  (if (local.get $hasWarped) (then (f32.store (i32.add (local.get $warped) (local.get $i)) (f32.const nan))))
+                  (br $pixel)))
+              ;; clamp into the frame, split into the integer tap and the fraction
+              (local.set $fx (f32.floor (f32.min (local.get $fw) (f32.max (f32.const 0) (local.get $px)))))
+              (local.set $fy (f32.floor (f32.min (local.get $fh) (f32.max (f32.const 0) (local.get $py)))))
+              (local.set $wx (call $cubicWeights (f32.sub (f32.min (local.get $fw) (f32.max (f32.const 0) (local.get $px))) (local.get $fx))))
+              (local.set $wy (call $cubicWeights (f32.sub (f32.min (local.get $fh) (f32.max (f32.const 0) (local.get $py))) (local.get $fy))))
+              (local.set $x1 (i32.trunc_f32_s (local.get $fx)))
+              (local.set $y1 (i32.trunc_f32_s (local.get $fy)))
+              (local.set $inside (i32.and
+                (i32.and (i32.ge_s (local.get $x1) (i32.const 1)) (i32.lt_s (i32.add (local.get $x1) (i32.const 2)) (local.get $w)))
+                (i32.and (i32.ge_s (local.get $y1) (i32.const 1)) (i32.lt_s (i32.add (local.get $y1) (i32.const 2)) (local.get $h)))))
+              (if (local.get $inside)
+                (then (local.set $at (i32.shl (i32.add (i32.mul (i32.sub (local.get $y1) (i32.const 1)) (local.get $w)) (i32.sub (local.get $x1) (i32.const 1))) (i32.const 2))))
+                (else
+                  (local.set $c1 (i32.shl (local.get $x1) (i32.const 2)))
+                  (local.set $c0 (i32.shl (select (i32.sub (local.get $x1) (i32.const 1)) (i32.const 0) (i32.gt_s (local.get $x1) (i32.const 0))) (i32.const 2)))
+                  (local.set $c2 (i32.shl (select (i32.add (local.get $x1) (i32.const 1)) (i32.sub (local.get $w) (i32.const 1)) (i32.lt_s (i32.add (local.get $x1) (i32.const 1)) (local.get $w))) (i32.const 2)))
+                  (local.set $c3 (i32.shl (select (i32.add (local.get $x1) (i32.const 2)) (i32.sub (local.get $w) (i32.const 1)) (i32.lt_s (i32.add (local.get $x1) (i32.const 2)) (local.get $w))) (i32.const 2)))
+                  (local.set $r1 (i32.mul (local.get $y1) (local.get $w4)))
+                  (local.set $r0 (i32.mul (select (i32.sub (local.get $y1) (i32.const 1)) (i32.const 0) (i32.gt_s (local.get $y1) (i32.const 0))) (local.get $w4)))
+                  (local.set $r2 (i32.mul (select (i32.add (local.get $y1) (i32.const 1)) (i32.sub (local.get $h) (i32.const 1)) (i32.lt_s (i32.add (local.get $y1) (i32.const 1)) (local.get $h))) (local.get $w4)))
+                  (local.set $r3 (i32.mul (select (i32.add (local.get $y1) (i32.const 2)) (i32.sub (local.get $h) (i32.const 1)) (i32.lt_s (i32.add (local.get $y1) (i32.const 2)) (local.get $h))) (local.get $w4)))))
+              (local.set $s (call $sample (local.get $I1) (local.get $inside) (local.get $at) (local.get $w4) (local.get $r0) (local.get $r1) (local.get $r2) (local.get $r3)
+                (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3) (local.get $wx) (local.get $wy)))
+              (local.set $a (call $sample (local.get $I1x) (local.get $inside) (local.get $at) (local.get $w4) (local.get $r0) (local.get $r1) (local.get $r2) (local.get $r3)
+                (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3) (local.get $wx) (local.get $wy)))
+              (local.set $b (call $sample (local.get $I1y) (local.get $inside) (local.get $at) (local.get $w4) (local.get $r0) (local.get $r1) (local.get $r2) (local.get $r3)
+                (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3) (local.get $wx) (local.get $wy)))
+              (local.set $g (f32.add (f32.mul (local.get $a) (local.get $a)) (f32.mul (local.get $b) (local.get $b))))
+              (f32.store (i32.add (local.get $gx) (local.get $i)) (local.get $a))
+              (f32.store (i32.add (local.get $gy) (local.get $i)) (local.get $b))
+              (f32.store (i32.add (local.get $ig) (local.get $i))
+                (select (f32.div (f32.const 1) (local.get $g)) (f32.const 0) (f32.gt (local.get $g) (f32.const 1e-10))))
+              (f32.store (i32.add (local.get $rc) (local.get $i))
+                (f32.sub (f32.sub (f32.sub (local.get $s) (f32.mul (local.get $a) (local.get $u))) (f32.mul (local.get $b) (local.get $v)))
+                  (f32.load (i32.add (local.get $I0) (local.get $i)))))
+              (if (local.get $hasWarped)
+                (then (f32.store (i32.add (local.get $warped) (local.get $i)) (select (f32.const nan) (local.get $s) (local.get $outside))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $nextCol)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $nextRow))))
 )

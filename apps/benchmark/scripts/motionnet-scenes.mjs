@@ -7,7 +7,7 @@
 //   node apps/benchmark/scripts/motionnet-scenes.mjs --set validation,validation-b [--chairs] [--scales 0.5,0.25]
 //     [--cache DIR] [--json out.json] RUN_DIR...
 // --scales: predictFlow's scale (the network runs at the frames' size times it); 'default' is the recipe's
-// (PROCEDURAL_PRETRAINING.inferenceScale).
+// (PROCEDURAL_PRETRAINING.inferenceScale). --brightness plain,match: without and with predictFlow's matchBrightness.
 import { writeFileSync } from 'node:fs';
 import { loadMotionNet, PROCEDURAL_PRETRAINING, useBackend } from '@trajectorynet/training';
 import { predictFlow } from '@trajectorynet/motionnet';
@@ -15,7 +15,7 @@ import { loadScenePairs, sceneErrors } from '../../../packages/tvl1-flow/scripts
 
 const args = process.argv.slice(2);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const runs = args.filter((a, i) => !a.startsWith('--') && !['--set', '--scales', '--cache', '--json', '--groups'].includes(args[i - 1]));
+const runs = args.filter((a, i) => !a.startsWith('--') && !['--set', '--scales', '--cache', '--json', '--groups', '--brightness'].includes(args[i - 1]));
 if (runs.length === 0) {
   console.error('usage: node apps/benchmark/scripts/motionnet-scenes.mjs --set validation[,validation-b] [--chairs] [--scales 0.5,0.25] [--cache DIR] [--json FILE] RUN_DIR...');
   process.exit(2);
@@ -23,6 +23,8 @@ if (runs.length === 0) {
 const sets = value('--set', 'validation').split(',');
 const scales = value('--scales', 'default').split(',').map((s) => (s === 'default' ? undefined : Number(s)));
 const groups = value('--groups', 'large512,large1024,small').split(',');
+const brightness = value('--brightness', 'plain').split(',');
+if (!brightness.every((b) => b === 'plain' || b === 'match')) throw new Error('--brightness takes plain and/or match');
 await useBackend({ backend: 'wasm' });
 
 const pairs = [];
@@ -38,24 +40,32 @@ const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const results = {};
 for (const run of runs) {
   const { model } = await loadMotionNet(run);
-  for (const scale of scales) {
-    const name = `${run} @ ${scale ?? 'default'}`;
-    const epe = [];
-    for (const [i, p] of pairs.entries()) {
-      const flow = await predictFlow(model, rgb(p.frame0), rgb(p.frame1), { scale: scale ?? PROCEDURAL_PRETRAINING.inferenceScale });
-      epe.push(sceneErrors(flow, p.truth, p.occluded).epe);
-      process.stderr.write(`\r${name}: ${i + 1}/${pairs.length}   `);
+  for (const scale of scales)
+    for (const b of brightness) {
+      const name = `${run} @ ${scale ?? 'default'}${b === 'match' ? ', matchBrightness' : ''}`;
+      const epe = [];
+      for (const [i, p] of pairs.entries()) {
+        const flow = await predictFlow(model, rgb(p.frame0), rgb(p.frame1), { scale: scale ?? PROCEDURAL_PRETRAINING.inferenceScale, matchBrightness: b === 'match' });
+        epe.push(sceneErrors(flow, p.truth, p.occluded).epe);
+        process.stderr.write(`\r${name}: ${i + 1}/${pairs.length}   `);
+      }
+      process.stderr.write('\n');
+      results[name] = epe;
     }
-    process.stderr.write('\n');
-    results[name] = epe;
-  }
   model.dispose();
 }
 
 /** Per group and over everything: mean EPE, zero flow's, and the ratio. */
 const summaryGroups = [...new Set(pairs.map((p) => `${p.set}: ${p.group}`))];
 const member = (g) => (p) => `${p.set}: ${p.group}` === g;
-const rows = [...summaryGroups.map((g) => [g, member(g)]), ...sets.map((s) => [`${s}: all scenes`, (p) => p.set === s && p.group !== 'FlyingChairs']), ['all scenes', (p) => p.group !== 'FlyingChairs']];
+const lit = (p) => p.name.startsWith('illumination');
+const rows = [
+  ...summaryGroups.map((g) => [g, member(g)]),
+  ...sets.map((s) => [`${s}: all scenes`, (p) => p.set === s && p.group !== 'FlyingChairs']),
+  ['all scenes', (p) => p.group !== 'FlyingChairs'],
+  ['scenes with an illumination change', (p) => p.group !== 'FlyingChairs' && lit(p)],
+  ['scenes without', (p) => p.group !== 'FlyingChairs' && !lit(p)],
+];
 console.log(['group', 'pairs', 'zero EPE', ...Object.keys(results).map((n) => `${n} EPE (/ zero)`)].join(' | '));
 const summary = {};
 for (const [group, inGroup] of rows) {

@@ -272,6 +272,10 @@ describe('trajectorynet end to end', { timeout: 600_000 }, () => {
     expect(flow.status, flow.stderr).toBe(0);
     expect(flow.stdout).toMatch(/MotionNet flow 512x384/);
     expect(existsSync(path.join(out, 'mn.png'))).toBe(true);
+    const matched = cli(['flow', path.join(DATA, 'flow/flyingchairs/0000000-img0.ppm'), path.join(DATA, 'flow/flyingchairs/0000000-img1.ppm'), '--out', path.join(out, 'mn-matched.flo'), '--motionnet', run, '--scale', '0.125', '--match-brightness']);
+    expect(matched.status, matched.stderr).toBe(0);
+    expect(existsSync(path.join(out, 'mn-matched.png'))).toBe(true);
+    expectOneLineError(cli(['flow', path.join(DATA, 'flow/flyingchairs/0000000-img0.ppm'), path.join(DATA, 'flow/flyingchairs/0000000-img1.ppm'), '--out', path.join(out, 't.flo'), '--match-brightness']), 2, '--match-brightness: ');
     expectOneLineError(cli(['pretrain-motionnet', path.join(DATA, 'videos'), '--textures', path.join(DATA, 'rawframes'), '--out', path.join(out, 'x')]), 2, "--textures: textures are for the 'procedural' source");
     expectOneLineError(cli(['pretrain-motionnet', 'procedural', '--supervision', 'none', '--supervised-from', '100', '--out', path.join(out, 'y')]), 2, '--supervised-from: ');
   });

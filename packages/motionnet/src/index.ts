@@ -14,7 +14,7 @@ export {
 } from './losses.js';
 export { createMotionNet, FLOW_FACTORS, MOTIONNET_FRAMES, type MotionNetConfig, SCALES } from './network.js';
 export { SUPERVISED_SCALE_WEIGHTS, supervisedLoss } from './supervised.js';
-export { flowsFromValues, predictFlow, predictFlows, type PredictFlowOptions, processingSize, withInputSize } from './predict.js';
+export { flowsFromValues, matchBrightness, predictFlow, predictFlows, type PredictFlowOptions, processingSize, withInputSize } from './predict.js';
 export {
   directionLoss,
   type LossParts,

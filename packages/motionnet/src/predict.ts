@@ -32,6 +32,12 @@ export interface PredictFlowOptions {
    * input size, whatever the frames' size.
    */
   scale?: number;
+  /**
+   * Before the network, give frame1 frame0's mean and spread per colour channel (a global gain and offset: exposure,
+   * lighting). The unsupervised loss MotionNet learned from compares brightness, so its flow otherwise follows such a
+   * change. Default false.
+   */
+  matchBrightness?: boolean;
 }
 
 /** The processing size of frames of width x height at `scale`: multiples of 32, at least 32. */
@@ -63,7 +69,8 @@ export async function predictFlows(model: tf.LayersModel, pairs: [Image, Image][
   const n = pairs.length;
   const flows = tf.tidy(() => {
     const frames = pairs.flat().map((f) => tf.tensor3d(f.data, [height, width, 3], 'int32'));
-    const clip = tf.div(tf.image.resizeBilinear(tf.stack(frames).toFloat() as tf.Tensor4D, [h, w], false, true), 255).reshape([n, 2, h, w, 3]) as tf.Tensor5D;
+    let clip = tf.div(tf.image.resizeBilinear(tf.stack(frames).toFloat() as tf.Tensor4D, [h, w], false, true), 255).reshape([n, 2, h, w, 3]) as tf.Tensor5D;
+    if (options.matchBrightness) clip = matchBrightness(clip);
     const outputs = network.apply(stackFrames(clip), { training: false }) as tf.Tensor[];
     // as passFlows: the 1/2-scale prediction x 20 is pixels at the network's size, upsampled to it
     const forward = tf.mul(tf.image.resizeBilinear(outputs[outputs.length - 1] as tf.Tensor4D, [h, w]), 20);
@@ -74,6 +81,24 @@ export async function predictFlows(model: tf.LayersModel, pairs: [Image, Image][
   const values = await flows.data();
   flows.dispose();
   return flowsFromValues(values, n, width, height);
+}
+
+/** [n, 2, h, w, c] pairs with the second frame of each rescaled to the first one's mean and standard deviation per channel. */
+export function matchBrightness(pairs: tf.Tensor5D): tf.Tensor5D {
+  return tf.tidy(() => {
+    const [n, , h, w, c] = pairs.shape;
+    const [first, second] = tf.split(pairs, 2, 1);
+    const stats = (t: tf.Tensor) => {
+      const { mean, variance } = tf.moments(t, [2, 3], true);
+      return { mean, std: tf.sqrt(variance) };
+    };
+    const a = stats(first);
+    const b = stats(second);
+    // a flat second frame (std 0) keeps its values: nothing to match a spread to
+    const gain = tf.where(tf.greater(b.std, 1e-6), tf.div(a.std, tf.maximum(b.std, 1e-6)), tf.onesLike(b.std));
+    const matched = tf.add(tf.mul(tf.sub(second, b.mean), gain), a.mean);
+    return tf.concat([first, matched], 1).reshape([n, 2, h, w, c]) as tf.Tensor5D;
+  });
 }
 
 /** `count` flows of width x height from the values of a [count, height, width, 2] tensor (u, v interleaved). */

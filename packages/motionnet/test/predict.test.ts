@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@trajectorynet/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMotionNet, flowsFromValues, motionFlows, predictFlow, predictFlows, processingSize, withInputSize } from '../src/index.js';
+import { createMotionNet, flowsFromValues, matchBrightness, motionFlows, predictFlow, predictFlows, processingSize, withInputSize } from '../src/index.js';
 
 beforeAll(() => initBackend({ prefer: 'wasm', log: null }));
 
@@ -96,6 +96,45 @@ describe('predictFlow', () => {
     const outputs = await Promise.all([model, same].map((m) => Promise.all((m.predict(input) as tf.Tensor[]).map((t) => t.data()))));
     expect(outputs[1].map((o) => Array.from(o))).toEqual(outputs[0].map((o) => Array.from(o)));
     await expect(withInputSize(model, 50, 64)).rejects.toThrow(/divisible by 32/);
+  });
+});
+
+describe('matchBrightness', () => {
+  it('gives each second frame the first one\'s mean and spread per channel, leaving first frames and flat frames as they are', () => {
+    const [h, w] = [6, 5];
+    const values = (seed: number) => Array.from({ length: h * w * 3 }, (_, i) => 0.1 + 0.8 * Math.abs(Math.sin(i * 0.37 + seed)));
+    const first = values(1);
+    // pair 0: frame1 = per-channel gain and offset of frame0 (a lighting change): matched, it equals frame0
+    const gains = [1.3, 0.7, 1.1];
+    const offsets = [-0.05, 0.2, 0.02];
+    const lit = first.map((v, i) => gains[i % 3] * v + offsets[i % 3]);
+    // pair 1: a flat second frame has no spread to match: only its mean moves
+    const flat = new Array(h * w * 3).fill(0.4);
+    const pairs = tf.tensor5d([...first, ...lit, ...first, ...flat], [2, 2, h, w, 3]);
+    const matched = matchBrightness(pairs);
+    const out = matched.arraySync() as number[][][][][];
+    const get = (t: number[][][][][], n: number, f: number) => t[n][f].flat(2);
+    const input = pairs.arraySync() as number[][][][][];
+    for (let i = 0; i < h * w * 3; i++) {
+      expect(get(out, 0, 0)[i]).toBeCloseTo(get(input, 0, 0)[i], 6);
+      expect(get(out, 0, 1)[i]).toBeCloseTo(first[i], 4);
+    }
+    const mean = (c: number) => first.filter((_, i) => i % 3 === c).reduce((a, b) => a + b, 0) / (h * w);
+    for (let i = 0; i < h * w * 3; i++) expect(get(out, 1, 1)[i]).toBeCloseTo(mean(i % 3), 4);
+    pairs.dispose();
+    matched.dispose();
+  });
+
+  it('predictFlow with matchBrightness: the flow of a pair under a lighting change equals the flow without the change', async () => {
+    const model = createMotionNet({ frames: 2, height: 32, width: 32, widthMultiplier: 1 / 16 });
+    const frame = (seed: number, gain = 1, offset = 0) => ({ data: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => Math.min(255, Math.max(0, gain * Math.abs(Math.sin(i * 0.731 + seed)) * 200 + offset)) | 0), width: 32, height: 32 });
+    const plain = await predictFlow(model, frame(1), frame(2), { matchBrightness: true });
+    const lit = await predictFlow(model, frame(1), frame(2, 1.2, 15), { matchBrightness: true });
+    const unmatched = await predictFlow(model, frame(1), frame(2, 1.2, 15));
+    const diff = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+    // within the rounding of the lit frame to bytes; without matching the change moves the flow
+    expect(diff(plain.u, lit.u)).toBeLessThan(0.1 * diff(unmatched.u, lit.u));
+    model.dispose();
   });
 });
 

@@ -21,11 +21,13 @@ export function registerFlowCommand(program: Command): void {
     .requiredOption('-o, --out <file.flo>', 'the .flo file; the colour image is written beside it as <name>.png')
     .option('--motionnet <checkpoint>', 'a pretrain-motionnet run folder or checkpoint (instead of TV-L1)')
     .option('--scale <s>', `MotionNet runs at the images' size times s (multiples of 32): motion in the range it was trained on; the recipe's default ${PROCEDURAL_PRETRAINING.inferenceScale} suits motions of a few to tens of pixels at 512x384 to 1024x436; smaller for larger motions`, positiveNumber, PROCEDURAL_PRETRAINING.inferenceScale)
+    .option('--match-brightness', 'MotionNet: give the second image the first one\'s mean and spread per channel first (for a lighting or exposure change, which MotionNet\'s flow otherwise follows; slightly worse without one)')
     .addHelpText(
       'after',
-      '\nExamples:\n  trajectorynet flow img_00001.jpg img_00002.jpg --out flow.flo\n  trajectorynet flow a.png b.png --out mn.flo --motionnet runs/motionnet\n\nColours: hue is the direction, saturation the length (the Middlebury wheel).',
+      '\nExamples:\n  trajectorynet flow img_00001.jpg img_00002.jpg --out flow.flo\n  trajectorynet flow a.png b.png --out mn.flo --motionnet runs/motionnet\n  trajectorynet flow dark.png bright.png --out mn.flo --motionnet runs/motionnet --match-brightness\n\nColours: hue is the direction, saturation the length (the Middlebury wheel).',
     )
-    .action(async (first: string, second: string, o: { out: string; motionnet?: string; scale: number }) => {
+    .action(async (first: string, second: string, o: { out: string; motionnet?: string; scale: number; matchBrightness?: boolean }) => {
+      if (o.matchBrightness === true && o.motionnet == null) throw new TrainingError('BAD_INPUT', 'is for MotionNet (--motionnet); TV-L1 fits a brightness change by itself', { path: '--match-brightness' });
       if (!o.out.endsWith('.flo')) throw new TrainingError('BAD_INPUT', 'must end with .flo', { path: '--out' });
       for (const file of [first, second]) if ((await stat(file).catch(() => null))?.isFile() !== true) throw new TrainingError('BAD_DATA', 'no such image', { path: file });
       const [a, b] = await Promise.all([readImage(first), readImage(second)]);
@@ -37,7 +39,7 @@ export function registerFlowCommand(program: Command): void {
         const { model, meta } = await loadMotionNet(o.motionnet);
         try {
           if (meta.settings.frames !== 2) throw new TrainingError('BAD_INPUT', `this MotionNet takes ${meta.settings.frames} frames; flow for a pair needs one pretrained with --frames 2`, { path: o.motionnet });
-          flow = await predictFlow(model, a, b, { scale: o.scale });
+          flow = await predictFlow(model, a, b, { scale: o.scale, matchBrightness: o.matchBrightness === true });
         } finally {
           model.dispose();
         }

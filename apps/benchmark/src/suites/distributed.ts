@@ -94,7 +94,8 @@ export const distributedSuite: Suite = {
     // gradient compression: float32 and fp16 steps taking turns in one group, so both see the same load
     progress(`2 ranks x 1 thread on 127.0.0.1, batch ${batch} each, float32 and fp16 gradients step by step`);
     const compressed = await runWorkers({ backend, threads: 1, batch, ...base, compressions: ['none', 'fp16'] }, 2);
-    const compression = compressed.compression as CompressionTimes[];
+    // per link: the two formats' medians, taking turns in one group
+    const compression: { link: string; times: CompressionTimes[] }[] = [{ link: '127.0.0.1', times: compressed.compression as CompressionTimes[] }];
     const namespaceNotes: string[] = [];
     for (const rate of rates) {
       const pair = createNamespacePair(rate.replace(/bit$/i, '').slice(0, 5), rate);
@@ -115,6 +116,9 @@ export const distributedSuite: Suite = {
           const result = await runWorkers({ backend, threads: 1, batch, accumulate: k, ...base }, 2, launch);
           measured.push({ name: `2 ranks x 1 thread, ${rate}${k > 1 ? `, accumulating ${k}` : ''}`, link: rate, processes: 2, result });
         }
+        progress(`2 ranks x 1 thread across two namespaces at ${rate}, batch ${batch} each, float32 and fp16 gradients step by step`);
+        const inTurn = await runWorkers({ backend, threads: 1, batch, ...base, compressions: ['none', 'fp16'] }, 2, launch);
+        compression.push({ link: rate, times: inTurn.compression as CompressionTimes[] });
       } finally {
         pair.remove();
       }
@@ -147,18 +151,21 @@ export const distributedSuite: Suite = {
           note: `Medians of ${base.steps} steps after a warm-up step per configuration, every configuration in its own processes, one after the other in this run. Compared: clips/s at the same global batch (2 x ${batch} clips per step, the 1-thread process ${batch}); the independent processes run a rank's work twice at once without a group (what sharing the machine costs, apart from any communication; clips/s counts both); with accumulation a step trains k micro-batches before its one allreduce. A rank's step: forward+backward, a wait for the slower rank (a one-float allreduce), the allreduce of ${ranks.allreduceFloats.toLocaleString('en')} floats (gradients, BatchNorm statistics, a non-finite flag) over Gloo, the update. Gbit/s: the floats each rank sends per allreduce (with 2 ranks, every float once) over the allreduce time. Namespaces: two Linux network namespaces joined by a veth pair, each end's egress limited by tc's tbf (netem is not available in this machine's kernel). ${namespaceNotes.join('; ')}. Ratios compare configurations of one run; a machine under load moves them.`,
         },
         {
-          title: `Gradient compression: 2 ranks x 1 thread on 127.0.0.1, ${shapeText}, float32 and fp16 gradients in turn`,
-          columns: ['gradients sent as', 'step ms', 'allreduce ms', 'allreduce / step', 'bytes written per step (rank 0)', 'bytes vs float32', 'allreduce vs float32'],
-          rows: compression.map((c) => [
-            c.compression === 'none' ? 'float32' : c.compression,
-            c.stepMs,
-            c.allreduceMs,
-            c.allreduceMs / c.stepMs,
-            c.bytesWritten,
-            c.bytesWritten / compression[0].bytesWritten,
-            c.allreduceMs / compression[0].allreduceMs,
-          ]),
-          note: `Medians of ${base.steps} steps per format after a warm-up step each, the formats taking turns step by step in one group (one run, the same load on both). fp16: the gradients divided by the ranks, cast to fp16 and allgathered (at 2 ranks half a float32 allreduce's bytes), summed in float32; the BatchNorm statistics and the flag stay float32. Bytes: what rank 0 wrote during its reduceStep (/proc/self/io's wchar). The casts add work on both ends (one pass before the collective on the main thread, one after it in the waiting thread); whether halving the bytes pays depends on the link.`,
+          title: `Gradient compression: 2 ranks x 1 thread, ${shapeText}, ${batch} clip${batch === 1 ? '' : 's'} per rank, float32 and fp16 gradients in turn, per link`,
+          columns: ['link', 'gradients sent as', 'step ms', 'allreduce ms', 'allreduce / step', 'bytes written per step (rank 0)', 'bytes vs float32', 'allreduce vs float32'],
+          rows: compression.flatMap(({ link, times }) =>
+            times.map((c) => [
+              link,
+              c.compression === 'none' ? 'float32' : c.compression,
+              c.stepMs,
+              c.allreduceMs,
+              c.allreduceMs / c.stepMs,
+              c.bytesWritten,
+              c.bytesWritten / times[0].bytesWritten,
+              c.allreduceMs / times[0].allreduceMs,
+            ]),
+          ),
+          note: `Medians of ${base.steps} steps per format after a warm-up step each, the formats taking turns step by step in one group per link (the same load on both; the namespace links as in the table above). fp16: the gradients divided by the ranks, cast to fp16 and allgathered (at 2 ranks half a float32 allreduce's bytes), summed in float32; the BatchNorm statistics and the flag stay float32. Bytes: what rank 0 wrote during its reduceStep (/proc/self/io's wchar). The casts add work on both ends (one pass before the collective on the main thread, one after it in the waiting thread); whether halving the bytes pays depends on the link.`,
         },
         {
           title: "The allreduce's parts and the wasm heap, per configuration",

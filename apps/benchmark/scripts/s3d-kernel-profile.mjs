@@ -4,7 +4,8 @@
 // up on a loaded machine, where wall time mostly measures waiting for a core.
 // env BATCH (2), FRAMES (8), SIZE (112), WIDTH (1), SHAPES=1 (the top conv calls by shape), STEPS (3);
 // CACHING=off,on: one pass per entry in the same process, with the native kernels' caching allocator off or on
-// (default: on only); INFER=1: inference of the BatchNorm-folded model instead of a training step.
+// (default: on only); INFER=1: inference of the BatchNorm-folded model instead of a training step; MODEL=trajectorynet:
+// TrajectoryNet (trajectory convs in res3 and res4, random offsets of up to 3 px) instead of S3D.
 // From apps/benchmark after building: node scripts/s3d-kernel-profile.mjs (TRAJECTORYNET_NATIVE=0 for stock wasm)
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -16,19 +17,24 @@ const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const [batch, frames, size, width] = [env('BATCH', 2), env('FRAMES', 8), env('SIZE', 112), env('WIDTH', 1)];
 const info = await initBackend({ prefer: 'wasm', log: null });
 console.log('backend', info.backend, info.native ? `${info.native.library}, ${info.native.threads} threads` : info.nativeReason);
-const model = createTrajectoryNet({ depth: 18, numClasses: 174, frames, size, width, stages: PRESET_STAGES.s3d });
+const variant = process.env.MODEL ?? 's3d';
+if (!['s3d', 'trajectorynet'].includes(variant)) throw new Error(`MODEL must be s3d or trajectorynet, got ${variant}`);
+const model = createTrajectoryNet({ depth: 18, numClasses: 174, frames, size, width, stages: PRESET_STAGES[variant] });
 const clip = tf.randomNormal([batch, frames, size, size, 3]);
+// as the model suite: one trajectory input of 3 taps' offsets per pixel
+const offsets = tf.randomUniform([batch, frames, size, size, 3, 2], -3, 3);
+const feed = model.inputs.length === 2 ? [clip, offsets] : [clip];
 const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i + 1), 'int32'), 174);
 const optimizer = new ScheduledAdam(1e-4, 0.9, 0.999, 1e-8);
 const variables = model.trainableWeights.map((w) => w.read());
 const folded = process.env.INFER === '1' ? (await foldBatchNorm(model)).model : null;
 const train = () =>
   tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply([clip], { training: true })), variables);
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(feed, { training: true })), variables);
     optimizer.applyAdjusted(grads, { scale: null, decayOf: () => 0 });
     value.dataSync();
   });
-const step = folded ? () => tf.tidy(() => void folded.predict(clip).dataSync()) : train;
+const step = folded ? () => tf.tidy(() => void folded.predict(feed).dataSync()) : train;
 // the caching allocator's switch (@trajectorynet/torch-kernels, a dependency of the runtime)
 const kernels = info.native
   ? await import(pathToFileURL(createRequire(import.meta.resolve('@trajectorynet/runtime')).resolve('@trajectorynet/torch-kernels')).href)
@@ -81,7 +87,7 @@ async function pass() {
 function report(mode, { walls, cpu, faults, count, by, shapes, wall, stats }) {
   const total = [...by.values()].reduce((a, b) => a + b.ms, 0);
   console.log(
-    `\nS3D ResNet-18 ${folded ? 'inference (folded)' : 'training'} ${frames}x${size}x${size} width ${width} batch ${batch}, caching allocator ${mode}: steps (no profiler) wall ${walls.map((w) => w.toFixed(0)).join(' ')} ms, ` +
+    `\n${variant === 's3d' ? 'S3D' : 'TrajectoryNet'} ResNet-18 ${folded ? 'inference (folded)' : 'training'} ${frames}x${size}x${size} width ${width} batch ${batch}, caching allocator ${mode}: steps (no profiler) wall ${walls.map((w) => w.toFixed(0)).join(' ')} ms, ` +
       `median CPU time ${cpu.toFixed(0)} ms, median minor page faults ${faults}; profiled: kernels ${count}, kernel ms ${total.toFixed(0)}, wall ${wall.toFixed(0)} ms` +
       (stats ? `; allocator hits ${stats.hits}, misses ${stats.misses}, cached ${(stats.cachedBytes / 2 ** 20).toFixed(0)} MiB` : ''),
   );

@@ -7,6 +7,7 @@ export {
   downsampleImages,
   downsampleWeights,
   gaussianWindow,
+  gaussianWindow1d,
   lrnNormalise,
   photometricLoss,
   smoothnessLoss,

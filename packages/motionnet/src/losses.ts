@@ -142,16 +142,19 @@ export function photometricLoss(first: tf.Tensor4D, warped: tf.Tensor4D, samples
 
 /** The SSIM layer's window: exp(-((i - 4)^2 + (j - 4)^2) / (2 sigma^2)), sigma = (8 + 8) / 12, centred at 4 (not 3.5), normalised: [8, 8, 1, 1]. */
 export function gaussianWindow(size = 8): tf.Tensor4D {
+  const g = gaussianWindow1d(size);
+  return tf.tensor4d(
+    Float32Array.from({ length: size * size }, (_, i) => g[Math.floor(i / size)] * g[i % size]),
+    [size, size, 1, 1],
+  );
+}
+
+/** The window's 1-D factor (it is separable: window[y][x] = g[y] g[x]), normalised to sum 1. */
+export function gaussianWindow1d(size = 8): Float32Array {
   const sigma = (size + size) / 12;
-  const values = new Float32Array(size * size);
-  let sum = 0;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      sum += values[y * size + x] = Math.exp(-((y - size / 2) ** 2 + (x - size / 2) ** 2) / (2 * sigma * sigma));
-    }
-  }
-  for (let i = 0; i < values.length; i++) values[i] /= sum;
-  return tf.tensor4d(values, [size, size, 1, 1]);
+  const g = Float32Array.from({ length: size }, (_, i) => Math.exp(-((i - size / 2) ** 2) / (2 * sigma * sigma)));
+  const sum = g.reduce((a, b) => a + b, 0);
+  return g.map((v) => v / sum);
 }
 
 /**
@@ -167,17 +170,23 @@ export function ssimLoss(warped: tf.Tensor4D, first: tf.Tensor4D, samples = firs
     pairsPerSample(batch, samples);
     const k = 8;
     const [ph, pw] = [Math.ceil((h - k) / k) + 1, Math.ceil((w - k) / k) + 1];
-    // channels into the batch (one single-channel conv serves all), zeros past the edge = truncated windows
-    const fold = (x: tf.Tensor) =>
-      tf.pad(tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [batch * c, h, w, 1]), [
+    // zeros past the edge = truncated windows
+    const pad = (x: tf.Tensor) =>
+      tf.pad(x, [
         [0, 0],
-        [0, (ph - 1) * k + k - h],
-        [0, (pw - 1) * k + k - w],
+        [0, ph * k - h],
+        [0, pw * k - w],
         [0, 0],
-      ]) as tf.Tensor4D;
-    const window = gaussianWindow(k);
-    const blur = (x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, window, k, 'valid');
-    const [x, y] = [fold(warped), fold(first)];
+      ]);
+    // the windows tile the padded image (stride = size), and the window is separable: each 8x8 block's weighted sum
+    // as two batched products with the 1-D factor, over the block's rows, then its columns, channels kept last. A
+    // stride-8 convolution gave the same, but oneDNN ran its gradient as a slow gemm, slower still with 2 threads.
+    const g = tf.tensor3d(gaussianWindow1d(k), [1, 1, k]);
+    const blur = (x: tf.Tensor) => {
+      const rows = tf.matMul(g, tf.reshape(x, [batch * ph, k, pw * k * c]));
+      return tf.reshape(tf.matMul(g, tf.reshape(rows, [batch * ph * pw, k, c])), [batch, ph, pw, c]);
+    };
+    const [x, y] = [pad(warped), pad(first)];
     const [ux, uy] = [blur(x), blur(y)];
     const sx2 = tf.sub(blur(tf.square(x)), tf.square(ux));
     const sy2 = tf.sub(blur(tf.square(y)), tf.square(uy));

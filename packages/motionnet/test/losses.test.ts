@@ -14,6 +14,7 @@ import {
   downsampleImages,
   downsampleWeights,
   gaussianWindow,
+  gaussianWindow1d,
   lrnNormalise,
   photometricLoss,
   REFERENCE_LOSS_WEIGHTS,
@@ -127,6 +128,11 @@ describe('SSIM term', () => {
     expect(g[0]).toBeCloseTo(Math.exp(-9) * 0.0902230, 8);
     expect(g[3 * 8 + 3]).toBeLessThan(g[4 * 8 + 4]); // not symmetric about 3.5
     expect(g.reduce((a, b) => a + b)).toBeCloseTo(1, 6);
+    // separable: the 1-D factor is the normalised 1D term, and the window its outer product
+    const g1 = gaussianWindow1d();
+    expect(g1[4]).toBeCloseTo(1 / 3.3292122, 6);
+    expect(g1[0]).toBeCloseTo(Math.exp(-4.5) / 3.3292122, 7);
+    for (const [y, x] of [[0, 7], [2, 5], [4, 4], [7, 1]]) expect(g[y * 8 + x]).toBeCloseTo(g1[y] * g1[x], 7);
   });
 
   // float32: E[x^2] - E[x]^2 cancels to ~1e-7 instead of 0, which against c2 = 1e-3 moves SSIM by ~1e-4 (the Caffe layer
